@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Polytail",
+    products: [
+        .library(name: "Polytail", targets: ["Polytail"]),
+        .executable(name: "polytail", targets: ["polytail"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C libraries (GSL, CBLAS, LAPACKE) behind one module map
+        .systemLibrary(
+            name: "CPolytailNumerics",
+            path: "Sources/CPolytailNumerics",
+            providers: [.apt(["libgsl-dev", "liblapacke-dev", "libopenblas-dev"])]
+        ),
+
+        // MARK: Library
+        .target(
+            name: "Polytail",
+            dependencies: ["CPolytailNumerics"],
+            path: "Sources/Polytail"
+        ),
+
+        // MARK: Command-line tool
+        .target(
+            name: "PolytailCLI",
+            dependencies: [
+                "Polytail",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/PolytailCLI"
+        ),
+        .executableTarget(
+            name: "polytail",
+            dependencies: ["PolytailCLI"],
+            path: "Sources/polytail"
+        ),
+
+        // MARK: Benchmarks (run in release: swift run -c release polytail-bench)
+        .executableTarget(
+            name: "polytail-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/Bench"
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "PolytailTests",
+            dependencies: ["Polytail", "PolytailCLI"],
+            path: "Tests/PolytailTests"
+        ),
+    ]
+)

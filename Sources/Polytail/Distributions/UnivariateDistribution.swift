@@ -1,0 +1,41 @@
+import Foundation
+
+/// A continuous distribution on the real line.
+///
+/// Conforming types provide the log-density and both tails; the rest is derived.
+/// Evaluation never throws: NaN in gives NaN out, and a point outside the support has
+/// log-density −∞.
+public protocol UnivariateDistribution: Sendable {
+    /// log f(x).
+    func logDensity(_ x: Double) -> Double
+    /// P(X ≤ x).
+    func cdf(_ x: Double) -> Double
+    /// P(X > x), computed directly (never as 1 − cdf) so that upper tails keep their digits.
+    func survival(_ x: Double) -> Double
+    /// The x with cdf(x) = p, for p in [0, 1]; NaN outside.
+    func quantile(_ p: Double) -> Double
+    /// One draw.
+    func sample(using generator: inout PolytailRandom) -> Double
+}
+
+extension UnivariateDistribution {
+    /// f(x) = exp(log f(x)).
+    public func density(_ x: Double) -> Double { exp(logDensity(x)) }
+
+    /// `count` independent draws.
+    public func sample(_ count: Int, using generator: inout PolytailRandom) -> [Double] {
+        (0..<max(count, 0)).map { _ in sample(using: &generator) }
+    }
+
+    /// Σᵢ wᵢ log f(xᵢ) (wᵢ = 1 without weights). Lengths are not checked here:
+    /// fitting functions validate their input first.
+    public func logLikelihood(_ data: [Double], weights: [Double]? = nil) -> Double {
+        var total = 0.0
+        if let weights {
+            for (x, w) in zip(data, weights) where w != 0 { total += w * logDensity(x) }
+        } else {
+            for x in data { total += logDensity(x) }
+        }
+        return total
+    }
+}

@@ -1,0 +1,32 @@
+/// Checks shared by every fit: finiteness of data and weights, enough observations,
+/// a non-constant sample. Returns the weights to use (all ones when none were given).
+enum DataValidation {
+    static func checkUnivariate(_ data: [Double], weights: [Double]?, parameters: Int) throws(PolytailError) -> [Double] {
+        guard !data.isEmpty else { throw .emptyData }
+        for (i, x) in data.enumerated() where !x.isFinite { throw .nonFiniteValue(row: i, column: nil) }
+        let w = try checkWeights(weights, count: data.count)
+        let effective = w.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        guard effective >= parameters else { throw .tooFewObservations(needed: parameters, got: effective) }
+        var first: Double? = nil
+        var constant = true
+        for (x, wi) in zip(data, w) where wi > 0 {
+            if let f = first { if x != f { constant = false; break } } else { first = x }
+        }
+        if constant { throw .constantData(column: nil) }
+        return w
+    }
+
+    static func checkWeights(_ weights: [Double]?, count: Int) throws(PolytailError) -> [Double] {
+        guard let weights else { return [Double](repeating: 1, count: count) }
+        guard weights.count == count else {
+            throw .dimensionMismatch(what: "weights", expected: count, got: weights.count)
+        }
+        var total = 0.0
+        for (i, w) in weights.enumerated() {
+            guard w.isFinite, w >= 0 else { throw .invalidWeight(row: i) }
+            total += w
+        }
+        guard total > 0 else { throw .invalidWeight(row: nil) }
+        return weights
+    }
+}

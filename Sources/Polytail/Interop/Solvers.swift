@@ -1,0 +1,147 @@
+import CPolytailNumerics
+
+/// Boxes a Swift closure so that it can cross GSL's `void *params`.
+private final class ScalarFunctionBox {
+    let body: (Double) -> Double
+    init(_ body: @escaping (Double) -> Double) { self.body = body }
+}
+
+private final class VectorFunctionBox {
+    let body: ([Double]) -> Double
+    let dimension: Int
+    init(_ body: @escaping ([Double]) -> Double, dimension: Int) {
+        self.body = body
+        self.dimension = dimension
+    }
+}
+
+enum Solvers {
+    /// A root of `f` in the bracket [lower, upper] by Brent's method (GSL
+    /// `gsl_root_fsolver_brent`). `f(lower)` and `f(upper)` must differ in sign.
+    static func brentRoot(
+        lower: Double, upper: Double,
+        relativeTolerance: Double = 1e-13, maxIterations: Int = 200,
+        _ f: @escaping (Double) -> Double
+    ) throws(PolytailError) -> Double {
+        GSL.prepare()
+        let box = ScalarFunctionBox(f)
+        return try withExtendedLifetime(box) { () throws(PolytailError) -> Double in
+            var function = gsl_function(
+                function: { x, params in
+                    Unmanaged<ScalarFunctionBox>.fromOpaque(params!).takeUnretainedValue().body(x)
+                },
+                params: Unmanaged.passUnretained(box).toOpaque()
+            )
+            guard let solver = gsl_root_fsolver_alloc(polytail_root_brent()) else {
+                throw .numericalFailure("could not allocate a root finder")
+            }
+            defer { gsl_root_fsolver_free(solver) }
+            guard gsl_root_fsolver_set(solver, &function, lower, upper) == GSL_SUCCESS else {
+                throw .numericalFailure("root not bracketed in [\(lower), \(upper)]")
+            }
+            for _ in 0..<maxIterations {
+                guard gsl_root_fsolver_iterate(solver) == GSL_SUCCESS else {
+                    throw .numericalFailure("root finder failed (non-finite function value)")
+                }
+                let lo = gsl_root_fsolver_x_lower(solver)
+                let hi = gsl_root_fsolver_x_upper(solver)
+                if gsl_root_test_interval(lo, hi, 0, relativeTolerance) == GSL_SUCCESS {
+                    return gsl_root_fsolver_root(solver)
+                }
+            }
+            return gsl_root_fsolver_root(solver)
+        }
+    }
+
+    struct SimplexResult {
+        var minimizer: [Double]
+        var value: Double
+        var iterations: Int
+        var converged: Bool
+    }
+
+    /// Minimises `f` by the Nelder–Mead simplex (GSL `nmsimplex2`), stopping when the
+    /// simplex size falls below `sizeTolerance` or after `maxIterations`.
+    static func simplexMinimize(
+        start: [Double], step: [Double], sizeTolerance: Double = 1e-10, maxIterations: Int = 5000,
+        _ f: @escaping ([Double]) -> Double
+    ) throws(PolytailError) -> SimplexResult {
+        GSL.prepare()
+        let n = start.count
+        let box = VectorFunctionBox(f, dimension: n)
+        return try withExtendedLifetime(box) { () throws(PolytailError) -> SimplexResult in
+            var function = gsl_multimin_function(
+                f: { v, params in
+                    let box = Unmanaged<VectorFunctionBox>.fromOpaque(params!).takeUnretainedValue()
+                    var x = [Double](repeating: 0, count: box.dimension)
+                    for i in 0..<box.dimension { x[i] = gsl_vector_get(v, i) }
+                    let y = box.body(x)
+                    // GSL's simplex copes with +inf (a rejected point) but not with NaN.
+                    return y.isNaN ? .infinity : y
+                },
+                n: n,
+                params: Unmanaged.passUnretained(box).toOpaque()
+            )
+            guard let x0 = gsl_vector_alloc(n), let s0 = gsl_vector_alloc(n) else {
+                throw .numericalFailure("could not allocate vectors")
+            }
+            defer { gsl_vector_free(x0); gsl_vector_free(s0) }
+            for i in 0..<n { gsl_vector_set(x0, i, start[i]); gsl_vector_set(s0, i, step[i]) }
+            guard let minimizer = gsl_multimin_fminimizer_alloc(polytail_multimin_nmsimplex2(), n) else {
+                throw .numericalFailure("could not allocate a minimiser")
+            }
+            defer { gsl_multimin_fminimizer_free(minimizer) }
+            guard gsl_multimin_fminimizer_set(minimizer, &function, x0, s0) == GSL_SUCCESS else {
+                throw .numericalFailure("the objective is not finite at the starting point")
+            }
+            var converged = false
+            var iterations = 0
+            while iterations < maxIterations {
+                iterations += 1
+                if gsl_multimin_fminimizer_iterate(minimizer) != GSL_SUCCESS { break }
+                let size = gsl_multimin_fminimizer_size(minimizer)
+                if gsl_multimin_test_size(size, sizeTolerance) == GSL_SUCCESS {
+                    converged = true
+                    break
+                }
+            }
+            var best = [Double](repeating: 0, count: n)
+            let xv = gsl_multimin_fminimizer_x(minimizer)
+            for i in 0..<n { best[i] = gsl_vector_get(xv, i) }
+            return SimplexResult(
+                minimizer: best, value: gsl_multimin_fminimizer_minimum(minimizer),
+                iterations: iterations, converged: converged)
+        }
+    }
+
+    /// ∫ₐᵇ f(x) dx by GSL's adaptive Gauss–Kronrod rule (`gsl_integration_qag`, 61 points).
+    /// Returns NaN when GSL reports a failure it could not recover from.
+    static func integrate(
+        from a: Double, to b: Double, absoluteTolerance: Double = 0, relativeTolerance: Double = 1e-12,
+        _ f: @escaping (Double) -> Double
+    ) -> Double {
+        GSL.prepare()
+        let box = ScalarFunctionBox(f)
+        return withExtendedLifetime(box) { () -> Double in
+            var function = gsl_function(
+                function: { x, params in
+                    Unmanaged<ScalarFunctionBox>.fromOpaque(params!).takeUnretainedValue().body(x)
+                },
+                params: Unmanaged.passUnretained(box).toOpaque()
+            )
+            let limit = 200
+            guard let workspace = gsl_integration_workspace_alloc(limit) else { return .nan }
+            defer { gsl_integration_workspace_free(workspace) }
+            var result = 0.0
+            var error = 0.0
+            let status = gsl_integration_qag(
+                &function, a, b, absoluteTolerance, relativeTolerance, limit,
+                Int32(GSL_INTEG_GAUSS61), workspace, &result, &error)
+            // GSL_EROUND / GSL_EMAXITER still leave the best estimate; accept it when its
+            // error estimate is small, otherwise report NaN.
+            if status == GSL_SUCCESS { return result }
+            if error <= max(absoluteTolerance, 1e-9 * abs(result)) { return result }
+            return .nan
+        }
+    }
+}

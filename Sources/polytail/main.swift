@@ -1,0 +1,3 @@
+import PolytailCLI
+
+PolytailCommand.main()
