@@ -71,3 +71,23 @@ enum Lapack {
         return y
     }
 }
+
+extension Lapack {
+    /// Solves A X = B for a symmetric positive-definite n × n matrix A and an n × m
+    /// right-hand side B (both row-major) by LAPACKE `dposv` (Cholesky).
+    /// - Throws: `.notPositiveDefinite` when the factorisation meets a non-positive pivot.
+    static func solvePositiveDefinite(_ a: [Double], n: Int, _ b: [Double], columns m: Int = 1, what: String) throws(PolytailError) -> [Double] {
+        precondition(a.count == n * n && b.count == n * m)
+        var a = a
+        var x = b
+        let info = a.withUnsafeMutableBufferPointer { ap in
+            x.withUnsafeMutableBufferPointer { xp in
+                LAPACKE_dposv(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), Int32(m),
+                              ap.baseAddress, Int32(n), xp.baseAddress, Int32(m))
+            }
+        }
+        precondition(info >= 0, "dposv argument \(-info) is invalid")
+        if info > 0 { throw .notPositiveDefinite(what: what) }
+        return x
+    }
+}

@@ -1,0 +1,31 @@
+import Dispatch
+import Foundation
+
+/// Wraps a value whose cross-thread use the caller guarantees to be safe.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+}
+
+enum Parallel {
+    /// Number of chunks to split `n` items of cheap per-item work into: one below
+    /// `threshold` items (threads do not pay there), else twice the active cores.
+    static func chunkCount(_ n: Int, threshold: Int = 100_000) -> Int {
+        n >= threshold ? max(1, ProcessInfo.processInfo.activeProcessorCount * 2) : 1
+    }
+
+    /// Runs `body(c)` for c in 0..<count, concurrently, and returns the results in order.
+    /// Each call writes only its own slot, so no synchronisation is needed.
+    static func map<T>(_ count: Int, placeholder: T, _ body: (Int) -> T) -> [T] {
+        if count == 1 { return [body(0)] }
+        var results = [T](repeating: placeholder, count: count)
+        withoutActuallyEscaping(body) { escapable in
+            results.withUnsafeMutableBufferPointer { out in
+                let shared = UncheckedSendable(value: (out, escapable))
+                DispatchQueue.concurrentPerform(iterations: count) { c in
+                    shared.value.0[c] = shared.value.1(c)
+                }
+            }
+        }
+        return results
+    }
+}
