@@ -2,18 +2,14 @@ import Foundation
 import Polytail
 
 var rng = PolytailRandom(seed: 42)
-for (nu, n) in [(3.0, 1000), (1.0, 1000), (1e9, 1000), (5.0, 1_000_000)] {
-    let d = try! StudentT(degreesOfFreedom: min(nu, 1e6), location: 1, scale: 2)
-    var x = d.sample(n, using: &rng)
-    if nu > 1e8 { x = (0..<n).map { _ in rng.standardNormal() } }
+for (d, n, nu) in [(3, 600, 5.0), (20, 20_000, 4.0), (3, 2000, 1e7)] {
+    var s = Matrix.identity(d)
+    for i in 0..<d { for j in 0..<d { s[i, j] = i == j ? 1.0 + Double(i) * 0.1 : 0.3 / (1 + Double(abs(i - j))) } }
+    let t = try! MultivariateT(location: (0..<d).map { Double($0) }, scatter: s, degreesOfFreedom: min(nu, 1e6))
+    let x = nu > 1e6 ? try! MultivariateNormal(mean: t.location, covariance: s).sample(n, using: &rng) : t.sample(n, using: &rng)
     let t0 = Date()
-    let f = try! StudentT.fit(x)
-    let dt = Date().timeIntervalSince(t0)
-    print(nu, n, f.distribution, f.result, dt)
-    if n == 1000 {
-        let s = x.map { "\($0)" }.joined(separator: ",")
-        try! s.write(toFile: "/tmp/tdata_\(Int(min(nu, 1e6))).txt", atomically: true, encoding: .utf8)
-    }
-    let nf = try! Normal.fit(x)
-    print("  normal LL", nf.result.logLikelihood)
+    let f = try! MultivariateT.fit(x)
+    print(d, n, f.distribution.degreesOfFreedom, f.result, Date().timeIntervalSince(t0))
+    let nf = try! MultivariateNormal.fit(x)
+    print("  normal", nf.result.logLikelihood)
 }

@@ -30,3 +30,28 @@ enum DataValidation {
         return weights
     }
 }
+
+extension DataValidation {
+    /// Matrix data: at least one row and column, finite entries, valid weights, at least
+    /// `minimumRows` rows of positive weight, and no constant column.
+    static func checkMatrix(_ data: Matrix, weights: [Double]?, minimumRows: Int) throws(PolytailError) -> [Double] {
+        guard data.rows > 0, data.columns > 0 else { throw .emptyData }
+        let d = data.columns
+        for i in 0..<data.rows {
+            for j in 0..<d where !data.elements[i * d + j].isFinite { throw .nonFiniteValue(row: i, column: j) }
+        }
+        let w = try checkWeights(weights, count: data.rows)
+        let effective = w.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        guard effective >= minimumRows else { throw .tooFewObservations(needed: minimumRows, got: effective) }
+        for j in 0..<d {
+            var first: Double? = nil
+            var constant = true
+            for i in 0..<data.rows where w[i] > 0 {
+                let v = data.elements[i * d + j]
+                if let f = first { if v != f { constant = false; break } } else { first = v }
+            }
+            if constant { throw .constantData(column: j) }
+        }
+        return w
+    }
+}
