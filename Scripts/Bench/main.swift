@@ -104,3 +104,24 @@ print("|---:|---:|---:|---:|:---:|")
 print("| \(f(mvtSeconds)) | \(mvtFit.result.iterations) | \(f(mvtFit.distribution.degreesOfFreedom)) | \(f(mvtFit.result.logLikelihood, 3)) | \(mvtFit.result.converged) |")
 print("")
 print("scipy has no multivariate-t fit; no peer was timed for this row.")
+
+// The BLAS in use (OpenBLAS or the reference BLAS), read from the loaded libraries, and
+// the BLAS-bound work of the multivariate code at a larger size.
+let blas = ((try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? "")
+    .split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+    .filter { $0.contains("libblas") || $0.contains("openblas") }
+    .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "`, `")
+let bigD = 100, bigN = 100_000
+var bigScatter = Matrix.identity(bigD)
+for i in 0..<bigD { for j in 0..<bigD { bigScatter[i, j] = i == j ? 2 : 0.5 / Double(1 + abs(i - j)) } }
+let bigNormal = try MultivariateNormal(mean: [Double](repeating: 0, count: bigD), covariance: bigScatter)
+let bigSample = bigNormal.sample(bigN, using: &generator)
+log("BLAS-bound work, n = \(bigN), d = \(bigD) …")
+let (fitSeconds, _) = try time(repeats) { try MultivariateNormal.fit(bigSample) }
+let (densitySeconds, _) = time(repeats) { bigNormal.logDensities(bigSample) }
+print("")
+print("### BLAS-bound work (n = \(bigN), d = \(bigD)); BLAS: `\(blas)`")
+print("")
+print("| MultivariateNormal.fit, dsyrk (s) | logDensities, dtrsm (s) |")
+print("|---:|---:|")
+print("| \(f(fitSeconds)) | \(f(densitySeconds)) |")

@@ -43,15 +43,14 @@ extension DataValidation {
         let w = try checkWeights(weights, count: data.rows)
         let effective = w.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
         guard effective >= minimumRows else { throw .tooFewObservations(needed: minimumRows, got: effective) }
-        for j in 0..<d {
-            var first: Double? = nil
-            var constant = true
-            for i in 0..<data.rows where w[i] > 0 {
-                let v = data.elements[i * d + j]
-                if let f = first { if v != f { constant = false; break } } else { first = v }
-            }
-            if constant { throw .constantData(column: j) }
+        // One row-major pass: a column is constant while it equals its first weighted row.
+        var first: [Double]? = nil
+        var varies = [Bool](repeating: false, count: d)
+        for i in 0..<data.rows where w[i] > 0 {
+            guard let f = first else { first = Array(data.elements[(i * d)..<(i * d + d)]); continue }
+            for j in 0..<d where data.elements[i * d + j] != f[j] { varies[j] = true }
         }
+        if let j = varies.firstIndex(of: false) { throw .constantData(column: j) }
         return w
     }
 }
