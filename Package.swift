@@ -54,6 +54,12 @@ let package = Package(
             dependencies: ["Polytail"],
             path: "Scripts/Bench"
         ),
+        .executableTarget(
+            name: "discriminant-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/DiscriminantBench",
+            exclude: ["sklearn_peer.py"]
+        ),
 
         // MARK: Tests
         .testTarget(

@@ -3,9 +3,12 @@ import Foundation
 /// The factors a fitted discriminant analysis needs to evaluate log posteriors in blocks,
 /// precomputed once at fit time.
 ///
-/// All rows are first centred at c, the mean of the class locations, so that the
-/// expansion δₖ² = ‖z‖² − 2 zᵀm̃ₖ + ‖m̃ₖ‖² (shared t) and the linear form (shared normal)
-/// never subtract large, nearly equal numbers for data far from the origin.
+/// Whitening uses W = L⁻¹ (Σ = L Lᵀ), formed once, so a block Y of centred rows is
+/// whitened by one `dgemm` (Y Wᵀ) rather than a `dtrsm`: OpenBLAS's triangular solve with
+/// many rows and a small triangle runs at a fraction of its `dgemm` speed (measured here,
+/// d = 50). Rows of t models are centred at c, the mean of the class locations, first, so
+/// that the expansion δₖ² = ‖z‖² − 2 zᵀm̃ₖ + ‖m̃ₖ‖² never subtracts large, nearly equal
+/// numbers for data far from the origin.
 struct DiscriminantKernel: Sendable {
     enum Mode: Sendable { case sharedNormal, sharedT, perClass }
 
@@ -17,18 +20,28 @@ struct DiscriminantKernel: Sendable {
     let center: [Double]
     /// μₖ, row after row (k × d).
     let locations: [Double]
-    /// Lower Cholesky factors, row-major d × d: one (shared) or k (per class).
+    /// Lower Cholesky factors, row-major d × d: one (shared) or k (per class). Used by the
+    /// overflow-free path.
     let lowers: [[Double]]
-    /// k × d. Shared normal: Σ⁻¹(μₖ − c). Shared t: m̃ₖ = L⁻¹(μₖ − c). Per class: unused.
+    /// k × d. Shared normal: β̃ₖ = Σ⁻¹(μₖ − c). Shared t: m̃ₖ = L⁻¹(μₖ − c). Per class: unused.
     let classVectors: [Double]
-    /// Shared normal: −½ (μₖ − c)ᵀΣ⁻¹(μₖ − c) + log πₖ. Shared t: ‖m̃ₖ‖². Per class: unused.
+    /// Shared normal: −½ ‖m̃ₖ‖² + log πₖ. Shared t: ‖m̃ₖ‖². Per class: unused.
     let offsets: [Double]
+    /// Shared normal: offsetsₖ − β̃ₖᵀc, for the product with uncentred rows.
+    let rawOffsets: [Double]
+    /// The matrix every block is multiplied by (`wideRows` × d, applied as Y · wideᵀ).
+    /// Shared normal: the k rows β̃ₖ. Shared t: the d rows of W, then the k rows β̃ₖ
+    /// (so that column d + k of the product is zᵀm̃ₖ). Per class: W₁, …, W_k stacked.
+    let wide: [Double]
+    let wideRows: Int
+    /// Per class: Wₖ(μₖ − c), k × d.
+    let shifts: [Double]
     /// log πₖ + log-normaliser of class k (the part of log πₖ p(x | yₖ) free of x).
     let logConstants: [Double]
     /// νₖ (t only).
     let nu: [Double]
-
-    static let blockRows = 8192
+    /// Rows per block.
+    let blockRows: Int
 
     init<Label>(conditionals: [DiscriminantAnalysis<Label>.ClassConditional], priors: [Double], shared: Bool) throws(PolytailError) {
         let k = conditionals.count
@@ -66,70 +79,107 @@ struct DiscriminantKernel: Sendable {
             }
         }
         self.logConstants = logConstants
+
+        /// W = L⁻¹, row-major, by d triangular solves against the unit vectors.
+        func inverse(_ lower: [Double]) -> [Double] {
+            var w = [Double](repeating: 0, count: d * d)
+            for l in 0..<d {
+                var e = [Double](repeating: 0, count: d)
+                e[l] = 1
+                lower.withUnsafeBufferPointer { lb in
+                    e.withUnsafeMutableBufferPointer { DiscriminantBlas.solveLower(dimension: d, lower: lb.baseAddress!, $0.baseAddress!) }
+                }
+                for r in 0..<d { w[r * d + l] = e[r] }
+            }
+            return w
+        }
+        func times(_ w: [Double], _ v: [Double]) -> [Double] {
+            (0..<d).map { r in var s = 0.0; for l in 0..<d { s += w[r * d + l] * v[l] }; return s }
+        }
+
         var vectors = [Double](repeating: 0, count: k * d)
         var offsets = [Double](repeating: 0, count: k)
+        var rawOffsets = [Double](repeating: 0, count: k)
+        var wide: [Double] = []
+        var shifts: [Double] = []
         if shared {
             lowers = [lowers[0]]
-            // m̃ₖ = L⁻¹(μₖ − c).
+            let w = inverse(lowers[0])
+            var betas: [Double] = []
             for j in 0..<k {
-                var v = (0..<d).map { locations[j * d + $0] - center[$0] }
-                lowers[0].withUnsafeBufferPointer { l in
-                    v.withUnsafeMutableBufferPointer { DiscriminantBlas.solveLower(dimension: d, lower: l.baseAddress!, $0.baseAddress!) }
-                }
+                let m = times(w, (0..<d).map { locations[j * d + $0] - center[$0] })  // m̃ₖ
                 var norm2 = 0.0
-                for l in 0..<d { norm2 += v[l] * v[l] }
+                for l in 0..<d { norm2 += m[l] * m[l] }
+                // β̃ₖ = Wᵀ m̃ₖ = Σ⁻¹(μₖ − c).
+                let beta = (0..<d).map { l in var s = 0.0; for r in 0..<d { s += w[r * d + l] * m[r] }; return s }
+                betas += beta
                 if normal {
-                    // βₖ = L⁻ᵀ m̃ₖ = Σ⁻¹(μₖ − c); log πₖ p(x|yₖ) = βₖᵀ(x − c) − ½‖m̃ₖ‖² + log πₖ + (terms common to all k).
-                    let lower = Matrix(uncheckedRows: d, columns: d, elements: lowers[0])
-                    var beta = v
-                    for l in stride(from: d - 1, through: 0, by: -1) {
-                        var s = beta[l]
-                        for m in (l + 1)..<max(l + 1, d) { s -= lower[m, l] * beta[m] }
-                        beta[l] = s / lower[l, l]
-                    }
+                    // log πₖ p(x|yₖ) = β̃ₖᵀ(x − c) − ½‖m̃ₖ‖² + log πₖ + (terms common to all k).
                     for l in 0..<d { vectors[j * d + l] = beta[l] }
                     offsets[j] = -0.5 * norm2 + logPriors[j]
+                    var bc = 0.0
+                    for l in 0..<d { bc += beta[l] * center[l] }
+                    rawOffsets[j] = offsets[j] - bc
                 } else {
-                    for l in 0..<d { vectors[j * d + l] = v[l] }
+                    for l in 0..<d { vectors[j * d + l] = m[l] }
                     offsets[j] = norm2
                 }
             }
             mode = normal ? .sharedNormal : .sharedT
+            wide = normal ? betas : w + betas
+            wideRows = normal ? k : d + k
+            blockRows = 8192
         } else {
+            for j in 0..<k {
+                let w = inverse(lowers[j])
+                wide += w
+                shifts += times(w, (0..<d).map { locations[j * d + $0] - center[$0] })
+            }
             mode = .perClass
+            wideRows = k * d
+            blockRows = max(256, 8192 / k)
         }
         self.lowers = lowers
         self.classVectors = vectors
         self.offsets = offsets
-        for v in vectors where !v.isFinite { throw .numericalFailure("non-finite discriminant coefficients") }
+        self.rawOffsets = rawOffsets
+        self.wide = wide
+        self.shifts = shifts
+        for v in wide + shifts where !v.isFinite { throw .numericalFailure("non-finite discriminant coefficients") }
     }
 
     /// Log posteriors (or posteriors) of every row of x.
+    ///
+    /// Blocks of ``blockRows`` rows are processed one after the other, so memory stays
+    /// bounded; inside a block the `dgemm` uses OpenBLAS's own threads and the element-wise
+    /// passes (centring, log1p, log-sum-exp) are split over the cores. (Running whole blocks
+    /// on separate threads instead makes concurrent OpenBLAS calls queue on its thread pool:
+    /// measured slower.)
     func evaluate(_ x: Matrix, logarithmic: Bool) throws(PolytailError) -> Matrix {
         guard x.columns == d else { throw .dimensionMismatch(what: "feature columns", expected: d, got: x.columns) }
         let n = x.rows
         let k = self.k
         if n == 0 { return Matrix(uncheckedRows: 0, columns: k, elements: []) }
-        let blocks = (n + Self.blockRows - 1) / Self.blockRows
-        let chunks = min(blocks, Parallel.chunkCount(n, threshold: 4 * Self.blockRows))
         var firstBad: (row: Int, column: Int)? = nil
         let out = [Double](unsafeUninitializedCapacity: n * k) { buffer, initialized in
-            let outBase = UncheckedSendable(value: buffer.baseAddress!)
+            let rows = min(n, blockRows)
+            var y = [Double](repeating: 0, count: mode == .sharedNormal ? 0 : rows * d)
+            var z = [Double](repeating: 0, count: mode == .sharedNormal ? 0 : rows * wideRows)
             x.elements.withUnsafeBufferPointer { xb in
-                let xBase = UncheckedSendable(value: xb.baseAddress!)
-                let bad = Parallel.map(chunks, placeholder: nil as (row: Int, column: Int)?) { c in
-                    let firstBlock = blocks * c / chunks, endBlock = blocks * (c + 1) / chunks
-                    var scratch = Scratch(rows: Self.blockRows, d: d, k: k)
-                    for b in firstBlock..<endBlock {
-                        let r0 = b * Self.blockRows, r1 = min(n, r0 + Self.blockRows)
-                        if let bad = evaluateBlock(xBase.value + r0 * d, rows: r1 - r0, out: outBase.value + r0 * k,
-                                                   scratch: &scratch, logarithmic: logarithmic) {
-                            return (r0 + bad.row, bad.column)
+                y.withUnsafeMutableBufferPointer { yb in
+                    z.withUnsafeMutableBufferPointer { zb in
+                        var r0 = 0
+                        while r0 < n {
+                            let r1 = min(n, r0 + blockRows)
+                            if let bad = evaluateBlock(xb.baseAddress! + r0 * d, rows: r1 - r0, out: buffer.baseAddress! + r0 * k,
+                                                       centred: yb.baseAddress, product: zb.baseAddress, logarithmic: logarithmic) {
+                                firstBad = (r0 + bad.row, bad.column)
+                                break
+                            }
+                            r0 = r1
                         }
                     }
-                    return nil
                 }
-                firstBad = bad.compactMap { $0 }.min { $0.row < $1.row }
             }
             if firstBad != nil { buffer.initialize(repeating: 0) }
             initialized = n * k
@@ -138,74 +188,91 @@ struct DiscriminantKernel: Sendable {
         return Matrix(uncheckedRows: n, columns: k, elements: out)
     }
 
-    struct Scratch {
-        var y: [Double]
-        var q: [Double]
-        init(rows: Int, d: Int, k: Int) {
-            y = [Double](repeating: 0, count: rows * d)
-            q = [Double](repeating: 0, count: rows)
+    /// Runs `body` on consecutive row ranges covering 0..<m, one per core when m is large;
+    /// returns the smallest row any part reported.
+    private func forEachPart(_ m: Int, _ body: (Range<Int>) -> (row: Int, column: Int)?) -> (row: Int, column: Int)? {
+        let parts = m >= 2048 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        let results = Parallel.map(parts, placeholder: nil as (row: Int, column: Int)?) { c in
+            body((m * c / parts)..<(m * (c + 1) / parts))
         }
+        return results.compactMap { $0 }.min { $0.row < $1.row }
     }
 
-    /// Evaluates `rows` rows starting at `x` into `out` (rows × k); returns the first
-    /// non-finite input entry, if any.
+    /// Evaluates `m` rows starting at `x` into `out` (m × k), with scratch `centred`
+    /// (m × d) and `product` (m × wideRows); returns the first non-finite input entry, if any.
     private func evaluateBlock(
         _ x: UnsafePointer<Double>, rows m: Int, out: UnsafeMutablePointer<Double>,
-        scratch: inout Scratch, logarithmic: Bool
+        centred: UnsafeMutablePointer<Double>?, product: UnsafeMutablePointer<Double>?, logarithmic: Bool
     ) -> (row: Int, column: Int)? {
-        let d = self.d, k = self.k
-        return scratch.y.withUnsafeMutableBufferPointer { yb -> (row: Int, column: Int)? in
-            let y = yb.baseAddress!
-            // Copy and centre, checking finiteness on the way.
-            let reference: [Double] = mode == .perClass ? Array(locations[0..<d]) : center
-            for i in 0..<m {
-                for l in 0..<d {
-                    let v = x[i * d + l]
-                    guard v.isFinite else { return (i, l) }
-                    y[i * d + l] = v - reference[l]
-                }
+        let d = self.d, k = self.k, wideRows = self.wideRows
+        if mode == .sharedNormal {
+            // One product with the uncentred rows; a non-finite input makes its row's
+            // products non-finite (NaN or ±∞ times any β), caught below.
+            wide.withUnsafeBufferPointer { v in
+                DiscriminantBlas.gemmTransposedB(rows: m, columns: k, inner: d, x, v.baseAddress!, out)
             }
-            switch mode {
-            case .sharedNormal:
-                classVectors.withUnsafeBufferPointer { v in
-                    DiscriminantBlas.gemmTransposedB(rows: m, columns: k, inner: d, y, v.baseAddress!, out)
-                }
-                for i in 0..<m { for j in 0..<k { out[i * k + j] += offsets[j] } }
-            case .sharedT:
-                lowers[0].withUnsafeBufferPointer { l in DiscriminantBlas.whiten(rows: m, dimension: d, lower: l.baseAddress!, y) }
-                classVectors.withUnsafeBufferPointer { v in
-                    DiscriminantBlas.gemmTransposedB(rows: m, columns: k, inner: d, y, v.baseAddress!, out)
-                }
-                for i in 0..<m {
-                    var q = 0.0
-                    for l in 0..<d { let v = y[i * d + l]; q += v * v }
-                    for j in 0..<k {
-                        let delta2 = max(0, q - 2 * out[i * k + j] + offsets[j])
-                        out[i * k + j] = logConstants[j] - 0.5 * (nu[j] + Double(d)) * log1p(delta2 / nu[j])
+        } else {
+            let y = centred!, z = product!
+            let pointers = UncheckedSendable(value: (x, y))
+            if let bad = forEachPart(m, { range in
+                let (x, y) = pointers.value
+                for i in range {
+                    for l in 0..<d {
+                        let v = x[i * d + l]
+                        guard v.isFinite else { return (i, l) }
+                        y[i * d + l] = v - center[l]
                     }
                 }
-            case .perClass:
-                for j in 0..<k {
-                    if j > 0 {
-                        for i in 0..<m { for l in 0..<d { y[i * d + l] = x[i * d + l] - locations[j * d + l] } }
-                    }
-                    lowers[j].withUnsafeBufferPointer { l in DiscriminantBlas.whiten(rows: m, dimension: d, lower: l.baseAddress!, y) }
-                    let c = logConstants[j]
-                    for i in 0..<m {
-                        var q = 0.0
-                        for l in 0..<d { let v = y[i * d + l]; q += v * v }
-                        out[i * k + j] = normal ? c - 0.5 * q : c - 0.5 * (nu[j] + Double(d)) * log1p(q / nu[j])
+                return nil
+            }) { return bad }
+            wide.withUnsafeBufferPointer { v in
+                DiscriminantBlas.gemmTransposedB(rows: m, columns: wideRows, inner: d, y, v.baseAddress!, z)
+            }
+        }
+        // Element-wise: log-joint values, then the log-sum-exp normalisation.
+        let pointers = UncheckedSendable(value: (x, product, out))
+        return forEachPart(m) { range in
+            let (x, product, out) = pointers.value
+            return offsets.withUnsafeBufferPointer { offsets in
+                logConstants.withUnsafeBufferPointer { constants in
+                    nu.withUnsafeBufferPointer { nu in
+                        shifts.withUnsafeBufferPointer { shifts in
+                            rawOffsets.withUnsafeBufferPointer { rawOffsets -> (row: Int, column: Int)? in
+                                let dd = Double(d)
+                                for i in range {
+                                    let row = out + i * k
+                                    switch mode {
+                                    case .sharedNormal:
+                                        for j in 0..<k { row[j] += rawOffsets[j] }
+                                    case .sharedT:
+                                        let zi = product! + i * wideRows
+                                        var q = 0.0
+                                        for l in 0..<d { q += zi[l] * zi[l] }
+                                        for j in 0..<k {
+                                            let delta2 = max(0, q - 2 * zi[d + j] + offsets[j])
+                                            row[j] = constants[j] - 0.5 * (nu[j] + dd) * log1p(delta2 / nu[j])
+                                        }
+                                    case .perClass:
+                                        let zi = product! + i * wideRows
+                                        for j in 0..<k {
+                                            var q = 0.0
+                                            for l in 0..<d { let v = zi[j * d + l] - shifts[j * d + l]; q += v * v }
+                                            row[j] = normal ? constants[j] - 0.5 * q : constants[j] - 0.5 * (nu[j] + dd) * log1p(q / nu[j])
+                                        }
+                                    }
+                                    if !normalizeRow(row, logarithmic: logarithmic) {
+                                        for l in 0..<d where !x[i * d + l].isFinite { return (i, l) }
+                                        scaledLogJoint(x + i * d, into: row)
+                                        let ok = normalizeRow(row, logarithmic: logarithmic)
+                                        precondition(ok, "the scaled discriminant path produced a non-finite maximum")
+                                    }
+                                }
+                                return nil
+                            }
+                        }
                     }
                 }
             }
-            for i in 0..<m {
-                if !normalizeRow(out + i * k, logarithmic: logarithmic) {
-                    scaledLogJoint(x + i * d, into: out + i * k)
-                    let ok = normalizeRow(out + i * k, logarithmic: logarithmic)
-                    precondition(ok, "the scaled discriminant path produced a non-finite maximum")
-                }
-            }
-            return nil
         }
     }
 
