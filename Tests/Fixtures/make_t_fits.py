@@ -280,7 +280,7 @@ def main():
         rec["fixedDf"] = {"df": fdf, "loc": floc, "scale": fscale, "logLikelihood": float(fll)}
         diag["profileGridMaxLogLik"] = float(worst)
         diag["fixedDfRelativeGradient"] = fdiag["relativeGradient"]
-        diag["seconds"] = round(time.perf_counter() - t1, 2)
+        print(name, "seconds: %.2f" % (time.perf_counter() - t1), file=sys.stderr)
         rec["diagnostics"] = diag
         if rec["scipyFit"] is not None:
             diag["scipyMinusReferenceLogLik"] = rec["scipyFit"]["logLikelihood"] - float(ll)
