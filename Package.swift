@@ -52,7 +52,8 @@ let package = Package(
         .executableTarget(
             name: "polytail-bench",
             dependencies: ["Polytail"],
-            path: "Scripts/Bench"
+            path: "Scripts/Bench",
+            exclude: ["scipy_tfit.py"]
         ),
 
         // MARK: Tests
