@@ -15,6 +15,8 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     public let location: Double
     /// σ > 0.
     public let scale: Double
+    /// log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − log σ, computed once.
+    let logConstant: Double
 
     /// - Throws: `PolytailError.invalidParameter` unless ν > 0 and finite, μ finite,
     ///   σ > 0 and finite.
@@ -31,6 +33,24 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         self.degreesOfFreedom = degreesOfFreedom
         self.location = location
         self.scale = scale
+        self.logConstant = StudentT.logNormalizer(degreesOfFreedom) - log(scale)
+    }
+
+    enum CodingKeys: String, CodingKey { case degreesOfFreedom, location, scale }
+
+    /// Decodes through the validating initialiser.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(degreesOfFreedom: c.decode(Double.self, forKey: .degreesOfFreedom),
+                      location: c.decode(Double.self, forKey: .location),
+                      scale: c.decode(Double.self, forKey: .scale))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
+        try c.encode(location, forKey: .location)
+        try c.encode(scale, forKey: .scale)
     }
 
     /// log of the normalising constant without σ: log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ).
@@ -72,7 +92,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         } else {
             return -.infinity
         }
-        return StudentT.logNormalizer(nu) - log(scale) - 0.5 * (nu + 1) * tail
+        return logConstant - 0.5 * (nu + 1) * tail
     }
 
     /// P(T ≤ −|z|) for the standard t, given |z| and log|z| (the latter alone is used when

@@ -215,3 +215,16 @@ extension Tolerance {
         #expect(ks < 0.005)
     }
 }
+
+@Suite("Codable") struct CodableTests {
+    @Test("distributions round-trip through JSON; invalid JSON parameters are rejected")
+    func roundTrip() throws {
+        let t = try StudentT(degreesOfFreedom: 3.5, location: -1, scale: 0.25)
+        let data = try JSONEncoder().encode(t)
+        #expect(try JSONDecoder().decode(StudentT.self, from: data) == t)
+        let bad = Data(#"{"degreesOfFreedom": -2, "location": 0, "scale": 1}"#.utf8)
+        #expect(throws: (any Error).self) { try JSONDecoder().decode(StudentT.self, from: bad) }
+        let m = try MultivariateT(location: [0, 1], scatter: Matrix(rowArrays: [[2, 0.3], [0.3, 1]]), degreesOfFreedom: 4)
+        #expect(try JSONDecoder().decode(MultivariateT.self, from: JSONEncoder().encode(m)) == m)
+    }
+}
