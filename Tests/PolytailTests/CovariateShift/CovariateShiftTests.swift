@@ -227,6 +227,27 @@ extension CovariateShiftFixture.LogRatioCase {
         #expect(try iw.limitLogWeight(direction: [-1]).isFinite)
     }
 
+    @Test("a joint ν for multivariate t fits: shared, and a profile maximum")
+    func jointDFMultivariate() throws {
+        var g = PolytailRandom(seed: 5)
+        let s = try MultivariateT(location: [0, 0], scatter: Matrix(rowArrays: [[1, 0.2], [0.2, 1]]), degreesOfFreedom: 4).sample(300, using: &g)
+        let t = try MultivariateT(location: [1, 0.5], scatter: Matrix(rowArrays: [[1.5, 0], [0, 0.8]]), degreesOfFreedom: 4).sample(200, using: &g)
+        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated), degreesOfFreedomTie: .joint)
+        guard case let .multivariateT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
+        #expect(fs.degreesOfFreedom == ft.degreesOfFreedom && iw.sourceFit?.dfAtBound == false)
+        let best = iw.sourceFit!.logLikelihood + iw.targetFit!.logLikelihood
+        for factor in [0.97, 1.03] {
+            let nu = fs.degreesOfFreedom * factor
+            let a = try MultivariateT.fit(s, degreesOfFreedom: .fixed(nu)), b = try MultivariateT.fit(t, degreesOfFreedom: .fixed(nu))
+            #expect(a.result.logLikelihood + b.result.logLikelihood < best)
+        }
+        #expect(try iw.limitLogWeight(direction: [1, -1]).isFinite)
+        // Far points stay finite and approach the limit along their direction.
+        let far = try iw.logWeights(at: Matrix(rowArrays: [[1e12, -1e12], [1e300, -1e300]]))
+        let limit = try iw.limitLogWeight(direction: [1, -1])
+        for l in far { #expect(Tolerance.isClose(l, limit, relative: 1e-9, absolute: 1e-9)) }
+    }
+
     @Test("multivariate fits: the weights use the fitted densities")
     func multivariateFit() throws {
         var g = PolytailRandom(seed: 5)
