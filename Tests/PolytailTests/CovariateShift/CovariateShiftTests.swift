@@ -3,23 +3,36 @@ import Testing
 @testable import Polytail
 
 extension Tolerance {
-    /// Log density ratios against mpmath: relative, with an absolute floor for values near 0
-    /// (the ratio is a difference of two log-densities of size ~ max(1, |log p|)).
-    static let logRatioRelative = 1e-12
-    static let logRatioAbsolute = 1e-12
-    /// Weights and normalised weights (exp of the above).
-    static let weightRelative = 1e-11
-    /// Weighted least squares against numpy lstsq / mpmath (coefficients, RSS, predictions).
-    static let leastSquaresRelative = 1e-9
-    /// Polynomial predictions of degree ≤ 10 against the 80-digit mpmath fit, absolute on
-    /// responses of size ~1.
-    static let polynomialAbsolute = 1e-9
-    /// Fits against numpy's closed forms.
-    static let fitRelative = 1e-12
+    /// Tolerances of the covariate-shift suites.
+    enum CovariateShift {
+        /// Log density ratios against mpmath: relative, with an absolute floor for values near 0
+        /// (the ratio is a difference of two log-densities of size ~ max(1, |log p|)).
+        static let logRatioRelative = 1e-12
+        static let logRatioAbsolute = 1e-12
+        /// Weights and normalised weights (exp of the above).
+        static let weightRelative = 1e-11
+        /// Weighted least squares against numpy lstsq / mpmath (coefficients, RSS, predictions).
+        static let leastSquaresRelative = 1e-9
+        /// Polynomial predictions of degree ≤ 10 against the 80-digit mpmath fit, absolute on
+        /// responses of size ~1.
+        static let polynomialAbsolute = 1e-9
+        /// Fits against numpy's closed forms.
+        static let fitRelative = 1e-12
+        /// Identities that hold to rounding: λ-scaling, exp of the log-weight, mean-1
+        /// normalisation, exact fits, weight-scale invariance, the tail-limit formula.
+        static let identity = 1e-13
+        /// Far points against the tail limit: the approach is O(1/‖x‖).
+        static let tailApproach = 1e-7
+        /// Two routes to the same quantity through different code (fitted weights against the
+        /// fixture's closed forms; weights against differences of logDensities).
+        static let consistency = 1e-10
+        /// Absolute floor for normalised weights that underflow.
+        static let weightAbsolute = 1e-300
+    }
 }
 
 /// A number in a fixture, where non-finite values are the strings "inf", "-inf", "nan".
-struct FixtureDouble: Decodable {
+struct CovariateShiftNumber: Decodable {
     let value: Double
     init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
@@ -39,14 +52,14 @@ struct CovariateShiftFixture: Decodable {
         let source: Density
         let target: Density
         let points: [[Double]]
-        let logRatio: [FixtureDouble]
-        let limitPositive: FixtureDouble?
+        let logRatio: [CovariateShiftNumber]
+        let limitPositive: CovariateShiftNumber?
     }
-    struct Normalized: Decodable { let lambda: Double; let points: [Double]; let weights: [FixtureDouble] }
+    struct Normalized: Decodable { let lambda: Double; let points: [Double]; let weights: [CovariateShiftNumber] }
     struct FittedCase: Decodable {
         let source: [Double], target: [Double], points: [Double]
         let sourceMean: Double, sourceSD: Double, targetMean: Double, targetSD: Double
-        let logWeightsLambdaHalf: [FixtureDouble]
+        let logWeightsLambdaHalf: [CovariateShiftNumber]
     }
     struct LeastSquares: Decodable {
         let design: [[Double]], response: [Double], weights: [Double]
@@ -54,9 +67,9 @@ struct CovariateShiftFixture: Decodable {
     }
     struct PolynomialFitCase: Decodable {
         let degree: Int
-        let predictions: [FixtureDouble]
-        let weightedResidualSumOfSquares: FixtureDouble
-        let coefficients: [FixtureDouble]
+        let predictions: [CovariateShiftNumber]
+        let weightedResidualSumOfSquares: CovariateShiftNumber
+        let coefficients: [CovariateShiftNumber]
     }
     struct Polynomial: Decodable { let x: [Double], y: [Double], weights: [Double], grid: [Double]; let fits: [PolynomialFitCase] }
     struct NumpyPolynomial: Decodable { let x: [Double], y: [Double], weights: [Double], line: [Double], quadratic: [Double] }
@@ -110,7 +123,7 @@ extension CovariateShiftFixture.LogRatioCase {
         for (i, (g, r)) in zip(got, c.logRatio).enumerated() {
             #expect(g.isFinite, "case \(index) point \(c.points[i])")
             let expected = min(max(r.value, -gfm), gfm)
-            #expect(Tolerance.isClose(g, expected, relative: Tolerance.logRatioRelative, absolute: Tolerance.logRatioAbsolute),
+            #expect(Tolerance.isClose(g, expected, relative: Tolerance.CovariateShift.logRatioRelative, absolute: Tolerance.CovariateShift.logRatioAbsolute),
                     "case \(index) point \(c.points[i]): \(g) vs \(expected)")
         }
         // λ scales the log-weight; λ = 0 gives exactly 0 everywhere.
@@ -121,7 +134,7 @@ extension CovariateShiftFixture.LogRatioCase {
         let w = try iw.weights(at: points)
         for (wi, g) in zip(w, got) {
             #expect(wi.isFinite && wi >= 0)
-            if g < 700 { #expect(Tolerance.isClose(wi, exp(g), relative: 1e-15)) } else { #expect(wi > 1e304) }
+            if g < 700 { #expect(Tolerance.isClose(wi, exp(g), relative: Tolerance.CovariateShift.identity)) } else { #expect(wi > 1e304) }
         }
     }
 
@@ -134,7 +147,7 @@ extension CovariateShiftFixture.LogRatioCase {
         v[0] = 1
         let limit = try iw.limitLogWeight(direction: v)
         if let expected = c.limitPositive?.value {
-            #expect(Tolerance.isClose(limit, expected, relative: Tolerance.logRatioRelative, absolute: Tolerance.logRatioAbsolute))
+            #expect(Tolerance.isClose(limit, expected, relative: Tolerance.CovariateShift.logRatioRelative, absolute: Tolerance.CovariateShift.logRatioAbsolute))
         } else if c.family == "normal" {
             #expect(limit.isInfinite)
         }
@@ -151,9 +164,9 @@ extension CovariateShiftFixture.LogRatioCase {
         let t = try StudentT(degreesOfFreedom: 3, location: 2.1, scale: 10.0 / 17)
         let iw = try ImportanceWeights(.studentT(source: s, target: t))
         let expected = 0.7 * 3 * log((10.0 / 17) / 0.5)
-        #expect(Tolerance.isClose(try iw.limitLogWeight(direction: [-2], lambda: 0.7), expected, relative: 1e-14))
+        #expect(Tolerance.isClose(try iw.limitLogWeight(direction: [-2], lambda: 0.7), expected, relative: Tolerance.CovariateShift.identity))
         let far = try iw.logWeights(at: [-1e12, 1e12, -1e300], lambda: 0.7)
-        for l in far { #expect(Tolerance.isClose(l, expected, relative: 1e-9)) }
+        for l in far { #expect(Tolerance.isClose(l, expected, relative: Tolerance.CovariateShift.tailApproach)) }
     }
 
     @Test("normalised weights have mean 1 and match mpmath where the raw weights overflow")
@@ -163,14 +176,14 @@ extension CovariateShiftFixture.LogRatioCase {
                                                target: Normal(mean: 2.1, standardDeviation: 10.0 / 17)))
         let w = try iw.normalizedWeights(at: f.points, lambda: f.lambda)
         for (g, r) in zip(w, f.weights) {
-            #expect(Tolerance.isClose(g, r.value, relative: Tolerance.weightRelative, absolute: 1e-300))
+            #expect(Tolerance.isClose(g, r.value, relative: Tolerance.CovariateShift.weightRelative, absolute: Tolerance.CovariateShift.weightAbsolute))
         }
-        #expect(Tolerance.isClose(w.reduce(0, +) / Double(w.count), 1, relative: 1e-14))
+        #expect(Tolerance.isClose(w.reduce(0, +) / Double(w.count), 1, relative: Tolerance.CovariateShift.identity))
         // Raw weights at the same points overflow (clamped) — the normalised ones do not.
         #expect(try iw.weights(at: [1e3], lambda: 1)[0] == .greatestFiniteMagnitude)
         // All points far out in the same tail: every raw log-weight is below −700.
         let tail = try iw.normalizedWeights(at: [-1e3, -1e3 - 1, -1e3 - 2], lambda: 1)
-        #expect(tail.allSatisfy { $0.isFinite } && Tolerance.isClose(tail.reduce(0, +), 3, relative: 1e-14))
+        #expect(tail.allSatisfy { $0.isFinite } && Tolerance.isClose(tail.reduce(0, +), 3, relative: Tolerance.CovariateShift.identity))
     }
 
     @Test("fitted normal weights: fit on the clean source, evaluate on source plus outliers")
@@ -178,14 +191,14 @@ extension CovariateShiftFixture.LogRatioCase {
         let f = Self.fixture.fitted
         let iw = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal)
         guard case let .normal(s, t) = iw.densities else { Issue.record("wrong family"); return }
-        #expect(Tolerance.isClose(s.mean, f.sourceMean, relative: Tolerance.fitRelative))
-        #expect(Tolerance.isClose(s.standardDeviation, f.sourceSD, relative: Tolerance.fitRelative))
-        #expect(Tolerance.isClose(t.mean, f.targetMean, relative: Tolerance.fitRelative))
-        #expect(Tolerance.isClose(t.standardDeviation, f.targetSD, relative: Tolerance.fitRelative))
+        #expect(Tolerance.isClose(s.mean, f.sourceMean, relative: Tolerance.CovariateShift.fitRelative))
+        #expect(Tolerance.isClose(s.standardDeviation, f.sourceSD, relative: Tolerance.CovariateShift.fitRelative))
+        #expect(Tolerance.isClose(t.mean, f.targetMean, relative: Tolerance.CovariateShift.fitRelative))
+        #expect(Tolerance.isClose(t.standardDeviation, f.targetSD, relative: Tolerance.CovariateShift.fitRelative))
         #expect(iw.sourceFit?.converged == true && iw.targetFit != nil)
         let l = try iw.logWeights(at: f.points, lambda: 0.5)
         for (g, r) in zip(l, f.logWeightsLambdaHalf) {
-            #expect(Tolerance.isClose(g, r.value, relative: 1e-10, absolute: 1e-10))
+            #expect(Tolerance.isClose(g, r.value, relative: Tolerance.CovariateShift.consistency, absolute: Tolerance.CovariateShift.consistency))
         }
     }
 
@@ -204,7 +217,7 @@ extension CovariateShiftFixture.LogRatioCase {
         #expect(wn.max()! > 10 * wt.max()!)
         let bound = exp(try t.limitLogWeight(direction: [-1]))
         #expect(wt.allSatisfy { $0 < 2 * bound })
-        #expect(try t.weights(at: [-1e9, -1e100]).allSatisfy { Tolerance.isClose($0, bound, relative: 1e-7) })
+        #expect(try t.weights(at: [-1e9, -1e100]).allSatisfy { Tolerance.isClose($0, bound, relative: Tolerance.CovariateShift.tailApproach) })
     }
 
     @Test("a jointly estimated ν is a profile maximum shared by both fits")
@@ -227,6 +240,27 @@ extension CovariateShiftFixture.LogRatioCase {
         #expect(try iw.limitLogWeight(direction: [-1]).isFinite)
     }
 
+    @Test("a joint ν for multivariate t fits: shared, and a profile maximum")
+    func jointDFMultivariate() throws {
+        var g = PolytailRandom(seed: 5)
+        let s = try MultivariateT(location: [0, 0], scatter: Matrix(rowArrays: [[1, 0.2], [0.2, 1]]), degreesOfFreedom: 4).sample(300, using: &g)
+        let t = try MultivariateT(location: [1, 0.5], scatter: Matrix(rowArrays: [[1.5, 0], [0, 0.8]]), degreesOfFreedom: 4).sample(200, using: &g)
+        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated), degreesOfFreedomTie: .joint)
+        guard case let .multivariateT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
+        #expect(fs.degreesOfFreedom == ft.degreesOfFreedom && iw.sourceFit?.dfAtBound == false)
+        let best = iw.sourceFit!.logLikelihood + iw.targetFit!.logLikelihood
+        for factor in [0.97, 1.03] {
+            let nu = fs.degreesOfFreedom * factor
+            let a = try MultivariateT.fit(s, degreesOfFreedom: .fixed(nu)), b = try MultivariateT.fit(t, degreesOfFreedom: .fixed(nu))
+            #expect(a.result.logLikelihood + b.result.logLikelihood < best)
+        }
+        #expect(try iw.limitLogWeight(direction: [1, -1]).isFinite)
+        // Far points stay finite and approach the limit along their direction.
+        let far = try iw.logWeights(at: Matrix(rowArrays: [[1e12, -1e12], [1e300, -1e300]]))
+        let limit = try iw.limitLogWeight(direction: [1, -1])
+        for l in far { #expect(Tolerance.isClose(l, limit, relative: Tolerance.CovariateShift.tailApproach, absolute: Tolerance.CovariateShift.tailApproach)) }
+    }
+
     @Test("multivariate fits: the weights use the fitted densities")
     func multivariateFit() throws {
         var g = PolytailRandom(seed: 5)
@@ -242,7 +276,7 @@ extension CovariateShiftFixture.LogRatioCase {
             case let .multivariateT(s, t): expected = zip(t.logDensities(points), s.logDensities(points)).map { $0 - $1 }
             default: Issue.record("wrong family"); return
             }
-            for (a, b) in zip(l, expected) { #expect(Tolerance.isClose(a, b, relative: 1e-11, absolute: 1e-11)) }
+            for (a, b) in zip(l, expected) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.consistency, absolute: Tolerance.CovariateShift.consistency)) }
         }
     }
 
@@ -322,14 +356,14 @@ extension CovariateShiftFixture.LogRatioCase {
         let fit = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response, weights: f.weights)
         #expect(fit.rank == 4)
         for (a, b) in zip(fit.coefficients, f.coefficients) {
-            #expect(Tolerance.isClose(a, b, relative: Tolerance.leastSquaresRelative))
+            #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative))
         }
-        #expect(Tolerance.isClose(fit.weightedResidualSumOfSquares, f.weightedResidualSumOfSquares, relative: Tolerance.leastSquaresRelative))
+        #expect(Tolerance.isClose(fit.weightedResidualSumOfSquares, f.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.leastSquaresRelative))
         // Scaling all weights scales only the RSS.
         let scaled = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response,
                                                   weights: f.weights.map { $0 * 1e200 })
-        for (a, b) in zip(scaled.coefficients, fit.coefficients) { #expect(Tolerance.isClose(a, b, relative: 1e-12)) }
-        #expect(Tolerance.isClose(scaled.weightedResidualSumOfSquares, 1e200 * fit.weightedResidualSumOfSquares, relative: 1e-12))
+        for (a, b) in zip(scaled.coefficients, fit.coefficients) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.identity)) }
+        #expect(Tolerance.isClose(scaled.weightedResidualSumOfSquares, 1e200 * fit.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.identity))
         let predicted = fit.predict(try Matrix(rowArrays: f.design))
         #expect(predicted.count == f.design.count)
     }
@@ -342,13 +376,13 @@ extension CovariateShiftFixture.LogRatioCase {
         let fit = try WeightedLeastSquares.polynomial(x: p.x, y: p.y, degree: ref.degree, weights: p.weights)
         #expect(fit.rank == ref.degree + 1)
         for (x, r) in zip(p.grid, ref.predictions) {
-            #expect(Tolerance.isClose(fit.predict(x), r.value, relative: 0, absolute: Tolerance.polynomialAbsolute),
+            #expect(Tolerance.isClose(fit.predict(x), r.value, relative: 0, absolute: Tolerance.CovariateShift.polynomialAbsolute),
                     "degree \(ref.degree) at \(x)")
         }
         #expect(Tolerance.isClose(fit.weightedResidualSumOfSquares, ref.weightedResidualSumOfSquares.value,
-                                  relative: Tolerance.leastSquaresRelative))
+                                  relative: Tolerance.CovariateShift.leastSquaresRelative))
         if ref.degree <= 1 {
-            for (a, b) in zip(fit.coefficients, ref.coefficients) { #expect(Tolerance.isClose(a, b.value, relative: 1e-9)) }
+            for (a, b) in zip(fit.coefficients, ref.coefficients) { #expect(Tolerance.isClose(a, b.value, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         }
     }
 
@@ -357,11 +391,11 @@ extension CovariateShiftFixture.LogRatioCase {
         let f = Self.fixture.numpyPolynomial
         let line = try WeightedLeastSquares.line(x: f.x, y: f.y, weights: f.weights)
         let quad = try WeightedLeastSquares.polynomial(x: f.x, y: f.y, degree: 2, weights: f.weights)
-        for (a, b) in zip(line.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.leastSquaresRelative)) }
-        for (a, b) in zip(quad.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.leastSquaresRelative)) }
+        for (a, b) in zip(line.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
+        for (a, b) in zip(quad.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for x in [-2.0, 0, 1.3, 3] {
             let fromX = quad.coefficients.reversed().reduce(0) { $0 * x + $1 }
-            #expect(Tolerance.isClose(quad.predict(x), fromX, relative: 1e-12, absolute: 1e-13))
+            #expect(Tolerance.isClose(quad.predict(x), fromX, relative: Tolerance.CovariateShift.identity, absolute: Tolerance.CovariateShift.identity))
         }
     }
 
@@ -370,12 +404,12 @@ extension CovariateShiftFixture.LogRatioCase {
         let x = [0.0, 1, 2, 3, 100]
         let y = [1.0, 3, 5, 7, -1000]
         let fit = try WeightedLeastSquares.line(x: x, y: y, weights: [1, 1, 1, 1, 0])
-        #expect(Tolerance.isClose(fit.coefficients[0], 1, relative: 1e-13))
-        #expect(Tolerance.isClose(fit.coefficients[1], 2, relative: 1e-13))
+        #expect(Tolerance.isClose(fit.coefficients[0], 1, relative: Tolerance.CovariateShift.identity))
+        #expect(Tolerance.isClose(fit.coefficients[1], 2, relative: Tolerance.CovariateShift.identity))
         #expect(fit.weightedResidualSumOfSquares < 1e-25)
         // Degree 0 on a single x value is the weighted mean.
         let constant = try WeightedLeastSquares.polynomial(x: [2, 2, 2], y: [1, 2, 6], degree: 0, weights: [1, 1, 2])
-        #expect(Tolerance.isClose(constant.predict(5), 15.0 / 4, relative: 1e-14))
+        #expect(Tolerance.isClose(constant.predict(5), 15.0 / 4, relative: Tolerance.CovariateShift.identity))
     }
 
     @Test("error paths")
