@@ -348,6 +348,7 @@ struct TFitter {
     /// positive definite (Levenberg). Returns the step and whether no shift was needed.
     static func newtonStep(negH: [Double], g: [Double], free: [Int]) -> (step: [Double], pure: Bool)? {
         let k = free.count
+        guard negH.allSatisfy(\.isFinite), g.allSatisfy(\.isFinite) else { return nil }
         var a = [Double](repeating: 0, count: k * k)
         var b = [Double](repeating: 0, count: k)
         for (r, i) in free.enumerated() {

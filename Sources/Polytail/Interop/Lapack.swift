@@ -9,6 +9,7 @@ enum Lapack {
     static func choleskyLower(_ a: Matrix, what: String) throws(PolytailError) -> Matrix {
         precondition(a.rows == a.columns, "Cholesky of a non-square matrix")
         let n = a.rows
+        guard a.elements.allSatisfy(\.isFinite) else { throw .numericalFailure("non-finite entries in \(what)") }
         var e = a.elements
         let info = e.withUnsafeMutableBufferPointer { buf in
             LAPACKE_dpotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "L")), Int32(n), buf.baseAddress, Int32(n))
@@ -77,7 +78,11 @@ extension Lapack {
     /// right-hand side B (both row-major) by LAPACKE `dposv` (Cholesky).
     /// - Throws: `.notPositiveDefinite` when the factorisation meets a non-positive pivot.
     static func solvePositiveDefinite(_ a: [Double], n: Int, _ b: [Double], columns m: Int = 1, what: String) throws(PolytailError) -> [Double] {
-        precondition(a.count == n * n && b.count == n * m)
+        precondition(a.count == n * n && b.count == n * m && n > 0)
+        // LAPACKE rejects NaN input with a negative info; here that is a data problem.
+        guard a.allSatisfy(\.isFinite), b.allSatisfy(\.isFinite) else {
+            throw .numericalFailure("non-finite entries in \(what)")
+        }
         var a = a
         var x = b
         let info = a.withUnsafeMutableBufferPointer { ap in
