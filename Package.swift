@@ -55,6 +55,12 @@ let package = Package(
             path: "Scripts/Bench",
             exclude: ["scipy_tfit.py"]
         ),
+        .executableTarget(
+            name: "classifier-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/ClassifierBench",
+            exclude: ["sklearn_peer.py"]
+        ),
 
         // MARK: Tests
         .testTarget(
