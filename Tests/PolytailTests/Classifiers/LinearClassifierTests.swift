@@ -223,6 +223,29 @@ enum ClassifierData {
     }
 }
 
+@Suite("dgemm wrapper") struct BlasTests {
+    @Test("C = α op(A) op(B) + β C for every transpose combination", arguments: [false, true], [false, true])
+    func gemm(transposeA: Bool, transposeB: Bool) {
+        var rng = PolytailRandom(seed: 21)
+        let (m, inner, n) = (3, 4, 5)
+        let a = (0..<(m * inner)).map { _ in rng.standardNormal() }   // stored m × inner or inner × m
+        let b = (0..<(inner * n)).map { _ in rng.standardNormal() }
+        let c0 = (0..<(m * n)).map { _ in rng.standardNormal() }
+        func opA(_ i: Int, _ l: Int) -> Double { transposeA ? a[l * m + i] : a[i * inner + l] }
+        func opB(_ l: Int, _ j: Int) -> Double { transposeB ? b[j * inner + l] : b[l * n + j] }
+        var c = c0
+        Blas.gemm(a, rows: transposeA ? inner : m, columns: transposeA ? m : inner, transposeA: transposeA,
+                  b, rows: transposeB ? n : inner, columns: transposeB ? inner : n, transposeB: transposeB,
+                  into: &c, alpha: 2, beta: 0.5)
+        for i in 0..<m {
+            for j in 0..<n {
+                let expected = 2 * (0..<inner).reduce(0.0) { $0 + opA(i, $1) * opB($1, j) } + 0.5 * c0[i * n + j]
+                #expect(abs(c[i * n + j] - expected) < 1e-13)
+            }
+        }
+    }
+}
+
 @Suite("Linear classifier errors") struct LinearClassifierErrorTests {
     let x = try! Matrix(rowArrays: [[0, 1], [1, 0], [2, 2], [3, 1]])
     let y = [0, 1, 0, 1]

@@ -230,6 +230,19 @@ private func expectClose(_ actual: [Double], _ expected: [FixtureDouble], relati
         }
     }
 
+    @Test("the multi-threaded batch path (n·k ≥ 2·10⁵) agrees with the vector forms")
+    func largeBatch() throws {
+        var rng = PolytailRandom(seed: 10)
+        let n = 25_000, k = 10
+        let z = try Matrix(rows: n, columns: k, elements: (0..<(n * k)).map { _ in 2 * rng.standardNormal() })
+        let p = softRmax(z), q = logSoftmax(z)
+        for r in stride(from: 0, to: n, by: 997) {
+            let row = Array(z.elements[(r * k)..<(r * k + k)])
+            #expect(Array(p.elements[(r * k)..<(r * k + k)]) == softRmax(row))
+            #expect(Array(q.elements[(r * k)..<(r * k + k)]) == logSoftmax(row))
+        }
+    }
+
     @Test("the Jacobian matches central finite differences", arguments: [2, 3, 10])
     func finiteDifferences(k: Int) {
         var rng = PolytailRandom(seed: 3)
