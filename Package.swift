@@ -67,6 +67,12 @@ let package = Package(
             path: "Scripts/DiscriminantBench",
             exclude: ["sklearn_peer.py"]
         ),
+        .executableTarget(
+            name: "classifier-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/ClassifierBench",
+            exclude: ["sklearn_peer.py"]
+        ),
 
         // MARK: Tests
         .testTarget(
