@@ -49,6 +49,11 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "fig1",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig1"
+        ),
+        .executableTarget(
             name: "fig3",
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig3"
