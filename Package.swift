@@ -40,6 +40,14 @@ let package = Package(
             path: "Sources/polytail"
         ),
 
+        // MARK: Figure scripts (swift run NAME)
+        .target(name: "PolytailPlot", path: "Sources/PolytailPlot"),
+        .executableTarget(
+            name: "demo",
+            dependencies: ["Polytail", "PolytailPlot"],
+            path: "Scripts/Demo"
+        ),
+
         // MARK: Benchmarks (run in release: swift run -c release polytail-bench)
         .executableTarget(
             name: "polytail-bench",

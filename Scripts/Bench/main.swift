@@ -1,19 +1,127 @@
+// polytail-bench: times Polytail's maximum-likelihood fits and, in the same run, the
+// peer named in Docs/performance.md (scipy.stats.t.fit) on the same data.
+//
+//   swift run -c release polytail-bench [--skip-scipy] [--repeat N]
+//
+// Progress goes to stderr; a Markdown report to stdout.
 import Foundation
 import Polytail
 
-var rng = PolytailRandom(seed: 42)
-for (nu, n) in [(3.0, 1000), (1.0, 1000), (1e9, 1000), (5.0, 1_000_000)] {
-    let d = try! StudentT(degreesOfFreedom: min(nu, 1e6), location: 1, scale: 2)
-    var x = d.sample(n, using: &rng)
-    if nu > 1e8 { x = (0..<n).map { _ in rng.standardNormal() } }
-    let t0 = Date()
-    let f = try! StudentT.fit(x)
-    let dt = Date().timeIntervalSince(t0)
-    print(nu, n, f.distribution, f.result, dt)
-    if n == 1000 {
-        let s = x.map { "\($0)" }.joined(separator: ",")
-        try! s.write(toFile: "/tmp/tdata_\(Int(min(nu, 1e6))).txt", atomically: true, encoding: .utf8)
+func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+
+let arguments = CommandLine.arguments.dropFirst()
+let skipScipy = arguments.contains("--skip-scipy")
+var repeats = 3
+if let i = arguments.firstIndex(of: "--repeat"), i + 1 < arguments.endIndex, let r = Int(arguments[i + 1]) { repeats = max(1, r) }
+
+#if DEBUG
+log("warning: this is a debug build; benchmark with `swift run -c release polytail-bench`")
+#endif
+
+/// Best wall-clock time of `repeats` runs, and the last result.
+func time<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Double, value: T) {
+    var best = Double.infinity
+    var value: T? = nil
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        value = try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    let nf = try! Normal.fit(x)
-    print("  normal LL", nf.result.logLikelihood)
+    return (best, value!)
 }
+
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("polytail-bench-\(getpid())")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+struct Row { var n: Int; var seconds: Double; var fit: Fitted<StudentT>; var file: URL }
+var rows: [Row] = []
+var generator = PolytailRandom(seed: 20220619)
+let truth = try StudentT(degreesOfFreedom: 3, location: 1, scale: 2)
+for n in [10_000, 100_000, 1_000_000] {
+    let x = truth.sample(n, using: &generator)
+    let file = scratch.appendingPathComponent("t-\(n).bin")
+    try x.withUnsafeBytes { Data($0) }.write(to: file)
+    log("Polytail StudentT.fit, n = \(n) …")
+    let (seconds, fit) = try time(repeats) { try StudentT.fit(x) }
+    rows.append(Row(n: n, seconds: seconds, fit: fit, file: file))
+}
+
+struct ScipyResult: Decodable { var n: Int; var seconds: Double; var df: Double; var loc: Double; var scale: Double; var logLikelihood: Double }
+var scipy: [Int: ScipyResult] = [:]
+var scipyNote = ""
+if !skipScipy {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("scipy_tfit.py")
+    log("scipy.stats.t.fit on the same data (about 30 s at n = 10^6) …")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script.path] + rows.map(\.file.path)
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    do {
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            if let r = try? JSONDecoder().decode(ScipyResult.self, from: Data(line.utf8)) { scipy[r.n] = r }
+        }
+        if process.terminationStatus != 0 { scipyNote = "python3/scipy exited with status \(process.terminationStatus)" }
+    } catch {
+        scipyNote = "python3 could not be started: \(error)"
+    }
+}
+
+func f(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
+let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+    .split(separator: "\n").first { $0.hasPrefix("model name") }?
+    .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+print("Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); Polytail: best of \(repeats) runs, release build; scipy: one run.")
+print("")
+print("### Univariate Student-t fit (data: t₃(1, 2), seeded)")
+print("")
+print("| n | Polytail (s) | scipy.stats.t.fit (s) | speed-up | Polytail log-lik | scipy log-lik | Polytail − scipy | Polytail ν̂ | iterations |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows {
+    let s = scipy[r.n]
+    let ll = r.fit.result.logLikelihood
+    print("| \(r.n) | \(f(r.seconds)) | \(s.map { f($0.seconds, 2) } ?? "–") | \(s.map { f($0.seconds / r.seconds, 0) + "×" } ?? "–") | \(f(ll, 3)) | \(s.map { f($0.logLikelihood, 3) } ?? "–") | \(s.map { String(format: "%.2e", ll - $0.logLikelihood) } ?? "–") | \(f(r.fit.distribution.degreesOfFreedom)) | \(r.fit.result.iterations) |")
+}
+if !scipyNote.isEmpty { print("\nscipy not measured: \(scipyNote)") }
+
+// Multivariate t, n = 2·10^4, d = 20.
+let d = 20, n = 20_000
+var scatter = Matrix.identity(d)
+for i in 0..<d { for j in 0..<d { scatter[i, j] = i == j ? 1 + 0.1 * Double(i) : 0.3 / Double(1 + abs(i - j)) } }
+let mvt = try MultivariateT(location: (0..<d).map { Double($0) / 4 }, scatter: scatter, degreesOfFreedom: 4)
+let sample = mvt.sample(n, using: &generator)
+log("Polytail MultivariateT.fit, n = \(n), d = \(d) …")
+let (mvtSeconds, mvtFit) = try time(repeats) { try MultivariateT.fit(sample) }
+print("")
+print("### Multivariate t fit (n = \(n), d = \(d), ν = 4, seeded)")
+print("")
+print("| Polytail (s) | iterations | ν̂ | log-lik | converged |")
+print("|---:|---:|---:|---:|:---:|")
+print("| \(f(mvtSeconds)) | \(mvtFit.result.iterations) | \(f(mvtFit.distribution.degreesOfFreedom)) | \(f(mvtFit.result.logLikelihood, 3)) | \(mvtFit.result.converged) |")
+print("")
+print("scipy has no multivariate-t fit; no peer was timed for this row.")
+
+// The BLAS in use (OpenBLAS or the reference BLAS), read from the loaded libraries, and
+// the BLAS-bound work of the multivariate code at a larger size.
+let blas = ((try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? "")
+    .split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
+    .filter { $0.contains("libblas") || $0.contains("openblas") }
+    .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "`, `")
+let bigD = 100, bigN = 100_000
+var bigScatter = Matrix.identity(bigD)
+for i in 0..<bigD { for j in 0..<bigD { bigScatter[i, j] = i == j ? 2 : 0.5 / Double(1 + abs(i - j)) } }
+let bigNormal = try MultivariateNormal(mean: [Double](repeating: 0, count: bigD), covariance: bigScatter)
+let bigSample = bigNormal.sample(bigN, using: &generator)
+log("BLAS-bound work, n = \(bigN), d = \(bigD) …")
+let (fitSeconds, _) = try time(repeats) { try MultivariateNormal.fit(bigSample) }
+let (densitySeconds, _) = time(repeats) { bigNormal.logDensities(bigSample) }
+print("")
+print("### BLAS-bound work (n = \(bigN), d = \(bigD)); BLAS: `\(blas)`")
+print("")
+print("| MultivariateNormal.fit, dsyrk (s) | logDensities, dtrsm (s) |")
+print("|---:|---:|")
+print("| \(f(fitSeconds)) | \(f(densitySeconds)) |")

@@ -30,3 +30,27 @@ enum DataValidation {
         return weights
     }
 }
+
+extension DataValidation {
+    /// Matrix data: at least one row and column, finite entries, valid weights, at least
+    /// `minimumRows` rows of positive weight, and no constant column.
+    static func checkMatrix(_ data: Matrix, weights: [Double]?, minimumRows: Int) throws(PolytailError) -> [Double] {
+        guard data.rows > 0, data.columns > 0 else { throw .emptyData }
+        let d = data.columns
+        for i in 0..<data.rows {
+            for j in 0..<d where !data.elements[i * d + j].isFinite { throw .nonFiniteValue(row: i, column: j) }
+        }
+        let w = try checkWeights(weights, count: data.rows)
+        let effective = w.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
+        guard effective >= minimumRows else { throw .tooFewObservations(needed: minimumRows, got: effective) }
+        // One row-major pass: a column is constant while it equals its first weighted row.
+        var first: [Double]? = nil
+        var varies = [Bool](repeating: false, count: d)
+        for i in 0..<data.rows where w[i] > 0 {
+            guard let f = first else { first = Array(data.elements[(i * d)..<(i * d + d)]); continue }
+            for j in 0..<d where data.elements[i * d + j] != f[j] { varies[j] = true }
+        }
+        if let j = varies.firstIndex(of: false) { throw .constantData(column: j) }
+        return w
+    }
+}

@@ -37,15 +37,18 @@ extension StudentT {
         let bounds = try rule.validatedBounds()
         var fitter = TFitter(x: data, w: weights == nil ? nil : w, bounds: bounds)
 
-        // Start: weighted median and MAD on (a subsample of) the data, ν from the kurtosis.
-        var start = fitter.robustStart(fixedNu: bounds.fixed)
-        if data.count > 50_000, bounds.fixed == nil {
+        // Start: weighted median and MAD, ν from the kurtosis, a few EM steps; on large
+        // samples all of it, and a first Newton fit, on a strided subsample of ~20,000 rows.
+        var start: TFitter.State
+        if data.count > 50_000 {
             let stride = data.count / 20_000
-            let subX = Swift.stride(from: 0, to: data.count, by: stride).map { data[$0] }
-            let subW = weights == nil ? nil : Swift.stride(from: 0, to: data.count, by: stride).map { w[$0] }
-            let sub = TFitter(x: subX, w: subW, bounds: bounds)
+            let rows = Array(Swift.stride(from: 0, to: data.count, by: stride))
+            var sub = TFitter(x: rows.map { data[$0] }, w: weights == nil ? nil : rows.map { w[$0] }, bounds: bounds)
+            start = sub.robustStart(fixedNu: bounds.fixed)
             let quick = sub.newton(from: start, tolerance: 1e-10, maxIterations: 100)
             if quick.state.isFinite { start = quick.state }
+        } else {
+            start = fitter.robustStart(fixedNu: bounds.fixed)
         }
         let outcome = fitter.newton(from: start, tolerance: tolerance, maxIterations: maxIterations)
         let s = outcome.state
@@ -153,15 +156,16 @@ struct TFitter {
     }
 
     let x: [Double]
-    let w: [Double]?
+    /// The weights, all ones when none were given.
+    let w: [Double]
     let bounds: DegreesOfFreedomRule.Bounds
     let totalWeight: Double
 
     init(x: [Double], w: [Double]?, bounds: DegreesOfFreedomRule.Bounds) {
         self.x = x
-        self.w = w
+        self.w = w ?? [Double](repeating: 1, count: x.count)
         self.bounds = bounds
-        self.totalWeight = w?.reduce(0, +) ?? Double(x.count)
+        self.totalWeight = self.w.reduce(0, +)
     }
 
     // MARK: Start
@@ -169,10 +173,10 @@ struct TFitter {
     /// Weighted median and 1.4826·MAD (the sd when the MAD is zero), a few EM steps, and ν
     /// from the excess kurtosis κ − 3 = 6/(ν − 4) (the upper bound when κ ≤ 3).
     mutating func robustStart(fixedNu: Double?) -> State {
-        let step = max(1, x.count / 20_000)
+        let step = 1
         var pairs: [(Double, Double)] = []
         pairs.reserveCapacity(x.count / step + 1)
-        for i in Swift.stride(from: 0, to: x.count, by: step) where (w?[i] ?? 1) > 0 { pairs.append((x[i], w?[i] ?? 1)) }
+        for i in Swift.stride(from: 0, to: x.count, by: step) where w[i] > 0 { pairs.append((x[i], w[i])) }
         let median = TFitter.weightedMedian(pairs)
         let mad = TFitter.weightedMedian(pairs.map { (abs($0.0 - median), $0.1) })
         var total = 0.0, mean = 0.0
@@ -212,7 +216,7 @@ struct TFitter {
         let nu = exp(s.tau), sigma = exp(s.eta)
         var su = 0.0, sux = 0.0
         for i in 0..<x.count {
-            let wi = w?[i] ?? 1
+            let wi = w[i]
             let z = (x[i] - s.mu) / sigma
             let u = wi * (nu + 1) / (nu + z * z)
             su += u; sux += u * x[i]
@@ -220,7 +224,7 @@ struct TFitter {
         let mu = sux / su
         var ss = 0.0
         for i in 0..<x.count {
-            let wi = w?[i] ?? 1
+            let wi = w[i]
             let z = (x[i] - s.mu) / sigma
             let u = wi * (nu + 1) / (nu + z * z)
             ss += u * (x[i] - mu) * (x[i] - mu)
@@ -242,17 +246,15 @@ struct TFitter {
 
     /// Σ w log(1 + z²/ν), all the data-dependent part of ℓ.
     func sumLogR(_ s: State) -> Double {
-        let nu = exp(s.tau), sigma = exp(s.eta), mu = s.mu
+        let nu = exp(s.tau), invSigma = exp(-s.eta), mu = s.mu
         return x.withUnsafeBufferPointer { xp in
-            reduceChunks { range in
-                var acc = 0.0
-                if let w {
-                    for i in range { let z = (xp[i] - mu) / sigma; acc += w[i] * StudentT.logOnePlusSquare(z, nu) }
-                } else {
-                    for i in range { let z = (xp[i] - mu) / sigma; acc += StudentT.logOnePlusSquare(z, nu) }
-                }
-                return Sums(logR: acc)
-            }.logR
+            w.withUnsafeBufferPointer { wp in
+                reduceChunks { range in
+                    var acc = 0.0
+                    for i in range { acc += wp[i] * StudentT.logOnePlusSquare((xp[i] - mu) * invSigma, nu) }
+                    return Sums(logR: acc)
+                }.logR
+            }
         }
     }
 
@@ -264,34 +266,50 @@ struct TFitter {
     /// The weighted sums behind ℓ, its gradient and its Hessian in (μ, η, ν), with
     /// z = (x−μ)/σ, q = z², a = q/ν, u = (ν+1)/(ν+q):
     /// ℓ_μ = Σ u z/σ, ℓ_η = Σ (u q − 1), ℓ_ν = ½ Σ [D(ν) − (log(1+a) − a/(1+a)) + a/(ν(1+a))],
-    /// and the second derivatives written out in the body.
+    /// and the second derivatives written out in the body. One division and one log1p per
+    /// observation: everything else is a product with 1/(ν+q).
     func accumulate(_ s: State) -> Sums {
         let nu = exp(s.tau), sigma = exp(s.eta), mu = s.mu
-        let nuPlusOne = nu + 1
+        let nuPlusOne = nu + 1, invSigma = 1 / sigma, invNu = 1 / nu
+        let twoOverNuPlusOne = 2 / nuPlusOne
         return x.withUnsafeBufferPointer { xp in
-            reduceChunks { range in
-                var t = Sums()
-                for i in range {
-                    let wi = w?[i] ?? 1
-                    let z = (xp[i] - mu) / sigma
-                    let q = z * z
-                    let a = q / nu
-                    let nq = nu + q
-                    let u = nuPlusOne / nq
-                    t.logR += wi * StudentT.logOnePlusSquare(z, nu)
-                    t.gMu += wi * u * z
-                    t.gEta += wi * u * q
-                    t.gNu += wi * (a / (nu * (1 + a)) - TDegreesOfFreedom.logOnePlusMinusRatio(a))
-                    let uq = u * q
-                    t.hMuMu += wi * u * (2 * uq / nuPlusOne - 1)
-                    t.hMuEta += wi * z * u * (2 * uq / nuPlusOne - 2)
-                    t.hEtaEta += wi * uq * (2 * uq / nuPlusOne - 2)
-                    let r = (q - 1) / (nq * nq)
-                    t.hMuNu += wi * z * r
-                    t.hEtaNu += wi * q * r
-                    t.hNuNu += wi * q * (nu * q - 2 * nu - q) / (nu * nu * nq * nq)
+            w.withUnsafeBufferPointer { wp in
+                reduceChunks { range in
+                    var t = Sums()
+                    for i in range {
+                        let wi = wp[i]
+                        let z = (xp[i] - mu) * invSigma
+                        let q = z * z
+                        let a = q * invNu
+                        let nq = nu + q
+                        let inq = 1 / nq
+                        let u = nuPlusOne * inq
+                        let ratio = q * inq  // a/(1+a)
+                        let logR: Double
+                        let logMinusRatio: Double
+                        if a < 1e-3 {
+                            logMinusRatio = TDegreesOfFreedom.logOnePlusMinusRatio(a)
+                            logR = logMinusRatio + ratio
+                        } else {
+                            logR = StudentT.logOnePlusSquare(z, nu)
+                            logMinusRatio = logR - ratio
+                        }
+                        t.logR += wi * logR
+                        t.gMu += wi * u * z
+                        let uq = u * q
+                        t.gEta += wi * uq
+                        t.gNu += wi * (ratio * invNu - logMinusRatio)
+                        let c = twoOverNuPlusOne * uq
+                        t.hMuMu += wi * u * (c - 1)
+                        t.hMuEta += wi * z * u * (c - 2)
+                        t.hEtaEta += wi * uq * (c - 2)
+                        let r = (q - 1) * inq * inq
+                        t.hMuNu += wi * z * r
+                        t.hEtaNu += wi * q * r
+                        t.hNuNu += wi * q * (nu * q - 2 * nu - q) * inq * inq * invNu * invNu
+                    }
+                    return t
                 }
-                return t
             }
         }
     }

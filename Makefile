@@ -1,0 +1,36 @@
+# Polytail: the two commands of the README, and a few more.
+#   make figures   regenerate the figures (for now: the demo fit) into Output/
+#   make test      run the test suite
+# Both install the Debian packages they need when missing (apt-get, as root or via sudo).
+
+APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps figures demo test bench release docs clean
+
+all: test
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+figures: deps
+	swift run -c release demo --out Output/demo
+
+test: deps
+	swift build -c release
+	swift test
+
+bench: deps
+	swift run -c release polytail-bench
+
+release: deps
+	swift build -c release
+
+clean:
+	rm -rf .build Output

@@ -1,0 +1,71 @@
+// demo: fits a normal and a Student t to a heavy-tailed sample and writes the data, the
+// fitted densities (CSV) and a picture (SVG).
+//
+//   swift run demo [--out DIR] [--seed N] [--n N]
+import Foundation
+import Polytail
+import PolytailPlot
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(("demo: " + message + "\n").data(using: .utf8)!)
+    exit(1)
+}
+
+var outDir = "Output/demo"
+var seed: UInt64 = 2022
+var n = 400
+var args = CommandLine.arguments.dropFirst()
+@MainActor func value(after option: String) -> String {
+    guard let v = args.popFirst() else { fail("\(option) needs a value") }
+    return v
+}
+while let a = args.popFirst() {
+    switch a {
+    case "--out": outDir = value(after: a)
+    case "--seed":
+        guard let s = UInt64(value(after: a)) else { fail("--seed needs a non-negative integer") }
+        seed = s
+    case "--n":
+        guard let v = Int(value(after: a)), v >= 10 else { fail("--n needs an integer ≥ 10") }
+        n = v
+    case "-h", "--help":
+        print("usage: demo [--out DIR] [--seed N] [--n N]")
+        exit(0)
+    default: fail("unknown option \(a)")
+    }
+}
+
+do {
+    let out = URL(fileURLWithPath: outDir)
+    try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+    var generator = PolytailRandom(seed: seed)
+    let truth = try StudentT(degreesOfFreedom: 2.5, location: 1, scale: 1.5)
+    let x = truth.sample(n, using: &generator)
+    let normal = try Normal.fit(x)
+    let t = try StudentT.fit(x)
+
+    try writeCSV([("x", x)], to: out.appendingPathComponent("data.csv"))
+    let grid = stride(from: -20.0, through: 22.0, by: 0.05).map { $0 }
+    try writeCSV([("x", grid), ("normal", grid.map(normal.distribution.density)), ("t", grid.map(t.distribution.density))],
+                 to: out.appendingPathComponent("densities.csv"))
+
+    var plot = SVGPlot(title: "Maximum-likelihood fits to \(n) draws from t(2.5; 1, 1.5)", xLabel: "x", yLabel: "density (log scale)")
+    plot.logY = true
+    plot.yRange = 1e-7...1
+    plot.xRange = -20...22
+    let edges = stride(from: -20.0, through: 22.0, by: 1.0).map { $0 }
+    var counts = [Double](repeating: 0, count: edges.count - 1)
+    for v in x { let k = Int(floor(v + 20)); if k >= 0 && k < counts.count { counts[k] += 1 } }
+    plot.bars = [SVGPlot.Bars(edges: edges, heights: counts.map { $0 / Double(n) }, color: "#999999", name: "data")]
+    plot.series = [
+        SVGPlot.Series(name: "normal fit", x: grid, y: grid.map(normal.distribution.density), color: SVGPlot.palette[0]),
+        SVGPlot.Series(name: "t fit (ν̂ = \(String(format: "%.2f", t.distribution.degreesOfFreedom)))", x: grid,
+                       y: grid.map(t.distribution.density), color: SVGPlot.palette[1]),
+    ]
+    try plot.write(to: out.appendingPathComponent("densities.svg"))
+    print(String(format: "normal: mean %.4f, sd %.4f, log-likelihood %.3f", normal.distribution.mean, normal.distribution.standardDeviation, normal.result.logLikelihood))
+    print(String(format: "t:      location %.4f, scale %.4f, df %.4f, log-likelihood %.3f", t.distribution.location, t.distribution.scale, t.distribution.degreesOfFreedom, t.result.logLikelihood))
+    FileHandle.standardError.write("wrote \(out.path)/{data.csv,densities.csv,densities.svg}\n".data(using: .utf8)!)
+} catch {
+    fail("\(error)")
+}

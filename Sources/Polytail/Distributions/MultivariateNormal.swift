@@ -1,0 +1,124 @@
+import Foundation
+
+/// The d-variate normal N(μ, Σ):
+/// log f(x) = −½ d log 2π − ½ log det Σ − ½ (x − μ)ᵀ Σ⁻¹ (x − μ).
+///
+/// Σ is factorised once, Σ = L Lᵀ (LAPACKE `dpotrf`); densities then solve with L.
+public struct MultivariateNormal: Equatable, Sendable, Codable {
+    /// μ.
+    public let mean: [Double]
+    /// Σ, symmetric positive definite.
+    public let covariance: Matrix
+    /// The lower Cholesky factor of Σ.
+    let lower: Matrix
+    /// log det Σ = 2 Σ log Lᵢᵢ.
+    let logDeterminant: Double
+
+    public var dimension: Int { mean.count }
+
+    /// - Throws: ``PolytailError`` when μ has non-finite entries, the sizes disagree, Σ is
+    ///   not symmetric (relative 1e-10) or not positive definite.
+    public init(mean: [Double], covariance: Matrix) throws(PolytailError) {
+        (lower, logDeterminant) = try MultivariateNormal.factor(location: mean, matrix: covariance, what: "covariance")
+        self.mean = mean
+        self.covariance = covariance
+    }
+
+    static func factor(location: [Double], matrix: Matrix, what: String) throws(PolytailError) -> (Matrix, Double) {
+        let d = location.count
+        guard d > 0 else { throw .emptyData }
+        for (j, v) in location.enumerated() where !v.isFinite {
+            throw .invalidParameter(name: "location[\(j)]", value: v, requirement: "must be finite")
+        }
+        guard matrix.rows == d, matrix.columns == d else {
+            throw .dimensionMismatch(what: what, expected: d, got: matrix.rows == d ? matrix.columns : matrix.rows)
+        }
+        for i in 0..<d {
+            for j in 0..<d {
+                let a = matrix[i, j], b = matrix[j, i]
+                guard a.isFinite else { throw .invalidParameter(name: "\(what)[\(i),\(j)]", value: a, requirement: "must be finite") }
+                guard abs(a - b) <= 1e-10 * max(abs(a), abs(b), Double.leastNormalMagnitude) else {
+                    throw .invalidParameter(name: "\(what)[\(i),\(j)]", value: a, requirement: "must equal \(what)[\(j),\(i)] = \(b) (symmetric)")
+                }
+            }
+        }
+        let lower = try Lapack.choleskyLower(matrix, what: what)
+        var logDet = 0.0
+        for i in 0..<d { logDet += 2 * log(lower[i, i]) }
+        return (lower, logDet)
+    }
+
+    /// Squared Mahalanobis distances (xᵢ − μ)ᵀ Σ⁻¹ (xᵢ − μ) of the rows of `x`, one
+    /// triangular solve for all rows (CBLAS `dtrsm`).
+    static func squaredDistances(_ x: Matrix, location: [Double], lower: Matrix) -> [Double] {
+        let n = x.rows, d = x.columns
+        var y = x.elements
+        for i in 0..<n { for j in 0..<d { y[i * d + j] -= location[j] } }
+        Lapack.solveLowerTransposedRight(lower, &y, rows: n)
+        var out = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var s = 0.0
+            for j in 0..<d { let v = y[i * d + j]; s += v * v }
+            out[i] = s
+        }
+        return out
+    }
+
+    /// log f(x); NaN when x has the wrong length or holds a NaN.
+    public func logDensity(_ x: [Double]) -> Double {
+        guard x.count == dimension else { return .nan }
+        return logDensities(Matrix(uncheckedRows: 1, columns: dimension, elements: x))[0]
+    }
+
+    /// log f of every row of `x` (NaN for every row when the column count is wrong).
+    public func logDensities(_ x: Matrix) -> [Double] {
+        guard x.columns == dimension else { return [Double](repeating: .nan, count: x.rows) }
+        let c = -0.5 * (Double(dimension) * 2 * Normal.logRootTwoPi + logDeterminant)
+        return MultivariateNormal.squaredDistances(x, location: mean, lower: lower).map { c - 0.5 * $0 }
+    }
+
+    public func density(_ x: [Double]) -> Double { exp(logDensity(x)) }
+
+    /// One draw μ + L z, z ~ N(0, I).
+    public func sample(using generator: inout PolytailRandom) -> [Double] {
+        let z = (0..<dimension).map { _ in generator.standardNormal() }
+        return (0..<dimension).map { i in
+            var s = mean[i]
+            for j in 0...i { s += lower[i, j] * z[j] }
+            return s
+        }
+    }
+
+    /// `count` draws as the rows of a matrix.
+    public func sample(_ count: Int, using generator: inout PolytailRandom) -> Matrix {
+        var e: [Double] = []
+        e.reserveCapacity(max(count, 0) * dimension)
+        for _ in 0..<max(count, 0) { e.append(contentsOf: sample(using: &generator)) }
+        return Matrix(uncheckedRows: max(count, 0), columns: dimension, elements: e)
+    }
+
+    /// Σᵢ wᵢ log f(xᵢ) over the rows of `x`.
+    public func logLikelihood(_ x: Matrix, weights: [Double]? = nil) -> Double {
+        let l = logDensities(x)
+        guard let weights else { return l.reduce(0, +) }
+        return zip(l, weights).reduce(0) { $1.1 == 0 ? $0 : $0 + $1.0 * $1.1 }
+    }
+
+    /// Decodes through the throwing initialiser, so a decoded value is always valid.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(mean: c.decode([Double].self, forKey: .mean), covariance: c.decode(Matrix.self, forKey: .covariance))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mean, forKey: .mean)
+        try c.encode(covariance, forKey: .covariance)
+    }
+
+    enum CodingKeys: String, CodingKey { case mean, covariance }
+
+    public static func == (a: MultivariateNormal, b: MultivariateNormal) -> Bool {
+        a.mean == b.mean && a.covariance == b.covariance
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// The d-variate location-scale Student t with location μ, scatter matrix Σ and ν degrees
+/// of freedom (Kotz & Nadarajah 2004, Eq. 1.1): with δ² = (x − μ)ᵀ Σ⁻¹ (x − μ),
+///
+///     f(x) = Γ((ν+d)/2) / (Γ(ν/2) (νπ)^{d/2} |Σ|^{1/2}) · (1 + δ²/ν)^{−(ν+d)/2}.
+///
+/// Its covariance is Σ ν/(ν−2) for ν > 2. Like ``StudentT`` it has polynomial tails
+/// (f ∝ δ^{−(ν+d)}): the class conditional that makes LDA conservative.
+public struct MultivariateT: Equatable, Sendable, Codable {
+    /// μ.
+    public let location: [Double]
+    /// Σ, symmetric positive definite.
+    public let scatter: Matrix
+    /// ν > 0.
+    public let degreesOfFreedom: Double
+    let lower: Matrix
+    let logDeterminant: Double
+
+    public var dimension: Int { location.count }
+
+    /// - Throws: ``PolytailError`` for non-finite or non-positive ν, non-finite μ,
+    ///   mismatched sizes, or a scatter matrix that is not symmetric positive definite.
+    public init(location: [Double], scatter: Matrix, degreesOfFreedom: Double) throws(PolytailError) {
+        guard degreesOfFreedom.isFinite, degreesOfFreedom > 0 else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be finite and > 0")
+        }
+        (lower, logDeterminant) = try MultivariateNormal.factor(location: location, matrix: scatter, what: "scatter")
+        self.location = location
+        self.scatter = scatter
+        self.degreesOfFreedom = degreesOfFreedom
+    }
+
+    /// log Γ((ν+d)/2) − log Γ(ν/2) − (d/2) log(νπ) − ½ log|Σ|, the gamma ratio as one
+    /// log-Pochhammer symbol (no lgamma cancellation at large ν).
+    static func logNormalizer(nu: Double, d: Int, logDeterminant: Double) -> Double {
+        GSL.logPochhammer(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * log(nu * Double.pi) - 0.5 * logDeterminant
+    }
+
+    /// log f(x); NaN when x has the wrong length or holds a NaN.
+    public func logDensity(_ x: [Double]) -> Double {
+        guard x.count == dimension else { return .nan }
+        return logDensities(Matrix(uncheckedRows: 1, columns: dimension, elements: x))[0]
+    }
+
+    /// log f of every row of `x`. Far points stay finite: log(1 + δ²/ν) is taken from δ/√ν
+    /// without squaring when δ² would overflow.
+    public func logDensities(_ x: Matrix) -> [Double] {
+        guard x.columns == dimension else { return [Double](repeating: .nan, count: x.rows) }
+        let nu = degreesOfFreedom
+        let c = MultivariateT.logNormalizer(nu: nu, d: dimension, logDeterminant: logDeterminant)
+        let half = 0.5 * (nu + Double(dimension))
+        return MultivariateT.distances(x, location: location, lower: lower).map { delta in
+            c - half * StudentT.logOnePlusSquare(delta, nu)
+        }
+    }
+
+    /// Mahalanobis distances δᵢ (not squared), overflow-safe through scaling.
+    static func distances(_ x: Matrix, location: [Double], lower: Matrix) -> [Double] {
+        let n = x.rows, d = x.columns
+        var y = x.elements
+        for i in 0..<n { for j in 0..<d { y[i * d + j] -= location[j] } }
+        Lapack.solveLowerTransposedRight(lower, &y, rows: n)
+        return (0..<n).map { i in
+            var m = 0.0
+            for j in 0..<d { m = max(m, abs(y[i * d + j])) }
+            if m == 0 || !m.isFinite { return m }
+            var s = 0.0
+            for j in 0..<d { let v = y[i * d + j] / m; s += v * v }
+            return m * s.squareRoot()
+        }
+    }
+
+    public func density(_ x: [Double]) -> Double { exp(logDensity(x)) }
+
+    /// One draw μ + L z / √(χ²_ν/ν).
+    public func sample(using generator: inout PolytailRandom) -> [Double] {
+        let z = (0..<dimension).map { _ in generator.standardNormal() }
+        let s = (generator.chiSquared(degreesOfFreedom) / degreesOfFreedom).squareRoot()
+        return (0..<dimension).map { i in
+            var v = 0.0
+            for j in 0...i { v += lower[i, j] * z[j] }
+            return location[i] + v / s
+        }
+    }
+
+    /// `count` draws as the rows of a matrix.
+    public func sample(_ count: Int, using generator: inout PolytailRandom) -> Matrix {
+        var e: [Double] = []
+        e.reserveCapacity(max(count, 0) * dimension)
+        for _ in 0..<max(count, 0) { e.append(contentsOf: sample(using: &generator)) }
+        return Matrix(uncheckedRows: max(count, 0), columns: dimension, elements: e)
+    }
+
+    /// Σᵢ wᵢ log f(xᵢ) over the rows of `x`.
+    public func logLikelihood(_ x: Matrix, weights: [Double]? = nil) -> Double {
+        let l = logDensities(x)
+        guard let weights else { return l.reduce(0, +) }
+        return zip(l, weights).reduce(0) { $1.1 == 0 ? $0 : $0 + $1.0 * $1.1 }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(location: c.decode([Double].self, forKey: .location),
+                      scatter: c.decode(Matrix.self, forKey: .scatter),
+                      degreesOfFreedom: c.decode(Double.self, forKey: .degreesOfFreedom))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(location, forKey: .location)
+        try c.encode(scatter, forKey: .scatter)
+        try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
+    }
+
+    enum CodingKeys: String, CodingKey { case location, scatter, degreesOfFreedom }
+
+    public static func == (a: MultivariateT, b: MultivariateT) -> Bool {
+        a.location == b.location && a.scatter == b.scatter && a.degreesOfFreedom == b.degreesOfFreedom
+    }
+}

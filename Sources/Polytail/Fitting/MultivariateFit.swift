@@ -1,0 +1,164 @@
+import Foundation
+
+extension MultivariateNormal {
+    /// The maximum-likelihood multivariate normal: the weighted mean and the weighted
+    /// covariance dividing by W = Σwᵢ (CBLAS `dsyrk` on √wᵢ-scaled centred rows).
+    /// - Returns: the fit and ℓ = −W/2 (d log 2π + log det Σ̂ + d).
+    /// - Throws: ``PolytailError`` for empty or non-finite data, invalid weights, at most d
+    ///   rows of positive weight, a constant column, or a singular covariance (collinear columns).
+    public static func fit(_ data: Matrix, weights: [Double]? = nil) throws(PolytailError) -> Fitted<MultivariateNormal> {
+        let d = data.columns
+        let w = try DataValidation.checkMatrix(data, weights: weights, minimumRows: d + 1)
+        let total = w.reduce(0, +)
+        let mean = Lapack.transposedTimes(data.elements, rows: data.rows, columns: d, w).map { $0 / total }
+        let covariance = try MultivariateFitting.scatter(data, center: mean, weights: w, divisor: total)
+        let fitted: MultivariateNormal
+        do {
+            fitted = try MultivariateNormal(mean: mean, covariance: covariance)
+        } catch {
+            throw .singularMatrix(what: "sample covariance (collinear columns)")
+        }
+        let ll = -0.5 * total * (Double(d) * 2 * Normal.logRootTwoPi + fitted.logDeterminant + Double(d))
+        return Fitted(distribution: fitted, result: FitResult(logLikelihood: ll, iterations: 0, converged: true))
+    }
+}
+
+extension MultivariateT {
+    /// Maximum-likelihood fit of the multivariate t by ECME (Liu & Rubin 1995, §4): for the
+    /// current ν, weights uᵢ = (ν + d)/(ν + δᵢ²); μ = Σwuᵢxᵢ / Σwuᵢ; Σ = Σ wuᵢ (xᵢ−μ)(xᵢ−μ)ᵀ / Σwuᵢ
+    /// (the parameter-expanded step of Kent, Tyler & Vardi 1994 and Liu, Rubin & Wu 1998,
+    /// which converges faster than dividing by Σw); then ν maximises the observed
+    /// log-likelihood given μ and Σ, a root of
+    /// ψ((ν+d)/2) − ψ(ν/2) − d/ν + Σw[−log(1+aᵢ) + aᵢ/(1+aᵢ) + d aᵢ/(ν(1+aᵢ))]/W = 0,
+    /// aᵢ = δᵢ²/ν, found by Brent's method (GSL) on log ν within the rule's bounds.
+    ///
+    /// Light-tailed data stop ν at the upper bound and set ``FitResult/dfAtBound``.
+    /// - Parameters:
+    ///   - tolerance: convergence when the relative change of ℓ is below `tolerance` and
+    ///     that of every parameter below √tolerance.
+    /// - Complexity: O(n d²) per iteration (one `dtrsm`, one `dsyrk`).
+    public static func fit(
+        _ data: Matrix, weights: [Double]? = nil,
+        degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
+        tolerance: Double = 1e-15, maxIterations: Int = 5000
+    ) throws(PolytailError) -> Fitted<MultivariateT> {
+        let d = data.columns, n = data.rows
+        let w = try DataValidation.checkMatrix(data, weights: weights, minimumRows: d + 2)
+        let bounds = try rule.validatedBounds()
+        let total = w.reduce(0, +)
+        let dd = Double(d)
+
+        // Start from the normal fit, ν from the rule (or 10 when estimated).
+        let normal = try MultivariateNormal.fit(data, weights: w)
+        var mu = normal.distribution.mean
+        var sigma = normal.distribution.covariance
+        var nu = bounds.fixed ?? min(max(10, bounds.lower), bounds.upper)
+        let lower = normal.distribution.lower
+        var logDet = normal.distribution.logDeterminant
+        var delta2 = MultivariateNormal.squaredDistances(data, location: mu, lower: lower)
+
+        func logLikelihood(_ nu: Double, _ logDet: Double, _ delta2: [Double]) -> Double {
+            let c = MultivariateT.logNormalizer(nu: nu, d: d, logDeterminant: logDet)
+            var s = 0.0
+            for i in 0..<n where w[i] > 0 { s += w[i] * (c - 0.5 * (nu + dd) * StudentT.logOnePlusSquare(delta2[i].squareRoot(), nu)) }
+            return s
+        }
+
+        var ll = logLikelihood(nu, logDet, delta2)
+        var iterations = 0
+        var converged = false
+        var atBound = false
+        while iterations < maxIterations {
+            iterations += 1
+            // E-step weights and the location/scatter CM-step.
+            var wu = [Double](repeating: 0, count: n)
+            for i in 0..<n { wu[i] = w[i] * (nu + dd) / (nu + delta2[i]) }
+            let sumWU = wu.reduce(0, +)
+            let newMu = Lapack.transposedTimes(data.elements, rows: n, columns: d, wu).map { $0 / sumWU }
+            let newSigma = try MultivariateFitting.scatter(data, center: newMu, weights: wu, divisor: sumWU)
+            guard let newLower = try? Lapack.choleskyLower(newSigma, what: "scatter") else {
+                throw .singularMatrix(what: "scatter matrix (collinear columns)")
+            }
+            var newLogDet = 0.0
+            for j in 0..<d { newLogDet += 2 * log(newLower[j, j]) }
+            let newDelta2 = MultivariateNormal.squaredDistances(data, location: newMu, lower: newLower)
+            // The ν CM-step on the observed likelihood.
+            var newNu = nu
+            if bounds.fixed == nil {
+                (newNu, atBound) = try MultivariateFitting.maximizeDF(delta2: newDelta2, weights: w, total: total, d: d, bounds: bounds)
+            }
+            let newLL = logLikelihood(newNu, newLogDet, newDelta2)
+            var change = abs(log(newNu) - log(nu))
+            for j in 0..<d { change = max(change, abs(newMu[j] - mu[j]) / sigma[j, j].squareRoot()) }
+            for k in 0..<(d * d) {
+                let scale = (sigma.elements[(k / d) * d + k / d] * sigma.elements[(k % d) * d + k % d]).squareRoot()
+                change = max(change, abs(newSigma.elements[k] - sigma.elements[k]) / scale)
+            }
+            let gain = newLL - ll
+            mu = newMu; sigma = newSigma; nu = newNu; logDet = newLogDet; delta2 = newDelta2
+            ll = newLL
+            if abs(gain) <= tolerance * max(1, abs(ll)) && change <= tolerance.squareRoot() {
+                converged = true
+                break
+            }
+        }
+        let fitted = try MultivariateT(location: mu, scatter: sigma, degreesOfFreedom: nu)
+        return Fitted(distribution: fitted,
+                      result: FitResult(logLikelihood: ll, iterations: iterations, converged: converged, dfAtBound: atBound))
+    }
+}
+
+enum MultivariateFitting {
+    /// Σᵢ wᵢ (xᵢ − c)(xᵢ − c)ᵀ / divisor, symmetric, via `dsyrk` on √wᵢ-scaled centred rows.
+    static func scatter(_ data: Matrix, center: [Double], weights: [Double], divisor: Double) throws(PolytailError) -> Matrix {
+        let n = data.rows, d = data.columns
+        var y = data.elements
+        for i in 0..<n {
+            let s = weights[i].squareRoot()
+            for j in 0..<d { y[i * d + j] = s * (y[i * d + j] - center[j]) }
+        }
+        var g = Lapack.gram(y, rows: n, columns: d)
+        for k in 0..<(d * d) { g[k] /= divisor }
+        return Matrix(uncheckedRows: d, columns: d, elements: g)
+    }
+
+    /// D_d(ν) = ψ((ν+d)/2) − ψ(ν/2) − d/ν. Direct for ν < 2000; above, from the expansion
+    /// ψ(x) = log x − 1/(2x) − 1/(12x²) + 1/(120x⁴) − …, with x = ν/2, h = d/2, written so that
+    /// nothing cancels: log1p(h/x) − h/x + h/(2x(x+h)) + h(2x+h)/(12x²(x+h)²) − ….
+    static func digammaGap(_ nu: Double, _ d: Int) -> Double {
+        let dd = Double(d)
+        if nu < 2000 { return GSL.digamma(0.5 * (nu + dd)) - GSL.digamma(0.5 * nu) - dd / nu }
+        let x = 0.5 * nu, h = 0.5 * dd, y = h / x
+        let logTerm: Double
+        if y < 1e-3 {
+            logTerm = y * y * (-0.5 + y * (1.0 / 3 + y * (-0.25 + y * (0.2 + y * (-1.0 / 6)))))
+        } else {
+            logTerm = log1p(y) - y
+        }
+        let xh = x + h
+        let quartic = (1 / pow(x, 4) - 1 / pow(xh, 4)) / 120
+        return logTerm + h / (2 * x * xh) + h * (2 * x + h) / (12 * x * x * xh * xh) - quartic
+    }
+
+    /// ∂ℓ/∂ν divided by W/2 for fixed μ, Σ.
+    static func dfScore(_ nu: Double, delta2: [Double], weights: [Double], total: Double, d: Int) -> Double {
+        var s = 0.0
+        let dd = Double(d)
+        for (q, wi) in zip(delta2, weights) where wi > 0 {
+            let a = q / nu
+            s += wi * (dd * a / (nu * (1 + a)) - TDegreesOfFreedom.logOnePlusMinusRatio(a))
+        }
+        return digammaGap(nu, d) + s / total
+    }
+
+    /// The ν in [lower, upper] that maximises ℓ for fixed μ, Σ; flags the upper bound.
+    static func maximizeDF(delta2: [Double], weights: [Double], total: Double, d: Int,
+                           bounds: DegreesOfFreedomRule.Bounds) throws(PolytailError) -> (Double, Bool) {
+        let score = { (tau: Double) in dfScore(exp(tau), delta2: delta2, weights: weights, total: total, d: d) }
+        let lo = log(bounds.lower), hi = log(bounds.upper)
+        if score(hi) >= 0 { return (bounds.upper, true) }
+        if score(lo) <= 0 { return (bounds.lower, false) }
+        let tau = try Solvers.brentRoot(lower: lo, upper: hi, relativeTolerance: 1e-14, score)
+        return (exp(tau), false)
+    }
+}
