@@ -195,6 +195,14 @@ import Testing
         expectError(CSVError.repeatedColumn(name: "a")) { try table.numericColumns(["a", "a"]) }
     }
 
+    @Test func handMadeRaggedTableThrowsInsteadOfTrapping() throws {
+        let table = CSVTable(header: ["a", "b"], rows: [["1", "2"], ["3"]])
+        #expect(table.rowLines == [2, 3])
+        expectError(CSVError.raggedRow(line: 3, fields: 1, expected: 2)) { try table.numericColumns(nil) }
+        expectError(CSVError.raggedRow(line: 3, fields: 1, expected: 2)) { try table.numericColumn("b") }
+        #expect(try table.numericColumn("a") == [1, 3])
+    }
+
     // MARK: Messages
 
     @Test func descriptionsAreOneLineAndSayWhere() {

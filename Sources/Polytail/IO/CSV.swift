@@ -229,7 +229,7 @@ public struct CSVTable: Equatable, Sendable {
         var elements = [Double](repeating: 0, count: rows.count * k)
         for (i, row) in rows.enumerated() {
             for (j, column) in indices.enumerated() {
-                elements[i * k + j] = try number(row[column], row: i, column: column)
+                elements[i * k + j] = try number(row, row: i, column: column)
             }
         }
         return (selected, Matrix(uncheckedRows: rows.count, columns: k, elements: elements))
@@ -243,7 +243,7 @@ public struct CSVTable: Equatable, Sendable {
         var values: [Double] = []
         values.reserveCapacity(rows.count)
         for (i, row) in rows.enumerated() {
-            values.append(try number(row[column], row: i, column: column))
+            values.append(try number(row, row: i, column: column))
         }
         return values
     }
@@ -253,7 +253,12 @@ public struct CSVTable: Equatable, Sendable {
         rowLines.indices.contains(row) ? rowLines[row] : row + 2
     }
 
-    private func number(_ cell: String, row: Int, column: Int) throws(CSVError) -> Double {
+    private func number(_ fields: [String], row: Int, column: Int) throws(CSVError) -> Double {
+        // Tables made by the parser are rectangular; ones made by `init` may not be.
+        guard column < fields.count else {
+            throw .raggedRow(line: line(ofRow: row), fields: fields.count, expected: header.count)
+        }
+        let cell = fields[column]
         let text = CSVTable.trimmed(cell)
         guard !text.isEmpty else { throw .emptyCell(line: line(ofRow: row), column: header[column]) }
         guard let value = Double(text) else {
