@@ -23,6 +23,12 @@ public enum PolytailError: Error, Equatable, Sendable, CustomStringConvertible {
     case singularMatrix(what: String)
     /// A numerical routine failed; the text says which and why.
     case numericalFailure(String)
+    /// A label that the model was not trained on, or one that cannot be used.
+    case unknownLabel(String)
+    /// Fewer distinct classes than a classifier needs.
+    case tooFewClasses(needed: Int, got: Int)
+    /// A design matrix whose columns are linearly dependent (numerically).
+    case rankDeficient(what: String, rank: Int, columns: Int)
 
     public var description: String {
         switch self {
@@ -49,6 +55,12 @@ public enum PolytailError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(what) is singular"
         case let .numericalFailure(text):
             return "numerical failure: \(text)"
+        case let .unknownLabel(label):
+            return "unknown label \"\(label)\""
+        case let .tooFewClasses(needed, got):
+            return "too few classes: need at least \(needed), got \(got)"
+        case let .rankDeficient(what, rank, columns):
+            return "\(what) is rank deficient: rank \(rank) < \(columns) columns"
         }
     }
 }

@@ -53,6 +53,11 @@ extension StudentT {
         let outcome = fitter.newton(from: start, tolerance: tolerance, maxIterations: maxIterations)
         let s = outcome.state
         guard s.isFinite else { throw .numericalFailure("Student-t fit diverged") }
+        // With many tied values the likelihood is unbounded as σ → 0 (k ties among n rows
+        // outweigh the rest when k > (n − k)(ν + 1)); say so instead of returning σ ≈ 0.
+        if exp(s.eta) < 1e-9 * exp(start.eta) {
+            throw .numericalFailure("the Student-t likelihood is unbounded (scale → 0): too many tied values")
+        }
         // At a bound, report the bound itself rather than exp(log(bound)) ± 1 ulp.
         let nu = outcome.atUpperBound ? bounds.upper : (bounds.fixed ?? exp(s.tau))
         let fitted = try StudentT(degreesOfFreedom: nu, location: s.mu, scale: exp(s.eta))
