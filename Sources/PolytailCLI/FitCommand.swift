@@ -279,7 +279,7 @@ struct FitContext {
             return "\(file): the weights in column \"\(column)\" are all zero"
         case .emptyData:
             return "\(file): no data rows below the header"
-        case .invalidParameter, .dimensionMismatch, .notPositiveDefinite, .singularMatrix, .numericalFailure:
+        default:
             return "\(file): the \(family.rawValue) fit failed: \(error.description)"
         }
     }
