@@ -314,6 +314,18 @@ import Testing
         for part in bad.mentions { #expect(out.stderr.contains(part), "\(out.stderr) should mention \(part)") }
     }
 
+    @Test func unreadableInputs() throws {
+        let latin1 = TempFiles.directory.appendingPathComponent("cli-latin1.csv")
+        try Data([0x78, 0x0A, 0x31, 0x0A, 0xE9, 0x0A]).write(to: latin1)
+        for (path, mentions) in [(latin1.path, ["UTF-8", "line 3"]), (TempFiles.directory.path, ["directory"])] {
+            let out = runFit(arguments: [path])
+            #expect(out.exitCode == 1)
+            #expect(out.stdout.isEmpty)
+            #expect(out.stderr.hasPrefix("error: ") && out.stderr.filter(\.isNewline).count == 1)
+            for part in mentions { #expect(out.stderr.contains(part), "\(out.stderr)") }
+        }
+    }
+
     @Test func libraryErrorsNameLinesAndColumns() throws {
         // Row 1 of the data starts on line 4 (row 0's quoted cell spans lines 2–3).
         let table = try CSVTable.parse("s,x,y\n\"a\nb\",1,2\nc,3,4\n")
