@@ -230,6 +230,67 @@ import Testing
         }
     }
 
+    // MARK: Properties
+
+    /// Random tables written with RFC 4180 quoting (and random line ends) read back unchanged.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func writtenTablesReadBack(seed: UInt64) throws {
+        var rng = PolytailRandom(seed: seed)
+        let alphabet: [String] = ["a", "1", ".", " ", ",", "\"", "\n", "\r", "\r\n", "é", "π", "🙂", "-"]
+        func field(_ header: Bool) -> String {
+            var f = ""
+            let length = Int.random(in: header ? 1...6 : 0...6, using: &rng)
+            for _ in 0..<length { f += alphabet.randomElement(using: &rng)! }
+            if header { f = "h" + f.replacingOccurrences(of: " ", with: "_") + "h" }
+            return f
+        }
+        func write(_ f: String) -> String {
+            let needsQuotes = f.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+            if needsQuotes || Bool.random(using: &rng) && !f.isEmpty {
+                return "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+            }
+            return f
+        }
+        for _ in 0..<200 {
+            let width = Int.random(in: 1...4, using: &rng)
+            var header: [String] = []
+            while header.count < width {
+                let name = field(true)
+                if !header.contains(name) { header.append(name) }
+            }
+            let rows = (0..<Int.random(in: 0...5, using: &rng)).map { _ in
+                var row = (0..<width).map { _ in field(false) }
+                // A lone empty field is a blank line, which is dropped at the end of a file.
+                if width == 1, row[0].isEmpty { row[0] = "x" }
+                return row
+            }
+            let end = ["\n", "\r\n", "\r"].randomElement(using: &rng)!
+            var text = ([header] + rows).map { $0.map(write).joined(separator: ",") }.joined(separator: end)
+            if Bool.random(using: &rng) { text += end }
+            let table = try CSVTable.parse(text)
+            #expect(table.header == header)
+            #expect(table.rows == rows, "\(text.debugDescription)")
+        }
+    }
+
+    /// Arbitrary bytes never trap: they parse or throw a CSVError.
+    @Test func randomBytesNeverTrap() {
+        var rng = PolytailRandom(seed: 7)
+        let pieces: [[UInt8]] = [[0x61], [0x31], [0x2C], [0x22], [0x0A], [0x0D], [0x20], [0xEF, 0xBB, 0xBF], [0xC3, 0xA9], [0xC3], [0xFF], [0x2E]]
+        var parsed = 0
+        for _ in 0..<3000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...24, using: &rng) { bytes += pieces.randomElement(using: &rng)! }
+            if let table = try? CSVTable.parse(utf8: bytes) {
+                parsed += 1
+                #expect(table.rows.allSatisfy { $0.count == table.header.count })
+                #expect(table.rowLines.count == table.rows.count)
+                _ = try? table.numericColumns(nil)
+            }
+        }
+        #expect(parsed > 0)
+    }
+
     // MARK: Size
 
     @Test func largeSingleColumn() throws {
