@@ -315,8 +315,7 @@ import Testing
     }
 
     @Test func unreadableInputs() throws {
-        let latin1 = TempFiles.directory.appendingPathComponent("cli-latin1.csv")
-        try Data([0x78, 0x0A, 0x31, 0x0A, 0xE9, 0x0A]).write(to: latin1)
+        let latin1 = try TempFiles.write(bytes: [0x78, 0x0A, 0x31, 0x0A, 0xE9, 0x0A], name: "latin1.csv")
         for (path, mentions) in [(latin1.path, ["UTF-8", "line 3"]), (TempFiles.directory.path, ["directory"])] {
             let out = runFit(arguments: [path])
             #expect(out.exitCode == 1)

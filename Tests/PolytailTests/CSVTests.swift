@@ -119,17 +119,17 @@ import Testing
         ([0x61, 0x0A, 0xCE, 0xB1, 0xC3] as [UInt8], 2, 2),  // truncated sequence at end
         ([0x61, 0x0D, 0x0A, 0x62, 0xC0, 0xAF] as [UInt8], 2, 2),  // overlong encoding after CRLF
         ([0xED, 0xA0, 0x80] as [UInt8], 1, 1),  // UTF-16 surrogate
+        ([0xEF, 0xBB, 0xBF, 0x61, 0x62, 0x80] as [UInt8], 1, 3),  // after a BOM, which is not a column
+        ([0xF4, 0x90, 0x80, 0x80] as [UInt8], 1, 1),  // above U+10FFFF
     ])
     func notUTF8(bytes: [UInt8], line: Int, column: Int) throws {
-        let url = TempFiles.directory.appendingPathComponent("latin1-\(bytes.count).csv")
-        try Data(bytes).write(to: url)
+        let url = try TempFiles.write(bytes: bytes, name: "not-utf8.csv")
         expectError(CSVError.notUTF8(line: line, column: column)) { try CSVTable.read(contentsOf: url) }
         expectError(CSVError.notUTF8(line: line, column: column)) { try CSVTable.parse(utf8: bytes) }
     }
 
     @Test func latin1FileIsRejected() throws {
-        let url = TempFiles.directory.appendingPathComponent("latin1.csv")
-        try Data("name\ncaf\u{E9}\n".data(using: .isoLatin1)!).write(to: url)
+        let url = try TempFiles.write(bytes: Array("name\ncaf\u{E9}\n".data(using: .isoLatin1)!), name: "latin1.csv")
         expectError(CSVError.notUTF8(line: 2, column: 4)) { try CSVTable.read(contentsOf: url) }
     }
 
@@ -319,8 +319,13 @@ enum TempFiles {
 
     /// Writes `text` as UTF-8 to a fresh file (unique name) and returns its URL.
     static func write(_ text: String, name: String) throws -> URL {
+        try write(bytes: Array(text.utf8), name: name)
+    }
+
+    /// Writes `bytes` to a fresh file (unique name) and returns its URL.
+    static func write(bytes: [UInt8], name: String) throws -> URL {
         let url = directory.appendingPathComponent(UUID().uuidString + "-" + name)
-        try Data(text.utf8).write(to: url)
+        try Data(bytes).write(to: url)
         return url
     }
 }

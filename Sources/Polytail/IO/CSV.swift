@@ -192,7 +192,8 @@ public struct CSVTable: Equatable, Sendable {
     }
 
     private static func position(of offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> CSVError {
-        var line = 1, lineStart = 0, i = 0
+        let bom = bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+        var line = 1, lineStart = bom && offset >= 3 ? 3 : 0, i = lineStart
         while i < offset {
             if bytes[i] == Byte.lf || (bytes[i] == Byte.cr && (i + 1 >= bytes.count || bytes[i + 1] != Byte.lf)) {
                 line += 1; lineStart = i + 1
