@@ -21,8 +21,16 @@ public struct FitCommand: ParsableCommand {
         discussion: """
             One data column fits a univariate model; several fit the multivariate normal \
             or t (noncentral-t is univariate only). Without --columns every column except \
-            the --weights column is data. Errors are one line on stderr; the exit code is \
-            1 for bad data and 2 for a bad command line.
+            the --weights column is data. Weights are frequencies (non-negative, not all zero).
+
+            Output: one JSON object. Univariate keys: family, n, location, scale (the normal's \
+            ML standard deviation, dividing by n), df (null for the normal), noncentrality \
+            (noncentral-t), logLikelihood, converged, iterations, dfAtBound (t, noncentral-t). \
+            Multivariate keys: family, n, dimension, location, scatter (the covariance for the \
+            normal), df, logLikelihood, converged, iterations, dfAtBound (t). n counts rows.
+
+            Errors are one line on stderr; the exit code is 1 for bad data and 2 for a bad \
+            command line.
             """)
 
     @Argument(help: "A CSV file (RFC 4180, UTF-8) whose first line names the columns.")
