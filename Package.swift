@@ -48,11 +48,18 @@ let package = Package(
             path: "Scripts/Demo"
         ),
 
+        .executableTarget(
+            name: "fig3",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig3"
+        ),
+
         // MARK: Benchmarks (run in release: swift run -c release polytail-bench)
         .executableTarget(
             name: "polytail-bench",
             dependencies: ["Polytail"],
-            path: "Scripts/Bench"
+            path: "Scripts/Bench",
+            exclude: ["scipy_tfit.py"]
         ),
 
         // MARK: Tests

@@ -62,7 +62,7 @@ public struct SVGPlot {
         return out
     }
 
-    static func label(_ v: Double) -> String {
+    public static func label(_ v: Double) -> String {
         if v == 0 { return "0" }
         if abs(v) >= 1e4 || abs(v) < 1e-3 { return String(format: "%.0e", v) }
         var s = String(format: "%.3f", v)

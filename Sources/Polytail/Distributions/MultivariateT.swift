@@ -31,10 +31,10 @@ public struct MultivariateT: Equatable, Sendable, Codable {
         self.degreesOfFreedom = degreesOfFreedom
     }
 
-    /// log Γ((ν+d)/2) − log Γ(ν/2) − (d/2) log(νπ) − ½ log|Σ|, the gamma ratio as one
-    /// log-Pochhammer symbol (no lgamma cancellation at large ν).
+    /// log Γ((ν+d)/2) − log Γ(ν/2) − (d/2) log(νπ) − ½ log|Σ|, the gamma ratio from
+    /// ``GammaRatio`` (no lgamma cancellation at large ν).
     static func logNormalizer(nu: Double, d: Int, logDeterminant: Double) -> Double {
-        GSL.logPochhammer(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * log(nu * Double.pi) - 0.5 * logDeterminant
+        GammaRatio.log(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * log(nu * Double.pi) - 0.5 * logDeterminant
     }
 
     /// log f(x); NaN when x has the wrong length or holds a NaN.

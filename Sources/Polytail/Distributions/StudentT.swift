@@ -15,6 +15,8 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     public let location: Double
     /// σ > 0.
     public let scale: Double
+    /// log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − log σ, computed once.
+    let logConstant: Double
 
     /// - Throws: `PolytailError.invalidParameter` unless ν > 0 and finite, μ finite,
     ///   σ > 0 and finite.
@@ -31,15 +33,33 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         self.degreesOfFreedom = degreesOfFreedom
         self.location = location
         self.scale = scale
+        self.logConstant = StudentT.logNormalizer(degreesOfFreedom) - log(scale)
+    }
+
+    enum CodingKeys: String, CodingKey { case degreesOfFreedom, location, scale }
+
+    /// Decodes through the validating initialiser.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(degreesOfFreedom: c.decode(Double.self, forKey: .degreesOfFreedom),
+                      location: c.decode(Double.self, forKey: .location),
+                      scale: c.decode(Double.self, forKey: .scale))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
+        try c.encode(location, forKey: .location)
+        try c.encode(scale, forKey: .scale)
     }
 
     /// log of the normalising constant without σ: log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ).
     ///
-    /// The gamma ratio is taken as one log-Pochhammer symbol, log(Γ(a + ½)/Γ(a)) with
-    /// a = ν/2 (GSL `lnpoch`), not as a difference of two lgamma values, which would
-    /// lose about log₁₀(ν) digits and spoil the approach to the normal at large ν.
+    /// The gamma ratio comes from ``GammaRatio`` (an asymptotic series at large ν), not from a
+    /// difference of two lgamma values, which would lose about log₁₀(ν) digits and spoil
+    /// the approach to the normal at large ν.
     static func logNormalizer(_ nu: Double) -> Double {
-        GSL.logPochhammer(0.5 * nu, 0.5) - 0.5 * log(nu * Double.pi)
+        GammaRatio.log(0.5 * nu, 0.5) - 0.5 * log(nu * Double.pi)
     }
 
     /// log(1 + z²/ν) for any z, including |z| so large that z² overflows.
@@ -72,42 +92,110 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         } else {
             return -.infinity
         }
-        return StudentT.logNormalizer(nu) - log(scale) - 0.5 * (nu + 1) * tail
+        return logConstant - 0.5 * (nu + 1) * tail
     }
 
-    /// P(T ≤ z) for the standard t and z ≤ 0:
-    /// ½ I_{ν/(ν+z²)}(ν/2, ½), or ½ − ½ I_{z²/(ν+z²)}(½, ν/2) when z²/ν < 1 so that the
-    /// incomplete beta's argument never sits next to 1 (Abramowitz & Stegun 26.7.1).
-    static func lowerTail(_ z: Double, _ nu: Double) -> Double {
-        if z == -.infinity { return 0 }
-        let a = abs(z) / nu.squareRoot()
-        if a > 1 {
-            // x = ν/(ν+z²) = 1/(1 + a²); for huge a, a² overflows and x underflows to 0
-            // only when the tail is truly below the double range.
-            let inverse = 1 / a
-            let x = inverse * inverse / (1 + inverse * inverse)
-            return 0.5 * GSL.incompleteBeta(0.5 * nu, 0.5, x)
+    /// P(T ≤ −|z|) for the standard t, given |z| and log|z| (the latter alone is used when
+    /// |z| is too large to square or has overflowed).
+    ///
+    /// With a = |z|/√ν: P = ½ I_{1/(1+a²)}(ν/2, ½) = ½ − ½ I_{a²/(1+a²)}(½, ν/2)
+    /// (Abramowitz & Stegun 26.7.1; GSL `gsl_sf_beta_inc`). The second form is used when the
+    /// tail is near ½ (it carries the digits of a small a), the first otherwise (no
+    /// cancellation when the tail is small). Far out, where 1/(1+a²) underflows, the leading
+    /// term of I_x(α, ½) = x^α ₂F₁(α, ½; α+1; x)/(α B(α, ½)) gives
+    /// log P = (ν/2) log x − log(ν/2) − log B(ν/2, ½) − log 2 with relative error below x.
+    static func lowerTail(absZ: Double, logAbsZ: Double, _ nu: Double) -> Double {
+        exp(logLowerTail(absZ: absZ, logAbsZ: logAbsZ, nu))
+    }
+
+    /// log P(T ≤ −|z|); see ``lowerTail(absZ:logAbsZ:_:)``.
+    static func logLowerTail(absZ: Double, logAbsZ: Double, _ nu: Double) -> Double {
+        if absZ == 0 { return -M_LN2 }
+        let logA = logAbsZ - 0.5 * log(nu)
+        if logA > 20 {
+            // x = 1/(1 + a²) < 5e-18: log x = −2 log a to double precision.
+            let logX = -2 * logA
+            let logBeta = 0.5 * log(Double.pi) - GammaRatio.log(0.5 * nu, 0.5)
+            return 0.5 * nu * logX - log(0.5 * nu) - logBeta - M_LN2
         }
-        let y = a * a / (1 + a * a)
-        return 0.5 - 0.5 * GSL.incompleteBeta(0.5, 0.5 * nu, y)
+        if nu > maximumIncompleteBetaDF { return logUpperTailByQuadrature(absZ, nu) }
+        let a = absZ / nu.squareRoot()
+        let a2 = a * a
+        let iy = GSL.incompleteBeta(0.5, 0.5 * nu, a2 / (1 + a2))
+        if iy <= 0.5 { return log(0.5 - 0.5 * iy) }
+        return log(0.5 * GSL.incompleteBeta(0.5 * nu, 0.5, 1 / (1 + a2)))
+    }
+
+    /// Above this ν, GSL's incomplete beta with the parameter ν/2 loses digits (measured
+    /// against mpmath: 10⁻⁷ relative at ν = 10⁶) or fails, and the tail is integrated instead.
+    static let maximumIncompleteBetaDF = 500.0
+
+    /// log ∫_{z₀}^∞ f(s) ds for the standard t, z₀ ≥ 0, by GSL's `qagiu` on the density
+    /// scaled by f(z₀) (a positive integrand, so the relative accuracy of the quadrature,
+    /// 10⁻¹³, carries over to tails of any size).
+    static func logUpperTailByQuadrature(_ z0: Double, _ nu: Double) -> Double {
+        let c = logNormalizer(nu)
+        let half = 0.5 * (nu + 1)
+        let logF0 = c - half * logOnePlusSquare(z0, nu)
+        // s = z₀ + v/k with k the decay rate of f at z₀, so that the integrand falls off
+        // over v = O(1) whatever ν and z₀ (qagiu fails on a spike next to its endpoint).
+        let k = max(1, 2 * half * z0 / (nu + z0 * z0))
+        // log(1 + s²/ν) − log(1 + z₀²/ν) = log1p((2z₀δ + δ²)/(ν + z₀²)), δ = s − z₀: no
+        // cancellation between two nearly equal logarithms.
+        let denominator = nu + z0 * z0
+        let integral = Solvers.integrateToInfinity(from: 0) { v in
+            let delta = v / k
+            return exp(-half * log1p((2 * z0 + delta) * delta / denominator))
+        }
+        return logF0 + log(integral / k)
+    }
+
+    /// (|z|, log|z|) for z = (x − μ)/σ, with log|z| exact even when |z| overflows.
+    @inline(__always)
+    func standardizedMagnitude(_ x: Double) -> (Double, Double) {
+        let z = abs((x - location) / scale)
+        if z.isFinite { return (z, log(z)) }
+        return (z, logAbsStandardized(x))
     }
 
     public func cdf(_ x: Double) -> Double {
         if x.isNaN { return .nan }
-        let z = (x - location) / scale
-        if z.isNaN { return x < location ? 0 : 1 }
-        return z <= 0 ? StudentT.lowerTail(z, degreesOfFreedom) : 1 - StudentT.lowerTail(-z, degreesOfFreedom)
+        if x.isInfinite { return x < 0 ? 0 : 1 }
+        let (z, logZ) = standardizedMagnitude(x)
+        let tail = StudentT.lowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
+        return x <= location ? tail : 1 - tail
     }
 
     public func survival(_ x: Double) -> Double {
         if x.isNaN { return .nan }
-        let z = (x - location) / scale
-        if z.isNaN { return x < location ? 1 : 0 }
-        return z >= 0 ? StudentT.lowerTail(-z, degreesOfFreedom) : 1 - StudentT.lowerTail(z, degreesOfFreedom)
+        if x.isInfinite { return x < 0 ? 1 : 0 }
+        let (z, logZ) = standardizedMagnitude(x)
+        let tail = StudentT.lowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
+        return x >= location ? tail : 1 - tail
     }
 
-    /// Starts from GSL's t quantile of the smaller tail and polishes it with Newton
-    /// steps on the log of that tail, so that small p keep their relative accuracy.
+    /// log P(X ≤ x), finite even where the cdf underflows (e.g. |x| = 10¹⁵⁰ with σ = 10⁻²⁰⁰).
+    public func logCDF(_ x: Double) -> Double {
+        if x.isNaN { return .nan }
+        if x.isInfinite { return x < 0 ? -.infinity : 0 }
+        let (z, logZ) = standardizedMagnitude(x)
+        let logTail = StudentT.logLowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
+        return x <= location ? logTail : log1p(-exp(logTail))
+    }
+
+    /// log P(X > x), finite even where the survival function underflows.
+    public func logSurvival(_ x: Double) -> Double {
+        if x.isNaN { return .nan }
+        if x.isInfinite { return x < 0 ? 0 : -.infinity }
+        let (z, logZ) = standardizedMagnitude(x)
+        let logTail = StudentT.logLowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
+        return x >= location ? logTail : log1p(-exp(logTail))
+    }
+
+    /// Solves log P(T ≤ −e^u) = log p for u = log|z| by Newton's method. log P is close to
+    /// linear in u in the tail (slope −ν), so this converges from far away; the start is
+    /// the better of GSL's `gsl_cdf_tdist_Pinv` and the far-tail inversion of
+    /// ``logLowerTail(absZ:logAbsZ:_:)``. Small p keep their relative accuracy.
     public func quantile(_ p: Double) -> Double {
         guard p >= 0, p <= 1 else { return .nan }
         if p == 0 { return -.infinity }
@@ -116,21 +204,36 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         let nu = degreesOfFreedom
         let lower = p < 0.5
         let tailP = lower ? p : 1 - p
+        let logP = log(tailP)
         let standard = try! StudentT(degreesOfFreedom: nu)
-        var z = GSL.tPInverse(tailP, nu)  // z < 0
-        if !z.isFinite || z >= 0 { z = -1 }
-        for _ in 0..<8 {
-            let f = StudentT.lowerTail(z, nu)
-            let logPdf = standard.logDensity(z)
-            guard f > 0, logPdf.isFinite else { break }
-            // Newton on g(z) = log F(z) − log p: step = (log F − log p) · F / f.
-            let step = (log(f) - log(tailP)) * f / exp(logPdf)
-            guard step.isFinite else { break }
-            let next = z - step
-            z = next >= 0 ? z / 2 : next
-            if abs(step) <= 1e-15 * abs(z) { break }
+        func residual(_ u: Double) -> Double {
+            StudentT.logLowerTail(absZ: exp(u), logAbsZ: u, nu) - logP
         }
-        return location + scale * (lower ? z : -z)
+        // Candidate starts: GSL's quantile, and the inversion of the far-tail formula.
+        let logBeta = 0.5 * log(Double.pi) - GammaRatio.log(0.5 * nu, 0.5)
+        let uTail = 0.5 * log(nu) - (logP + log(0.5 * nu) + logBeta + M_LN2) / nu
+        var u = uTail
+        let gslZ = GSL.tPInverse(tailP, nu)
+        if gslZ.isFinite, gslZ < 0 {
+            let rGSL = residual(log(-gslZ)), rTail = residual(uTail)
+            if rGSL.isFinite && !(abs(rTail) < abs(rGSL)) { u = log(-gslZ) }
+        }
+        if !u.isFinite { u = 0 }
+        for _ in 0..<60 {
+            let r = residual(u)
+            guard r.isFinite else { break }
+            // d/du log P(T ≤ −e^u) = −e^u f(e^u) / P.
+            let logTail = r + logP
+            let slope = -exp(u + standard.logDensity(-exp(u)) - logTail)
+            guard slope.isFinite, slope < 0 else { break }
+            var step = r / slope
+            // Keep steps sane when far from the root.
+            step = max(min(step, 5), -5)
+            u -= step
+            if abs(step) <= 4e-16 * max(1, abs(u)) { break }
+        }
+        let z = exp(u)
+        return lower ? location - scale * z : location + scale * z
     }
 
     public func sample(using generator: inout PolytailRandom) -> Double {

@@ -144,4 +144,32 @@ enum Solvers {
             return .nan
         }
     }
+
+    /// ∫ₐ^∞ f(x) dx by GSL's `gsl_integration_qagiu` (the half-line mapped onto (0, 1]
+    /// and integrated adaptively). Returns NaN when GSL reports an unrecovered failure.
+    static func integrateToInfinity(
+        from a: Double, absoluteTolerance: Double = 0, relativeTolerance: Double = 1e-13,
+        _ f: @escaping (Double) -> Double
+    ) -> Double {
+        GSL.prepare()
+        let box = ScalarFunctionBox(f)
+        return withExtendedLifetime(box) { () -> Double in
+            var function = gsl_function(
+                function: { x, params in
+                    Unmanaged<ScalarFunctionBox>.fromOpaque(params!).takeUnretainedValue().body(x)
+                },
+                params: Unmanaged.passUnretained(box).toOpaque()
+            )
+            let limit = 500
+            guard let workspace = gsl_integration_workspace_alloc(limit) else { return .nan }
+            defer { gsl_integration_workspace_free(workspace) }
+            var result = 0.0
+            var error = 0.0
+            let status = gsl_integration_qagiu(&function, a, absoluteTolerance, relativeTolerance, limit,
+                                               workspace, &result, &error)
+            if status == GSL_SUCCESS { return result }
+            if error <= max(absoluteTolerance, 1e-11 * abs(result)) { return result }
+            return .nan
+        }
+    }
 }

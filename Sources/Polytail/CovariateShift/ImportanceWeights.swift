@@ -1,0 +1,522 @@
+import Foundation
+
+/// A source density p_s and a target density p_t of the same family and dimension, from
+/// which importance weights are computed.
+public enum ImportanceDensities: Equatable, Sendable {
+    case normal(source: Normal, target: Normal)
+    case studentT(source: StudentT, target: StudentT)
+    case multivariateNormal(source: MultivariateNormal, target: MultivariateNormal)
+    case multivariateT(source: MultivariateT, target: MultivariateT)
+
+    /// The dimension d of the points the densities live on (1 for the univariate cases).
+    public var dimension: Int {
+        switch self {
+        case .normal, .studentT: return 1
+        case let .multivariateNormal(source, _): return source.dimension
+        case let .multivariateT(source, _): return source.dimension
+        }
+    }
+}
+
+/// Importance weights for covariate shift (Wang & Loog 2022, §4.1.1, Eq. 15; Shimodaira
+/// 2000; Sugiyama, Krauledat & Müller 2007):
+///
+///     w(x) = (p_t(x) / p_s(x))^λ,   log w(x) = λ (log p_t(x) − log p_s(x)),   λ ∈ [0, 1],
+///
+/// with p_s and p_t normal or Student-t densities estimated by maximum likelihood. λ = 0
+/// gives unit weights (no adaptation), λ = 1 the full density ratio.
+///
+/// **Log domain.** The ratio is never formed from two densities: both tend to 0 in the
+/// tails (0/0) and overflow-prone exponentials would be needed. Instead the log-ratio is
+/// computed from the two Mahalanobis distances δ_t, δ_s of x, after scaling x − μ by a
+/// power of two (exact) so that no square overflows:
+///
+/// - normal: log w/λ = ½ (log|Σ_s| − log|Σ_t|) − ½ (δ_t − δ_s)(δ_t + δ_s), a quadratic in x
+///   whose magnitude exceeds the double range when |x| ≳ 10¹⁵⁴ σ (or exceeds 709 — so that
+///   w = e^{log w} overflows — already for moderate x when σ_t > σ_s);
+/// - Student t: log w/λ = c_t − c_s − ((ν_t+d)/2) log(1 + δ_t²/ν_t) + ((ν_s+d)/2) log(1 + δ_s²/ν_s),
+///   which is finite for every finite x. With ν_t = ν_s = ν it is bounded: along a
+///   direction v it tends to ½ log(|Σ_s|/|Σ_t|) − (ν+d) log(δ_t(v)/δ_s(v)), in one
+///   dimension to ν log(σ_t/σ_s); with ν_t ≠ ν_s it grows like (ν_s − ν_t) log‖x‖.
+///
+/// **What is returned when the exact value is out of range.** `logWeights(at:lambda:)`
+/// is the primary output: it is exact (to rounding) whenever |log(p_t/p_s)| ≤ 1.797…·10³⁰⁸
+/// and otherwise clamped to ±`Double.greatestFiniteMagnitude` before the multiplication by λ,
+/// so it is finite for every finite x (and λ = 0 gives exactly 0). `weights(at:lambda:)`
+/// returns e^{log w}, clamped to `Double.greatestFiniteMagnitude` where log w exceeds
+/// log(`Double.greatestFiniteMagnitude`) ≈ 709.78; small weights underflow gracefully to 0.
+/// `normalizedWeights(at:lambda:)` rescales the weights of a set of points to mean 1
+/// by log-sum-exp, which is exact even where the raw weights overflow or underflow.
+///
+/// A point with an infinite (and no NaN) coordinate gets the limit along its direction
+/// (``limitLogWeight(direction:lambda:)``); a NaN coordinate gives NaN.
+///
+/// Fit once and evaluate later: the paper fits p_s on the clean source sample and then
+/// weighs a source sample to which outliers were added; `fit` and then `logWeights(at:)`
+/// on any points does exactly that.
+public struct ImportanceWeights: Equatable, Sendable {
+    /// The density family used for both p_s and p_t.
+    public enum Family: Equatable, Sendable {
+        case normal
+        /// Student t with the degrees of freedom fixed or estimated (see ``DegreesOfFreedomRule``).
+        case studentT(DegreesOfFreedomRule)
+    }
+
+    /// How the degrees of freedom of the two t fits relate, when they are estimated.
+    public enum DegreesOfFreedomTie: Equatable, Sendable {
+        /// ν_s and ν_t are estimated separately, each from its own sample.
+        case independent
+        /// One ν for both, maximising the profile log-likelihood
+        /// ℓ_s(ν) + ℓ_t(ν) (each maximised over location and scale at that ν). With a
+        /// common ν the log-weight is bounded (see the type's documentation).
+        case joint
+    }
+
+    /// p_s and p_t.
+    public let densities: ImportanceDensities
+    /// The fit report of p_s (nil when the densities were given, not fitted).
+    public let sourceFit: FitResult?
+    /// The fit report of p_t (nil when the densities were given, not fitted).
+    public let targetFit: FitResult?
+
+    let source: Component
+    let target: Component
+
+    /// The dimension of the points.
+    public var dimension: Int { densities.dimension }
+
+    /// Weights from given densities (for instance the true ones in a simulation).
+    /// - Throws: `.dimensionMismatch` when the two multivariate densities differ in dimension.
+    public init(_ densities: ImportanceDensities) throws(PolytailError) {
+        try self.init(densities, sourceFit: nil, targetFit: nil)
+    }
+
+    init(_ densities: ImportanceDensities, sourceFit: FitResult?, targetFit: FitResult?) throws(PolytailError) {
+        switch densities {
+        case let .normal(s, t):
+            (source, target) = (Component(s), Component(t))
+        case let .studentT(s, t):
+            (source, target) = (Component(s), Component(t))
+        case let .multivariateNormal(s, t):
+            guard s.dimension == t.dimension else {
+                throw .dimensionMismatch(what: "target density dimension", expected: s.dimension, got: t.dimension)
+            }
+            (source, target) = (Component(s), Component(t))
+        case let .multivariateT(s, t):
+            guard s.dimension == t.dimension else {
+                throw .dimensionMismatch(what: "target density dimension", expected: s.dimension, got: t.dimension)
+            }
+            (source, target) = (Component(s), Component(t))
+        }
+        self.densities = densities
+        self.sourceFit = sourceFit
+        self.targetFit = targetFit
+    }
+
+    public static func == (a: ImportanceWeights, b: ImportanceWeights) -> Bool {
+        a.densities == b.densities && a.sourceFit == b.sourceFit && a.targetFit == b.targetFit
+    }
+
+    // MARK: Fitting
+
+    /// Fits p_s to the source sample and p_t to the target sample by maximum likelihood
+    /// (``Normal/fit(_:weights:)`` or ``StudentT/fit(_:weights:degreesOfFreedom:tolerance:maxIterations:)``).
+    /// - Parameters:
+    ///   - source: the source sample (at least 2 values; 3 for an estimated ν).
+    ///   - target: the target sample.
+    ///   - family: `.normal` or `.studentT(rule)`.
+    ///   - degreesOfFreedomTie: for an estimated ν, fit the two separately or with one ν.
+    /// - Throws: whatever the fits throw: `.emptyData`, `.nonFiniteValue`, `.tooFewObservations`,
+    ///   `.constantData`, `.invalidParameter` (a bad ν rule), `.numericalFailure`.
+    /// - Complexity: two fits; with a joint ν about 50 pairs of fixed-ν fits.
+    public static func fit(
+        source: [Double], target: [Double], family: Family = .normal,
+        degreesOfFreedomTie: DegreesOfFreedomTie = .independent
+    ) throws(PolytailError) -> ImportanceWeights {
+        switch family {
+        case .normal:
+            let s = try Normal.fit(source), t = try Normal.fit(target)
+            return try ImportanceWeights(.normal(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+        case let .studentT(rule):
+            let bounds = try rule.validatedBounds()
+            if degreesOfFreedomTie == .joint, bounds.fixed == nil {
+                // Check both samples before the profile search so that input errors surface as such.
+                _ = try DataValidation.checkUnivariate(source, weights: nil, parameters: 3)
+                _ = try DataValidation.checkUnivariate(target, weights: nil, parameters: 3)
+                let (nu, atBound) = try profileDegreesOfFreedom(bounds: bounds) { (nu: Double) throws(PolytailError) -> Double in
+                    let s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu))
+                    let t = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
+                    return s.result.logLikelihood + t.result.logLikelihood
+                }
+                var s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu))
+                var t = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
+                s.result.dfAtBound = atBound; t.result.dfAtBound = atBound
+                return try ImportanceWeights(.studentT(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+            }
+            let s = try StudentT.fit(source, degreesOfFreedom: rule)
+            let t = try StudentT.fit(target, degreesOfFreedom: rule)
+            return try ImportanceWeights(.studentT(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+        }
+    }
+
+    /// Fits multivariate p_s and p_t (``MultivariateNormal/fit(_:weights:)`` or
+    /// ``MultivariateT/fit(_:weights:degreesOfFreedom:tolerance:maxIterations:)``) to samples
+    /// whose rows are points.
+    /// - Throws: as the fits, and `.dimensionMismatch` when the samples differ in columns.
+    public static func fit(
+        source: Matrix, target: Matrix, family: Family = .normal,
+        degreesOfFreedomTie: DegreesOfFreedomTie = .independent
+    ) throws(PolytailError) -> ImportanceWeights {
+        guard source.columns == target.columns else {
+            throw .dimensionMismatch(what: "target columns", expected: source.columns, got: target.columns)
+        }
+        switch family {
+        case .normal:
+            let s = try MultivariateNormal.fit(source), t = try MultivariateNormal.fit(target)
+            return try ImportanceWeights(.multivariateNormal(source: s.distribution, target: t.distribution),
+                                         sourceFit: s.result, targetFit: t.result)
+        case let .studentT(rule):
+            let bounds = try rule.validatedBounds()
+            if degreesOfFreedomTie == .joint, bounds.fixed == nil {
+                let d = source.columns
+                _ = try DataValidation.checkMatrix(source, weights: nil, minimumRows: d + 2)
+                _ = try DataValidation.checkMatrix(target, weights: nil, minimumRows: d + 2)
+                let (nu, atBound) = try profileDegreesOfFreedom(bounds: bounds) { (nu: Double) throws(PolytailError) -> Double in
+                    let s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu), tolerance: 1e-12)
+                    let t = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu), tolerance: 1e-12)
+                    return s.result.logLikelihood + t.result.logLikelihood
+                }
+                var s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu))
+                var t = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu))
+                s.result.dfAtBound = atBound; t.result.dfAtBound = atBound
+                return try ImportanceWeights(.multivariateT(source: s.distribution, target: t.distribution),
+                                             sourceFit: s.result, targetFit: t.result)
+            }
+            let s = try MultivariateT.fit(source, degreesOfFreedom: rule)
+            let t = try MultivariateT.fit(target, degreesOfFreedom: rule)
+            return try ImportanceWeights(.multivariateT(source: s.distribution, target: t.distribution),
+                                         sourceFit: s.result, targetFit: t.result)
+        }
+    }
+
+    /// The ν in [lower, upper] maximising a profile log-likelihood ℓ(ν): a grid of 15 points
+    /// in log ν, then golden-section search on the bracket around the best grid point to a
+    /// relative 10⁻⁸ in ν. Reports whether the maximum sits at the upper bound.
+    ///
+    /// A ν at which a fixed-ν fit fails (for tiny ν the likelihood of a sample with ties is
+    /// unbounded as the scale → 0) counts as −∞; the samples were validated before.
+    static func profileDegreesOfFreedom(
+        bounds: DegreesOfFreedomRule.Bounds, _ fixedFit: (Double) throws(PolytailError) -> Double
+    ) throws(PolytailError) -> (Double, Bool) {
+        func profile(_ nu: Double) -> Double {
+            guard let v = try? fixedFit(nu), v.isFinite else { return -.infinity }
+            return v
+        }
+        let lo = log(bounds.lower), hi = log(bounds.upper)
+        let count = 15
+        let grid = (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
+        var values: [Double] = []
+        for tau in grid { values.append(profile(exp(tau))) }
+        var best = 0
+        for i in 1..<count where values[i] > values[best] { best = i }
+        guard values[best] > -.infinity else {
+            throw .numericalFailure("no common degrees of freedom gives a bounded likelihood for both samples")
+        }
+        var a = grid[max(0, best - 1)], b = grid[min(count - 1, best + 1)]
+        let ratio = (5.0.squareRoot() - 1) / 2
+        var c = b - ratio * (b - a), d = a + ratio * (b - a)
+        var fc = profile(exp(c)), fd = profile(exp(d))
+        while b - a > 1e-8 {
+            if fc >= fd {
+                b = d; d = c; fd = fc
+                c = b - ratio * (b - a); fc = profile(exp(c))
+            } else {
+                a = c; c = d; fc = fd
+                d = a + ratio * (b - a); fd = profile(exp(d))
+            }
+        }
+        var tau = fc >= fd ? c : d
+        var value = max(fc, fd)
+        // The bracket's ends are grid points: prefer them when they are better (a bound).
+        if best == count - 1, values[best] >= value { tau = hi; value = values[best] }
+        if best == 0, values[best] >= value { tau = lo; value = values[best] }
+        let atUpper = hi - tau <= 1e-6
+        return (atUpper ? bounds.upper : (tau == lo ? bounds.lower : exp(tau)), atUpper)
+    }
+
+    // MARK: Evaluation
+
+    /// λ (log p_t(x) − log p_s(x)) for every row of `points` (n × d), clamped as the type's
+    /// documentation says: finite for every finite point, exact when in range.
+    /// - Parameters:
+    ///   - points: the rows to weigh; d columns.
+    ///   - lambda: the flattening power λ ∈ [0, 1] (Eq. 15).
+    /// - Returns: one log-weight per row; NaN for a row holding a NaN.
+    /// - Throws: `.invalidParameter` for λ outside [0, 1] or NaN; `.dimensionMismatch` for a
+    ///   wrong column count.
+    /// - Complexity: O(n d²) (two triangular solves).
+    public func logWeights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try ImportanceWeights.check(lambda: lambda)
+        guard points.columns == dimension else {
+            throw .dimensionMismatch(what: "point dimension", expected: dimension, got: points.columns)
+        }
+        let logRatios = logRatios(points)
+        return logRatios.map { ImportanceWeights.scaled($0, lambda) }
+    }
+
+    /// λ (log p_t(x) − log p_s(x)) at each of the univariate `points` (see
+    /// `logWeights(at:lambda:)`).
+    /// - Throws: also `.dimensionMismatch` when the densities are multivariate.
+    public func logWeights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try logWeights(at: column(points), lambda: lambda)
+    }
+
+    /// w(x) = e^{log w(x)}, clamped to `Double.greatestFiniteMagnitude` (see the type's
+    /// documentation). Finite and ≥ 0 for every finite point.
+    public func weights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try logWeights(at: points, lambda: lambda).map(ImportanceWeights.exponential)
+    }
+
+    /// w(x) at each of the univariate `points`.
+    public func weights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try weights(at: column(points), lambda: lambda)
+    }
+
+    /// The weights of the rows of `points` rescaled to mean 1:
+    /// w̃ᵢ = n · exp(log wᵢ − LSE(log w)), LSE(ℓ) = m + log Σⱼ exp(ℓⱼ − m), m = maxⱼ ℓⱼ.
+    /// Exact where the raw weights overflow or underflow; finite, non-negative, summing to n.
+    /// - Throws: as `logWeights(at:lambda:)`, plus `.emptyData` for no points and
+    ///   `.nonFiniteValue` for a point holding a NaN.
+    public func normalizedWeights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+        guard points.rows > 0 else { throw .emptyData }
+        let l = try logWeights(at: points, lambda: lambda)
+        let d = points.columns
+        for (i, v) in l.enumerated() where v.isNaN {
+            let j = (0..<d).first { points.elements[i * d + $0].isNaN }
+            throw .nonFiniteValue(row: i, column: dimension == 1 ? nil : j)
+        }
+        let m = l.max()!
+        // ℓᵢ − m ≤ 0; it can only overflow to −∞ (then the weight is truly 0 beside the largest).
+        var sum = 0.0
+        for v in l { sum += exp(v - m) }
+        let n = Double(l.count)
+        return l.map { n * exp($0 - m) / sum }
+    }
+
+    /// Normalised weights at univariate points.
+    public func normalizedWeights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try normalizedWeights(at: column(points), lambda: lambda)
+    }
+
+    /// lim_{r→∞} λ log w(r v): the log-weight far out along the direction v (any non-zero
+    /// finite vector; only its direction matters).
+    ///
+    /// - normal: ±∞ by the sign of vᵀ(Σ_s⁻¹ − Σ_t⁻¹)v; when that is 0, by the sign of the
+    ///   linear term vᵀ(Σ_t⁻¹μ_t − Σ_s⁻¹μ_s); when both vanish, log w(0).
+    /// - t with ν_s ≠ ν_t: ±∞ by the sign of ν_s − ν_t.
+    /// - t with ν_s = ν_t = ν: λ [½ log(|Σ_s|/|Σ_t|) − (ν+d) log(δ_t(v)/δ_s(v))], the bound
+    ///   of the weights; in one dimension λ ν log(σ_t/σ_s).
+    /// - Returns: the limit, which may be ±∞ (0 when λ = 0).
+    /// - Throws: `.invalidParameter` (λ, or a zero or non-finite direction), `.dimensionMismatch`.
+    public func limitLogWeight(direction: [Double], lambda: Double = 1) throws(PolytailError) -> Double {
+        try ImportanceWeights.check(lambda: lambda)
+        guard direction.count == dimension else {
+            throw .dimensionMismatch(what: "direction", expected: dimension, got: direction.count)
+        }
+        let m = direction.reduce(0.0) { max($0, abs($1)) }
+        guard m > 0, m.isFinite, !direction.contains(where: \.isNaN) else {
+            throw .invalidParameter(name: "direction", value: m.isFinite ? m : .nan, requirement: "must be non-zero and finite")
+        }
+        if lambda == 0 { return 0 }
+        return lambda * limitLogRatio(direction.map { $0 / m })
+    }
+
+    // MARK: Internals
+
+    static func check(lambda: Double) throws(PolytailError) {
+        guard lambda >= 0, lambda <= 1 else {
+            throw .invalidParameter(name: "lambda", value: lambda, requirement: "must be in [0, 1]")
+        }
+    }
+
+    /// λ · clamp(ℓ): λ = 0 gives 0 even for an infinite ℓ; NaN stays NaN.
+    static func scaled(_ logRatio: Double, _ lambda: Double) -> Double {
+        if logRatio.isNaN { return .nan }
+        if lambda == 0 { return 0 }
+        let g = Double.greatestFiniteMagnitude
+        return lambda * min(max(logRatio, -g), g)
+    }
+
+    /// log(greatestFiniteMagnitude) ≈ 709.78.
+    static let logGreatest = log(Double.greatestFiniteMagnitude)
+
+    static func exponential(_ l: Double) -> Double {
+        if l.isNaN { return .nan }
+        return l >= logGreatest ? Double.greatestFiniteMagnitude : exp(l)
+    }
+
+    func column(_ points: [Double]) throws(PolytailError) -> Matrix {
+        guard dimension == 1 else {
+            throw .dimensionMismatch(what: "point dimension (use a Matrix of points)", expected: dimension, got: 1)
+        }
+        return Matrix(uncheckedRows: points.count, columns: 1, elements: points)
+    }
+
+    /// log p_t − log p_s for every row, unclamped (±∞ possible for the normal), NaN for rows
+    /// with a NaN; rows with infinite coordinates get the limit along their direction.
+    func logRatios(_ points: Matrix) -> [Double] {
+        let n = points.rows, d = points.columns
+        guard n > 0 else { return [] }
+        // Per row, a power of two 2ᵏ ≥ max_j |xⱼ − μⱼ|/2 over both locations; the centred rows
+        // ((xⱼ/2 − μⱼ/2)/2ᵏ) are exact scalings of x − μ and cannot overflow.
+        var exponents = [Int](repeating: 0, count: n)
+        var special = [Double?](repeating: nil, count: n)
+        for i in 0..<n {
+            var e = 0.0
+            var hasNaN = false, hasInfinity = false
+            for j in 0..<d {
+                let x = points.elements[i * d + j]
+                if x.isNaN { hasNaN = true } else if x.isInfinite { hasInfinity = true }
+                e = max(e, abs(0.5 * x - 0.5 * source.location[j]), abs(0.5 * x - 0.5 * target.location[j]))
+            }
+            if hasNaN {
+                special[i] = .nan
+            } else if hasInfinity {
+                let v = (0..<d).map { j -> Double in
+                    let x = points.elements[i * d + j]
+                    return x.isInfinite ? (x > 0 ? 1 : -1) : 0
+                }
+                special[i] = limitLogRatio(v)
+            } else if e > 0 {
+                exponents[i] = e.exponent
+            }
+        }
+        let deltaS = source.scaledDistances(points, exponents: exponents)
+        let deltaT = target.scaledDistances(points, exponents: exponents)
+        var out = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            if let s = special[i] { out[i] = s; continue }
+            // δ = 2^(k+1) · δ̃ exactly.
+            let k = exponents[i] + 1
+            out[i] = logRatio(deltaS[i], deltaT[i], exponent: k)
+        }
+        return out
+    }
+
+    /// log p_t − log p_s from the scaled distances δ̃ (δ = 2ᵏ δ̃).
+    func logRatio(_ ds: Double, _ dt: Double, exponent k: Int) -> Double {
+        switch (source.nu, target.nu) {
+        case (nil, nil):
+            // −½ (δ_t² − δ_s²) = −½ 2²ᵏ (δ̃_t − δ̃_s)(δ̃_t + δ̃_s): no cancellation of two squares,
+            // and the factors are finite, so the product is finite or ±∞ (never NaN).
+            let p = (dt - ds) * (dt + ds)
+            return (target.logNormalizer - source.logNormalizer) - 0.5 * Double(sign: .plus, exponent: 2 * k, significand: p)
+        case let (nuS?, nuT?):
+            return (target.logNormalizer - target.halfPower * Component.logOnePlusSquare(dt, exponent: k, nu: nuT))
+                - (source.logNormalizer - source.halfPower * Component.logOnePlusSquare(ds, exponent: k, nu: nuS))
+        default:
+            preconditionFailure("source and target of different families")
+        }
+    }
+
+    /// The limit of log p_t − log p_s along the direction v (max|vⱼ| = 1), unclamped.
+    func limitLogRatio(_ v: [Double]) -> Double {
+        let d = v.count
+        let row = Matrix(uncheckedRows: 1, columns: d, elements: v)
+        let zero = [Double](repeating: 0, count: d)
+        let ds = MultivariateT.distances(row, location: zero, lower: source.lower)[0]
+        let dt = MultivariateT.distances(row, location: zero, lower: target.lower)[0]
+        switch (source.nu, target.nu) {
+        case (nil, nil):
+            let quadratic = (ds - dt) * (ds + dt)  // vᵀ(Σ_s⁻¹ − Σ_t⁻¹)v
+            if quadratic != 0 { return quadratic > 0 ? .infinity : -.infinity }
+            let linear = target.whitenedDot(v) - source.whitenedDot(v)
+            if linear != 0 { return linear > 0 ? .infinity : -.infinity }
+            return logRatios(Matrix(uncheckedRows: 1, columns: d, elements: zero))[0]
+        case let (nuS?, nuT?):
+            if nuS != nuT { return nuS > nuT ? .infinity : -.infinity }
+            // log(1 + δ²/ν) = 2 log δ − log ν + o(1) in both terms; −log ν cancels with the
+            // equal powers (ν + d)/2.
+            return (target.logNormalizer - source.logNormalizer) - (nuT + Double(d)) * (log(dt) - log(ds))
+        default:
+            preconditionFailure("source and target of different families")
+        }
+    }
+}
+
+/// One density in the form the weights need: location μ, lower Cholesky factor L of the
+/// covariance or scatter, the log-normaliser c (log p = c − ½δ² or c − ((ν+d)/2) log(1 + δ²/ν)),
+/// and ν (nil for the normal).
+struct Component: Sendable {
+    let location: [Double]
+    let lower: Matrix
+    let logNormalizer: Double
+    let nu: Double?
+    /// (ν + d)/2 for the t.
+    let halfPower: Double
+
+    init(_ n: Normal) {
+        location = [n.mean]
+        lower = Matrix(uncheckedRows: 1, columns: 1, elements: [n.standardDeviation])
+        logNormalizer = -Normal.logRootTwoPi - log(n.standardDeviation)
+        nu = nil
+        halfPower = 0
+    }
+
+    init(_ t: StudentT) {
+        location = [t.location]
+        lower = Matrix(uncheckedRows: 1, columns: 1, elements: [t.scale])
+        logNormalizer = StudentT.logNormalizer(t.degreesOfFreedom) - log(t.scale)
+        nu = t.degreesOfFreedom
+        halfPower = 0.5 * (t.degreesOfFreedom + 1)
+    }
+
+    init(_ n: MultivariateNormal) {
+        location = n.mean
+        lower = n.lower
+        logNormalizer = -0.5 * (Double(n.dimension) * 2 * Normal.logRootTwoPi + n.logDeterminant)
+        nu = nil
+        halfPower = 0
+    }
+
+    init(_ t: MultivariateT) {
+        location = t.location
+        lower = t.lower
+        logNormalizer = MultivariateT.logNormalizer(nu: t.degreesOfFreedom, d: t.dimension, logDeterminant: t.logDeterminant)
+        nu = t.degreesOfFreedom
+        halfPower = 0.5 * (t.degreesOfFreedom + Double(t.dimension))
+    }
+
+    /// δ̃ᵢ = δ(xᵢ)/2^(kᵢ+1): Mahalanobis distances of the rows centred and scaled as
+    /// ((xⱼ/2 − μⱼ/2)/2^kᵢ), one triangular solve for all rows.
+    func scaledDistances(_ points: Matrix, exponents: [Int]) -> [Double] {
+        let n = points.rows, d = points.columns
+        var y = points.elements
+        for i in 0..<n {
+            for j in 0..<d {
+                let c = 0.5 * y[i * d + j] - 0.5 * location[j]
+                y[i * d + j] = c.isFinite ? Double(sign: .plus, exponent: -exponents[i], significand: c) : 0
+            }
+        }
+        return MultivariateT.distances(Matrix(uncheckedRows: n, columns: d, elements: y),
+                                       location: [Double](repeating: 0, count: d), lower: lower)
+    }
+
+    /// log(1 + δ²/ν) for δ = 2ᵏ δ̃, finite for every finite δ̃ even where 2ᵏ δ̃ overflows.
+    static func logOnePlusSquare(_ scaled: Double, exponent k: Int, nu: Double) -> Double {
+        let delta = Double(sign: .plus, exponent: k, significand: scaled)
+        if delta.isFinite { return StudentT.logOnePlusSquare(delta, nu) }
+        // δ > 1.7·10³⁰⁸, so δ²/ν ≫ 1 unless ν is astronomically large: log(1 + a²) = 2 log a
+        // + log1p(a⁻²) with a = δ/√ν, and log δ = log δ̃ + k log 2.
+        let logA = log(scaled) + Double(k) * M_LN2 - 0.5 * log(nu)
+        return 2 * logA + log1p(exp(-2 * logA))
+    }
+
+    /// vᵀ Σ⁻¹ μ = (L⁻¹v)ᵀ(L⁻¹μ).
+    func whitenedDot(_ v: [Double]) -> Double {
+        var a = v, b = location
+        Lapack.solveLower(lower, &a)
+        Lapack.solveLower(lower, &b)
+        return zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
+    }
+}

@@ -1,0 +1,433 @@
+import Foundation
+import Testing
+@testable import Polytail
+
+extension Tolerance {
+    /// Log density ratios against mpmath: relative, with an absolute floor for values near 0
+    /// (the ratio is a difference of two log-densities of size ~ max(1, |log p|)).
+    static let logRatioRelative = 1e-12
+    static let logRatioAbsolute = 1e-12
+    /// Weights and normalised weights (exp of the above).
+    static let weightRelative = 1e-11
+    /// Weighted least squares against numpy lstsq / mpmath (coefficients, RSS, predictions).
+    static let leastSquaresRelative = 1e-9
+    /// Polynomial predictions of degree ≤ 10 against the 80-digit mpmath fit, absolute on
+    /// responses of size ~1.
+    static let polynomialAbsolute = 1e-9
+    /// Fits against numpy's closed forms.
+    static let fitRelative = 1e-12
+}
+
+/// A number in a fixture, where non-finite values are the strings "inf", "-inf", "nan".
+struct FixtureDouble: Decodable {
+    let value: Double
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Double.self) { value = v; return }
+        switch try c.decode(String.self) {
+        case "inf": value = .infinity
+        case "-inf": value = -.infinity
+        default: value = .nan
+        }
+    }
+}
+
+struct CovariateShiftFixture: Decodable {
+    struct Density: Decodable { let location: [Double]; let scale: [[Double]]; let df: Double? }
+    struct LogRatioCase: Decodable {
+        let family: String
+        let source: Density
+        let target: Density
+        let points: [[Double]]
+        let logRatio: [FixtureDouble]
+        let limitPositive: FixtureDouble?
+    }
+    struct Normalized: Decodable { let lambda: Double; let points: [Double]; let weights: [FixtureDouble] }
+    struct FittedCase: Decodable {
+        let source: [Double], target: [Double], points: [Double]
+        let sourceMean: Double, sourceSD: Double, targetMean: Double, targetSD: Double
+        let logWeightsLambdaHalf: [FixtureDouble]
+    }
+    struct LeastSquares: Decodable {
+        let design: [[Double]], response: [Double], weights: [Double]
+        let coefficients: [Double], weightedResidualSumOfSquares: Double
+    }
+    struct PolynomialFitCase: Decodable {
+        let degree: Int
+        let predictions: [FixtureDouble]
+        let weightedResidualSumOfSquares: FixtureDouble
+        let coefficients: [FixtureDouble]
+    }
+    struct Polynomial: Decodable { let x: [Double], y: [Double], weights: [Double], grid: [Double]; let fits: [PolynomialFitCase] }
+    struct NumpyPolynomial: Decodable { let x: [Double], y: [Double], weights: [Double], line: [Double], quadratic: [Double] }
+
+    let description: String
+    let logRatioCases: [LogRatioCase]
+    let normalized: Normalized
+    let fitted: FittedCase
+    let leastSquares: LeastSquares
+    let polynomial: Polynomial
+    let numpyPolynomial: NumpyPolynomial
+
+    static let shared: CovariateShiftFixture = try! Fixtures.load("covariate_shift.json")
+}
+
+extension CovariateShiftFixture.LogRatioCase {
+    func weights() throws -> ImportanceWeights {
+        let d = source.location.count
+        if d == 1 {
+            if family == "normal" {
+                return try ImportanceWeights(.normal(
+                    source: Normal(mean: source.location[0], standardDeviation: source.scale[0][0]),
+                    target: Normal(mean: target.location[0], standardDeviation: target.scale[0][0])))
+            }
+            return try ImportanceWeights(.studentT(
+                source: StudentT(degreesOfFreedom: source.df!, location: source.location[0], scale: source.scale[0][0]),
+                target: StudentT(degreesOfFreedom: target.df!, location: target.location[0], scale: target.scale[0][0])))
+        }
+        let cs = try Matrix(rowArrays: source.scale), ct = try Matrix(rowArrays: target.scale)
+        if family == "normal" {
+            return try ImportanceWeights(.multivariateNormal(source: MultivariateNormal(mean: source.location, covariance: cs),
+                                                             target: MultivariateNormal(mean: target.location, covariance: ct)))
+        }
+        return try ImportanceWeights(.multivariateT(
+            source: MultivariateT(location: source.location, scatter: cs, degreesOfFreedom: source.df!),
+            target: MultivariateT(location: target.location, scatter: ct, degreesOfFreedom: target.df!)))
+    }
+}
+
+@Suite("Importance weights") struct ImportanceWeightsTests {
+    static let fixture = CovariateShiftFixture.shared
+
+    @Test("log-weights match mpmath, clamped beyond the double range, finite everywhere",
+          arguments: Array(CovariateShiftFixture.shared.logRatioCases.indices))
+    func logRatios(_ index: Int) throws {
+        let c = Self.fixture.logRatioCases[index]
+        let iw = try c.weights()
+        let points = try Matrix(rowArrays: c.points)
+        let got = try iw.logWeights(at: points)
+        let gfm = Double.greatestFiniteMagnitude
+        for (i, (g, r)) in zip(got, c.logRatio).enumerated() {
+            #expect(g.isFinite, "case \(index) point \(c.points[i])")
+            let expected = min(max(r.value, -gfm), gfm)
+            #expect(Tolerance.isClose(g, expected, relative: Tolerance.logRatioRelative, absolute: Tolerance.logRatioAbsolute),
+                    "case \(index) point \(c.points[i]): \(g) vs \(expected)")
+        }
+        // λ scales the log-weight; λ = 0 gives exactly 0 everywhere.
+        let half = try iw.logWeights(at: points, lambda: 0.5)
+        for (h, g) in zip(half, got) { #expect(h == 0.5 * g) }
+        #expect(try iw.logWeights(at: points, lambda: 0).allSatisfy { $0 == 0 })
+        // Weights are finite, non-negative and exp of the log-weights where in range.
+        let w = try iw.weights(at: points)
+        for (wi, g) in zip(w, got) {
+            #expect(wi.isFinite && wi >= 0)
+            if g < 700 { #expect(Tolerance.isClose(wi, exp(g), relative: 1e-15)) } else { #expect(wi > 1e304) }
+        }
+    }
+
+    @Test("the weight limit far out: bounded for equal ν, ±∞ otherwise",
+          arguments: Array(CovariateShiftFixture.shared.logRatioCases.indices))
+    func limits(_ index: Int) throws {
+        let c = Self.fixture.logRatioCases[index]
+        let iw = try c.weights()
+        var v = [Double](repeating: 0, count: c.source.location.count)
+        v[0] = 1
+        let limit = try iw.limitLogWeight(direction: v)
+        if let expected = c.limitPositive?.value {
+            #expect(Tolerance.isClose(limit, expected, relative: Tolerance.logRatioRelative, absolute: Tolerance.logRatioAbsolute))
+        } else if c.family == "normal" {
+            #expect(limit.isInfinite)
+        }
+        // A point at +∞ along v takes the (clamped) limit.
+        let far = try Matrix(rows: 1, columns: v.count, elements: v.map { $0 == 1 ? Double.infinity : 0 })
+        let atInfinity = try iw.logWeights(at: far)[0]
+        #expect(atInfinity == min(max(limit, -.greatestFiniteMagnitude), .greatestFiniteMagnitude))
+        #expect(try iw.limitLogWeight(direction: v, lambda: 0) == 0)
+    }
+
+    @Test("equal-ν t in one dimension: the weight tends to (σ_t/σ_s)^(νλ)")
+    func tLimitFormula() throws {
+        let s = try StudentT(degreesOfFreedom: 3, location: 1.1, scale: 0.5)
+        let t = try StudentT(degreesOfFreedom: 3, location: 2.1, scale: 10.0 / 17)
+        let iw = try ImportanceWeights(.studentT(source: s, target: t))
+        let expected = 0.7 * 3 * log((10.0 / 17) / 0.5)
+        #expect(Tolerance.isClose(try iw.limitLogWeight(direction: [-2], lambda: 0.7), expected, relative: 1e-14))
+        let far = try iw.logWeights(at: [-1e12, 1e12, -1e300], lambda: 0.7)
+        for l in far { #expect(Tolerance.isClose(l, expected, relative: 1e-9)) }
+    }
+
+    @Test("normalised weights have mean 1 and match mpmath where the raw weights overflow")
+    func normalized() throws {
+        let f = Self.fixture.normalized
+        let iw = try ImportanceWeights(.normal(source: Normal(mean: 1.1, standardDeviation: 0.5),
+                                               target: Normal(mean: 2.1, standardDeviation: 10.0 / 17)))
+        let w = try iw.normalizedWeights(at: f.points, lambda: f.lambda)
+        for (g, r) in zip(w, f.weights) {
+            #expect(Tolerance.isClose(g, r.value, relative: Tolerance.weightRelative, absolute: 1e-300))
+        }
+        #expect(Tolerance.isClose(w.reduce(0, +) / Double(w.count), 1, relative: 1e-14))
+        // Raw weights at the same points overflow (clamped) — the normalised ones do not.
+        #expect(try iw.weights(at: [1e3], lambda: 1)[0] == .greatestFiniteMagnitude)
+        // All points far out in the same tail: every raw log-weight is below −700.
+        let tail = try iw.normalizedWeights(at: [-1e3, -1e3 - 1, -1e3 - 2], lambda: 1)
+        #expect(tail.allSatisfy { $0.isFinite } && Tolerance.isClose(tail.reduce(0, +), 3, relative: 1e-14))
+    }
+
+    @Test("fitted normal weights: fit on the clean source, evaluate on source plus outliers")
+    func fittedNormal() throws {
+        let f = Self.fixture.fitted
+        let iw = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal)
+        guard case let .normal(s, t) = iw.densities else { Issue.record("wrong family"); return }
+        #expect(Tolerance.isClose(s.mean, f.sourceMean, relative: Tolerance.fitRelative))
+        #expect(Tolerance.isClose(s.standardDeviation, f.sourceSD, relative: Tolerance.fitRelative))
+        #expect(Tolerance.isClose(t.mean, f.targetMean, relative: Tolerance.fitRelative))
+        #expect(Tolerance.isClose(t.standardDeviation, f.targetSD, relative: Tolerance.fitRelative))
+        #expect(iw.sourceFit?.converged == true && iw.targetFit != nil)
+        let l = try iw.logWeights(at: f.points, lambda: 0.5)
+        for (g, r) in zip(l, f.logWeightsLambdaHalf) {
+            #expect(Tolerance.isClose(g, r.value, relative: 1e-10, absolute: 1e-10))
+        }
+    }
+
+    @Test("t weights limit the influence of outliers the normal weights blow up (paper §4.1.1)")
+    func outliersUnderT() throws {
+        let f = Self.fixture.fitted
+        let normal = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal)
+        let t = try ImportanceWeights.fit(source: f.source, target: f.target, family: .studentT(.fixed(3)))
+        let outliers = Array(f.points.suffix(5))
+        let wn = try normal.normalizedWeights(at: f.points).suffix(5)
+        let wt = try t.normalizedWeights(at: f.points).suffix(5)
+        #expect(outliers.allSatisfy { $0 >= -5 && $0 <= -4 })
+        // With σ_t > σ_s the normal ratio grows without bound in the tail; the equal-ν t
+        // ratio tends to (σ_t/σ_s)^ν.
+        #expect(zip(wn, wt).allSatisfy { $0 > $1 })
+        #expect(wn.max()! > 10 * wt.max()!)
+        let bound = exp(try t.limitLogWeight(direction: [-1]))
+        #expect(wt.allSatisfy { $0 < 2 * bound })
+        #expect(try t.weights(at: [-1e9, -1e100]).allSatisfy { Tolerance.isClose($0, bound, relative: 1e-7) })
+    }
+
+    @Test("a jointly estimated ν is a profile maximum shared by both fits")
+    func jointDF() throws {
+        var g = PolytailRandom(seed: 11)
+        let s = try StudentT(degreesOfFreedom: 4, location: 0, scale: 1).sample(400, using: &g)
+        let t = try StudentT(degreesOfFreedom: 4, location: 1, scale: 1.5).sample(300, using: &g)
+        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated), degreesOfFreedomTie: .joint)
+        guard case let .studentT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
+        #expect(fs.degreesOfFreedom == ft.degreesOfFreedom)
+        let nu = fs.degreesOfFreedom
+        let best = iw.sourceFit!.logLikelihood + iw.targetFit!.logLikelihood
+        for factor in [0.98, 1.02] {
+            let a = try StudentT.fit(s, degreesOfFreedom: .fixed(nu * factor))
+            let b = try StudentT.fit(t, degreesOfFreedom: .fixed(nu * factor))
+            #expect(a.result.logLikelihood + b.result.logLikelihood < best)
+        }
+        // The log-weight is then bounded in both tails.
+        #expect(try iw.limitLogWeight(direction: [1]).isFinite)
+        #expect(try iw.limitLogWeight(direction: [-1]).isFinite)
+    }
+
+    @Test("multivariate fits: the weights use the fitted densities")
+    func multivariateFit() throws {
+        var g = PolytailRandom(seed: 5)
+        let source = try MultivariateNormal(mean: [0, 0], covariance: Matrix(rowArrays: [[1, 0.2], [0.2, 1]])).sample(200, using: &g)
+        let target = try MultivariateNormal(mean: [1, 0.5], covariance: Matrix(rowArrays: [[1.5, 0], [0, 0.8]])).sample(150, using: &g)
+        for family in [ImportanceWeights.Family.normal, .studentT(.estimated)] {
+            let iw = try ImportanceWeights.fit(source: source, target: target, family: family)
+            let points = try Matrix(rowArrays: [[0, 0], [2, -1], [-30, 40]])
+            let l = try iw.logWeights(at: points)
+            let expected: [Double]
+            switch iw.densities {
+            case let .multivariateNormal(s, t): expected = zip(t.logDensities(points), s.logDensities(points)).map { $0 - $1 }
+            case let .multivariateT(s, t): expected = zip(t.logDensities(points), s.logDensities(points)).map { $0 - $1 }
+            default: Issue.record("wrong family"); return
+            }
+            for (a, b) in zip(l, expected) { #expect(Tolerance.isClose(a, b, relative: 1e-11, absolute: 1e-11)) }
+        }
+    }
+
+    @Test("NaN points give NaN log-weights, and an error when normalising")
+    func nanPoints() throws {
+        let iw = try ImportanceWeights(.normal(source: Normal(), target: Normal(mean: 1)))
+        let l = try iw.logWeights(at: [0, .nan, 1])
+        #expect(l[0].isFinite && l[1].isNaN && l[2].isFinite)
+        expectError(PolytailError.nonFiniteValue(row: 1, column: nil)) { try iw.normalizedWeights(at: [0, .nan, 1]) }
+        expectError(PolytailError.emptyData) { try iw.normalizedWeights(at: [Double]()) }
+        #expect(try iw.logWeights(at: [Double]()).isEmpty)
+    }
+
+    @Test("λ outside [0, 1] or NaN is rejected", arguments: [-0.1, 1.5, Double.nan, Double.infinity])
+    func badLambda(_ lambda: Double) throws {
+        let iw = try ImportanceWeights(.normal(source: Normal(), target: Normal(mean: 1)))
+        func expectLambdaError(_ body: () throws -> Any) {
+            do {
+                _ = try body()
+                Issue.record("no error for λ = \(lambda)")
+            } catch let PolytailError.invalidParameter(name, _, _) {
+                #expect(name == "lambda")
+            } catch { Issue.record("unexpected \(error)") }
+        }
+        expectLambdaError { try iw.logWeights(at: [0], lambda: lambda) }
+        expectLambdaError { try iw.weights(at: [0], lambda: lambda) }
+        expectLambdaError { try iw.normalizedWeights(at: [0], lambda: lambda) }
+        expectLambdaError { try iw.limitLogWeight(direction: [1], lambda: lambda) }
+    }
+
+    @Test("input errors: dimensions, bad samples, bad directions")
+    func inputErrors() throws {
+        let uni = try ImportanceWeights(.normal(source: Normal(), target: Normal(mean: 1)))
+        expectError(PolytailError.dimensionMismatch(what: "point dimension", expected: 1, got: 2)) {
+            try uni.logWeights(at: Matrix(rowArrays: [[0, 1]]))
+        }
+        expectError(PolytailError.dimensionMismatch(what: "direction", expected: 1, got: 2)) {
+            try uni.limitLogWeight(direction: [1, 0])
+        }
+        expectError(PolytailError.invalidParameter(name: "direction", value: 0, requirement: "must be non-zero and finite")) {
+            try uni.limitLogWeight(direction: [0])
+        }
+        let mvn2 = try MultivariateNormal(mean: [0, 0], covariance: .identity(2))
+        let mvn3 = try MultivariateNormal(mean: [0, 0, 0], covariance: .identity(3))
+        expectError(PolytailError.dimensionMismatch(what: "target density dimension", expected: 2, got: 3)) {
+            try ImportanceWeights(.multivariateNormal(source: mvn2, target: mvn3))
+        }
+        let bi = try ImportanceWeights(.multivariateNormal(source: mvn2, target: mvn2))
+        expectError(PolytailError.dimensionMismatch(what: "point dimension (use a Matrix of points)", expected: 2, got: 1)) {
+            try bi.logWeights(at: [0.0, 1.0])
+        }
+        // Identical densities give weight 1 everywhere, even at the edge of the double range.
+        #expect(try bi.weights(at: Matrix(rowArrays: [[1e308, -1e308], [0, 0]])) == [1, 1])
+        // Sample errors come from the fits.
+        expectError(PolytailError.emptyData) { try ImportanceWeights.fit(source: [], target: [1, 2]) }
+        expectError(PolytailError.nonFiniteValue(row: 1, column: nil)) { try ImportanceWeights.fit(source: [1, 2], target: [1, .nan]) }
+        expectError(PolytailError.constantData(column: nil)) { try ImportanceWeights.fit(source: [1, 1, 1], target: [1, 2]) }
+        expectError(PolytailError.tooFewObservations(needed: 3, got: 2)) {
+            try ImportanceWeights.fit(source: [1, 2], target: [1, 2, 3], family: .studentT(.estimated), degreesOfFreedomTie: .joint)
+        }
+        expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: -1, requirement: "must be finite and > 0")) {
+            try ImportanceWeights.fit(source: [1, 2, 3], target: [1, 2, 3], family: .studentT(.fixed(-1)))
+        }
+        expectError(PolytailError.dimensionMismatch(what: "target columns", expected: 2, got: 3)) {
+            try ImportanceWeights.fit(source: Matrix(rows: 4, columns: 2, elements: [Double](repeating: 1, count: 8)),
+                                      target: Matrix(rows: 4, columns: 3, elements: [Double](repeating: 1, count: 12)))
+        }
+    }
+}
+
+@Suite("Weighted least squares") struct WeightedLeastSquaresTests {
+    static let fixture = CovariateShiftFixture.shared
+
+    @Test("a weighted design matches numpy lstsq on √w-scaled rows")
+    func design() throws {
+        let f = Self.fixture.leastSquares
+        let fit = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response, weights: f.weights)
+        #expect(fit.rank == 4)
+        for (a, b) in zip(fit.coefficients, f.coefficients) {
+            #expect(Tolerance.isClose(a, b, relative: Tolerance.leastSquaresRelative))
+        }
+        #expect(Tolerance.isClose(fit.weightedResidualSumOfSquares, f.weightedResidualSumOfSquares, relative: Tolerance.leastSquaresRelative))
+        // Scaling all weights scales only the RSS.
+        let scaled = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response,
+                                                  weights: f.weights.map { $0 * 1e200 })
+        for (a, b) in zip(scaled.coefficients, fit.coefficients) { #expect(Tolerance.isClose(a, b, relative: 1e-12)) }
+        #expect(Tolerance.isClose(scaled.weightedResidualSumOfSquares, 1e200 * fit.weightedResidualSumOfSquares, relative: 1e-12))
+        let predicted = fit.predict(try Matrix(rowArrays: f.design))
+        #expect(predicted.count == f.design.count)
+    }
+
+    @Test("polynomials of degree 0–10 on x ∈ [1000, 1010] match an 80-digit fit",
+          arguments: Array(CovariateShiftFixture.shared.polynomial.fits.indices))
+    func polynomial(_ index: Int) throws {
+        let p = Self.fixture.polynomial
+        let ref = p.fits[index]
+        let fit = try WeightedLeastSquares.polynomial(x: p.x, y: p.y, degree: ref.degree, weights: p.weights)
+        #expect(fit.rank == ref.degree + 1)
+        for (x, r) in zip(p.grid, ref.predictions) {
+            #expect(Tolerance.isClose(fit.predict(x), r.value, relative: 0, absolute: Tolerance.polynomialAbsolute),
+                    "degree \(ref.degree) at \(x)")
+        }
+        #expect(Tolerance.isClose(fit.weightedResidualSumOfSquares, ref.weightedResidualSumOfSquares.value,
+                                  relative: Tolerance.leastSquaresRelative))
+        if ref.degree <= 1 {
+            for (a, b) in zip(fit.coefficients, ref.coefficients) { #expect(Tolerance.isClose(a, b.value, relative: 1e-9)) }
+        }
+    }
+
+    @Test("line and quadratic match numpy polyfit; coefficients in x round-trip")
+    func numpyPolyfit() throws {
+        let f = Self.fixture.numpyPolynomial
+        let line = try WeightedLeastSquares.line(x: f.x, y: f.y, weights: f.weights)
+        let quad = try WeightedLeastSquares.polynomial(x: f.x, y: f.y, degree: 2, weights: f.weights)
+        for (a, b) in zip(line.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.leastSquaresRelative)) }
+        for (a, b) in zip(quad.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.leastSquaresRelative)) }
+        for x in [-2.0, 0, 1.3, 3] {
+            let fromX = quad.coefficients.reversed().reduce(0) { $0 * x + $1 }
+            #expect(Tolerance.isClose(quad.predict(x), fromX, relative: 1e-12, absolute: 1e-13))
+        }
+    }
+
+    @Test("zero weights drop rows; an exact fit has zero residual")
+    func zeroWeights() throws {
+        let x = [0.0, 1, 2, 3, 100]
+        let y = [1.0, 3, 5, 7, -1000]
+        let fit = try WeightedLeastSquares.line(x: x, y: y, weights: [1, 1, 1, 1, 0])
+        #expect(Tolerance.isClose(fit.coefficients[0], 1, relative: 1e-13))
+        #expect(Tolerance.isClose(fit.coefficients[1], 2, relative: 1e-13))
+        #expect(fit.weightedResidualSumOfSquares < 1e-25)
+        // Degree 0 on a single x value is the weighted mean.
+        let constant = try WeightedLeastSquares.polynomial(x: [2, 2, 2], y: [1, 2, 6], degree: 0, weights: [1, 1, 2])
+        #expect(Tolerance.isClose(constant.predict(5), 15.0 / 4, relative: 1e-14))
+    }
+
+    @Test("error paths")
+    func errors() throws {
+        let design = try Matrix(rowArrays: [[1, 0], [1, 1], [1, 2]])
+        expectError(PolytailError.invalidWeight(row: nil)) {
+            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [0, 0, 0])
+        }
+        expectError(PolytailError.invalidWeight(row: 1)) {
+            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [1, -1, 1])
+        }
+        expectError(PolytailError.nonFiniteValue(row: 2, column: nil)) {
+            try WeightedLeastSquares.fit(design: design, response: [1, 2, .nan])
+        }
+        expectError(PolytailError.nonFiniteValue(row: 1, column: 1)) {
+            try WeightedLeastSquares.fit(design: Matrix(rowArrays: [[1, 0], [1, .infinity], [1, 2]]), response: [1, 2, 3])
+        }
+        expectError(PolytailError.dimensionMismatch(what: "response", expected: 3, got: 2)) {
+            try WeightedLeastSquares.fit(design: design, response: [1, 2])
+        }
+        expectError(PolytailError.dimensionMismatch(what: "weights", expected: 3, got: 1)) {
+            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [1])
+        }
+        expectError(PolytailError.emptyData) {
+            try WeightedLeastSquares.fit(design: Matrix(rows: 0, columns: 2, elements: []), response: [])
+        }
+        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) {
+            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [0, 1, 0])
+        }
+        expectError(PolytailError.rankDeficient(what: "design matrix", rank: 2, columns: 3)) {
+            try WeightedLeastSquares.fit(design: Matrix(rowArrays: [[1, 0, 2], [1, 1, 3], [1, 2, 4], [1, 5, 7]]), response: [1, 2, 3, 4])
+        }
+        expectError(PolytailError.rankDeficient(what: "design matrix", rank: 1, columns: 2)) {
+            try WeightedLeastSquares.fit(design: Matrix(rowArrays: [[1, 0], [1, 0], [1, 0]]), response: [1, 2, 3])
+        }
+        expectError(PolytailError.invalidParameter(name: "rankTolerance", value: -1, requirement: "must be finite and ≥ 0")) {
+            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], rankTolerance: -1)
+        }
+        // Polynomials.
+        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.line(x: [1], y: [2]) }
+        expectError(PolytailError.emptyData) { try WeightedLeastSquares.line(x: [], y: []) }
+        expectError(PolytailError.dimensionMismatch(what: "y", expected: 2, got: 3)) { try WeightedLeastSquares.line(x: [1, 2], y: [1, 2, 3]) }
+        expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.line(x: [.nan, 2], y: [1, 2]) }
+        expectError(PolytailError.invalidWeight(row: nil)) { try WeightedLeastSquares.line(x: [1, 2], y: [1, 2], weights: [0, 0]) }
+        expectError(PolytailError.rankDeficient(what: "polynomial design (x takes a single value)", rank: 1, columns: 2)) {
+            try WeightedLeastSquares.line(x: [3, 3, 3], y: [1, 2, 3])
+        }
+        expectError(PolytailError.rankDeficient(what: "polynomial design (too few distinct x)", rank: 3, columns: 4)) {
+            try WeightedLeastSquares.polynomial(x: [0, 1, 2, 0, 1, 2], y: [1, 2, 3, 4, 5, 6], degree: 3)
+        }
+        expectError(PolytailError.invalidParameter(name: "degree", value: -1, requirement: "must be in 0…30")) {
+            try WeightedLeastSquares.polynomial(x: [1, 2], y: [1, 2], degree: -1)
+        }
+    }
+}
