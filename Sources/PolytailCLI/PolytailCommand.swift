@@ -8,7 +8,7 @@ public struct PolytailCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "polytail",
         abstract: "Statistics with polynomial tails.",
-        subcommands: [FitCommand.self])
+        subcommands: [FitCommand.self, LDACommand.self, WeightsCommand.self])
 
     public init() {}
 
@@ -41,6 +41,7 @@ public func runPolytail(arguments: [String]) -> (stdout: String, stderr: String,
     do {
         var command = try PolytailCommand.parseAsRoot(arguments)
         if let fit = command as? FitCommand { return fit.execute() }
+        if let sub = command as? ExecutableSubcommand { return sub.execute() }
         try command.run()
         return ("", "", PolytailExitCode.success)
     } catch {
@@ -51,7 +52,7 @@ public func runPolytail(arguments: [String]) -> (stdout: String, stderr: String,
             return (text, "", PolytailExitCode.success)
         }
         let message = oneLine(PolytailCommand.message(for: error))
-        let helpCommand = arguments.first == "fit" ? "polytail fit --help" : "polytail --help"
+        let helpCommand = ["fit", "lda", "weights"].contains(arguments.first ?? "") ? "polytail \(arguments[0]) --help" : "polytail --help"
         return ("", "error: \(message) (see '\(helpCommand)')\n", PolytailExitCode.usageError)
     }
 }
