@@ -120,14 +120,14 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
     /// series (z < 0) would lose more than four digits to cancellation.
     static func seriesLogSum(_ z: Double, _ nu: Double) -> Double? {
         let halfNu = 0.5 * nu
-        if z == 0 { return GSL.logPochhammer(halfNu, 0.5) }
+        if z == 0 { return GammaRatio.log(halfNu, 0.5) }
         let z2 = z * z
         let logAbsZ = log(abs(z))
         // The largest term: |c_{j+1} z^{j+1} / c_j z^j| ≈ |z| √((ν+j+1)/2)/(j+1) = 1.
         let k = 0.25 * z2 + (z2 * z2 / 16 + 0.5 * z2 * nu).squareRoot()
         let peak = max(0, Int((k - 1).rounded(.down)))
         func logTerm(_ j: Int) -> Double {
-            GSL.logPochhammer(halfNu, 0.5 * Double(j + 1)) - GSL.logGamma(Double(j + 1)) + Double(j) * logAbsZ
+            GammaRatio.log(halfNu, 0.5 * Double(j + 1)) - GSL.logGamma(Double(j + 1)) + Double(j) * logAbsZ
         }
         let anchor = logTerm(peak)
         let second = exp(logTerm(peak + 1) - anchor)
@@ -179,7 +179,7 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         precondition(sigma != 0)
         // log of 2 h(w) with w = log V = log ν + 2(y − log|t|), h the density of log V:
         // log h(w) = ν w/2 − e^w/2 − (ν/2) log 2 − log Γ(ν/2); the 2 is dw/dy.
-        let constant = 0.5 * nu * log(nu) - 0.5 * nu * M_LN2 - GSL.logGamma(0.5 * nu) + M_LN2
+        let constant = GammaRatio.xLogXMinusLogGamma(0.5 * nu) + M_LN2
         let logRootTwoPi = 0.91893853320467274178
 
         @inline(__always) func L(_ y: Double) -> Double {
