@@ -257,6 +257,8 @@ import Testing
                 mentions: ["\"x\"", "constant"]),
         BadCase(name: "constant second column", lines: ["a,b", "1,5", "2,5", "4,5", "3,5"], arguments: ["FILE", "--family", "normal"],
                 exitCode: 1, mentions: ["\"b\"", "constant"]),
+        BadCase(name: "mostly tied values (unbounded t likelihood)", lines: ["x", "1", "1", "1", "1", "1", "1", "1", "2"],
+                arguments: ["FILE"], exitCode: 1, mentions: ["t fit failed"]),
         BadCase(name: "ragged row", lines: ["x,y", "1,2", "3"], arguments: ["FILE"], exitCode: 1, mentions: ["line 3", "1 field"]),
         BadCase(name: "unterminated quote", lines: ["x", "1", "\"2"], arguments: ["FILE"], exitCode: 1, mentions: ["line 3", "unterminated"]),
         BadCase(name: "unknown column", lines: good, arguments: ["FILE", "--columns", "x,q"], exitCode: 1,
