@@ -61,6 +61,12 @@ let package = Package(
             path: "Scripts/Bench",
             exclude: ["scipy_tfit.py"]
         ),
+        .executableTarget(
+            name: "robustness-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/RobustnessBench",
+            exclude: ["sklearn_mlp.py"]
+        ),
 
         // MARK: Tests
         .testTarget(
