@@ -36,9 +36,10 @@ public enum GradientTarget: Sendable, Equatable {
 
     /// The per-row values J(zᵣ) and, into `deltas` (n × k), ∂J/∂zᵣ.
     /// - Complexity: O(n k).
+    /// - Parameter values: when false only the deltas are needed (the returned values are 0).
     func evaluate(logits z: UnsafePointer<Double>, rows n: Int, classes k: Int, output: OutputLayer,
-                  deltas: UnsafeMutablePointer<Double>) -> [Double] {
-        var values = [Double](repeating: 0, count: n)
+                  deltas: UnsafeMutablePointer<Double>, values wanted: Bool = true) -> [Double] {
+        var result = [Double](repeating: 0, count: n)
         switch self {
         case let .loss(labels), let .crossEntropyOnLogits(labels):
             let layer: OutputLayer
@@ -46,8 +47,13 @@ public enum GradientTarget: Sendable, Equatable {
             let zb = UnsafeBufferPointer(start: z, count: n * k)
             let db = UnsafeMutableBufferPointer(start: deltas, count: n * k)
             labels.withUnsafeBufferPointer { lb in
+                guard wanted else {
+                    // Gradients only: one batched call (one evaluation state, split over cores).
+                    _ = layer.negativeLogLikelihood(logits: zb, classes: k, labels: lb, gradient: db, scale: 1)
+                    return
+                }
                 for r in 0..<n {
-                    values[r] = layer.negativeLogLikelihood(
+                    result[r] = layer.negativeLogLikelihood(
                         logits: UnsafeBufferPointer(rebasing: zb[(r * k)..<(r * k + k)]), classes: k,
                         labels: UnsafeBufferPointer(rebasing: lb[r..<(r + 1)]),
                         gradient: UnsafeMutableBufferPointer(rebasing: db[(r * k)..<(r * k + k)]), scale: 1)
@@ -58,17 +64,17 @@ public enum GradientTarget: Sendable, Equatable {
                 let y = labels[r]
                 let j = runnerUp(z + r * k, classes: k, excluding: y)
                 for i in 0..<k { deltas[r * k + i] = 0 }
-                values[r] = z[r * k + j] - z[r * k + y]
+                result[r] = z[r * k + j] - z[r * k + y]
                 deltas[r * k + j] = 1
                 deltas[r * k + y] = -1
             }
         case let .output(i):
             for r in 0..<n {
                 for c in 0..<k { deltas[r * k + c] = c == i ? 1 : 0 }
-                values[r] = z[r * k + i]
+                result[r] = z[r * k + i]
             }
         }
-        return values
+        return result
     }
 }
 

@@ -147,7 +147,7 @@ public struct MultilayerPerceptron: DifferentiableClassifier, Equatable, Codable
         guard x.rows > 0 else { return Matrix(uncheckedRows: 0, columns: inputDimension, elements: []) }
         let workspace = forwardPass(x)
         _ = target.evaluate(logits: workspace.logits, rows: x.rows, classes: classes, output: output,
-                            deltas: workspace.logitDeltas)
+                            deltas: workspace.logitDeltas, values: false)
         var none: NetworkParameters? = nil
         parameters.backward(workspace, rows: x.rows, gradients: &none, input: true)
         return Matrix(uncheckedRows: x.rows, columns: inputDimension,
