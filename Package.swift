@@ -78,6 +78,12 @@ let package = Package(
             path: "Scripts/ClassifierBench",
             exclude: ["sklearn_peer.py"]
         ),
+        .executableTarget(
+            name: "robustness-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/RobustnessBench",
+            exclude: ["sklearn_mlp.py"]
+        ),
 
         // MARK: Tests
         .testTarget(

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Per-sample prediction margins and magnitude-margin ratios (Wang & Loog 2022, §4.2.4).
+///
+/// With y the true label and j = argmax_{i≠y} zᵢ the runner-up class:
+///
+///     M_z = z_y − z_j                                   (Eq. 4)
+///     R   = ‖∇ₓz_y − ∇ₓz_j‖₂ / (z_y − z_j)              (Eq. 17, with m = ‖∇ₓ(z_y − z_j)‖)
+///
+/// A first-order change of M_z under a perturbation η is (∇z_y − ∇z_j)ᵀη, so R is the
+/// sensitivity of the margin relative to the margin itself: lower R, harder to flip. For a
+/// linear model z = Wᵀx + b, R = ‖w_y − w_j‖ / (z_y − z_j). Misclassified samples have
+/// M_z < 0 and so R < 0; they are kept (filter on `margins[r] > 0` for the paper's
+/// histograms, which use correctly classified samples).
+public struct MarginAnalysis: Sendable, Equatable {
+    /// M_z per sample.
+    public let margins: [Double]
+    /// ‖∇ₓz_y − ∇ₓz_j‖₂ per sample.
+    public let gradientNorms: [Double]
+    /// R = gradientNorm / margin per sample (±∞ where M_z = 0).
+    public let ratios: [Double]
+    /// The runner-up class j per sample.
+    public let runnerUps: [Int]
+
+    /// Margins and ratios of every row of `inputs`.
+    /// - Throws: `.emptyData`, `.dimensionMismatch`, `.unknownLabel`.
+    /// - Complexity: one forward and one backward pass.
+    public static func analyse(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int]) throws(PolytailError) -> MarginAnalysis {
+        guard inputs.rows > 0 else { throw .emptyData }
+        let z = try model.logits(inputs)
+        try validateLabels(labels, rows: inputs.rows, classes: model.classes)
+        // ∇ₓ(z_j − z_y): the margin loss; its norm is that of ∇z_y − ∇z_j.
+        let g = try model.inputGradients(of: .margin(labels: labels), at: inputs)
+        let k = z.columns, d = g.columns
+        var margins: [Double] = [], norms: [Double] = [], ratios: [Double] = [], runners: [Int] = []
+        z.elements.withUnsafeBufferPointer { zp in
+            for r in 0..<inputs.rows {
+                let y = labels[r]
+                let j = runnerUp(zp.baseAddress! + r * k, classes: k, excluding: y)
+                let m = zp[r * k + y] - zp[r * k + j]
+                var sum = 0.0
+                for c in 0..<d { sum += g.elements[r * d + c] * g.elements[r * d + c] }
+                let norm = sum.squareRoot()
+                margins.append(m)
+                norms.append(norm)
+                ratios.append(norm / m)
+                runners.append(j)
+            }
+        }
+        return MarginAnalysis(margins: margins, gradientNorms: norms, ratios: ratios, runnerUps: runners)
+    }
+}
+
+/// Accuracy under several attacks and under the worst of them.
+public struct RobustnessSummary: Sendable, Equatable {
+    /// Accuracy on the clean inputs.
+    public let clean: Double
+    /// (attack name, accuracy on its adversarial inputs), in the order given.
+    public let attacks: [(name: String, accuracy: Double)]
+    /// The attack with the lowest accuracy (the model's worst attack) and that accuracy.
+    public let worst: (name: String, accuracy: Double)
+    /// The fraction of samples classified correctly under every attack (the per-sample
+    /// worst case, ≤ `worst.accuracy`).
+    public let allAttacks: Double
+
+    public static func == (a: RobustnessSummary, b: RobustnessSummary) -> Bool {
+        a.clean == b.clean && a.allAttacks == b.allAttacks && a.worst == b.worst
+            && a.attacks.elementsEqual(b.attacks, by: { $0 == $1 })
+    }
+
+    /// Evaluates `model` on clean inputs and on each attack's adversarial inputs.
+    /// - Parameters:
+    ///   - attacks: (name, adversarial inputs) pairs, each with the rows of `inputs`.
+    /// - Throws: `.emptyData` (no rows or no attacks), `.dimensionMismatch`, `.unknownLabel`.
+    public static func evaluate(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int],
+                                attacks: [(name: String, adversarial: Matrix)]) throws(PolytailError) -> RobustnessSummary {
+        guard inputs.rows > 0, !attacks.isEmpty else { throw .emptyData }
+        let clean = try model.accuracy(inputs, labels: labels)
+        var survived = [Bool](repeating: true, count: inputs.rows)
+        var results: [(name: String, accuracy: Double)] = []
+        for (name, x) in attacks {
+            guard x.rows == inputs.rows else { throw .dimensionMismatch(what: "\(name) rows", expected: inputs.rows, got: x.rows) }
+            let predicted = try model.predict(x)
+            var correct = 0
+            for r in 0..<x.rows {
+                if predicted[r] == labels[r] { correct += 1 } else { survived[r] = false }
+            }
+            results.append((name, Double(correct) / Double(x.rows)))
+        }
+        let worst = results.min(by: { $0.accuracy < $1.accuracy })!
+        let all = Double(survived.filter { $0 }.count) / Double(inputs.rows)
+        return RobustnessSummary(clean: clean, attacks: results, worst: worst, allAttacks: all)
+    }
+
+    /// Accuracy per true class (Table 2 of the paper): entry c is the fraction of rows of
+    /// class c predicted as c (NaN for a class with no rows).
+    /// - Throws: `.emptyData`, `.dimensionMismatch`, `.unknownLabel`.
+    public static func perClassAccuracy(_ model: some DifferentiableClassifier, inputs: Matrix,
+                                        labels: [Int]) throws(PolytailError) -> [Double] {
+        guard inputs.rows > 0 else { throw .emptyData }
+        try validateLabels(labels, rows: inputs.rows, classes: model.classes)
+        let predicted = try model.predict(inputs)
+        var correct = [Int](repeating: 0, count: model.classes), total = correct
+        for (p, y) in zip(predicted, labels) {
+            total[y] += 1
+            if p == y { correct[y] += 1 }
+        }
+        return zip(correct, total).map { $1 > 0 ? Double($0) / Double($1) : .nan }
+    }
+}
