@@ -15,7 +15,7 @@ let package = Package(
         .systemLibrary(
             name: "CPolytailNumerics",
             path: "Sources/CPolytailNumerics",
-            providers: [.apt(["libgsl-dev", "liblapacke-dev", "libopenblas-dev"])]
+            providers: [.apt(["libgsl-dev", "liblapacke-dev", "libopenblas-dev", "zlib1g-dev"])]
         ),
 
         // MARK: Library
