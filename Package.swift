@@ -61,6 +61,12 @@ let package = Package(
             path: "Scripts/Bench",
             exclude: ["scipy_tfit.py"]
         ),
+        .executableTarget(
+            name: "digits-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/DigitsBench",
+            exclude: ["digits_peer.py"]
+        ),
 
         // MARK: Tests
         .testTarget(

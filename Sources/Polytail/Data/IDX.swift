@@ -8,8 +8,13 @@
 struct IDXFile: Equatable, Sendable {
     /// The dimension sizes, outermost first.
     var dimensions: [Int]
-    /// The data bytes, row-major.
-    var bytes: [UInt8]
+    /// The data bytes, row-major (a slice of the file's bytes, so reading copies nothing).
+    var bytes: ArraySlice<UInt8>
+
+    init(dimensions: [Int], bytes: some Collection<UInt8>) {
+        self.dimensions = dimensions
+        self.bytes = ArraySlice(bytes)
+    }
 
     /// The magic number for unsigned-byte data of `dimensionCount` dimensions.
     static func magic(dimensionCount: Int) -> UInt32 { 0x0000_0800 | UInt32(dimensionCount) }
@@ -81,7 +86,7 @@ struct IDXFile: Equatable, Sendable {
         var kept = dimensions
         if let limit, limit < dimensions[0] { kept[0] = limit }
         let itemBytes = itemCount / dimensions[0]
-        let body = Array(data[headerBytes..<(headerBytes + kept[0] * itemBytes)])
+        let body = data[headerBytes..<(headerBytes + kept[0] * itemBytes)]
         return IDXFile(dimensions: kept, bytes: body)
     }
 }

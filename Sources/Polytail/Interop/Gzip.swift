@@ -23,36 +23,57 @@ enum Gzip {
     ///   could be decompressed.
     /// - Complexity: O(file size), reading in 1 MiB chunks.
     static func read(path: String) throws(Failure) -> (bytes: [UInt8], endedEarly: Bool) {
+        // gzread takes at most Int32.max bytes per call; larger inputs go on in chunks.
+        let firstRead = min(sizeHint(path) + 1, 1 << 30)
         guard let file = gzopen(path, "rb") else {
             throw .cannotOpen(String(cString: strerror(errno)))
         }
         defer { gzclose_r(file) }
         _ = gzbuffer(file, 1 << 17)
-        let chunk = 1 << 20
-        var bytes: [UInt8] = []
-        while true {
-            let start = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: chunk))
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                gzread(file, buffer.baseAddress! + start, UInt32(chunk))
-            }
-            if got < 0 {
-                bytes.removeLast(chunk)
-                var status: Int32 = Z_OK
-                _ = gzerror(file, &status)
-                if status == Z_BUF_ERROR { return (bytes, true) }
-                throw failure(file)
-            }
-            bytes.removeLast(chunk - Int(got))
-            if got == 0 { break }
+        // First read: the whole expected size plus one byte in one call, into an array
+        // that needs no copy when the hint is right (the usual case).
+        var readFailed = false
+        var bytes = [UInt8](unsafeUninitializedCapacity: firstRead) { buffer, initialized in
+            let got = gzread(file, buffer.baseAddress!, UInt32(firstRead))
+            readFailed = got < 0
+            initialized = max(Int(got), 0)
         }
-        // gzread reports a stream cut short as a short read; the end-of-file condition
-        // then carries Z_BUF_ERROR ("unexpected end of file").
+        // The hint was short (a multi-member gzip file, or one over 4 GiB): read on in chunks.
+        if !readFailed && bytes.count == firstRead {
+            let chunk = 1 << 20
+            while true {
+                let start = bytes.count
+                bytes.append(contentsOf: repeatElement(0, count: chunk))
+                let got = bytes.withUnsafeMutableBytes { gzread(file, $0.baseAddress! + start, UInt32(chunk)) }
+                bytes.removeLast(chunk - max(Int(got), 0))
+                if got < 0 { readFailed = true }
+                if got <= 0 { break }
+            }
+        }
+        // gzread reports a stream cut short as a short read (or -1 after one); the
+        // end-of-file condition then carries Z_BUF_ERROR ("unexpected end of file").
         var status: Int32 = Z_OK
         _ = gzerror(file, &status)
         if status == Z_BUF_ERROR { return (bytes, true) }
-        if status != Z_OK { throw failure(file) }
+        if readFailed || status != Z_OK { throw failure(file) }
         return (bytes, false)
+    }
+
+    /// The expected decompressed size: ISIZE (the length mod 2³², little-endian in the
+    /// last four bytes) for a gzip file, the file size otherwise; 0 when unknown. A damaged
+    /// ISIZE cannot ask for more than deflate's maximum ratio (1032 : 1) allows.
+    private static func sizeHint(_ path: String) -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+        defer { try? handle.close() }
+        guard let size = try? handle.seekToEnd(), size >= 4 else { return 0 }
+        try? handle.seek(toOffset: 0)
+        let magic = (try? handle.read(upToCount: 2)) ?? Data()
+        guard magic == Data([0x1f, 0x8b]) else { return Int(min(size, 1 << 40)) }
+        try? handle.seek(toOffset: size - 4)
+        let tail = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        guard tail.count == 4 else { return 0 }
+        let isize = Int(tail[0]) | Int(tail[1]) << 8 | Int(tail[2]) << 16 | Int(tail[3]) << 24
+        return min(isize, Int(min(size, 1 << 40)) * 1032)
     }
 
     /// Writes `bytes` to `path`, gzip-compressed (level 6, the gzip default) when

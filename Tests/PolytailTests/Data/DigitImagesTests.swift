@@ -32,11 +32,19 @@ private func hexBytes(_ hex: String) -> [UInt8] {
     return out
 }
 
-/// A fresh empty folder under the temporary directory.
-private func scratchFolder() throws -> String {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("polytail-digits-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url.path
+/// Fresh empty folders under the temporary directory, removed with their contents when
+/// the owner (a test suite instance, made anew for each test) goes away.
+private final class ScratchFolders {
+    private var made: [String] = []
+
+    func make() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("polytail-digits-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        made.append(url.path)
+        return url.path
+    }
+
+    deinit { for path in made { try? FileManager.default.removeItem(atPath: path) } }
 }
 
 /// The pixel counts 0…16 of an image scaled by 1/16.
@@ -105,6 +113,7 @@ struct BundledDigitsTests {
 
 @Suite("MNIST IDX files")
 struct IDXTests {
+    private let scratch = ScratchFolders()
     private let fixture: DigitsFixture = try! Fixtures.load("digits.json")
 
     private func firstFive() throws -> DigitImages {
@@ -112,7 +121,7 @@ struct IDXTests {
     }
 
     @Test func writerMatchesPythonStructBytes() throws {
-        let folder = try scratchFolder()
+        let folder = try scratch.make()
         let paths = try firstFive().writeIDX(folder: folder, split: .test)
         #expect(paths.images.hasSuffix("t10k-images-idx3-ubyte"))
         #expect(paths.labels.hasSuffix("t10k-labels-idx1-ubyte"))
@@ -122,7 +131,7 @@ struct IDXTests {
 
     @Test(arguments: [false, true])
     func roundTrip(gzip: Bool) throws {
-        let folder = try scratchFolder()
+        let folder = try scratch.make()
         let original = try firstFive()
         let paths = try original.writeIDX(folder: folder, split: .train, gzip: gzip)
         let header = [UInt8](try Data(contentsOf: URL(fileURLWithPath: paths.images)).prefix(2))
@@ -140,7 +149,7 @@ struct IDXTests {
 
     @Test func pythonBytesReadBack() throws {
         // Files written by Python's struct module (not by our writer), one of them gzipped.
-        let folder = try scratchFolder()
+        let folder = try scratch.make()
         try writeRaw(hexBytes(fixture.idxImagesFirst5Hex), folder + "/t10k-images-idx3-ubyte.gz", gzip: true)
         try writeRaw(hexBytes(fixture.idxLabelsFirst5Hex), folder + "/t10k-labels-idx1-ubyte")
         let d = try DigitImages.mnist(folder: folder, split: .test)
@@ -150,14 +159,14 @@ struct IDXTests {
     }
 
     @Test func dottedFileNamesAreFound() throws {
-        let folder = try scratchFolder()
+        let folder = try scratch.make()
         try writeRaw(hexBytes(fixture.idxImagesFirst5Hex), folder + "/train-images.idx3-ubyte")
         try writeRaw(hexBytes(fixture.idxLabelsFirst5Hex), folder + "/train-labels.idx1-ubyte.gz", gzip: true)
         #expect(try DigitImages.mnist(folder: folder, split: .train).count == 5)
     }
 
     @Test func limitKeepsTheFirstImages() throws {
-        let folder = try scratchFolder()
+        let folder = try scratch.make()
         let original = try firstFive()
         try original.writeIDX(folder: folder, split: .train, gzip: true)
         let two = try DigitImages.mnist(folder: folder, split: .train, limit: 2)
@@ -169,7 +178,7 @@ struct IDXTests {
 
     @Test func concatenatedGzipMembersAreRead() throws {
         // gunzip reads a file of several gzip members as their concatenation; so do we.
-        let folder = try scratchFolder()
+        let folder = try scratch.make()
         let bytes = hexBytes(fixture.idxImagesFirst5Hex)
         try writeRaw(Array(bytes.prefix(100)), folder + "/a.gz", gzip: true)
         try writeRaw(Array(bytes.dropFirst(100)), folder + "/b.gz", gzip: true)
@@ -182,13 +191,14 @@ struct IDXTests {
 
 @Suite("MNIST IDX errors")
 struct IDXErrorTests {
+    private let scratch = ScratchFolders()
     private let fixture: DigitsFixture = try! Fixtures.load("digits.json")
     private var images: [UInt8] { hexBytes(fixture.idxImagesFirst5Hex) }
     private var labels: [UInt8] { hexBytes(fixture.idxLabelsFirst5Hex) }
 
     /// A folder with the given test-split image and label bytes (nil: no file).
     private func folder(images: [UInt8]?, labels: [UInt8]?, gzipImages: Bool = false) throws -> String {
-        let f = try scratchFolder()
+        let f = try scratch.make()
         if let images { try writeRaw(images, f + "/t10k-images-idx3-ubyte" + (gzipImages ? ".gz" : ""), gzip: gzipImages) }
         if let labels { try writeRaw(labels, f + "/t10k-labels-idx1-ubyte") }
         return f
@@ -311,7 +321,7 @@ struct IDXErrorTests {
     @Test func writingBadLabelsOrToAMissingFolder() throws {
         let d = try numbered([0, 12])
         expectError(DataError.invalidArgument("IDX digit labels must lie in 0…9, got 12")) {
-            try d.writeIDX(folder: try scratchFolder(), split: .train)
+            try d.writeIDX(folder: try scratch.make(), split: .train)
         }
         let ok = try numbered([0, 1])
         do {
