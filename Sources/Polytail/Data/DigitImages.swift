@@ -277,7 +277,11 @@ extension DigitImages {
             guard b <= 9 else { throw .labelOutOfRange(item: i, label: Int(b)) }
             labelValues.append(Int(b))
         }
-        let elements = images.bytes.map { Double($0) / 255 }
+        let elements = HugePages.doubles(count: images.bytes.count) { out in
+            images.bytes.withUnsafeBufferPointer { pixels in
+                for i in 0..<pixels.count { out[i] = Double(pixels[i]) / 255 }
+            }
+        }
         return DigitImages(
             unchecked: Matrix(uncheckedRows: n, columns: rows * columns, elements: elements),
             labels: labelValues, rows: rows, columns: columns)

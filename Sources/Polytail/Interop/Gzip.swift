@@ -34,6 +34,7 @@ enum Gzip {
         // that needs no copy when the hint is right (the usual case).
         var readFailed = false
         var bytes = [UInt8](unsafeUninitializedCapacity: firstRead) { buffer, initialized in
+            HugePages.advise(UnsafeMutableRawPointer(buffer.baseAddress!), bytes: firstRead)
             let got = gzread(file, buffer.baseAddress!, UInt32(firstRead))
             readFailed = got < 0
             initialized = max(Int(got), 0)
