@@ -470,3 +470,31 @@ struct DigitSubsetTests {
         }
     }
 }
+
+@Suite("Large digit arrays")
+struct LargeDigitArrayTests {
+    private let scratch = ScratchFolders()
+
+    @Test func hugePageArraysHoldWhatWasWritten() {
+        // Above the 4 MiB threshold, so the madvise path runs; and below it.
+        for count in [1 << 20, 1000] {
+            let a = HugePages.doubles(count: count) { out in
+                for i in 0..<out.count { out[i] = Double(i) }
+            }
+            #expect(a.count == count)
+            #expect(a.enumerated().allSatisfy { Double($0.offset) == $0.element })
+        }
+    }
+
+    @Test func mnistSizedImagesRoundTrip() throws {
+        // 1,000 images of 28 × 28: 6.3 MB of doubles, read through the huge-page path.
+        let n = 1000, side = 28
+        var elements = [Double](repeating: 0, count: n * side * side)
+        for k in elements.indices { elements[k] = Double((k * 31 + k / 784) % 256) / 255 }
+        let labels = (0..<n).map { ($0 * 7) % 10 }
+        let d = try DigitImages(images: Matrix(rows: n, columns: side * side, elements: elements), labels: labels, rows: side, columns: side)
+        let folder = try scratch.make()
+        try d.writeIDX(folder: folder, split: .train, gzip: true)
+        #expect(try DigitImages.mnist(folder: folder, split: .train) == d)
+    }
+}
