@@ -21,6 +21,7 @@ deps:
 
 figures: deps
 	swift build -c release
+	swift run -c release fig1 --out Output/fig1
 	swift run -c release demo --out Output/demo
 	swift run -c release fig3 --out Output/fig3
 	swift run -c release fig3 --trials 200 --seed 3 --out Output/fig3

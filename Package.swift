@@ -49,6 +49,11 @@ let package = Package(
         ),
 
         .executableTarget(
+            name: "fig1",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig1"
+        ),
+        .executableTarget(
             name: "fig3",
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig3"
@@ -60,6 +65,18 @@ let package = Package(
             dependencies: ["Polytail"],
             path: "Scripts/Bench",
             exclude: ["scipy_tfit.py"]
+        ),
+        .executableTarget(
+            name: "discriminant-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/DiscriminantBench",
+            exclude: ["sklearn_peer.py"]
+        ),
+        .executableTarget(
+            name: "classifier-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/ClassifierBench",
+            exclude: ["sklearn_peer.py"]
         ),
         .executableTarget(
             name: "digits-bench",

@@ -40,4 +40,15 @@ enum GammaRatio {
         }
         return sum
     }
+
+    /// x log x − log Γ(x) for x > 0. Above x = 30 from Stirling's series,
+    /// ½ log x + x − ½ log 2π − 1/(12x) + 1/(360x³) − 1/(1260x⁵) + 1/(1680x⁷) (error < 10⁻¹⁶),
+    /// so that the two large terms never cancel; below, directly.
+    static func xLogXMinusLogGamma(_ x: Double) -> Double {
+        guard x > 0, x.isFinite else { return .nan }
+        if x < 30 { return x * Foundation.log(x) - GSL.logGamma(x) }
+        let r = 1 / x, r2 = r * r
+        let series = r * (-1.0 / 12 + r2 * (1.0 / 360 + r2 * (-1.0 / 1260 + r2 / 1680)))
+        return 0.5 * Foundation.log(x) + x - 0.91893853320467274178 + series
+    }
 }

@@ -154,10 +154,19 @@ enum MultivariateFitting {
     /// The ν in [lower, upper] that maximises ℓ for fixed μ, Σ; flags the upper bound.
     static func maximizeDF(delta2: [Double], weights: [Double], total: Double, d: Int,
                            bounds: DegreesOfFreedomRule.Bounds) throws(PolytailError) -> (Double, Bool) {
-        let score = { (tau: Double) in dfScore(exp(tau), delta2: delta2, weights: weights, total: total, d: d) }
+        // ±∞ (a point at distance 0 when ν → 0, or an overflowing distance) keeps its sign
+        // but becomes finite, which is all Brent's method needs; NaN is a failure.
+        let score = { (tau: Double) -> Double in
+            let v = dfScore(exp(tau), delta2: delta2, weights: weights, total: total, d: d)
+            return v.isInfinite ? (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude) : v
+        }
         let lo = log(bounds.lower), hi = log(bounds.upper)
-        if score(hi) >= 0 { return (bounds.upper, true) }
-        if score(lo) <= 0 { return (bounds.lower, false) }
+        let atHigh = score(hi), atLow = score(lo)
+        guard !atHigh.isNaN, !atLow.isNaN else {
+            throw .numericalFailure("the multivariate-t fit degenerated: the scatter matrix collapses (too few or tied rows for a bounded likelihood)")
+        }
+        if atHigh >= 0 { return (bounds.upper, true) }
+        if atLow <= 0 { return (bounds.lower, false) }
         let tau = try Solvers.brentRoot(lower: lo, upper: hi, relativeTolerance: 1e-14, score)
         return (exp(tau), false)
     }

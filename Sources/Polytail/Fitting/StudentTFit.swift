@@ -119,6 +119,7 @@ enum TDegreesOfFreedom {
             // Terms to a⁸ leave a relative error below 1e-18 for a < 1e-3.
             return a * a * (0.5 + a * (-2.0 / 3 + a * (0.75 + a * (-0.8 + a * (5.0 / 6 + a * (-6.0 / 7 + a * 0.875))))))
         }
+        if a.isInfinite { return a }
         return log1p(a) - a / (1 + a)
     }
 }

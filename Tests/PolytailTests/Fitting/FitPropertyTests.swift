@@ -182,6 +182,18 @@ import Testing
         #expect(throws: PolytailError.self) { try StudentT.fit([1, 2, 3, 5], degreesOfFreedom: .estimated(minimum: 5, maximum: 2)) }
     }
 
+    @Test("a degenerate weighted multivariate-t fit on five rows is a clear error, not a trap")
+    func degenerateMultivariate() throws {
+        let m = try Matrix(rowArrays: [[1, 2], [2, 3.5], [3, 1], [4, 8], [10, 2]])
+        expectError(PolytailError.numericalFailure(
+            "the multivariate-t fit degenerated: the scatter matrix collapses (too few or tied rows for a bounded likelihood)")) {
+            try MultivariateT.fit(m, weights: [1, 2, 1, 1, 1])
+        }
+        // Unweighted, the same rows fit (ν runs to its bound).
+        let f = try MultivariateT.fit(m)
+        #expect(f.result.dfAtBound)
+    }
+
     @Test("mostly tied data: the unbounded likelihood is a clear error, never a hang or trap")
     func tiedData() {
         var x = [Double](repeating: 0, count: 90)

@@ -1,0 +1,121 @@
+// classifier-bench: times LinearClassifier.fit (softmax, L-BFGS) beside scikit-learn's
+// multinomial LogisticRegression(solver="lbfgs") on the same data, same objective
+// (C = 1/(nλ)) and the same gradient tolerance, plus the softRmax fit and batch softRmax.
+//
+//   swift run -c release classifier-bench [--skip-sklearn] [--repeat N]
+//
+// Progress goes to stderr; a Markdown report to stdout.
+import Foundation
+import Polytail
+
+func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+
+let arguments = CommandLine.arguments.dropFirst()
+let skipPeer = arguments.contains("--skip-sklearn")
+var repeats = 3
+if let i = arguments.firstIndex(of: "--repeat"), i + 1 < arguments.endIndex, let r = Int(arguments[i + 1]) { repeats = max(1, r) }
+
+#if DEBUG
+log("warning: this is a debug build; benchmark with `swift run -c release classifier-bench`")
+#endif
+
+func time<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Double, value: T) {
+    var best = Double.infinity
+    var value: T? = nil
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        value = try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return (best, value!)
+}
+
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-bench-\(getpid())")
+try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: scratch) }
+
+let (d, k, lambda, tolerance) = (50, 10, 1e-3, 1e-6)
+var generator = PolytailRandom(seed: 20220619)
+let centres = (0..<k).map { _ in (0..<d).map { _ in 0.3 * generator.standardNormal() } }
+
+struct Row { var n: Int; var softmax: (Double, FittedClassifier); var softRmax: (Double, FittedClassifier); var job: String }
+var rows: [Row] = []
+for n in [10_000, 100_000] {
+    var x = [Double](repeating: 0, count: n * d)
+    var y = [Int](repeating: 0, count: n)
+    for r in 0..<n {
+        y[r] = r % k
+        for j in 0..<d { x[r * d + j] = centres[y[r]][j] + generator.standardNormal() }
+    }
+    let features = try Matrix(rows: n, columns: d, elements: x)
+    let xFile = scratch.appendingPathComponent("x-\(n).bin"), yFile = scratch.appendingPathComponent("y-\(n).bin")
+    try x.withUnsafeBytes { Data($0) }.write(to: xFile)
+    try y.map(Int64.init).withUnsafeBytes { Data($0) }.write(to: yFile)
+    log("Polytail LinearClassifier.fit softmax, n = \(n), d = \(d), k = \(k) …")
+    let soft = try time(repeats) {
+        try LinearClassifier.fit(features: features, labels: y, classes: k, output: .softmax, weightDecay: lambda,
+                                 optimizer: .lbfgs(maxIterations: 10_000, tolerance: tolerance))
+    }
+    log("Polytail LinearClassifier.fit softRmax …")
+    let polynomial = try time(repeats) {
+        try LinearClassifier.fit(features: features, labels: y, classes: k, output: .softRmax, weightDecay: lambda,
+                                 optimizer: .lbfgs(maxIterations: 10_000, tolerance: tolerance))
+    }
+    let job = "{\"n\": \(n), \"d\": \(d), \"x\": \"\(xFile.path)\", \"y\": \"\(yFile.path)\", \"lambda\": \(lambda), \"tol\": \(tolerance), \"repeat\": \(repeats)}"
+    rows.append(Row(n: n, softmax: soft, softRmax: polynomial, job: job))
+}
+
+struct PeerResult: Decodable { var n: Int; var seconds: Double; var objective: Double; var iterations: Int }
+var peer: [Int: PeerResult] = [:]
+var peerNote = ""
+if !skipPeer {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sklearn_peer.py")
+    log("scikit-learn LogisticRegression on the same data …")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script.path] + rows.map(\.job)
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    do {
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            if let r = try? JSONDecoder().decode(PeerResult.self, from: Data(line.utf8)) { peer[r.n] = r }
+        }
+        if process.terminationStatus != 0 { peerNote = "python3/scikit-learn exited with status \(process.terminationStatus)" }
+    } catch {
+        peerNote = "python3 could not be started: \(error)"
+    }
+}
+
+// Batch softRmax on 10⁶ × 10 logits.
+let bigN = 1_000_000
+let logits = try Matrix(rows: bigN, columns: k, elements: (0..<(bigN * k)).map { _ in 3 * generator.standardNormal() })
+log("softRmax / softmax on \(bigN) × \(k) logits …")
+let (softRmaxSeconds, _) = time(repeats) { softRmax(logits) }
+let (softmaxSeconds, _) = time(repeats) { softmax(logits) }
+
+func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
+let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+    .split(separator: "\n").first { $0.hasPrefix("model name") }?
+    .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+print("Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); best of \(repeats) runs each, release build.")
+print("")
+print("### Multinomial linear classifier, L-BFGS (d = \(d), k = \(k), λ = \(lambda), gradient tolerance \(tolerance))")
+print("")
+print("| n | Polytail softmax (s) | scikit-learn (s) | speed-up | Polytail objective | sklearn objective | Polytail − sklearn | iterations (Polytail / sklearn) | Polytail softRmax (s) | softRmax objective | softRmax iterations (converged) |")
+print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for r in rows {
+    let p = peer[r.n]
+    let (s, fit) = r.softmax
+    let (sr, rfit) = r.softRmax
+    print("| \(r.n) | \(f(s)) | \(p.map { f($0.seconds) } ?? "–") | \(p.map { f($0.seconds / s, 1) + "×" } ?? "–") | \(f(fit.result.loss, 10)) | \(p.map { f($0.objective, 10) } ?? "–") | \(p.map { String(format: "%.1e", fit.result.loss - $0.objective) } ?? "–") | \(fit.result.iterations)\(fit.result.converged ? "" : " (not converged)") / \(p.map { String($0.iterations) } ?? "–") | \(f(sr)) | \(f(rfit.result.loss, 6)) | \(rfit.result.iterations) (\(rfit.result.converged ? "yes" : "no, ‖∇‖ = " + String(format: "%.1e", rfit.result.gradientNorm))) |")
+}
+if !peerNote.isEmpty { print("\nscikit-learn not measured: \(peerNote)") }
+print("")
+print("### Batch activations (\(bigN) × \(k) logits)")
+print("")
+print("| softRmax (s) | softmax (s) |")
+print("|---:|---:|")
+print("| \(f(softRmaxSeconds)) | \(f(softmaxSeconds)) |")

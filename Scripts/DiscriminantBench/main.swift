@@ -1,0 +1,215 @@
+// discriminant-bench: times posterior evaluation of Gaussian LDA and t-LDA on 10^6 rows,
+// d = 50, k = 10, beside scikit-learn's LinearDiscriminantAnalysis.predict_proba (and a
+// vectorised numpy t-LDA) measured in the same run on the same rows; checks that the
+// posteriors agree. `--tails` instead prints p(y0|x) far from the data for the paper's
+// Fig. 1a/1b example.
+//
+//   swift run -c release discriminant-bench [--rows N] [--repeat N] [--seed N] [--skip-peer]
+//   swift run -c release discriminant-bench --tails [--seed N]
+//
+// Progress goes to stderr; a Markdown report to stdout.
+import Foundation
+import Polytail
+
+func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+func fail(_ message: String) -> Never { log("discriminant-bench: " + message); exit(1) }
+
+var rows = 1_000_000
+var repeats = 3
+var seed: UInt64 = 2022
+var skipPeer = false
+var tails = false
+var args = CommandLine.arguments.dropFirst()
+while let a = args.popFirst() {
+    switch a {
+    case "--rows": guard let v = args.popFirst().flatMap({ Int($0) }), v > 0 else { fail("--rows needs a positive integer") }; rows = v
+    case "--repeat": guard let v = args.popFirst().flatMap({ Int($0) }), v > 0 else { fail("--repeat needs a positive integer") }; repeats = v
+    case "--seed": guard let v = args.popFirst().flatMap({ UInt64($0) }) else { fail("--seed needs a non-negative integer") }; seed = v
+    case "--skip-peer": skipPeer = true
+    case "--tails": tails = true
+    case "-h", "--help":
+        print("usage: discriminant-bench [--rows N] [--repeat N] [--seed N] [--skip-peer] | --tails [--seed N]")
+        exit(0)
+    default: fail("unknown option \(a)")
+    }
+}
+
+#if DEBUG
+log("warning: this is a debug build; benchmark with `swift run -c release discriminant-bench`")
+#endif
+
+func f(_ v: Double) -> String {
+    if v == 0 || v == 1 { return String(format: "%.0f", v) }
+    if v < 1e-4 { return String(format: "%.3e", v) }
+    if 1 - v < 1e-4 { return String(format: "1 − %.3e", 1 - v) }
+    return String(format: "%.6f", v)
+}
+
+// MARK: - Tail behaviour of the paper's 1-D example (Fig. 1a/1b)
+
+@MainActor func tailReport() throws {
+    var g = PolytailRandom(seed: seed)
+    let x0 = (0..<100).map { _ in -2 + g.uniformPositive() }
+    let x1 = (0..<100).map { _ in 1 + g.uniformPositive() }
+    let x = try Matrix(rows: 200, columns: 1, elements: x0 + x1)
+    let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
+    typealias DA = DiscriminantAnalysis<Int>
+    let models: [(String, DA)] = [
+        ("Gaussian LDA", try DA.fit(x, labels: y)),
+        ("t-LDA, ν = 1 fixed", try DA.fit(x, labels: y, family: .studentT(.fixed(1)))),
+        ("t-LDA, ν = 5 fixed", try DA.fit(x, labels: y, family: .studentT(.fixed(5)))),
+        ("t-LDA, tied ML ν", try DA.fit(x, labels: y, family: .studentT(.estimatedTied()))),
+        ("t-LDA, per-class ML ν", try DA.fit(x, labels: y, family: .studentT(.estimatedPerClass()))),
+        ("t-LDA, ν₀ = 1, ν₁ = 3 fixed", try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 1, 1: 3])))),
+        ("t-LDA, ν₀ = 3, ν₁ = 1 fixed", try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 3, 1: 1])))),
+    ]
+    let points: [Double] = [-1e6, -1e3, -50, -10, 0, 10, 50, 1e3, 1e6]
+    print("p(y₀ | x) for class 0 ~ U[−2, −1], class 1 ~ U[1, 2], 100 rows each (seed \(seed)), empirical priors (½, ½).\n")
+    print("| model | ν per class | " + points.map { "x = \($0 == 0 ? "0" : String(format: "%g", $0))" }.joined(separator: " | ") + " |")
+    print("|---|---|" + points.map { _ in "---:" }.joined(separator: "|") + "|")
+    for (name, m) in models {
+        let p = try m.posteriors(try Matrix(rows: points.count, columns: 1, elements: points))
+        let nus = m.conditionals.map { $0.degreesOfFreedom.map { String(format: "%g", $0) } ?? "–" }.joined(separator: ", ")
+        let bound = m.report.overall.dfAtBound ? " (at bound)" : ""
+        print("| \(name) | \(nus)\(bound) | " + (0..<points.count).map { f(p[$0, 0]) }.joined(separator: " | ") + " |")
+    }
+}
+
+if tails {
+    do { try tailReport() } catch { fail("\(error)") }
+    exit(0)
+}
+
+// MARK: - Posterior evaluation, 10^6 × 50, k = 10
+
+let d = 50, k = 10, trainPerClass = 2000
+
+/// Best wall-clock time of `repeats` runs, and the last result.
+@MainActor func time<T>(_ body: () throws -> T) rethrows -> (seconds: Double, value: T) {
+    var best = Double.infinity
+    var value: T? = nil
+    for _ in 0..<repeats {
+        let start = DispatchTime.now().uptimeNanoseconds
+        value = try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return (best, value!)
+}
+
+/// Draws `count` rows of the k-class t₅ mixture: class means spread on a sphere of radius 3,
+/// a shared correlated scale.
+func draw(_ count: Int, labels: inout [Int], generator g: inout PolytailRandom, means: [[Double]], mixing: [Double]) -> Matrix {
+    var e = [Double](repeating: 0, count: count * d)
+    labels = [Int](repeating: 0, count: count)
+    var z = [Double](repeating: 0, count: d)
+    for i in 0..<count {
+        let c = i % k
+        labels[i] = c
+        let s = (g.chiSquared(5) / 5).squareRoot()
+        for j in 0..<d { z[j] = g.standardNormal() / s }
+        for j in 0..<d {
+            var v = means[c][j]
+            for l in 0...j { v += mixing[j * d + l] * z[l] }
+            e[i * d + j] = v
+        }
+    }
+    return try! Matrix(rows: count, columns: d, elements: e)
+}
+
+do {
+    var g = PolytailRandom(seed: seed)
+    let means = (0..<k).map { _ -> [Double] in
+        let v = (0..<d).map { _ in g.standardNormal() }
+        let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        return v.map { 3 * $0 / n }
+    }
+    var mixing = [Double](repeating: 0, count: d * d)
+    for j in 0..<d { for l in 0...j { mixing[j * d + l] = l == j ? 1 : 0.3 * g.standardNormal() / Double(d).squareRoot() } }
+    var trainLabels: [Int] = [], testLabels: [Int] = []
+    log("drawing \(trainPerClass * k) training rows and \(rows) test rows (d = \(d), k = \(k)) …")
+    let train = draw(trainPerClass * k, labels: &trainLabels, generator: &g, means: means, mixing: mixing)
+    let test = draw(rows, labels: &testLabels, generator: &g, means: means, mixing: mixing)
+
+    log("fitting Gaussian LDA and t-LDA (tied ML ν) …")
+    let fitStart = DispatchTime.now().uptimeNanoseconds
+    let lda = try DiscriminantAnalysis.fit(train, labels: trainLabels)
+    let ldaFit = Double(DispatchTime.now().uptimeNanoseconds - fitStart) / 1e9
+    let tStart = DispatchTime.now().uptimeNanoseconds
+    let tlda = try DiscriminantAnalysis.fit(train, labels: trainLabels, family: .studentT(.estimatedTied()))
+    let tFit = Double(DispatchTime.now().uptimeNanoseconds - tStart) / 1e9
+
+    log("Polytail posteriors, best of \(repeats) …")
+    let (ldaSeconds, ldaP) = try time { try lda.posteriors(test) }
+    let (tSeconds, tP) = try time { try tlda.posteriors(test) }
+    let (tLogSeconds, _) = try time { try tlda.logPosteriors(test) }
+    let (qSeconds, _) = try time { try lda.predict(test) }
+    let accuracy = zip(try tlda.predict(test), testLabels).filter { $0 == $1 }.count
+
+    struct Peer: Decodable { var lda: Double; var t: Double; var sklearn: String; var numpy: String; var scipy: String }
+    var peer: Peer? = nil
+    var ldaDiff = Double.nan, tDiff = Double.nan
+    if !skipPeer {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("discriminant-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        try train.elements.withUnsafeBytes { Data($0) }.write(to: scratch.appendingPathComponent("train_x.bin"))
+        try trainLabels.map { Int64($0) }.withUnsafeBytes { Data($0) }.write(to: scratch.appendingPathComponent("train_y.bin"))
+        try test.elements.withUnsafeBytes { Data($0) }.write(to: scratch.appendingPathComponent("test_x.bin"))
+        guard case let .studentT(t0) = tlda.conditionals[0] else { fail("t-LDA without t conditionals") }
+        let model: [String: Any] = [
+            "d": d, "rows": rows, "trainRows": train.rows,
+            "means": tlda.conditionals.map(\.location), "scatter": t0.scatter.rowArrays,
+            "nu": tlda.conditionals.map { $0.degreesOfFreedom! }, "priors": tlda.priors,
+        ]
+        try JSONSerialization.data(withJSONObject: model).write(to: scratch.appendingPathComponent("t_model.json"))
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sklearn_peer.py")
+        log("scikit-learn predict_proba and numpy t-LDA on the same rows, best of \(repeats) …")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, scratch.path, String(repeats)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if process.terminationStatus == 0, let line = String(data: output, encoding: .utf8)?.split(separator: "\n").last {
+            peer = try JSONDecoder().decode(Peer.self, from: Data(line.utf8))
+            func maxDiff(_ file: String, _ mine: Matrix) throws -> Double {
+                let data = try Data(contentsOf: scratch.appendingPathComponent(file))
+                var worst = 0.0
+                data.withUnsafeBytes { raw in
+                    let p = raw.bindMemory(to: Double.self)
+                    for e in 0..<mine.elements.count { worst = max(worst, abs(p[e] - mine.elements[e])) }
+                }
+                return worst
+            }
+            ldaDiff = try maxDiff("lda_proba.bin", ldaP)
+            tDiff = try maxDiff("t_proba.bin", tP)
+        } else {
+            log("the python peer failed (exit \(process.terminationStatus)); is scikit-learn installed?")
+        }
+    }
+
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    print("## Discriminant posteriors: \(rows) rows, d = \(d), k = \(k) (\(cores) cores, best of \(repeats))\n")
+    print("Training: \(train.rows) rows of a t₅ mixture. Gaussian LDA fit \(String(format: "%.3f", ldaFit)) s; "
+          + "t-LDA (tied ML ν = \(String(format: "%.3f", tlda.conditionals[0].degreesOfFreedom!)), "
+          + "\(tlda.report.overall.iterations) ECME iterations) fit \(String(format: "%.3f", tFit)) s. "
+          + "t-LDA test accuracy \(String(format: "%.4f", Double(accuracy) / Double(rows))).\n")
+    print("| task | Polytail (s) | peer | peer (s) | speed-up | max abs difference |")
+    print("|---|---:|---|---:|---:|---:|")
+    let p = peer
+    func row(_ task: String, _ mine: Double, _ peerName: String, _ theirs: Double?, _ diff: Double) {
+        let t = theirs.map { String(format: "%.3f", $0) } ?? "–"
+        let s = theirs.map { String(format: "%.1f×", $0 / mine) } ?? "–"
+        let dd = diff.isNaN ? "–" : String(format: "%.1e", diff)
+        print("| \(task) | \(String(format: "%.3f", mine)) | \(peerName) | \(t) | \(s) | \(dd) |")
+    }
+    row("Gaussian LDA posteriors", ldaSeconds, "scikit-learn \(p?.sklearn ?? "") LDA(lsqr).predict_proba", p?.lda, ldaDiff)
+    row("t-LDA posteriors", tSeconds, "scikit-learn LDA(lsqr).predict_proba", p?.lda, .nan)
+    row("t-LDA posteriors", tSeconds, "numpy \(p?.numpy ?? "") / scipy t-LDA (same model)", p?.t, tDiff)
+    row("t-LDA log posteriors", tLogSeconds, "–", nil, .nan)
+    row("Gaussian LDA predict", qSeconds, "–", nil, .nan)
+} catch {
+    fail("\(error)")
+}

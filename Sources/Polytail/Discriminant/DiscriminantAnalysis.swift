@@ -1,0 +1,178 @@
+import Foundation
+
+/// Discriminant analysis with normal or Student-t class conditionals (Wang & Loog,
+/// CVPR 2022, §3.1.1).
+///
+/// By Bayes' rule (Eq. 6) the posterior of class yⱼ is
+///
+///     p(yⱼ | x) = πⱼ p(x | yⱼ) / Σₖ πₖ p(x | yₖ),
+///
+/// evaluated here in the log domain as log πⱼ + log p(x | yⱼ) − logsumexpₖ(log πₖ + log p(x | yₖ)).
+///
+/// - With normal class conditionals and a shared covariance (LDA) the log-odds are linear
+///   in x, so every posterior tends to 0 or 1 as ‖x‖ → ∞ (Eq. 7): the model is
+///   overconfident in the tails.
+/// - With Student-t class conditionals, log p(x | yₖ) = cₖ − ½(νₖ + d) log(1 + δₖ²/νₖ),
+///   δₖ² = (x − μₖ)ᵀ Σₖ⁻¹ (x − μₖ). With a shared scatter Σ and one ν for all classes,
+///   δₖ²/δⱼ² → 1 and cₖ = cⱼ, so p(yⱼ | x) → πⱼ (1/k under equal priors) in every direction:
+///   the paper's conservativeness, Eq. 5. With unequal νₖ the class with the smallest ν
+///   has the heaviest tail, p(x | yₖ) ∝ ‖x‖^{−(νₖ+d)}, and takes posterior 1 in the tails.
+///   With per-class scatters and a tied ν the limit is
+///   πⱼ |Σⱼ|^{−½} (uᵀΣⱼ⁻¹u)^{−(ν+d)/2} / Σₖ (same), u = x/‖x‖: not one-hot, but direction-dependent.
+///
+/// Fit with ``fit(_:labels:family:scatter:priors:covariance:tolerance:maxIterations:)``;
+/// evaluate with ``logPosteriors(_:)``, ``posteriors(_:)`` and ``predict(_:)``.
+public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sendable {
+    /// The family of the class-conditional densities.
+    public enum Family: Sendable, Equatable {
+        /// Multivariate normal N(μₖ, Σₖ).
+        case normal
+        /// Multivariate Student t with location μₖ, scatter Σₖ and νₖ degrees of freedom.
+        case studentT(DegreesOfFreedom)
+    }
+
+    /// How the degrees of freedom of t class conditionals are set.
+    public enum DegreesOfFreedom: Sendable, Equatable {
+        /// One ν for every class, held fixed (the tail limit is the priors).
+        case fixed(Double)
+        /// A fixed ν for each class; every class must be present. Unequal values make
+        /// the posterior one-hot in the tails (the smallest ν wins).
+        case fixedPerClass([Label: Double])
+        /// One ν for all classes, estimated by maximum likelihood within [minimum, maximum]
+        /// (the paper's condition for the 1/k limit).
+        case estimatedTied(minimum: Double = StudentT.defaultMinimumDF, maximum: Double = StudentT.defaultMaximumDF)
+        /// A ν for each class, each estimated by maximum likelihood within [minimum, maximum].
+        case estimatedPerClass(minimum: Double = StudentT.defaultMinimumDF, maximum: Double = StudentT.defaultMaximumDF)
+    }
+
+    /// Whether the covariance (normal) or scatter (t) matrix is shared by the classes.
+    public enum Scatter: Sendable, Equatable {
+        /// One matrix for all classes: linear (normal) discriminant analysis and its t analogue.
+        case shared
+        /// A matrix per class: quadratic discriminant analysis.
+        case perClass
+    }
+
+    /// The class priors πₖ.
+    public enum Priors: Sendable, Equatable {
+        /// πₖ = nₖ / n, the class frequencies in the training data.
+        case empirical
+        /// πₖ = 1/k.
+        case equal
+        /// Given priors, one per class, non-negative and summing to 1 (within 1e-9).
+        case given([Label: Double])
+    }
+
+    /// The divisor of the normal covariance estimates (t scatters are always ML).
+    public enum CovarianceEstimate: Sendable, Equatable {
+        /// Maximum likelihood: divide by n (shared, pooled) or nₖ (per class).
+        /// Shared ML matches scikit-learn's `LinearDiscriminantAnalysis`.
+        case maximumLikelihood
+        /// Unbiased: divide by n − k (shared) or nₖ − 1 (per class). Per class it matches
+        /// scikit-learn's `QuadraticDiscriminantAnalysis`.
+        case unbiased
+    }
+
+    /// A fitted class-conditional density.
+    public enum ClassConditional: Sendable, Equatable {
+        case normal(MultivariateNormal)
+        case studentT(MultivariateT)
+
+        /// log p(x | y) of every row of `x` (NaN rows when the column count is wrong).
+        public func logDensities(_ x: Matrix) -> [Double] {
+            switch self {
+            case let .normal(n): return n.logDensities(x)
+            case let .studentT(t): return t.logDensities(x)
+            }
+        }
+
+        /// The location μ.
+        public var location: [Double] {
+            switch self {
+            case let .normal(n): return n.mean
+            case let .studentT(t): return t.location
+            }
+        }
+
+        /// ν for a t class conditional, nil for a normal one.
+        public var degreesOfFreedom: Double? {
+            if case let .studentT(t) = self { return t.degreesOfFreedom }
+            return nil
+        }
+    }
+
+    /// The class labels, sorted ascending (numerically for integers, lexicographically
+    /// for strings). Column j of ``posteriors(_:)`` belongs to `classes[j]`.
+    public let classes: [Label]
+    /// πₖ, in the order of ``classes``.
+    public let priors: [Double]
+    /// The fitted class conditionals, in the order of ``classes``. With a shared scatter
+    /// every entry holds the same matrix.
+    public let conditionals: [ClassConditional]
+    /// What the fit reports.
+    public let report: DiscriminantFitReport
+    /// Precomputed factors for block evaluation.
+    let kernel: DiscriminantKernel
+
+    /// The number of features d.
+    public var dimension: Int { kernel.d }
+
+    init(classes: [Label], priors: [Double], conditionals: [ClassConditional], shared: Bool,
+         report: DiscriminantFitReport) throws(PolytailError) {
+        self.classes = classes
+        self.priors = priors
+        self.conditionals = conditionals
+        self.report = report
+        self.kernel = try DiscriminantKernel(conditionals: conditionals, priors: priors, shared: shared)
+    }
+
+    /// log p(yⱼ | xᵢ) for every row i and class j (column order of ``classes``), by
+    /// log-sum-exp: ℓᵢⱼ = log πⱼ + log p(xᵢ | yⱼ), log p(yⱼ | xᵢ) = ℓᵢⱼ − maxₖ ℓᵢₖ − log Σₖ exp(ℓᵢₖ − maxₖ ℓᵢₖ).
+    /// Rows whose fast evaluation overflows (‖x‖ beyond about 10¹⁵⁰ in whitened units) are
+    /// redone by a scaled, overflow-free path, so no entry is NaN.
+    ///
+    /// Rows are processed in blocks of 8192 in parallel. Shared normal: one `dgemm` of the
+    /// centred block against Σ⁻¹(μₖ − c). Shared t: one `dtrsm` (whitening by the Cholesky
+    /// factor), one `dgemm` against the whitened means, then δ² = ‖z‖² − 2 zᵀm̃ₖ + ‖m̃ₖ‖².
+    /// Per-class matrices: one `dtrsm` per class.
+    /// - Parameter x: n × d, finite.
+    /// - Returns: an n × k matrix of log posteriors (≤ 0; a zero prior gives −∞).
+    /// - Throws: `.dimensionMismatch` when x has not d columns; `.nonFiniteValue` at the
+    ///   first row (and its column) holding NaN or ±∞.
+    /// - Complexity: O(n d k) shared normal, O(n d (d + k)) shared t, O(n d² k) per class.
+    public func logPosteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
+        try kernel.evaluate(x, logarithmic: true)
+    }
+
+    /// p(yⱼ | xᵢ), the exponentials of ``logPosteriors(_:)`` computed in the same pass
+    /// (each row sums to 1 up to rounding).
+    /// - Throws: as ``logPosteriors(_:)``.
+    public func posteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
+        try kernel.evaluate(x, logarithmic: false)
+    }
+
+    /// The maximum a-posteriori label of every row (ties go to the earlier class).
+    /// - Throws: as ``logPosteriors(_:)``.
+    public func predict(_ x: Matrix) throws(PolytailError) -> [Label] {
+        let lp = try kernel.evaluate(x, logarithmic: true)
+        let k = classes.count
+        return (0..<lp.rows).map { i in
+            var best = 0
+            for j in 1..<k where lp.elements[i * k + j] > lp.elements[i * k + best] { best = j }
+            return classes[best]
+        }
+    }
+}
+
+/// What a discriminant-analysis fit reports.
+public struct DiscriminantFitReport: Sendable, Equatable {
+    /// Training rows per class, in the order of ``DiscriminantAnalysis/classes``.
+    public var classCounts: [Int]
+    /// The whole fit: ``FitResult/logLikelihood`` = Σᵢ log p(xᵢ | yᵢ) (the class-conditional
+    /// part; priors excluded), iterations of the ECME algorithm (0 for normal fits),
+    /// convergence, and `dfAtBound` when any estimated ν stopped at its upper bound.
+    public var overall: FitResult
+    /// Per class: its rows' share of the log-likelihood and, for estimated ν, whether that
+    /// class's ν (or the tied ν) stopped at the upper bound.
+    public var perClass: [FitResult]
+}

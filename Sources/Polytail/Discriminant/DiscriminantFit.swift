@@ -1,0 +1,378 @@
+import Foundation
+
+extension DiscriminantAnalysis {
+    /// Fits class priors and class-conditional densities to labelled rows.
+    ///
+    /// - Normal, shared: μₖ = class means, Σ = Σₖ Σ_{i∈k} (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / n (ML, as
+    ///   scikit-learn's `LinearDiscriminantAnalysis`) or / (n − k) (unbiased).
+    /// - Normal, per class: Σₖ = Σ_{i∈k} (xᵢ − μₖ)(xᵢ − μₖ)ᵀ / nₖ (ML) or / (nₖ − 1) (unbiased,
+    ///   as scikit-learn's `QuadraticDiscriminantAnalysis`).
+    /// - Student t: maximum likelihood by ECME (Liu & Rubin 1995). For the current
+    ///   parameters, uᵢ = (ν_{yᵢ} + d)/(ν_{yᵢ} + δᵢ²) with δᵢ the Mahalanobis distance to the
+    ///   row's own class; μₖ = Σ_{i∈k} uᵢxᵢ / Σ_{i∈k} uᵢ; the scatter is the parameter-expanded
+    ///   step (Liu, Rubin & Wu 1998): shared Σ = Σᵢ uᵢ rᵢrᵢᵀ / (n α) with
+    ///   α = Σᵢ ν_{yᵢ}uᵢ / Σᵢ ν_{yᵢ} (= mean uᵢ when the ν are equal), per class
+    ///   Σₖ = Σ_{i∈k} uᵢ rᵢrᵢᵀ / Σ_{i∈k} uᵢ. Then ν maximises the observed likelihood given
+    ///   μ, Σ: one root of the score over all rows (tied), or one per class (per class),
+    ///   by Brent's method on log ν. Light-tailed classes stop ν at the upper bound
+    ///   (``FitResult/dfAtBound``): their ML ν is infinite.
+    ///
+    /// - Parameters:
+    ///   - x: n × d features, finite.
+    ///   - labels: n labels; the distinct values become ``classes`` (at least two).
+    ///   - family: normal or Student t (with its degrees-of-freedom rule).
+    ///   - scatter: shared (LDA) or per class (QDA).
+    ///   - priors: empirical, equal or given.
+    ///   - covariance: the divisor of normal covariances (ignored for t).
+    ///   - tolerance: ECME stops when the relative change of ℓ is below `tolerance` and that
+    ///     of every parameter below √tolerance.
+    ///   - maxIterations: the ECME iteration cap (non-convergence is reported, not thrown).
+    /// - Returns: the fitted model; its ``report`` holds the log-likelihood and per-class results.
+    /// - Throws: ``PolytailError``: `.emptyData`; `.dimensionMismatch` (labels ≠ rows);
+    ///   `.nonFiniteValue(row:column:)`; `.tooFewClasses`; `.constantData(column:)`;
+    ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
+    ///   too few rows for its own matrix (d + 1 normal, d + 2 t), a bad prior or ν;
+    ///   `.unknownLabel` for a prior or ν given for a label not in the data;
+    ///   `.singularMatrix` naming the matrix (and the class) that is singular.
+    /// - Complexity: normal O(n d² + k d³); t O(n d² + k d³) per ECME iteration.
+    public static func fit(
+        _ x: Matrix, labels: [Label], family: Family = .normal, scatter: Scatter = .shared,
+        priors: Priors = .empirical, covariance: CovarianceEstimate = .maximumLikelihood,
+        tolerance: Double = 1e-15, maxIterations: Int = 5000
+    ) throws(PolytailError) -> DiscriminantAnalysis {
+        guard x.rows > 0, x.columns > 0 else { throw .emptyData }
+        guard labels.count == x.rows else { throw .dimensionMismatch(what: "labels", expected: x.rows, got: labels.count) }
+        guard tolerance.isFinite, tolerance > 0 else {
+            throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be finite and > 0")
+        }
+        guard maxIterations >= 1 else {
+            throw .invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be at least 1")
+        }
+        let n = x.rows, d = x.columns
+        for i in 0..<n {
+            for j in 0..<d where !x.elements[i * d + j].isFinite { throw .nonFiniteValue(row: i, column: j) }
+        }
+        let classes = Array(Set(labels)).sorted()
+        let k = classes.count
+        guard k >= 2 else { throw .tooFewClasses(needed: 2, got: k) }
+        var index: [Label: Int] = [:]
+        for (j, c) in classes.enumerated() { index[c] = j }
+        var rows = [[Int]](repeating: [], count: k)
+        for (i, label) in labels.enumerated() { rows[index[label]!].append(i) }
+        let counts = rows.map(\.count)
+        let groups = rows.map { r in
+            var e: [Double] = []
+            e.reserveCapacity(r.count * d)
+            for i in r { e.append(contentsOf: x.elements[(i * d)..<(i * d + d)]) }
+            return Matrix(uncheckedRows: r.count, columns: d, elements: e)
+        }
+        let priorValues = try validatedPriors(priors, classes: classes, counts: counts)
+        _ = try DataValidation.checkMatrix(x, weights: nil, minimumRows: 1)  // a column constant over all rows
+
+        let shared = scatter == .shared
+        func name(_ j: Int) -> String { "class \"\(classes[j])\"" }
+        if shared {
+            guard n - k >= d else { throw .tooFewObservations(needed: k + d, got: n) }
+        } else {
+            let needed = family == .normal ? d + 1 : d + 2
+            for j in 0..<k where counts[j] < needed {
+                throw .invalidParameter(name: "rows of \(name(j))", value: Double(counts[j]),
+                                        requirement: "at least \(needed) rows are needed to estimate the class's own \(d)×\(d) matrix")
+            }
+            for j in 0..<k {
+                if let c = constantColumn(groups[j]) {
+                    throw .singularMatrix(what: "covariance of \(name(j)) (column \(c) is constant within the class)")
+                }
+            }
+        }
+
+        switch family {
+        case .normal:
+            return try fitNormal(groups: groups, classes: classes, priors: priorValues, shared: shared, estimate: covariance)
+        case let .studentT(rule):
+            let plan = try DegreesOfFreedomPlan(rule, classes: classes)
+            var engine = try TDiscriminantECME(groups: groups, shared: shared, plan: plan, names: classes.indices.map(name))
+            let report = try engine.run(tolerance: tolerance, maxIterations: maxIterations)
+            var conditionals: [ClassConditional] = []
+            for j in 0..<k {
+                let t = try MultivariateT(location: engine.mu[j], scatter: engine.sigma[shared ? 0 : j], degreesOfFreedom: engine.nu[j])
+                conditionals.append(.studentT(t))
+            }
+            return try DiscriminantAnalysis(classes: classes, priors: priorValues, conditionals: conditionals,
+                                            shared: shared, report: report)
+        }
+    }
+
+    static func validatedPriors(_ priors: Priors, classes: [Label], counts: [Int]) throws(PolytailError) -> [Double] {
+        let k = classes.count
+        switch priors {
+        case .empirical:
+            let n = Double(counts.reduce(0, +))
+            return counts.map { Double($0) / n }
+        case .equal:
+            return [Double](repeating: 1 / Double(k), count: k)
+        case let .given(table):
+            for label in table.keys.sorted() where !classes.contains(label) { throw .unknownLabel("\(label)") }
+            var values: [Double] = []
+            for c in classes {
+                guard let p = table[c] else {
+                    throw .invalidParameter(name: "prior of class \"\(c)\"", value: 0, requirement: "missing: give a prior for every class")
+                }
+                guard p.isFinite, p >= 0 else {
+                    throw .invalidParameter(name: "prior of class \"\(c)\"", value: p, requirement: "must be finite and ≥ 0")
+                }
+                values.append(p)
+            }
+            let sum = values.reduce(0, +)
+            guard abs(sum - 1) <= 1e-9 else {
+                throw .invalidParameter(name: "sum of the priors", value: sum, requirement: "must be 1 (within 1e-9)")
+            }
+            return values.map { $0 / sum }
+        }
+    }
+
+    /// The first column that takes one value in every row of `m`, if any.
+    static func constantColumn(_ m: Matrix) -> Int? {
+        let d = m.columns
+        guard m.rows > 0 else { return nil }
+        var varies = [Bool](repeating: false, count: d)
+        for i in 1..<max(1, m.rows) { for j in 0..<d where m.elements[i * d + j] != m.elements[j] { varies[j] = true } }
+        return varies.firstIndex(of: false)
+    }
+
+    static func fitNormal(groups: [Matrix], classes: [Label], priors: [Double], shared: Bool,
+                          estimate: CovarianceEstimate) throws(PolytailError) -> DiscriminantAnalysis {
+        let k = groups.count, d = groups[0].columns
+        let n = groups.reduce(0) { $0 + $1.rows }
+        let means = groups.map { g in
+            Lapack.transposedTimes(g.elements, rows: g.rows, columns: d, [Double](repeating: 1, count: g.rows)).map { $0 / Double(g.rows) }
+        }
+        var conditionals: [ClassConditional] = []
+        if shared {
+            var pooled = [Double](repeating: 0, count: d * d)
+            for j in 0..<k {
+                let s = try MultivariateFitting.scatter(groups[j], center: means[j], weights: [Double](repeating: 1, count: groups[j].rows), divisor: 1)
+                for l in 0..<(d * d) { pooled[l] += s.elements[l] }
+            }
+            let divisor = Double(estimate == .maximumLikelihood ? n : n - k)
+            let sigma = Matrix(uncheckedRows: d, columns: d, elements: pooled.map { $0 / divisor })
+            for j in 0..<k {
+                do {
+                    conditionals.append(.normal(try MultivariateNormal(mean: means[j], covariance: sigma)))
+                } catch {
+                    throw .singularMatrix(what: "pooled within-class covariance (a column constant within every class, or collinear columns)")
+                }
+            }
+        } else {
+            for j in 0..<k {
+                let m = groups[j].rows
+                let divisor = Double(estimate == .maximumLikelihood ? m : m - 1)
+                let s = try MultivariateFitting.scatter(groups[j], center: means[j], weights: [Double](repeating: 1, count: m), divisor: divisor)
+                do {
+                    conditionals.append(.normal(try MultivariateNormal(mean: means[j], covariance: s)))
+                } catch {
+                    throw .singularMatrix(what: "covariance of class \"\(classes[j])\" (collinear columns)")
+                }
+            }
+        }
+        var perClass: [FitResult] = []
+        for j in 0..<k {
+            let ll = conditionals[j].logDensities(groups[j]).reduce(0, +)
+            perClass.append(FitResult(logLikelihood: ll, iterations: 0, converged: true))
+        }
+        let overall = FitResult(logLikelihood: perClass.reduce(0) { $0 + $1.logLikelihood }, iterations: 0, converged: true)
+        return try DiscriminantAnalysis(classes: classes, priors: priors, conditionals: conditionals, shared: shared,
+                                        report: DiscriminantFitReport(classCounts: groups.map(\.rows), overall: overall, perClass: perClass))
+    }
+}
+
+/// The degrees-of-freedom rule resolved against the classes.
+enum DegreesOfFreedomPlan {
+    case fixed([Double])
+    case tied(DegreesOfFreedomRule.Bounds)
+    case perClass(DegreesOfFreedomRule.Bounds)
+
+    init<Label>(_ rule: DiscriminantAnalysis<Label>.DegreesOfFreedom, classes: [Label]) throws(PolytailError) {
+        switch rule {
+        case let .fixed(nu):
+            _ = try DegreesOfFreedomRule.fixed(nu).validatedBounds()
+            self = .fixed([Double](repeating: nu, count: classes.count))
+        case let .fixedPerClass(table):
+            for label in table.keys.sorted() where !classes.contains(label) { throw .unknownLabel("\(label)") }
+            var values: [Double] = []
+            for c in classes {
+                guard let nu = table[c] else {
+                    throw .invalidParameter(name: "degrees of freedom of class \"\(c)\"", value: 0,
+                                            requirement: "missing: give ν for every class")
+                }
+                guard nu.isFinite, nu > 0 else {
+                    throw .invalidParameter(name: "degrees of freedom of class \"\(c)\"", value: nu, requirement: "must be finite and > 0")
+                }
+                values.append(nu)
+            }
+            self = .fixed(values)
+        case let .estimatedTied(minimum, maximum):
+            self = .tied(try DegreesOfFreedomRule.estimated(minimum: minimum, maximum: maximum).validatedBounds())
+        case let .estimatedPerClass(minimum, maximum):
+            self = .perClass(try DegreesOfFreedomRule.estimated(minimum: minimum, maximum: maximum).validatedBounds())
+        }
+    }
+}
+
+/// ECME for t class conditionals with per-class locations and a shared or per-class
+/// scatter (see ``DiscriminantAnalysis/fit(_:labels:family:scatter:priors:covariance:tolerance:maxIterations:)``).
+struct TDiscriminantECME {
+    let groups: [Matrix]
+    let shared: Bool
+    let plan: DegreesOfFreedomPlan
+    let names: [String]
+    let d: Int
+    var mu: [[Double]]
+    var sigma: [Matrix]
+    var nu: [Double]
+    var atBound: [Bool]
+
+    init(groups: [Matrix], shared: Bool, plan: DegreesOfFreedomPlan, names: [String]) throws(PolytailError) {
+        self.groups = groups
+        self.shared = shared
+        self.plan = plan
+        self.names = names
+        let k = groups.count, d = groups[0].columns
+        self.d = d
+        let n = groups.reduce(0) { $0 + $1.rows }
+        // Start: class means and the ML normal covariance(s); ν = 10 (clamped) when estimated.
+        mu = groups.map { g in
+            Lapack.transposedTimes(g.elements, rows: g.rows, columns: d, [Double](repeating: 1, count: g.rows)).map { $0 / Double(g.rows) }
+        }
+        var sigma: [Matrix] = []
+        if shared {
+            var pooled = [Double](repeating: 0, count: d * d)
+            for j in 0..<k {
+                let s = try MultivariateFitting.scatter(groups[j], center: mu[j], weights: [Double](repeating: 1, count: groups[j].rows), divisor: 1)
+                for l in 0..<(d * d) { pooled[l] += s.elements[l] / Double(n) }
+            }
+            sigma = [Matrix(uncheckedRows: d, columns: d, elements: pooled)]
+        } else {
+            for j in 0..<k {
+                sigma.append(try MultivariateFitting.scatter(groups[j], center: mu[j], weights: [Double](repeating: 1, count: groups[j].rows),
+                                                             divisor: Double(groups[j].rows)))
+            }
+        }
+        self.sigma = sigma
+        switch plan {
+        case let .fixed(values): nu = values
+        case let .tied(b), let .perClass(b): nu = [Double](repeating: min(max(10, b.lower), b.upper), count: k)
+        }
+        atBound = [Bool](repeating: false, count: k)
+    }
+
+    func factor(_ s: Matrix, _ j: Int) throws(PolytailError) -> (Matrix, Double) {
+        let what = shared ? "pooled within-class scatter (a column constant within every class, or collinear columns)"
+                          : "scatter of \(names[j]) (collinear columns)"
+        guard let lower = try? Lapack.choleskyLower(s, what: what) else { throw .singularMatrix(what: what) }
+        var logDet = 0.0
+        for l in 0..<d { logDet += 2 * log(lower[l, l]) }
+        return (lower, logDet)
+    }
+
+    func classLogLikelihood(_ j: Int, logDet: Double, delta2: [Double]) -> Double {
+        let c = MultivariateT.logNormalizer(nu: nu[j], d: d, logDeterminant: logDet)
+        let half = 0.5 * (nu[j] + Double(d))
+        var s = 0.0
+        for q in delta2 { s += c - half * StudentT.logOnePlusSquare(q.squareRoot(), nu[j]) }
+        return s
+    }
+
+    /// Mahalanobis distances of each class's rows to its own location.
+    func distances(_ mu: [[Double]], _ factors: [(Matrix, Double)]) -> [[Double]] {
+        groups.indices.map { j in
+            MultivariateNormal.squaredDistances(groups[j], location: mu[j], lower: factors[shared ? 0 : j].0)
+        }
+    }
+
+    mutating func run(tolerance: Double, maxIterations: Int) throws(PolytailError) -> DiscriminantFitReport {
+        let k = groups.count, dd = Double(d)
+        var factors: [(Matrix, Double)] = []
+        for (j, s) in sigma.enumerated() { factors.append(try factor(s, j)) }
+        var delta2 = distances(mu, factors)
+        var perClassLL = (0..<k).map { classLogLikelihood($0, logDet: factors[shared ? 0 : $0].1, delta2: delta2[$0]) }
+        var ll = perClassLL.reduce(0, +)
+        var iterations = 0
+        var converged = false
+        while iterations < maxIterations {
+            iterations += 1
+            // E-step weights, then the location and (parameter-expanded) scatter CM-step.
+            var newMu: [[Double]] = []
+            var newSigma: [Matrix] = []
+            var pooled = [Double](repeating: 0, count: d * d)
+            var alphaNumerator = 0.0, alphaDenominator = 0.0, rowCount = 0.0
+            for j in 0..<k {
+                let u = delta2[j].map { (nu[j] + dd) / (nu[j] + $0) }
+                let sumU = u.reduce(0, +)
+                let m = Lapack.transposedTimes(groups[j].elements, rows: groups[j].rows, columns: d, u).map { $0 / sumU }
+                newMu.append(m)
+                if shared {
+                    let s = try MultivariateFitting.scatter(groups[j], center: m, weights: u, divisor: 1)
+                    for l in 0..<(d * d) { pooled[l] += s.elements[l] }
+                    alphaNumerator += nu[j] * sumU
+                    alphaDenominator += nu[j] * Double(groups[j].rows)
+                    rowCount += Double(groups[j].rows)
+                } else {
+                    newSigma.append(try MultivariateFitting.scatter(groups[j], center: m, weights: u, divisor: sumU))
+                }
+            }
+            if shared {
+                let divisor = rowCount * alphaNumerator / alphaDenominator
+                newSigma = [Matrix(uncheckedRows: d, columns: d, elements: pooled.map { $0 / divisor })]
+            }
+            var newFactors: [(Matrix, Double)] = []
+            for (j, s) in newSigma.enumerated() { newFactors.append(try factor(s, j)) }
+            let newDelta2 = distances(newMu, newFactors)
+            // The ν CM-step on the observed likelihood.
+            let oldNu = nu
+            switch plan {
+            case .fixed: break
+            case let .tied(bounds):
+                let all = newDelta2.flatMap { $0 }
+                let (v, b) = try MultivariateFitting.maximizeDF(delta2: all, weights: [Double](repeating: 1, count: all.count),
+                                                               total: Double(all.count), d: d, bounds: bounds)
+                nu = [Double](repeating: v, count: k)
+                atBound = [Bool](repeating: b, count: k)
+            case let .perClass(bounds):
+                for j in 0..<k {
+                    let q = newDelta2[j]
+                    (nu[j], atBound[j]) = try MultivariateFitting.maximizeDF(delta2: q, weights: [Double](repeating: 1, count: q.count),
+                                                                            total: Double(q.count), d: d, bounds: bounds)
+                }
+            }
+            let newPerClassLL = (0..<k).map { classLogLikelihood($0, logDet: newFactors[shared ? 0 : $0].1, delta2: newDelta2[$0]) }
+            let newLL = newPerClassLL.reduce(0, +)
+            // Relative parameter change: locations in units of the scale, scatter entries
+            // relative to √(σₗₗσₘₘ), log ν.
+            var change = 0.0
+            for j in 0..<k {
+                change = max(change, abs(log(nu[j]) - log(oldNu[j])))
+                let s = sigma[shared ? 0 : j]
+                for l in 0..<d { change = max(change, abs(newMu[j][l] - mu[j][l]) / s[l, l].squareRoot()) }
+            }
+            for (s, t) in zip(sigma, newSigma) {
+                for e in 0..<(d * d) {
+                    let scale = (s.elements[(e / d) * d + e / d] * s.elements[(e % d) * d + e % d]).squareRoot()
+                    change = max(change, abs(t.elements[e] - s.elements[e]) / scale)
+                }
+            }
+            let gain = newLL - ll
+            mu = newMu; sigma = newSigma; factors = newFactors; delta2 = newDelta2
+            perClassLL = newPerClassLL; ll = newLL
+            if abs(gain) <= tolerance * max(1, abs(ll)) && change <= tolerance.squareRoot() {
+                converged = true
+                break
+            }
+        }
+        let perClass = (0..<k).map {
+            FitResult(logLikelihood: perClassLL[$0], iterations: iterations, converged: converged, dfAtBound: atBound[$0])
+        }
+        let overall = FitResult(logLikelihood: ll, iterations: iterations, converged: converged, dfAtBound: atBound.contains(true))
+        return DiscriminantFitReport(classCounts: groups.map(\.rows), overall: overall, perClass: perClass)
+    }
+}

@@ -1,0 +1,435 @@
+import Foundation
+
+/// The (statistical) noncentral t distribution with location and scale — scipy's `nct`:
+///
+///     T = (Z + δ) / √(V/ν),   Z ~ N(0, 1),  V ~ χ²_ν independent,   X = μ + σ T.
+///
+/// With t = (x − μ)/σ and s = √(V/ν), every quantity is an expectation over V:
+///
+///     f_T(t)    = E_V[ s φ(t s − δ) ]
+///     P(T ≤ t)  = E_V[ Φ(t s − δ) ],     P(T > t) = E_V[ Q(t s − δ) ]
+///
+/// (Johnson, Kotz & Balakrishnan, *Continuous Univariate Distributions* vol. 2, ch. 31).
+/// The density also has the power series (expand e^{tδ s} in the first expectation)
+///
+///     f_T(t) = ν^{ν/2} e^{−δ²/2} / (√π Γ(ν/2) (ν+t²)^{(ν+1)/2}) · Σ_j Γ((ν+j+1)/2)/j! · z^j,
+///     z = t δ √2 / √(ν + t²),
+///
+/// whose terms all have one sign when tδ ≥ 0 (|z| < √2 |δ| keeps it short).
+///
+/// **Evaluation.**
+/// - log-density: the series, summed outward from its largest term (terms by two-step
+///   recurrences from two anchors computed with log-Pochhammer symbols, so large ν keeps its
+///   digits). When tδ < 0 the series alternates; if Σ|terms| / |Σ terms| exceeds 10⁴ (more
+///   than four digits lost) the density is taken from the integral instead.
+/// - cdf and survival: the integrals above, in the variable y = log(|t| s), where the integrand
+///   is strictly unimodal (its log-derivative has exactly one zero, located by a bracketed
+///   secant/bisection search), computed entirely in the log domain: L* = max L, limits where
+///   L < L* − 46 (or, on the left, where the integrand has become an exact exponential, whose
+///   tail is added in closed form), exp(L − L*) integrated by GSL's adaptive Gauss–Kronrod
+///   rule split at the mode, result L* + log ∫. Full relative accuracy in both far tails,
+///   for huge |t| (only log|t| is used) and tiny σ. Per call the smaller tail is integrated;
+///   the other is 1 − smaller (via log1p) when the smaller is ≤ ½.
+/// - quantile: a bracketed secant/bisection solve of log P(tail ≤ t) = log p on the smaller tail.
+///
+/// δ = 0 reduces to the location-scale Student t (``StudentT``).
+public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable {
+    /// ν > 0.
+    public let degreesOfFreedom: Double
+    /// δ, any finite value.
+    public let noncentrality: Double
+    /// μ.
+    public let location: Double
+    /// σ > 0.
+    public let scale: Double
+
+    /// - Throws: `PolytailError.invalidParameter` unless ν is finite and > 0, δ and μ finite,
+    ///   σ finite and > 0.
+    public init(degreesOfFreedom: Double, noncentrality: Double, location: Double = 0, scale: Double = 1) throws(PolytailError) {
+        guard degreesOfFreedom.isFinite, degreesOfFreedom > 0 else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be finite and > 0")
+        }
+        guard noncentrality.isFinite else {
+            throw .invalidParameter(name: "noncentrality", value: noncentrality, requirement: "must be finite")
+        }
+        guard location.isFinite else {
+            throw .invalidParameter(name: "location", value: location, requirement: "must be finite")
+        }
+        guard scale.isFinite, scale > 0 else {
+            throw .invalidParameter(name: "scale", value: scale, requirement: "must be finite and > 0")
+        }
+        self.degreesOfFreedom = degreesOfFreedom
+        self.noncentrality = noncentrality
+        self.location = location
+        self.scale = scale
+    }
+
+    // MARK: - Standardisation
+
+    /// t = (x − μ)/σ as a sign and log|t|, valid when t itself overflows.
+    struct Standardized {
+        var t: Double        // may be ±∞ when only log|t| is representable
+        var sign: Double     // −1, 0 or +1
+        var logAbs: Double   // log|t| (−∞ at t = 0)
+    }
+
+    @inline(__always)
+    func standardize(_ x: Double) -> Standardized {
+        let difference = x - location
+        let t = difference / scale
+        let sign: Double = difference > 0 ? 1 : (difference < 0 ? -1 : 0)
+        if t.isFinite && t != 0 || difference == 0 {
+            return Standardized(t: t, sign: sign, logAbs: log(abs(t)))
+        }
+        // |t| overflowed (or underflowed to 0): go through logs.
+        let logAbsDifference = difference.isFinite ? log(abs(difference)) : log(abs(0.5 * x - 0.5 * location)) + M_LN2
+        return Standardized(t: t, sign: sign, logAbs: logAbsDifference - log(scale))
+    }
+
+    // MARK: - Density
+
+    public func logDensity(_ x: Double) -> Double {
+        if x.isNaN { return .nan }
+        if x.isInfinite { return -.infinity }
+        let p = standardize(x)
+        return NoncentralT.standardLogDensity(p, degreesOfFreedom, noncentrality) - log(scale)
+    }
+
+    /// log f_T for the standard noncentral t.
+    static func standardLogDensity(_ p: Standardized, _ nu: Double, _ delta: Double) -> Double {
+        // ℓ = log(1 + t²/ν) and z = tδ√2/√(ν+t²), both safe for huge |t|.
+        let ell: Double
+        let z: Double
+        if p.logAbs < 230 {
+            let t = p.t
+            ell = log1p(t * t / nu)
+            z = p.sign == 0 || delta == 0 ? 0 : t * delta * 1.41421356237309504880 / (nu + t * t).squareRoot()
+        } else {
+            let r = nu * exp(-2 * p.logAbs)
+            ell = 2 * p.logAbs - log(nu) + log1p(r)
+            z = p.sign * delta * 1.41421356237309504880 / (1 + r).squareRoot()
+        }
+        let prefactor = -0.5 * delta * delta - 0.5 * log(Double.pi * nu) - 0.5 * (nu + 1) * ell
+        if let logSum = seriesLogSum(z, nu) {
+            return prefactor + logSum
+        }
+        return integralLog(.density, nu, delta, p)
+    }
+
+    /// log Σ_j c_j z^j with c_j = Γ((ν+j+1)/2) / (Γ(ν/2) j!), or nil when the alternating
+    /// series (z < 0) would lose more than four digits to cancellation.
+    static func seriesLogSum(_ z: Double, _ nu: Double) -> Double? {
+        let halfNu = 0.5 * nu
+        if z == 0 { return GammaRatio.log(halfNu, 0.5) }
+        let z2 = z * z
+        let logAbsZ = log(abs(z))
+        // The largest term: |c_{j+1} z^{j+1} / c_j z^j| ≈ |z| √((ν+j+1)/2)/(j+1) = 1.
+        let k = 0.25 * z2 + (z2 * z2 / 16 + 0.5 * z2 * nu).squareRoot()
+        let peak = max(0, Int((k - 1).rounded(.down)))
+        func logTerm(_ j: Int) -> Double {
+            GammaRatio.log(halfNu, 0.5 * Double(j + 1)) - GSL.logGamma(Double(j + 1)) + Double(j) * logAbsZ
+        }
+        let anchor = logTerm(peak)
+        let second = exp(logTerm(peak + 1) - anchor)
+        guard anchor.isFinite, second.isFinite else { return nil }
+        let negative = z < 0
+        @inline(__always) func signed(_ magnitude: Double, _ j: Int) -> Double {
+            negative && j % 2 == 1 ? -magnitude : magnitude
+        }
+        var sum = signed(1, peak) + signed(second, peak + 1)
+        var absSum = 1 + second
+        // Upward, both parities: |u_{j+2}| = |u_j| z² ((ν+j+1)/2) / ((j+1)(j+2)).
+        for (start, value) in [(peak, 1.0), (peak + 1, second)] {
+            var j = start
+            var u = value
+            while true {
+                let jd = Double(j)
+                u *= z2 * 0.5 * (nu + jd + 1) / ((jd + 1) * (jd + 2))
+                j += 2
+                sum += signed(u, j)
+                absSum += u
+                if u <= 1e-18 * absSum { break }
+                if j > 100_000_000 { return nil }
+            }
+            // Downward: |u_{j−2}| = |u_j| j (j−1) / (z² (ν+j−1)/2).
+            j = start
+            u = value
+            while j >= 2 {
+                let jd = Double(j)
+                u *= jd * (jd - 1) / (z2 * 0.5 * (nu + jd - 1))
+                j -= 2
+                sum += signed(u, j)
+                absSum += u
+                if u <= 1e-18 * absSum { break }
+            }
+        }
+        guard sum > 0, absSum <= 1e4 * sum else { return nil }
+        return anchor + log(sum)
+    }
+
+    // MARK: - The integrals over V
+
+    enum IntegralKind { case density, lower, upper }
+
+    /// log of E_V[s φ(ts − δ)], E_V[Φ(ts − δ)] or E_V[Q(ts − δ)] for t ≠ 0, by quadrature
+    /// in y = log(|t| s) entirely in the log domain (see the type's documentation).
+    static func integralLog(_ kind: IntegralKind, _ nu: Double, _ delta: Double, _ p: Standardized) -> Double {
+        let sigma = p.sign
+        let logT = p.logAbs
+        precondition(sigma != 0)
+        // log of 2 h(w) with w = log V = log ν + 2(y − log|t|), h the density of log V:
+        // log h(w) = ν w/2 − e^w/2 − (ν/2) log 2 − log Γ(ν/2); the 2 is dw/dy.
+        let constant = GammaRatio.xLogXMinusLogGamma(0.5 * nu) + M_LN2
+        let logRootTwoPi = 0.91893853320467274178
+
+        @inline(__always) func L(_ y: Double) -> Double {
+            let logS = y - logT
+            let ey = exp(y)
+            let a = sigma * ey - delta
+            let weight = nu * logS - 0.5 * nu * exp(2 * logS) + constant
+            switch kind {
+            case .density: return logS - 0.5 * a * a - logRootTwoPi + weight
+            case .lower: return GSL.logNormalP(a) + weight
+            case .upper: return GSL.logNormalP(-a) + weight
+            }
+        }
+        // dL/dy; it has exactly one zero (positive to its left, negative to its right).
+        @inline(__always) func dL(_ y: Double) -> Double {
+            let logS = y - logT
+            let ey = exp(y)
+            let a = sigma * ey - delta
+            let weight = nu - nu * exp(2 * logS)
+            switch kind {
+            case .density:
+                return 1 - a * sigma * ey + weight
+            case .lower:
+                return sigma * ey * millsRatio(a) + weight
+            case .upper:
+                return -sigma * ey * millsRatio(-a) + weight
+            }
+        }
+
+        // φ(a)/Φ(a); far in the lower tail by its asymptotic series, where the ratio of
+        // two underflowing exponentials would be noise.
+        @inline(__always) func millsRatio(_ a: Double) -> Double {
+            if a < -1e4 { return -a - 1 / a }
+            return exp(-0.5 * a * a - logRootTwoPi - GSL.logNormalP(a))
+        }
+
+        // Bracket the zero of dL. The weight peaks at y = log|t|, the normal factor near
+        // e^y ≈ |δ| + 1; the mode lies near one of them.
+        let g1 = logT
+        let g2 = log(abs(delta) + 1)
+        var lo = min(g1, g2) - 1
+        var hi = min(max(g1, g2) + 1, 650)  // e^y stays finite
+        var step = 1.0
+        var dlo = dL(lo)
+        var guardCount = 0
+        while !(dlo > 0) && guardCount < 200 {
+            hi = lo
+            lo -= step
+            step *= 2
+            dlo = dL(lo)
+            guardCount += 1
+        }
+        step = 1.0
+        var dhi = dL(hi)
+        guardCount = 0
+        while !(dhi < 0) && guardCount < 200 {
+            lo = hi
+            dlo = dL(lo)
+            hi += step
+            step *= 2
+            dhi = dL(hi)
+            guardCount += 1
+        }
+        guard dlo > 0, dhi < 0 else { return .nan }
+        // Illinois (modified regula falsi) with bisection safeguard.
+        var side = 0
+        for _ in 0..<100 {
+            if hi - lo <= 1e-9 * max(1, abs(lo)) { break }
+            var mid = (lo * dhi - hi * dlo) / (dhi - dlo)
+            if !(mid > lo && mid < hi) || !mid.isFinite { mid = 0.5 * (lo + hi) }
+            let dm = dL(mid)
+            if dm.isNaN { mid = 0.5 * (lo + hi) }
+            let d = dm.isNaN ? dL(mid) : dm
+            if d > 0 {
+                lo = mid; dlo = d
+                if side == 1 { dhi *= 0.5 }
+                side = 1
+            } else {
+                hi = mid; dhi = d
+                if side == -1 { dlo *= 0.5 }
+                side = -1
+            }
+        }
+        let mode = 0.5 * (lo + hi)
+        let top = L(mode)
+        guard top.isFinite else { return top.isNaN ? .nan : -.infinity }
+        // Width from the curvature of L at the mode.
+        let h = 1e-4
+        let curvature = (dL(mode + h) - dL(mode - h)) / (2 * h)
+        let width = curvature < 0 && curvature.isFinite ? min(max(1 / (-curvature).squareRoot(), 1e-8), 1e3) : 1.0
+        let drop = 46.0
+
+        // Left end: stop once L has dropped enough, or once the integrand is an exact
+        // exponential e^{slope·y} (then its tail is added in closed form).
+        let slope = kind == .density ? nu + 1 : nu
+        var left = mode - width
+        var tail = 0.0
+        var distance = width
+        for _ in 0..<2000 {
+            let value = L(left)
+            if value < top - drop { break }
+            let ey = exp(left)
+            let tiny = ey * (abs(delta) + 2 + ey) < 1e-18 && nu * exp(2 * (left - logT)) < 1e-18
+            if tiny {
+                tail = exp(value - top) / slope
+                break
+            }
+            distance *= 2
+            left = mode - distance
+        }
+        var right = mode + width
+        distance = width
+        for _ in 0..<2000 {
+            if L(right) < top - drop { break }
+            distance *= 2
+            right = mode + distance
+        }
+        let integrand: (Double) -> Double = { y in exp(L(y) - top) }
+        let a = Solvers.integrate(from: left, to: mode, relativeTolerance: 1e-12, integrand)
+        let b = Solvers.integrate(from: mode, to: right, relativeTolerance: 1e-12, integrand)
+        let total = a + b + tail
+        guard total.isFinite, total > 0 else { return .nan }
+        return top + log(total)
+    }
+
+    // MARK: - Tails
+
+    /// (log P(T ≤ t), log P(T > t)) for the standard noncentral t: the smaller one by
+    /// quadrature, the larger as log1p(−smaller) when the smaller is ≤ ½.
+    static func standardLogTails(_ p: Standardized, _ nu: Double, _ delta: Double) -> (lower: Double, upper: Double) {
+        if p.sign == 0 {
+            // P(T ≤ 0) = P(Z ≤ −δ).
+            return (GSL.logNormalP(-delta), GSL.logNormalP(delta))
+        }
+        let log2 = -M_LN2
+        // Guess which tail is smaller; check, and integrate the other one if the guess failed.
+        let lowerFirst = p.t < delta
+        let first = integralLog(lowerFirst ? .lower : .upper, nu, delta, p)
+        if first.isNaN { return (.nan, .nan) }
+        let small: Double
+        let smallIsLower: Bool
+        if first <= log2 {
+            small = first
+            smallIsLower = lowerFirst
+        } else {
+            let second = integralLog(lowerFirst ? .upper : .lower, nu, delta, p)
+            if second.isNaN { return (.nan, .nan) }
+            if second <= first {
+                small = second
+                smallIsLower = !lowerFirst
+            } else {
+                // Both near ½ (cannot both exceed it): keep the first as computed.
+                small = first
+                smallIsLower = lowerFirst
+            }
+        }
+        let large = log1p(-exp(small))
+        return smallIsLower ? (small, large) : (large, small)
+    }
+
+    func logTails(_ x: Double) -> (lower: Double, upper: Double) {
+        if x.isNaN { return (.nan, .nan) }
+        if x == .infinity { return (0, -.infinity) }
+        if x == -.infinity { return (-.infinity, 0) }
+        return NoncentralT.standardLogTails(standardize(x), degreesOfFreedom, noncentrality)
+    }
+
+    /// log P(X ≤ x), accurate far below the double range of P itself.
+    public func logCDF(_ x: Double) -> Double { logTails(x).lower }
+
+    /// log P(X > x), accurate far below the double range of P itself.
+    public func logSurvival(_ x: Double) -> Double { logTails(x).upper }
+
+    public func cdf(_ x: Double) -> Double { exp(logTails(x).lower) }
+
+    public func survival(_ x: Double) -> Double { exp(logTails(x).upper) }
+
+    // MARK: - Quantile
+
+    /// Solves log P(tail) = log p on the smaller tail (the lower one for p ≤ ½, the upper one
+    /// with q = 1 − p otherwise) by a bracketed secant/bisection (Illinois) search in t.
+    public func quantile(_ p: Double) -> Double {
+        guard p >= 0, p <= 1 else { return .nan }
+        if p == 0 { return -.infinity }
+        if p == 1 { return .infinity }
+        let nu = degreesOfFreedom
+        let delta = noncentrality
+        let lowerSide = p <= 0.5
+        let target = lowerSide ? log(p) : log1p(-p)
+        // g(t) is increasing in t.
+        func g(_ t: Double) -> Double {
+            let sign: Double = t > 0 ? 1 : (t < 0 ? -1 : 0)
+            let tails = NoncentralT.standardLogTails(Standardized(t: t, sign: sign, logAbs: log(abs(t))), nu, delta)
+            return lowerSide ? tails.lower - target : target - tails.upper
+        }
+        var start = GSL.tPInverse(p, nu) + delta
+        if !start.isFinite { start = delta }
+        var a = start
+        var ga = g(a)
+        if ga.isNaN { return .nan }
+        if ga == 0 { return location + scale * a }
+        var b = a
+        var gb = ga
+        var step = max(1, abs(start))
+        var found = false
+        for _ in 0..<4000 {
+            b = ga > 0 ? a - step : a + step
+            if !b.isFinite { return .nan }
+            gb = g(b)
+            if gb.isNaN { return .nan }
+            if (ga > 0) != (gb > 0) || gb == 0 { found = true; break }
+            a = b; ga = gb
+            step *= 4
+        }
+        guard found else { return .nan }
+        if gb == 0 { return location + scale * b }
+        var lo = min(a, b), hi = max(a, b)
+        var glo = lo == a ? ga : gb
+        var ghi = lo == a ? gb : ga
+        var side = 0
+        for _ in 0..<200 {
+            let tolerance = 2e-15 * max(abs(lo), abs(hi)) + 1e-300
+            if hi - lo <= tolerance { break }
+            var mid = (lo * ghi - hi * glo) / (ghi - glo)
+            if !(mid > lo && mid < hi) || !mid.isFinite { mid = 0.5 * (lo + hi) }
+            // Guard against slow one-sided convergence close to a root at zero.
+            if abs(mid) < 1e-300 && lo < 0 && hi > 0 { mid = 0.5 * (lo + hi) }
+            let gm = g(mid)
+            if gm.isNaN { return .nan }
+            if gm == 0 { return location + scale * mid }
+            if gm < 0 {
+                lo = mid; glo = gm
+                if side == 1 { ghi *= 0.5 }
+                side = 1
+            } else {
+                hi = mid; ghi = gm
+                if side == -1 { glo *= 0.5 }
+                side = -1
+            }
+        }
+        let t = abs(glo) < abs(ghi) ? lo : hi
+        return location + scale * t
+    }
+
+    // MARK: - Sampling
+
+    /// μ + σ (Z + δ) / √(V/ν), with Z a standard normal and V a χ²_ν draw.
+    public func sample(using generator: inout PolytailRandom) -> Double {
+        let z = generator.standardNormal()
+        let v = generator.chiSquared(degreesOfFreedom)
+        return location + scale * (z + noncentrality) / (v / degreesOfFreedom).squareRoot()
+    }
+}

@@ -1,0 +1,294 @@
+import ArgumentParser
+import Foundation
+import Polytail
+
+/// The distribution families `polytail fit` knows.
+public enum FitFamily: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case t
+    case normal
+    case noncentralT = "noncentral-t"
+
+    /// Whether the family has degrees of freedom.
+    var hasDegreesOfFreedom: Bool { self != .normal }
+}
+
+/// `polytail fit FILE.csv`: a maximum-likelihood fit of columns of a CSV file, printed
+/// as one JSON object.
+public struct FitCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit a distribution to columns of a CSV file and print it as JSON.",
+        discussion: """
+            One data column fits a univariate model; several fit the multivariate normal \
+            or t (noncentral-t is univariate only). Without --columns every column except \
+            the --weights column is data. Weights are frequencies (non-negative, not all zero).
+
+            Output: one JSON object. Univariate keys: family, n, location, scale (the normal's \
+            ML standard deviation, dividing by n), df (null for the normal), noncentrality \
+            (noncentral-t), logLikelihood, converged, iterations, dfAtBound (t, noncentral-t). \
+            Multivariate keys: family, n, dimension, location, scatter (the covariance for the \
+            normal), df, logLikelihood, converged, iterations, dfAtBound (t). n counts rows.
+
+            Errors are one line on stderr; the exit code is 1 for bad data and 2 for a bad \
+            command line.
+            """)
+
+    @Argument(help: "A CSV file (RFC 4180, UTF-8) whose first line names the columns.")
+    var file: String
+
+    @Option(help: "The family: t, normal or noncentral-t.")
+    var family: FitFamily = .t
+
+    @Option(name: .customLong("df"), parsing: .unconditional,
+            help: ArgumentHelp("Hold the degrees of freedom ν fixed (t and noncentral-t).", valueName: "nu"))
+    var degreesOfFreedom: Double?
+
+    @Option(name: .customLong("max-df"), parsing: .unconditional,
+            help: ArgumentHelp("Upper bound of the estimated ν (default \(StudentT.defaultMaximumDF)).", valueName: "nu"))
+    var maximumDegreesOfFreedom: Double?
+
+    @Option(help: ArgumentHelp("Comma-separated names of the data columns.", valueName: "a,b,..."))
+    var columns: String?
+
+    @Option(help: ArgumentHelp("A column of per-row non-negative weights.", valueName: "column"))
+    var weights: String?
+
+    public init() {}
+
+    public func validate() throws {
+        if let nu = degreesOfFreedom {
+            guard family.hasDegreesOfFreedom else {
+                throw ValidationError("--df applies to the t and noncentral-t families, not \(family.rawValue)")
+            }
+            guard nu.isFinite, nu > 0 else { throw ValidationError("--df must be finite and > 0, got \(nu)") }
+            guard maximumDegreesOfFreedom == nil else {
+                throw ValidationError("--df and --max-df cannot be used together")
+            }
+        }
+        if let maximum = maximumDegreesOfFreedom {
+            guard family.hasDegreesOfFreedom else {
+                throw ValidationError("--max-df applies to the t and noncentral-t families, not \(family.rawValue)")
+            }
+            guard maximum.isFinite, maximum > StudentT.defaultMinimumDF else {
+                throw ValidationError("--max-df must be finite and > \(StudentT.defaultMinimumDF), got \(maximum)")
+            }
+        }
+        if let columns {
+            let names = FitCommand.split(columns)
+            guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
+                throw ValidationError("--columns needs comma-separated column names, got \"\(columns)\"")
+            }
+            if let weights, names.contains(weights) {
+                throw ValidationError("column \"\(weights)\" cannot be both a data column and the --weights column")
+            }
+        }
+        if let weights, weights.isEmpty { throw ValidationError("--weights needs a column name") }
+    }
+
+    /// When run through ArgumentParser's own entry points.
+    public func run() throws {
+        let output = execute()
+        if !output.stdout.isEmpty { FileHandle.standardOutput.write(Data(output.stdout.utf8)) }
+        if !output.stderr.isEmpty { FileHandle.standardError.write(Data(output.stderr.utf8)) }
+        if output.exitCode != 0 { throw ExitCode(output.exitCode) }
+    }
+
+    static func split(_ list: String) -> [String] {
+        list.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    // MARK: Execution
+
+    /// A failure to report: one line and an exit code.
+    struct Failure: Error {
+        var message: String
+        var exitCode: Int32 = PolytailExitCode.dataError
+    }
+
+    /// Reads, fits and renders; never traps.
+    func execute() -> (stdout: String, stderr: String, exitCode: Int32) {
+        do {
+            let json = try fitAndRender()
+            return (json.rendered + "\n", "", PolytailExitCode.success)
+        } catch {
+            return ("", "error: \(oneLine(error.message))\n", error.exitCode)
+        }
+    }
+
+    func fitAndRender() throws(Failure) -> JSONValue {
+        let table: CSVTable
+        do {
+            table = try CSVTable.read(contentsOf: file)
+        } catch {
+            switch error {
+            case .fileNotFound, .unreadable: throw Failure(message: error.description)
+            default: throw Failure(message: "\(file): \(error.description)")
+            }
+        }
+        let context = FitContext(file: file, table: table, weightsColumn: weights)
+
+        // The data columns.
+        let names: [String]
+        if let columns {
+            names = FitCommand.split(columns)
+        } else {
+            names = table.header.filter { $0 != weights }
+            guard !names.isEmpty else {
+                throw Failure(message: "\(file): no data columns besides the weights column \"\(weights ?? "")\"")
+            }
+        }
+        if family == .noncentralT, names.count > 1 {
+            throw Failure(
+                message: "the noncentral-t family is univariate: choose one column with --columns (\(names.count) data columns: \(names.joined(separator: ", ")))",
+                exitCode: PolytailExitCode.usageError)
+        }
+
+        // Weights first: an unknown weights column is reported before bad data cells.
+        var weightValues: [Double]? = nil
+        let data: Matrix
+        do {
+            if let weights { weightValues = try table.numericColumn(weights) }
+            data = try table.numericColumns(names).matrix
+        } catch {
+            throw Failure(message: "\(file): \(error.description)")
+        }
+        guard data.rows > 0 else { throw Failure(message: "\(file): no data rows below the header") }
+
+        let rule: DegreesOfFreedomRule
+        if let nu = degreesOfFreedom {
+            rule = .fixed(nu)
+        } else if let maximum = maximumDegreesOfFreedom {
+            rule = .estimated(minimum: StudentT.defaultMinimumDF, maximum: maximum)
+        } else {
+            rule = .estimated
+        }
+
+        do {
+            if names.count == 1 {
+                return try fitUnivariate(data.elements, weights: weightValues, rule: rule)
+            }
+            return try fitMultivariate(data, weights: weightValues, rule: rule)
+        } catch {
+            throw Failure(message: context.describe(error, columns: names, family: family))
+        }
+    }
+
+    func fitUnivariate(_ x: [Double], weights w: [Double]?, rule: DegreesOfFreedomRule) throws(PolytailError) -> JSONValue {
+        var members: [(String, JSONValue)] = [("family", .string(family.rawValue)), ("n", .int(x.count))]
+        let result: FitResult
+        switch family {
+        case .normal:
+            let fit = try Normal.fit(x, weights: w)
+            members += [
+                ("location", .number(fit.distribution.mean)),
+                ("scale", .number(fit.distribution.standardDeviation)),
+                ("df", .null),
+            ]
+            result = fit.result
+        case .t:
+            let fit = try StudentT.fit(x, weights: w, degreesOfFreedom: rule)
+            members += [
+                ("location", .number(fit.distribution.location)),
+                ("scale", .number(fit.distribution.scale)),
+                ("df", .number(fit.distribution.degreesOfFreedom)),
+            ]
+            result = fit.result
+        case .noncentralT:
+            let fit = try NoncentralT.fit(x, weights: w, degreesOfFreedom: rule)
+            members += [
+                ("location", .number(fit.distribution.location)),
+                ("scale", .number(fit.distribution.scale)),
+                ("df", .number(fit.distribution.degreesOfFreedom)),
+                ("noncentrality", .number(fit.distribution.noncentrality)),
+            ]
+            result = fit.result
+        }
+        members += report(result)
+        return .object(members)
+    }
+
+    func fitMultivariate(_ x: Matrix, weights w: [Double]?, rule: DegreesOfFreedomRule) throws(PolytailError) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("family", .string(family.rawValue)), ("n", .int(x.rows)), ("dimension", .int(x.columns)),
+        ]
+        let result: FitResult
+        switch family {
+        case .normal:
+            let fit = try MultivariateNormal.fit(x, weights: w)
+            members += [
+                ("location", .array(fit.distribution.mean.map { .number($0) })),
+                ("scatter", FitCommand.rows(fit.distribution.covariance)),
+                ("df", .null),
+            ]
+            result = fit.result
+        case .t:
+            let fit = try MultivariateT.fit(x, weights: w, degreesOfFreedom: rule)
+            members += [
+                ("location", .array(fit.distribution.location.map { .number($0) })),
+                ("scatter", FitCommand.rows(fit.distribution.scatter)),
+                ("df", .number(fit.distribution.degreesOfFreedom)),
+            ]
+            result = fit.result
+        case .noncentralT:
+            // Rejected before reading the data; kept exhaustive without trapping.
+            throw .dimensionMismatch(what: "noncentral-t data columns", expected: 1, got: x.columns)
+        }
+        members += report(result)
+        return .object(members)
+    }
+
+    /// logLikelihood, converged, iterations and (for families with ν) dfAtBound.
+    func report(_ result: FitResult) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [
+            ("logLikelihood", .number(result.logLikelihood)),
+            ("converged", .bool(result.converged)),
+            ("iterations", .int(result.iterations)),
+        ]
+        if family.hasDegreesOfFreedom { members.append(("dfAtBound", .bool(result.dfAtBound))) }
+        return members
+    }
+
+    static func rows(_ m: Matrix) -> JSONValue {
+        .array((0..<m.rows).map { i in .array((0..<m.columns).map { j in .number(m[i, j]) }) })
+    }
+}
+
+/// Turns library errors, whose rows and columns index the data passed to the fit, into
+/// messages naming the file's lines and the columns' names.
+struct FitContext {
+    var file: String
+    var table: CSVTable
+    var weightsColumn: String?
+
+    func describe(_ error: PolytailError, columns: [String], family: FitFamily) -> String {
+        func name(_ column: Int?) -> String {
+            guard let column, columns.indices.contains(column) else {
+                return columns.count == 1 ? columns[0] : "?"
+            }
+            return columns[column]
+        }
+        let weighted = weightsColumn != nil
+        switch error {
+        case let .nonFiniteValue(row, column):
+            return "\(file): non-finite value at line \(table.line(ofRow: row)), column \"\(name(column))\""
+        case let .constantData(column):
+            if column == nil, columns.count > 1 { return "\(file): the data are constant" }
+            return "\(file): column \"\(name(column))\" is constant: its scale cannot be estimated"
+        case let .tooFewObservations(needed, got):
+            let what = columns.count == 1 ? "1 column" : "\(columns.count) columns"
+            let rows = weighted ? "rows of positive weight" : "rows"
+            return "\(file): too few \(rows) for the \(family.rawValue) fit of \(what): need at least \(needed), got \(got)"
+        case let .invalidWeight(row):
+            let column = weightsColumn ?? "weights"
+            if let row {
+                return "\(file): invalid weight at line \(table.line(ofRow: row)), column \"\(column)\": weights must be finite and non-negative"
+            }
+            return "\(file): the weights in column \"\(column)\" are all zero"
+        case .emptyData:
+            return "\(file): no data rows below the header"
+        default:
+            return "\(file): the \(family.rawValue) fit failed: \(error.description)"
+        }
+    }
+}
