@@ -3,7 +3,7 @@
 #   make test      run the test suite
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
 
-APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev
+APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps figures demo test bench release docs clean

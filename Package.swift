@@ -15,7 +15,7 @@ let package = Package(
         .systemLibrary(
             name: "CPolytailNumerics",
             path: "Sources/CPolytailNumerics",
-            providers: [.apt(["libgsl-dev", "liblapacke-dev", "libopenblas-dev"])]
+            providers: [.apt(["libgsl-dev", "liblapacke-dev", "libopenblas-dev", "zlib1g-dev"])]
         ),
 
         // MARK: Library
@@ -83,6 +83,12 @@ let package = Package(
             dependencies: ["Polytail"],
             path: "Scripts/RobustnessBench",
             exclude: ["sklearn_mlp.py"]
+        ),
+        .executableTarget(
+            name: "digits-bench",
+            dependencies: ["Polytail"],
+            path: "Scripts/DigitsBench",
+            exclude: ["digits_peer.py"]
         ),
 
         // MARK: Tests

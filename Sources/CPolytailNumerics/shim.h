@@ -26,6 +26,7 @@
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_vector.h>
 #include <lapacke.h>
+#include <zlib.h>
 
 // GSL exposes its algorithm tables as `extern const T *` globals, which Swift 6's
 // strict concurrency checking refuses to read. These accessors return them.

@@ -1,0 +1,322 @@
+import Foundation
+
+/// Labelled greyscale images of handwritten digits, one image per row of `images`.
+///
+/// Pixels are scaled to [0, 1] (0 = background) and stored row by row, so row i of
+/// `images` is image i flattened to `rows · columns` features — the input the
+/// classifiers of the robustness experiments (paper §5, MNIST) take.
+///
+/// Two sources: the 8 × 8 UCI digits shipped inside the library (``bundledUCI()``,
+/// works offline), and the MNIST IDX files from a folder the caller names (``mnist(folder:split:limit:)``).
+public struct DigitImages: Equatable, Sendable {
+    /// n × (rows · columns) pixel intensities in [0, 1].
+    public let images: Matrix
+    /// The class of each image; 0…9 as read, or 0..<k after ``filter(classes:relabel:)``.
+    public let labels: [Int]
+    /// Image height in pixels.
+    public let rows: Int
+    /// Image width in pixels.
+    public let columns: Int
+
+    /// The number of images.
+    public var count: Int { labels.count }
+
+    /// Images from pixel intensities and labels.
+    ///
+    /// - Parameters:
+    ///   - images: n × (rows · columns), every entry finite and in [0, 1].
+    ///   - labels: n non-negative class labels.
+    ///   - rows: image height; `columns`: image width (both ≥ 1).
+    /// - Throws: `PolytailError.dimensionMismatch` when the sizes disagree,
+    ///   `.nonFiniteValue` / `.invalidParameter` for a pixel outside [0, 1],
+    ///   `.unknownLabel` for a negative label.
+    public init(images: Matrix, labels: [Int], rows: Int, columns: Int) throws(PolytailError) {
+        guard rows >= 1, columns >= 1 else {
+            throw .invalidParameter(name: "rows/columns", value: Double(min(rows, columns)), requirement: "must be at least 1")
+        }
+        guard images.columns == rows * columns else {
+            throw .dimensionMismatch(what: "pixels per image", expected: rows * columns, got: images.columns)
+        }
+        guard images.rows == labels.count else {
+            throw .dimensionMismatch(what: "number of labels", expected: images.rows, got: labels.count)
+        }
+        for (k, v) in images.elements.enumerated() where !(v >= 0 && v <= 1) {
+            let (i, j) = k.quotientAndRemainder(dividingBy: images.columns)
+            if !v.isFinite { throw .nonFiniteValue(row: i, column: j) }
+            throw .invalidParameter(name: "pixel (\(i), \(j))", value: v, requirement: "must lie in [0, 1]")
+        }
+        if let bad = labels.first(where: { $0 < 0 }) { throw .unknownLabel(String(bad)) }
+        self.init(unchecked: images, labels: labels, rows: rows, columns: columns)
+    }
+
+    init(unchecked images: Matrix, labels: [Int], rows: Int, columns: Int) {
+        self.images = images
+        self.labels = labels
+        self.rows = rows
+        self.columns = columns
+    }
+
+    /// The distinct labels, ascending.
+    public var classes: [Int] { Array(Set(labels)).sorted() }
+
+    /// The images whose indices are given, in that order.
+    ///
+    /// - Throws: `PolytailError.invalidParameter` for an index outside 0..<count.
+    /// - Complexity: O(indices.count · rows · columns).
+    public func subset(_ indices: [Int]) throws(PolytailError) -> DigitImages {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+            throw .invalidParameter(name: "index", value: Double(bad), requirement: "must lie in 0..<\(count)")
+        }
+        return gather(indices)
+    }
+
+    private func gather(_ indices: [Int]) -> DigitImages {
+        let width = images.columns
+        var elements = [Double]()
+        elements.reserveCapacity(indices.count * width)
+        for i in indices { elements.append(contentsOf: images.elements[(i * width)..<((i + 1) * width)]) }
+        return DigitImages(
+            unchecked: Matrix(uncheckedRows: indices.count, columns: width, elements: elements),
+            labels: indices.map { labels[$0] }, rows: rows, columns: columns)
+    }
+
+    /// The images of the given classes, in their original order.
+    ///
+    /// - Parameters:
+    ///   - classes: the labels to keep, distinct, each present in the data.
+    ///   - relabel: when true, label `classes[k]` becomes k, so the result has labels
+    ///     0..<classes.count (what a k-class classifier expects); when false labels are kept.
+    /// - Throws: `PolytailError.emptyData` for an empty list, `.invalidParameter` for a
+    ///   repeated class, `.unknownLabel` for a class with no image.
+    /// - Complexity: O(count · rows · columns).
+    public func filter(classes wanted: [Int], relabel: Bool = false) throws(PolytailError) -> DigitImages {
+        guard !wanted.isEmpty else { throw .emptyData }
+        var position: [Int: Int] = [:]
+        for (k, c) in wanted.enumerated() {
+            guard position[c] == nil else {
+                throw .invalidParameter(name: "classes", value: Double(c), requirement: "each class may be listed once")
+            }
+            position[c] = k
+        }
+        let present = Set(labels)
+        if let missing = wanted.first(where: { !present.contains($0) }) { throw .unknownLabel(String(missing)) }
+        let kept = labels.indices.filter { position[labels[$0]] != nil }
+        let picked = gather(kept)
+        guard relabel else { return picked }
+        return DigitImages(
+            unchecked: picked.images, labels: picked.labels.map { position[$0]! }, rows: rows, columns: columns)
+    }
+
+    /// A stratified random split into a training and a test part.
+    ///
+    /// In each class of n_c images, ⌊f · n_c + ½⌋ images (f = `testFraction`), clamped to
+    /// 1…n_c − 1 when n_c ≥ 2, go to the test part, chosen by a Fisher–Yates shuffle
+    /// driven by `PolytailRandom(seed:)`; a class with one image goes to training. Both
+    /// parts keep the original order of the images, so a seed gives the same split on
+    /// every machine.
+    ///
+    /// - Parameters:
+    ///   - testFraction: f, strictly between 0 and 1.
+    ///   - seed: the generator's seed.
+    /// - Returns: the two parts; together they hold every image exactly once.
+    /// - Throws: `PolytailError.invalidParameter` for f outside (0, 1), `.emptyData`
+    ///   when there are no images.
+    /// - Complexity: O(count · rows · columns).
+    public func split(testFraction: Double, seed: UInt64) throws(PolytailError) -> (train: DigitImages, test: DigitImages) {
+        guard testFraction > 0, testFraction < 1 else {
+            throw .invalidParameter(name: "testFraction", value: testFraction, requirement: "must lie strictly between 0 and 1")
+        }
+        guard count > 0 else { throw .emptyData }
+        var random = PolytailRandom(seed: seed)
+        var byClass: [Int: [Int]] = [:]
+        for (i, y) in labels.enumerated() { byClass[y, default: []].append(i) }
+        var isTest = [Bool](repeating: false, count: count)
+        for c in byClass.keys.sorted() {
+            var members = byClass[c]!
+            let n = members.count
+            guard n >= 2 else { continue }
+            let take = min(max(Int((testFraction * Double(n)).rounded(.toNearestOrAwayFromZero)), 1), n - 1)
+            members.shuffle(using: &random)
+            for i in members.prefix(take) { isTest[i] = true }
+        }
+        let test = (0..<count).filter { isTest[$0] }
+        let train = (0..<count).filter { !isTest[$0] }
+        return (gather(train), gather(test))
+    }
+}
+
+// MARK: - The bundled UCI digits
+
+extension DigitImages {
+    /// The 1,797 UCI handwritten digits (8 × 8 pixels) shipped inside the library.
+    ///
+    /// Source: "Optical Recognition of Handwritten Digits", E. Alpaydin and C. Kaynak
+    /// (1998), UCI Machine Learning Repository, licence CC BY 4.0 — the copy in
+    /// scikit-learn (`sklearn.datasets.load_digits`), exported once by
+    /// Scripts/Data/export_digits.py. Each pixel is a count 0…16 of set cells in a 4 × 4
+    /// block of the original 32 × 32 bitmap; it is returned as count / 16 ∈ [0, 1].
+    /// Labels are 0…9, about 180 images per class, in scikit-learn's order.
+    ///
+    /// Needs no file: the data are compiled into the library.
+    /// - Throws: `PolytailError.dimensionMismatch` only if the embedded table is damaged.
+    /// - Complexity: O(1,797 · 64); about a millisecond in a release build.
+    public static func bundledUCI() throws(PolytailError) -> DigitImages {
+        let n = UCIDigitsData.count
+        let width = UCIDigitsData.rows * UCIDigitsData.columns
+        var elements = [Double]()
+        elements.reserveCapacity(n * width)
+        var labels = [Int]()
+        labels.reserveCapacity(n)
+        var line = 0
+        var field = 0  // 0: label, 1: colon, 2...: pixels
+        for byte in UCIDigitsData.text.utf8 {
+            if byte == UInt8(ascii: "\n") {
+                guard field == width + 2 else {
+                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: width, got: max(field - 2, 0))
+                }
+                line += 1
+                field = 0
+                continue
+            }
+            switch field {
+            case 0:
+                guard let d = digit(byte), d < 10 else { throw .unknownLabel("bundled digits, line \(line + 1)") }
+                labels.append(d)
+            case 1:
+                guard byte == UInt8(ascii: ":") else { throw .dimensionMismatch(what: "bundled digits: label on line \(line + 1)", expected: 1, got: 2) }
+            default:
+                guard let d = digit(byte), d <= 16, field < width + 2 else {
+                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: width, got: field - 1)
+                }
+                elements.append(Double(d) / 16)
+            }
+            field += 1
+        }
+        if field != 0 {
+            guard field == width + 2 else {
+                throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: width, got: max(field - 2, 0))
+            }
+            line += 1
+        }
+        guard line == n else { throw .dimensionMismatch(what: "bundled digits: images", expected: n, got: line) }
+        return DigitImages(
+            unchecked: Matrix(uncheckedRows: n, columns: width, elements: elements),
+            labels: labels, rows: UCIDigitsData.rows, columns: UCIDigitsData.columns)
+    }
+
+    /// The value of a base-17 digit "0"…"9", "A"…"G".
+    private static func digit(_ byte: UInt8) -> Int? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "A")...UInt8(ascii: "G"): return Int(byte - UInt8(ascii: "A")) + 10
+        default: return nil
+        }
+    }
+}
+
+// MARK: - MNIST IDX files
+
+extension DigitImages {
+    /// Which half of MNIST to read.
+    public enum MNISTSplit: String, Sendable, CaseIterable {
+        /// 60,000 training images: train-images-idx3-ubyte, train-labels-idx1-ubyte.
+        case train
+        /// 10,000 test images: t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte.
+        case test
+
+        var prefix: String { self == .train ? "train" : "t10k" }
+
+        /// Accepted names of the image file, in the order they are tried: the official
+        /// name, the dotted variant some mirrors use, each plain then gzipped.
+        var imageFileNames: [String] { Self.names(prefix + "-images", "idx3-ubyte") }
+        /// Accepted names of the label file.
+        var labelFileNames: [String] { Self.names(prefix + "-labels", "idx1-ubyte") }
+
+        private static func names(_ stem: String, _ kind: String) -> [String] {
+            ["\(stem)-\(kind)", "\(stem)-\(kind).gz", "\(stem).\(kind)", "\(stem).\(kind).gz"]
+        }
+    }
+
+    /// MNIST (or any data in its IDX layout, e.g. Fashion-MNIST) from the standard files
+    /// in `folder`, gzipped or not.
+    ///
+    /// Looks for `train-images-idx3-ubyte` / `train-labels-idx1-ubyte` (split `.train`)
+    /// or `t10k-images-idx3-ubyte` / `t10k-labels-idx1-ubyte` (split `.test`), each
+    /// also with a `.gz` suffix or with a dot before `idx` (the first that exists wins).
+    /// Checks the magic numbers (0x00000803 images, 0x00000801 labels), that no
+    /// dimension is zero, that each file holds exactly the bytes its header announces,
+    /// that the counts agree and that labels lie in 0…9. Pixels are scaled by 1/255.
+    ///
+    /// - Parameters:
+    ///   - folder: the directory holding the files.
+    ///   - split: `.train` or `.test`.
+    ///   - limit: keep only the first `limit` images (the files are still checked whole).
+    ///     The full training set takes 60,000 × 784 doubles ≈ 376 MB.
+    /// - Throws: `DataError` naming the file and what was wrong.
+    /// - Complexity: O(file sizes).
+    public static func mnist(folder: URL, split: MNISTSplit, limit: Int? = nil) throws(DataError) -> DigitImages {
+        try mnist(folder: folder.path, split: split, limit: limit)
+    }
+
+    /// ``mnist(folder:split:limit:)`` with the folder as a path.
+    public static func mnist(folder: String, split: MNISTSplit, limit: Int? = nil) throws(DataError) -> DigitImages {
+        if let limit, limit < 0 { throw .invalidArgument("limit must be non-negative, got \(limit)") }
+        let imagePath = try locate(split.imageFileNames, in: folder)
+        let labelPath = try locate(split.labelFileNames, in: folder)
+        let imageFile = try IDXFile.read(path: imagePath, dimensionCount: 3, limit: limit)
+        let labelFile = try IDXFile.read(path: labelPath, dimensionCount: 1, limit: limit)
+        return try fromIDX(images: imageFile, labels: labelFile, imagePath: imagePath)
+    }
+
+    static func fromIDX(images: IDXFile, labels: IDXFile, imagePath: String) throws(DataError) -> DigitImages {
+        let n = images.dimensions[0], rows = images.dimensions[1], columns = images.dimensions[2]
+        guard n == labels.dimensions[0] else { throw .countMismatch(images: n, labels: labels.dimensions[0]) }
+        var labelValues = [Int]()
+        labelValues.reserveCapacity(n)
+        for (i, b) in labels.bytes.enumerated() {
+            guard b <= 9 else { throw .labelOutOfRange(item: i, label: Int(b)) }
+            labelValues.append(Int(b))
+        }
+        let elements = HugePages.doubles(count: images.bytes.count) { out in
+            images.bytes.withUnsafeBufferPointer { pixels in
+                for i in 0..<pixels.count { out[i] = Double(pixels[i]) / 255 }
+            }
+        }
+        return DigitImages(
+            unchecked: Matrix(uncheckedRows: n, columns: rows * columns, elements: elements),
+            labels: labelValues, rows: rows, columns: columns)
+    }
+
+    private static func locate(_ names: [String], in folder: String) throws(DataError) -> String {
+        let base = URL(fileURLWithPath: folder, isDirectory: true)
+        for name in names {
+            let path = base.appendingPathComponent(name).path
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        throw .missingFile(folder: folder, triedNames: names)
+    }
+
+    /// Writes the images and labels as the two IDX files of `split` in `folder`
+    /// (`…-images-idx3-ubyte` and `…-labels-idx1-ubyte`, with `.gz` appended and
+    /// gzip-compressed when `gzip` is true), pixels rounded to bytes as ⌊255 · p + ½⌋.
+    /// Reading them back with ``mnist(folder:split:limit:)`` returns these images up to
+    /// that rounding.
+    ///
+    /// - Throws: `DataError.invalidArgument` for labels outside 0…9,
+    ///   `.unreadable` when a file cannot be written.
+    /// - Returns: the paths written (images, labels).
+    @discardableResult
+    public func writeIDX(folder: String, split: MNISTSplit, gzip: Bool = false) throws(DataError) -> (images: String, labels: String) {
+        if let bad = labels.first(where: { $0 < 0 || $0 > 9 }) {
+            throw .invalidArgument("IDX digit labels must lie in 0…9, got \(bad)")
+        }
+        let base = URL(fileURLWithPath: folder, isDirectory: true)
+        let suffix = gzip ? ".gz" : ""
+        let imagePath = base.appendingPathComponent(split.imageFileNames[0] + suffix).path
+        let labelPath = base.appendingPathComponent(split.labelFileNames[0] + suffix).path
+        let pixels = images.elements.map { UInt8((min(max($0, 0), 1) * 255).rounded(.toNearestOrAwayFromZero)) }
+        try IDXFile(dimensions: [count, rows, columns], bytes: pixels).write(to: imagePath, gzip: gzip)
+        try IDXFile(dimensions: [count], bytes: labels.map { UInt8($0) }).write(to: labelPath, gzip: gzip)
+        return (imagePath, labelPath)
+    }
+}
