@@ -120,17 +120,16 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
     /// series (z < 0) would lose more than four digits to cancellation.
     static func seriesLogSum(_ z: Double, _ nu: Double) -> Double? {
         let halfNu = 0.5 * nu
-        if z == 0 { return GSL.logPochhammer(halfNu, 0.5) }
+        if z == 0 { return logPochhammer(halfNu, 0.5) }
         let z2 = z * z
         let logAbsZ = log(abs(z))
         // The largest term: |c_{j+1} z^{j+1} / c_j z^j| ≈ |z| √((ν+j+1)/2)/(j+1) = 1.
         let k = 0.25 * z2 + (z2 * z2 / 16 + 0.5 * z2 * nu).squareRoot()
         let peak = max(0, Int((k - 1).rounded(.down)))
-        func logTerm(_ j: Int) -> Double {
-            GSL.logPochhammer(halfNu, 0.5 * Double(j + 1)) - GSL.logGamma(Double(j + 1)) + Double(j) * logAbsZ
-        }
-        let anchor = logTerm(peak)
-        let second = exp(logTerm(peak + 1) - anchor)
+        let anchor = logPochhammer(halfNu, 0.5 * Double(peak + 1)) - GSL.logGamma(Double(peak + 1)) + Double(peak) * logAbsZ
+        // |term_{p+1} / term_p| = |z| Γ((ν+p+2)/2) / (Γ((ν+p+1)/2) (p+1)): taken directly, because
+        // the even and odd parts cancel when z < 0 and magnify any error in their ratio.
+        let second = abs(z) * exp(logPochhammer(0.5 * (nu + Double(peak + 1)), 0.5)) / Double(peak + 1)
         guard anchor.isFinite, second.isFinite else { return nil }
         let negative = z < 0
         @inline(__always) func signed(_ magnitude: Double, _ j: Int) -> Double {
@@ -167,6 +166,32 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         return anchor + log(sum)
     }
 
+    /// log(Γ(a + x)/Γ(a)) for a > 0, x ≥ 0. GSL's `lnpoch` loses about log₁₀(a) digits for
+    /// large a (≈ 3·10⁻¹⁰ absolute at a = 5·10⁵), so from a ≥ 10 on the difference of Stirling
+    /// series is taken in a cancellation-free form:
+    /// (a − ½) log1p(x/a) + x log(a + x) − x + S(a + x) − S(a), with
+    /// S(z) = 1/(12z) − 1/(360z³) + 1/(1260z⁵) − 1/(1680z⁷) + 1/(1188z⁹) − 691/(360360z¹¹)
+    /// (Abramowitz & Stegun 6.1.40; truncation below 10⁻¹⁵ for z ≥ 10).
+    static func logPochhammer(_ a: Double, _ x: Double) -> Double {
+        guard a >= 10 else { return GSL.logPochhammer(a, x) }
+        let b = a + x
+        return (a - 0.5) * log1p(x / a) + x * log(b) - x + (stirlingTail(b) - stirlingTail(a))
+    }
+
+    /// S(z) = log Γ(z) − (z − ½) log z + z − ½ log 2π, by its asymptotic series (z ≥ 10).
+    @inline(__always)
+    static func stirlingTail(_ z: Double) -> Double {
+        let r = 1 / z
+        let r2 = r * r
+        return r * (1.0 / 12 - r2 * (1.0 / 360 - r2 * (1.0 / 1260 - r2 * (1.0 / 1680 - r2 * (1.0 / 1188 - r2 * 691.0 / 360360)))))
+    }
+
+    /// a log a − a − log Γ(a), without the cancellation of its terms at large a.
+    static func gammaDeficit(_ a: Double) -> Double {
+        if a >= 10 { return 0.5 * log(a / (2 * Double.pi)) - stirlingTail(a) }
+        return a * log(a) - a - GSL.logGamma(a)
+    }
+
     // MARK: - The integrals over V
 
     enum IntegralKind { case density, lower, upper }
@@ -178,15 +203,17 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         let logT = p.logAbs
         precondition(sigma != 0)
         // log of 2 h(w) with w = log V = log ν + 2(y − log|t|), h the density of log V:
-        // log h(w) = ν w/2 − e^w/2 − (ν/2) log 2 − log Γ(ν/2); the 2 is dw/dy.
-        let constant = 0.5 * nu * log(nu) - 0.5 * nu * M_LN2 - GSL.logGamma(0.5 * nu) + M_LN2
+        // log h(w) = ν w/2 − e^w/2 − (ν/2) log 2 − log Γ(ν/2); the 2 is dw/dy. With
+        // log s = y − log|t| this is ν (log s − ½ expm1(2 log s)) + [a log a − a − log Γ(a)] + log 2,
+        // a = ν/2, whose pieces stay O(1) (no cancellation of O(ν) terms at large ν).
+        let constant = gammaDeficit(0.5 * nu) + M_LN2
         let logRootTwoPi = 0.91893853320467274178
 
         @inline(__always) func L(_ y: Double) -> Double {
             let logS = y - logT
             let ey = exp(y)
             let a = sigma * ey - delta
-            let weight = nu * logS - 0.5 * nu * exp(2 * logS) + constant
+            let weight = nu * (logS - 0.5 * expm1(2 * logS)) + constant
             switch kind {
             case .density: return logS - 0.5 * a * a - logRootTwoPi + weight
             case .lower: return GSL.logNormalP(a) + weight
