@@ -9,7 +9,9 @@ extension NoncentralT {
     /// 1. Nelder–Mead (GSL `nmsimplex2`) from three robust starts (weighted median and
     ///    interquartile range; δ from Bowley's quartile skewness), to a coarse tolerance;
     /// 2. Nelder–Mead restarts from the best point with a fresh, smaller simplex until the
-    ///    simplex is tiny and a restart no longer improves the objective;
+    ///    simplex is below 10⁻⁶ and a restart no longer improves the objective (at most three:
+    ///    along the weakly identified direction the simplex crawls, so the last digits are
+    ///    left to step 3);
     /// 3. Newton polishing with a central-difference gradient and Hessian (steps accepted only
     ///    when they increase the likelihood), which resolves the weakly identified direction
     ///    (δ, μ, σ nearly trade off against each other when ν is large) to high precision.
@@ -120,12 +122,12 @@ extension NoncentralT {
         // Restarts from the best point with a fresh simplex until nothing improves.
         var converged = false
         var scaleStep = 0.05
-        for _ in 0..<6 {
+        for _ in 0..<3 {
             let sigma = exp(current[current.count - 1])
             let step = estimateNu
                 ? [scaleStep, scaleStep, scaleStep * sigma, scaleStep]
                 : [scaleStep, scaleStep * sigma, scaleStep]
-            guard let result = try? Solvers.simplexMinimize(start: current, step: step, sizeTolerance: 1e-7, maxIterations: 2000, objective)
+            guard let result = try? Solvers.simplexMinimize(start: current, step: step, sizeTolerance: 1e-6, maxIterations: 600, objective)
             else { break }
             iterations += result.iterations
             let improvement = bestValue - result.value
@@ -133,7 +135,7 @@ extension NoncentralT {
                 current = result.minimizer
                 bestValue = result.value
             }
-            if result.converged && improvement <= 1e-13 * max(1, abs(bestValue)) {
+            if result.converged && improvement <= 1e-12 * max(1, abs(bestValue)) {
                 converged = true
                 break
             }
