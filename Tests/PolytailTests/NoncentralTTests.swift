@@ -131,14 +131,16 @@ struct NoncentralTTests {
     }
 
     /// The two density methods (series and quadrature) agree across ν ∈ [10⁻³, 10⁶],
-    /// δ ∈ [−8, 8], |t| ∈ [e⁻¹⁰, e¹⁵] wherever the series is used; no NaN anywhere.
+    /// δ ∈ [−8, 8], |t| ∈ [e⁻¹⁰, e¹⁵] (and every other draw |t| ∈ [e⁻⁷⁰⁰, e⁷⁰⁹]) wherever the
+    /// series is used; no NaN anywhere.
     @Test func seriesAndQuadratureAgree() throws {
         var rng = PolytailRandom(seed: 11)
         var worst = 0.0
-        for _ in 0..<3000 {
+        for k in 0..<3000 {
             let nu = exp(-6.9 + 20.7 * rng.uniformPositive())
             let delta = -8 + 16 * rng.uniformPositive()
-            let t = (rng.uniformPositive() < 0.5 ? -1.0 : 1.0) * exp(-10 + 25 * rng.uniformPositive())
+            let logT = k % 2 == 0 ? -10 + 25 * rng.uniformPositive() : -700 + 1409 * rng.uniformPositive()
+            let t = (rng.uniformPositive() < 0.5 ? -1.0 : 1.0) * exp(logT)
             let p = NoncentralT.Standardized(t: t, sign: t > 0 ? 1 : -1, logAbs: log(abs(t)))
             let density = NoncentralT.standardLogDensity(p, nu, delta)
             let quadrature = NoncentralT.integralLog(.density, nu, delta, p)
@@ -268,6 +270,27 @@ struct NoncentralTTests {
         // The free fit can only do better.
         let free = try NoncentralT.fit(data)
         #expect(free.result.logLikelihood >= fitted.result.logLikelihood - 1e-9 * abs(fitted.result.logLikelihood))
+    }
+
+    @Test func fitStopsAtTheDegreesOfFreedomBound() throws {
+        // Normal scores: lighter-tailed than any t, so the ML ν runs to the upper bound.
+        let n = 200
+        let data = (0..<n).map { GSL.normalPInverse((Double($0) + 0.5) / Double(n)) * 3 + 1 }
+        let fitted = try NoncentralT.fit(data, degreesOfFreedom: .estimated(minimum: 1, maximum: 200))
+        #expect(fitted.result.dfAtBound)
+        #expect(fitted.distribution.degreesOfFreedom == 200)
+        #expect(abs(fitted.distribution.noncentrality) < 0.5)
+        #expect(Tolerance.isClose(fitted.distribution.scale, 3, relative: 0.05))
+    }
+
+    @Test func quantileBeyondTheDoubleRangeIsInfinite() throws {
+        // ν = 10⁻³: P(T ≤ t) ~ |t|^−ν, so the 1% quantile is about −10^2000.
+        let d = try NoncentralT(degreesOfFreedom: 1e-3, noncentrality: 0.5)
+        #expect(d.quantile(0.01) == -.infinity)
+        #expect(d.quantile(0.99) == .infinity)
+        let x = d.quantile(0.4)
+        #expect(x.isFinite)
+        #expect(Tolerance.isClose(d.cdf(x), 0.4, relative: 1e-10))
     }
 
     @Test func fitErrors() {

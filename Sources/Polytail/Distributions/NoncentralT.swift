@@ -192,6 +192,19 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         return a * log(a) - a - GSL.logGamma(a)
     }
 
+    /// log Φ(a) for every a: GSL's log-erfc in between, log1p(−Q(a)) above 5, where Q is
+    /// computed directly (GSL's log-erfc fails for arguments near −10⁸⁰), and the leading
+    /// asymptotic term below −10⁸.
+    @inline(__always)
+    static func logPhi(_ a: Double) -> Double {
+        if a > 5 { return log1p(-GSL.normalQ(a)) }
+        if a < -1e8 {
+            // Φ(a) = φ(a)/|a| · (1 − 1/a² + …): the correction is below 10⁻¹⁶.
+            return -0.5 * a * a - log(-a) - 0.91893853320467274178
+        }
+        return GSL.logNormalP(a)
+    }
+
     // MARK: - The integrals over V
 
     enum IntegralKind { case density, lower, upper }
@@ -211,19 +224,21 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
 
         @inline(__always) func L(_ y: Double) -> Double {
             let logS = y - logT
-            let ey = exp(y)
+            // |t| s, capped: beyond 10³⁰⁰ every normal factor is 0 or 1 in doubles.
+            let ey = min(exp(y), 1e300)
             let a = sigma * ey - delta
             let weight = nu * (logS - 0.5 * expm1(2 * logS)) + constant
             switch kind {
             case .density: return logS - 0.5 * a * a - logRootTwoPi + weight
-            case .lower: return GSL.logNormalP(a) + weight
-            case .upper: return GSL.logNormalP(-a) + weight
+            case .lower: return logPhi(a) + weight
+            case .upper: return logPhi(-a) + weight
             }
         }
         // dL/dy; it has exactly one zero (positive to its left, negative to its right).
         @inline(__always) func dL(_ y: Double) -> Double {
             let logS = y - logT
-            let ey = exp(y)
+            // |t| s, capped: beyond 10³⁰⁰ every normal factor is 0 or 1 in doubles.
+            let ey = min(exp(y), 1e300)
             let a = sigma * ey - delta
             let weight = nu - nu * exp(2 * logS)
             switch kind {
@@ -240,7 +255,8 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         // two underflowing exponentials would be noise.
         @inline(__always) func millsRatio(_ a: Double) -> Double {
             if a < -1e4 { return -a - 1 / a }
-            return exp(-0.5 * a * a - logRootTwoPi - GSL.logNormalP(a))
+            if a > 40 { return 0 }
+            return exp(-0.5 * a * a - logRootTwoPi - logPhi(a))
         }
 
         // Bracket the zero of dL. The weight peaks at y = log|t|, the normal factor near
@@ -248,11 +264,11 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         let g1 = logT
         let g2 = log(abs(delta) + 1)
         var lo = min(g1, g2) - 1
-        var hi = min(max(g1, g2) + 1, 650)  // e^y stays finite
+        var hi = min(max(g1, g2) + 1, 720)
         var step = 1.0
         var dlo = dL(lo)
         var guardCount = 0
-        while !(dlo > 0) && guardCount < 200 {
+        while dlo <= 0 && guardCount < 200 {
             hi = lo
             lo -= step
             step *= 2
@@ -262,7 +278,7 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         step = 1.0
         var dhi = dL(hi)
         guardCount = 0
-        while !(dhi < 0) && guardCount < 200 {
+        while dhi >= 0 && guardCount < 200 {
             lo = hi
             dlo = dL(lo)
             hi += step
@@ -299,34 +315,63 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         let width = curvature < 0 && curvature.isFinite ? min(max(1 / (-curvature).squareRoot(), 1e-8), 1e3) : 1.0
         let drop = 46.0
 
-        // Left end: stop once L has dropped enough, or once the integrand is an exact
-        // exponential e^{slope·y} (then its tail is added in closed form).
+        // The integrand relative to its peak, exp(D(v)) with v = y − mode, is evaluated in a
+        // differenced form: D(v) = L(mode + v) − L(mode) with the χ² part written as
+        // ν (v − ½ s₀² expm1(2v)) (s₀ = e^{c₀} the value of s at the mode), so that neither
+        // the O(ν log s) size of L nor the rounding of y − log|t| (up to 10⁻¹³ when |t| is
+        // extreme) enters the integrand.
+        let c0 = mode - logT
+        let s0Squared = exp(2 * c0)
+        let e0 = min(exp(mode), 1e300)
+        let a0 = sigma * e0 - delta
+        let n0: Double
+        switch kind {
+        case .density: n0 = -0.5 * a0 * a0
+        case .lower: n0 = logPhi(a0)
+        case .upper: n0 = logPhi(-a0)
+        }
+        @inline(__always) func D(_ v: Double) -> Double {
+            let chi = nu * (v - 0.5 * s0Squared * expm1(2 * v))
+            let ey = min(exp(mode + v), 1e300)
+            let a = sigma * ey - delta
+            switch kind {
+            case .density:
+                // −(a² − a₀²)/2 = −(a − a₀)(a + a₀)/2 with a − a₀ = σ e^{mode} expm1(v).
+                let difference = ey < 1e300 ? sigma * e0 * expm1(v) : a - a0
+                return v + chi - 0.5 * difference * (a + a0)
+            case .lower: return chi + (logPhi(a) - n0)
+            case .upper: return chi + (logPhi(-a) - n0)
+            }
+        }
+
+        // Left end: stop once D has dropped enough, or once the integrand is an exact
+        // exponential e^{slope·v} (then its tail is added in closed form).
         let slope = kind == .density ? nu + 1 : nu
-        var left = mode - width
+        var left = -width
         var tail = 0.0
         var distance = width
         for _ in 0..<2000 {
-            let value = L(left)
-            if value < top - drop { break }
-            let ey = exp(left)
-            let tiny = ey * (abs(delta) + 2 + ey) < 1e-18 && nu * exp(2 * (left - logT)) < 1e-18
+            let value = D(left)
+            if value < -drop { break }
+            let ey = exp(mode + left)
+            let tiny = ey * (abs(delta) + 2 + ey) < 1e-18 && nu * s0Squared * exp(2 * left) < 1e-18
             if tiny {
-                tail = exp(value - top) / slope
+                tail = exp(value) / slope
                 break
             }
             distance *= 2
-            left = mode - distance
+            left = -distance
         }
-        var right = mode + width
+        var right = width
         distance = width
         for _ in 0..<2000 {
-            if L(right) < top - drop { break }
+            if D(right) < -drop { break }
             distance *= 2
-            right = mode + distance
+            right = distance
         }
-        let integrand: (Double) -> Double = { y in exp(L(y) - top) }
-        let a = Solvers.integrate(from: left, to: mode, relativeTolerance: 1e-12, integrand)
-        let b = Solvers.integrate(from: mode, to: right, relativeTolerance: 1e-12, integrand)
+        let integrand: (Double) -> Double = { v in exp(D(v)) }
+        let a = Solvers.integrate(from: left, to: 0, relativeTolerance: 1e-12, integrand)
+        let b = Solvers.integrate(from: 0, to: right, relativeTolerance: 1e-12, integrand)
         let total = a + b + tail
         guard total.isFinite, total > 0 else { return .nan }
         return top + log(total)
@@ -414,7 +459,16 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         var found = false
         for _ in 0..<4000 {
             b = ga > 0 ? a - step : a + step
-            if !b.isFinite { return .nan }
+            if !b.isFinite {
+                // Try the last finite point; beyond it the quantile is ±∞ in doubles
+                // (possible for tiny ν, whose tails fall off like |t|^−ν).
+                b = ga > 0 ? -Double.greatestFiniteMagnitude : Double.greatestFiniteMagnitude
+                gb = g(b)
+                if gb.isNaN { return .nan }
+                if (ga > 0) == (gb > 0) && gb != 0 { return b < 0 ? -.infinity : .infinity }
+                found = true
+                break
+            }
             gb = g(b)
             if gb.isNaN { return .nan }
             if (ga > 0) != (gb > 0) || gb == 0 { found = true; break }

@@ -26,6 +26,7 @@ extension NoncentralT {
     ) throws(PolytailError) -> Fitted<NoncentralT> {
         var fixedNu: Double? = nil
         var logMin = 0.0, logMax = 0.0
+        var minimumNu = 0.0, maximumNu = 0.0
         switch rule {
         case let .fixed(nu):
             guard nu.isFinite, nu > 0 else {
@@ -41,6 +42,8 @@ extension NoncentralT {
             }
             logMin = log(minimum)
             logMax = log(maximum)
+            minimumNu = minimum
+            maximumNu = maximum
         }
         let allWeights = try DataValidation.checkUnivariate(data, weights: weights, parameters: fixedNu == nil ? 4 : 3)
         var xs: [Double] = []
@@ -67,7 +70,8 @@ extension NoncentralT {
         let estimateNu = fixedNu == nil
         func unpack(_ theta: [Double]) -> (nu: Double, delta: Double, location: Double, scale: Double) {
             if let fixedNu { return (fixedNu, theta[0], theta[1], exp(theta[2])) }
-            return (exp(min(max(theta[0], logMin), logMax)), theta[1], theta[2], exp(theta[3]))
+            let nu = theta[0] >= logMax ? maximumNu : (theta[0] <= logMin ? minimumNu : exp(theta[0]))
+            return (nu, theta[1], theta[2], exp(theta[3]))
         }
         // Mean negative log-likelihood per unit weight.
         let objective: ([Double]) -> Double = { theta in
