@@ -178,6 +178,28 @@ struct NoncentralTTests {
         #expect(d.logCDF(-1e300).isFinite)
     }
 
+    /// Tiny scales and far-away points: only log|x − μ| − log σ is used when (x − μ)/σ overflows.
+    @Test func extremeScalesAreConsistent() throws {
+        let standard = try NoncentralT(degreesOfFreedom: 3, noncentrality: 1.2)
+        let tiny = try NoncentralT(degreesOfFreedom: 3, noncentrality: 1.2, location: 2, scale: 1e-300)
+        // x − μ = ±0.5 → t = ±5e299 (finite); x − μ = ±1e10 → t overflows to ±∞.
+        for (x, t) in [(2.5, 5e299), (1.5, -5e299)] {
+            #expect(Tolerance.isClose(tiny.logDensity(x), standard.logDensity(t) - log(1e-300), relative: 1e-13))
+            #expect(Tolerance.isClose(tiny.logCDF(x), standard.logCDF(t), relative: 1e-12))
+            #expect(Tolerance.isClose(tiny.logSurvival(x), standard.logSurvival(t), relative: 1e-12))
+        }
+        let far = tiny.logDensity(1e10)
+        #expect(far.isFinite)
+        // Polynomial tail: log f ≈ const − (ν+1) log|t| between t = 5e299·2e10 and 5e299.
+        let slope = (far - tiny.logDensity(2.5)) / log(1e10 / 0.5)
+        #expect(abs(slope + 4) < 1e-6)
+        #expect(tiny.logSurvival(1e10).isFinite && tiny.logSurvival(1e10) < -2000)
+        #expect(tiny.cdf(1e10) == 1)
+        let huge = try NoncentralT(degreesOfFreedom: 3, noncentrality: 1.2, location: 1e308, scale: 1)
+        #expect(huge.logDensity(-1e308).isFinite)
+        #expect(huge.cdf(-1e308) >= 0)
+    }
+
     @Test func densityIntegratesToOneAndMatchesTailDifferences() throws {
         let d = try NoncentralT(degreesOfFreedom: 3, noncentrality: -2, location: 0.3, scale: 1.7)
         let mass = Solvers.integrate(from: -8, to: 5) { d.density($0) }
