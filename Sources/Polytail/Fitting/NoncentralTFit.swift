@@ -68,10 +68,16 @@ extension NoncentralT {
         let skewDelta = max(-4, min(4, 4 * bowley))
 
         let estimateNu = fixedNu == nil
+        // θ holds the centre m = μ + σδ instead of μ: it decorrelates the location from δ
+        // (μ alone slides along with δ σ), which shortens the simplex's crawl several-fold.
         func unpack(_ theta: [Double]) -> (nu: Double, delta: Double, location: Double, scale: Double) {
-            if let fixedNu { return (fixedNu, theta[0], theta[1], exp(theta[2])) }
+            if let fixedNu {
+                let sigma = exp(theta[2])
+                return (fixedNu, theta[0], theta[1] - sigma * theta[0], sigma)
+            }
             let nu = theta[0] >= logMax ? maximumNu : (theta[0] <= logMin ? minimumNu : exp(theta[0]))
-            return (nu, theta[1], theta[2], exp(theta[3]))
+            let sigma = exp(theta[3])
+            return (nu, theta[1], theta[2] - sigma * theta[1], sigma)
         }
         // Mean negative log-likelihood per unit weight.
         let objective: ([Double]) -> Double = { theta in
@@ -94,7 +100,8 @@ extension NoncentralT {
             return value.isNaN ? .infinity : value
         }
         func theta(nu: Double, delta: Double, location: Double, scale: Double) -> [Double] {
-            estimateNu ? [log(nu), delta, location, log(scale)] : [delta, location, log(scale)]
+            let centre = location + scale * delta
+            return estimateNu ? [log(nu), delta, centre, log(scale)] : [delta, centre, log(scale)]
         }
 
         var starts: [[Double]] = []
@@ -111,7 +118,7 @@ extension NoncentralT {
         for start in starts {
             let sigma = exp(start[start.count - 1])
             let step = estimateNu ? [0.5, 0.5, 0.3 * sigma, 0.3] : [0.5, 0.3 * sigma, 0.3]
-            guard let result = try? Solvers.simplexMinimize(start: start, step: step, sizeTolerance: 1e-3, maxIterations: 600, objective)
+            guard let result = try? Solvers.simplexMinimize(start: start, step: step, sizeTolerance: 1e-2, maxIterations: 400, objective)
             else { continue }
             iterations += result.iterations
             if result.value < bestValue {
@@ -196,16 +203,21 @@ extension NoncentralT {
 
         var standardErrors: [String: Double] = [:]
         if let information, !atBound, let covariance = invertSymmetricPositiveDefinite(information.map { $0 * totalWeight }, free.count) {
-            // Natural parameters from θ by the delta method: ν = e^{θ₀}, σ = e^{θ₃}.
-            var names = ["noncentrality", "location", "scale"]
-            var factors = [1.0, 1.0, sigma]
-            if estimateNu {
-                names.insert("degreesOfFreedom", at: 0)
-                factors.insert(nu, at: 0)
-            }
-            for k in 0..<free.count {
-                let variance = covariance[k * free.count + k]
-                if variance > 0 { standardErrors[names[k]] = factors[k] * variance.squareRoot() }
+            // Natural parameters from θ = ([log ν,] δ, m, log σ) by the delta method:
+            // ν = e^{θ₀}, μ = m − σ δ, σ = e^{log σ}; rows of the Jacobian ∂(natural)/∂θ.
+            let m = free.count
+            let o = estimateNu ? 1 : 0
+            var rows: [(String, [Double])] = []
+            if estimateNu { rows.append(("degreesOfFreedom", [nu, 0, 0, 0])) }
+            var rowDelta = [Double](repeating: 0, count: m); rowDelta[o] = 1
+            var rowLocation = [Double](repeating: 0, count: m)
+            rowLocation[o] = -sigma; rowLocation[o + 1] = 1; rowLocation[o + 2] = -sigma * delta
+            var rowScale = [Double](repeating: 0, count: m); rowScale[o + 2] = sigma
+            rows += [("noncentrality", rowDelta), ("location", rowLocation), ("scale", rowScale)]
+            for (name, j) in rows {
+                var variance = 0.0
+                for a in 0..<m { for b in 0..<m { variance += j[a] * covariance[a * m + b] * j[b] } }
+                if variance > 0 { standardErrors[name] = variance.squareRoot() }
             }
         }
         let result = FitResult(
