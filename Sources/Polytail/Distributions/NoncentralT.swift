@@ -303,7 +303,7 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         // Illinois (modified regula falsi) with bisection safeguard.
         var side = 0
         for _ in 0..<100 {
-            if hi - lo <= 1e-9 * max(1, abs(lo)) { break }
+            if hi - lo <= 1e-7 * max(1, abs(lo)) { break }  // the mode only anchors the integral
             var mid = (lo * dhi - hi * dlo) / (dhi - dlo)
             if !(mid > lo && mid < hi) || !mid.isFinite { mid = 0.5 * (lo + hi) }
             let dm = dL(mid)
