@@ -4,8 +4,10 @@ extension NoncentralT {
     /// Maximum-likelihood fit of the noncentral t with location and scale.
     ///
     /// Maximises the exact weighted log-likelihood Σᵢ wᵢ log f(xᵢ) over the unconstrained
-    /// parameters θ = (log ν, δ, μ, log σ) (ν clamped to the rule's [minimum, maximum], or held
-    /// fixed):
+    /// parameters θ = (log ν, δ, m, log σ) with the centre m = μ + σδ in place of μ (μ alone
+    /// slides with σδ; m decorrelates them), ν clamped to the rule's [minimum, maximum] (the
+    /// bound itself is returned exactly, with ``FitResult/dfAtBound`` set at the maximum) or held
+    /// fixed:
     /// 1. Nelder–Mead (GSL `nmsimplex2`) from three robust starts (weighted median and
     ///    interquartile range; δ from Bowley's quartile skewness), to a coarse tolerance;
     /// 2. Nelder–Mead restarts from the best point with a fresh, smaller simplex until the
@@ -16,8 +18,9 @@ extension NoncentralT {
     ///    when they increase the likelihood), which resolves the weakly identified direction
     ///    (δ, μ, σ nearly trade off against each other when ν is large) to high precision.
     ///
-    /// Standard errors come from the inverse of the finite-difference observed information
-    /// (delta method for ν and σ), when it is positive definite and ν is not at a bound.
+    /// Standard errors come from the inverse of the finite-difference observed information in θ,
+    /// mapped to (ν, δ, μ, σ) by the delta method, when it is positive definite and ν is not at
+    /// a bound. Keys: "degreesOfFreedom", "noncentrality", "location", "scale".
     ///
     /// - Throws: `PolytailError` for invalid data or weights (see `DataValidation`) or an
     ///   invalid degrees-of-freedom rule.
