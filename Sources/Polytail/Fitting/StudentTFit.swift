@@ -400,7 +400,10 @@ struct TFitter {
             var accepted = false
             var next = s
             var nextDerivatives: (ll: Double, g: [Double], negH: [Double])? = nil
-            for _ in 0..<40 {
+            let small = decrement <= tolerance * max(1, abs(ll))
+            // Within the tolerance the change of ℓ is at the level of its rounding: one full
+            // step is tried and kept if ℓ does not fall by more than that; no backtracking.
+            for _ in 0..<(small ? 1 : 40) {
                 next = State(mu: s.mu + alpha * step[0], eta: s.eta + alpha * step[1],
                              tau: min(max(s.tau + alpha * step[2], lowerTau), upperTau))
                 let nextLL: Double
@@ -411,19 +414,19 @@ struct TFitter {
                     nextDerivatives = nil
                     nextLL = logLikelihood(next)
                 }
-                if nextLL.isFinite, nextLL >= ll + 1e-4 * alpha * decrement || (nextLL > ll && alpha < 1) {
+                if nextLL.isFinite, nextLL >= ll + 1e-4 * alpha * decrement || (nextLL > ll && alpha < 1)
+                    || (small && nextLL >= ll - 4 * ll.ulp) {
                     accepted = true
                     break
                 }
                 alpha *= 0.5
             }
-            let small = decrement <= tolerance * max(1, abs(ll))
+            if small { converged = true }
             if accepted {
                 s = next
                 (ll, g, negH) = nextDerivatives ?? derivatives(s)
             }
             if small || !accepted {
-                converged = small
                 if !small {
                     // No increase found: EM steps always increase ℓ; converged only if ℓ is flat.
                     var em = s
