@@ -63,6 +63,11 @@ let package = Package(
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Table1"
         ),
+        .executableTarget(
+            name: "table2",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Table2"
+        ),
 
         // MARK: Benchmarks (run in release: swift run -c release polytail-bench)
         .executableTarget(

@@ -174,7 +174,7 @@ public struct GroupedBarChart {
     public func render() -> String {
         let legendRows = Double(series.count + (note == nil ? 0 : 1))
         let left = 60.0, right = 20.0, top = 40.0, bottom = 70.0 + 16 * ((legendRows + 1) / 2).rounded(.down)
-        let h = height + 14 + 16 * ((legendRows + 1) / 2).rounded(.down)
+        let h = renderedHeight
         let plotW = width - left - right, plotH = height - 40 - 70
         func py(_ y: Double) -> Double {
             let c = min(max(y, yRange.lowerBound), yRange.upperBound)
@@ -235,5 +235,25 @@ public struct GroupedBarChart {
 
     public func write(to url: URL) throws {
         try render().write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// The height of the rendered picture (the legend adds rows below the plot).
+    var renderedHeight: Double {
+        let legendRows = Double(series.count + (note == nil ? 0 : 1))
+        return height + 14 + 16 * ((legendRows + 1) / 2).rounded(.down)
+    }
+
+    /// Several charts one above the other in one SVG document.
+    public static func stacked(_ charts: [GroupedBarChart]) -> String {
+        let w = charts.map(\.width).max() ?? 0
+        let h = charts.map(\.renderedHeight).reduce(0, +)
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\">\n"
+        var y = 0.0
+        for chart in charts {
+            // Each chart is a nested <svg> placed at its offset.
+            out += chart.render().replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: "<svg y=\"\(y)\" ")
+            y += chart.renderedHeight
+        }
+        return out + "</svg>\n"
     }
 }
