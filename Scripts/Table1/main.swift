@@ -51,12 +51,14 @@ struct Table1: ParsableCommand {
     @Option(help: "Training epochs (default 50 on the digits, 10 on MNIST).") var epochs: Int?
     @Option(help: "Hidden-layer widths, comma-separated.") var hidden = "128"
     @Option(help: "BIM iterations T.") var steps = 10
+    @Option(help: "Also repeat the whole experiment for seeds seed…seed+N−1 and write mean ± sd (table1_seeds.md).") var repeats = 1
 
     func validate() throws {
         if limit != nil && data == nil { throw ValidationError("--limit needs --data") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if hiddenWidths == nil { throw ValidationError("--hidden must be positive integers separated by commas, e.g. 128 or 256,128") }
     }
 
@@ -66,18 +68,16 @@ struct Table1: ParsableCommand {
         return parts.map { $0! }
     }
 
-    func run() throws {
-        let started = Date()
-        let outURL = try RE.outputFolder(out)
-        let full = try RE.load(folder: data, limit: limit, seed: seed)
-        var settings = RE.NetworkSettings.defaults(mnist: full.isMNIST)
-        settings.hidden = hiddenWidths!
-        if let epochs { settings.epochs = epochs }
-        RE.log("table1: \(full.name), \(full.train.count) training / \(full.test.count) test images; \(settings)")
+    let epsilons = [0.1, 0.3]
 
-        let columns = [0.1, 0.3].map { AttackColumn(name: "FGSM ε=\(SVGPlot.label($0))", iterative: false, epsilon: $0) }
-            + [0.1, 0.3].map { AttackColumn(name: "BIM(T=\(steps)) ε=\(SVGPlot.label($0))", iterative: true, epsilon: $0) }
-        let epsilons = [0.1, 0.3]
+    var columns: [AttackColumn] {
+        epsilons.map { AttackColumn(name: "FGSM ε=\(SVGPlot.label($0))", iterative: false, epsilon: $0) }
+            + epsilons.map { AttackColumn(name: "BIM(T=\(steps)) ε=\(SVGPlot.label($0))", iterative: true, epsilon: $0) }
+    }
+
+    /// Trains the softmax/softRmax twins on both tasks and attacks them with every loss.
+    func compute(_ full: RE.Dataset, settings: RE.NetworkSettings, seed: UInt64) throws -> [Row] {
+        let columns = self.columns
         let tasks: [(String, RE.Dataset)] = [("3 vs 7", try full.restricted(to: [3, 7])), ("10 classes", full)]
         var rows: [Row] = []
         for (taskName, task) in tasks {
@@ -110,6 +110,50 @@ struct Table1: ParsableCommand {
                 rows += lossRows + [worst]
             }
         }
+
+        return rows
+    }
+
+    /// Mean ± sd over seeds of every (task, model, loss) row: table1_seeds.{md,csv}.
+    func summarise(_ runs: [[Row]], seeds: [UInt64], name: String, settings: RE.NetworkSettings, to outURL: URL) throws {
+        func stats(_ v: [Double]) -> (Double, Double) {
+            let m = v.reduce(0, +) / Double(v.count)
+            let sd = v.count > 1 ? (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
+            return (100 * m, 100 * sd)
+        }
+        let header = ["task", "model", "loss", "clean"] + columns.map(\.name) + epsilons.map { "every attack ε=\(SVGPlot.label($0)) (per sample)" }
+        var md: [[String]] = [], csv: [[String]] = []
+        for (i, r) in runs[0].enumerated() {
+            let series: [[Double]] = [runs.map { $0[i].clean }] + columns.indices.map { c in runs.map { $0[i].attacks[c] } }
+                + epsilons.indices.map { e in runs.compactMap { $0[i].perSampleWorst?[e] } }
+            var mdRow = [r.task, r.model, r.loss], csvRow = [r.task, r.model, r.loss]
+            for v in series {
+                if v.isEmpty { mdRow.append("–"); csvRow.append("–"); continue }
+                let (m, sd) = stats(v)
+                mdRow.append(String(format: "%.1f ± %.1f", m, sd))
+                csvRow.append(String(format: "%.2f ± %.2f", m, sd))
+            }
+            md.append(mdRow); csv.append(csvRow)
+        }
+        try RE.writeCSV(header: header, rows: csv, to: outURL.appendingPathComponent("table1_seeds.csv"))
+        let text = "# Table 1 — \(name): mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!)), accuracy (%)\n\n"
+            + "Each seed draws its own 80/20 split (on the shipped digits), initial weights and batch order; \(settings).\n\n"
+            + RE.markdownTable(header: header, rows: md, leftColumns: 3)
+        try text.write(to: outURL.appendingPathComponent("table1_seeds.md"), atomically: true, encoding: .utf8)
+        print("\n" + text, terminator: "")
+    }
+
+    func run() throws {
+        let started = Date()
+        let outURL = try RE.outputFolder(out)
+        let full = try RE.load(folder: data, limit: limit, seed: seed)
+        var settings = RE.NetworkSettings.defaults(mnist: full.isMNIST)
+        settings.hidden = hiddenWidths!
+        if let epochs { settings.epochs = epochs }
+        RE.log("table1: \(full.name), \(full.train.count) training / \(full.test.count) test images; \(settings)")
+
+        let tasks: [(String, RE.Dataset)] = [("3 vs 7", try full.restricted(to: [3, 7])), ("10 classes", full)]
+        let rows = try compute(full, settings: settings, seed: seed)
 
         // Files: the full table as CSV, the Markdown table, the picture.
         let header = ["task", "model", "loss", "clean"] + columns.map(\.name)
@@ -157,7 +201,17 @@ struct Table1: ParsableCommand {
         }
         chart.note = "black ticks: the paper's Table 1 (MNIST, 4-conv CNN)"
         try chart.write(to: outURL.appendingPathComponent("table1.svg"))
-        RE.log(String(format: "table1: wrote %@/table1.{csv,md,svg} in %.1f s", outURL.path, Date().timeIntervalSince(started)))
+        if repeats > 1 {
+            var runs = [rows]
+            let seeds = (0..<UInt64(repeats)).map { seed &+ $0 }
+            for s in seeds.dropFirst() {
+                RE.log("repeat with seed \(s) …")
+                runs.append(try compute(try RE.load(folder: data, limit: limit, seed: s), settings: settings, seed: s))
+            }
+            try summarise(runs, seeds: seeds, name: full.name, settings: settings, to: outURL)
+        }
+        RE.log(String(format: "table1: wrote %@/table1.{csv,md,svg}%@ in %.1f s", outURL.path, repeats > 1 ? " and table1_seeds.{csv,md}" : "",
+                      Date().timeIntervalSince(started)))
     }
 
     func lossName(_ loss: AttackLoss) -> String {

@@ -68,6 +68,8 @@ struct Table2: ParsableCommand {
     @Option(help: "Training epochs of the models and the substitutes (default 50 on the digits, 10 on MNIST).") var epochs: Int?
     @Option(help: "Hidden-layer widths, comma-separated (models and substitutes).") var hidden = "128"
     @Option(help: "Attack levels ε, comma-separated (one picture each).") var epsilon = "0.3,0.1"
+    @Option(help: "Also repeat the whole experiment for seeds seed…seed+N−1 and write mean ± sd of the overall accuracies (table2_seeds.md).")
+    var repeats = 1
 
     var hiddenWidths: [Int]? {
         let parts = hidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -86,6 +88,7 @@ struct Table2: ParsableCommand {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if hiddenWidths == nil { throw ValidationError("--hidden must be positive integers separated by commas, e.g. 128 or 256,128") }
+        if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
         if epsilons == nil { throw ValidationError("--epsilon must be non-negative numbers separated by commas, e.g. 0.3,0.1") }
     }
 
@@ -100,6 +103,45 @@ struct Table2: ParsableCommand {
         guard task.test.classes == Array(0..<10) else {
             throw ValidationError("table2 needs test images of all ten digits; got classes \(task.test.classes)")
         }
+        let k = task.classes
+        let computed = try compute(task, settings: settings, seed: seed)
+        var csvRows: [[String]] = []
+        var markdown = "# Table 2 — \(task.name): per-class accuracy (%) under targeted attacks\n\n"
+        markdown += "\(task.train.count) training / \(task.test.count) test images, seed \(seed); \(settings). "
+        markdown += "Targets: one random class t ≠ y per test image (seed \(seed)). Black box: a substitute (same architecture) trained on the attacked model's predicted labels of the \(task.train.count) training images, attacked white-box with its own NLL, adversarials transferred. Avg: class means of the training images.\n"
+        for (eps, results) in computed {
+            // CSV: one row per (ε, model, attack) with the ten classes and the overall accuracy.
+            for m in results {
+                for a in [m.clean] + m.attacks {
+                    csvRows.append([SVGPlot.label(eps), m.model, a.name] + a.perClass.map(RE.percent) + [RE.percent(a.overall)])
+                }
+                csvRows.append([SVGPlot.label(eps), m.model, "every attack (per sample)"] + m.everyAttack.perClass.map(RE.percent)
+                               + [RE.percent(m.everyAttack.overall)])
+            }
+            markdown += "\n## ε = \(SVGPlot.label(eps))\n\n" + paperLayout(results, k: k) + "\n" + fullTables(results, k: k)
+            let picture = "table2_eps\(SVGPlot.label(eps)).svg"
+            try GroupedBarChart.stacked(charts(results, epsilon: eps, name: task.name, k: k))
+                .write(to: outURL.appendingPathComponent(picture), atomically: true, encoding: .utf8)
+        }
+        let header = ["epsilon", "model", "attack"] + (0..<k).map { "class \(task.digits[$0])" } + ["all"]
+        try RE.writeCSV(header: header, rows: csvRows, to: outURL.appendingPathComponent("table2.csv"))
+        try markdown.write(to: outURL.appendingPathComponent("table2.md"), atomically: true, encoding: .utf8)
+        print(markdown, terminator: "")
+        if repeats > 1 {
+            var runs = [computed]
+            let seeds = (0..<UInt64(repeats)).map { seed &+ $0 }
+            for s in seeds.dropFirst() {
+                RE.log("repeat with seed \(s) …")
+                runs.append(try compute(try RE.load(folder: data, limit: limit, seed: s), settings: settings, seed: s))
+            }
+            try summarise(runs, seeds: seeds, name: task.name, settings: settings, to: outURL)
+        }
+        RE.log(String(format: "table2: wrote %@/table2.{csv,md}, table2_eps*.svg%@ in %.1f s", outURL.path,
+                      repeats > 1 ? " and table2_seeds.{csv,md}" : "", Date().timeIntervalSince(started)))
+    }
+
+    /// Trains the twins (and their substitutes) and runs every attack at every ε.
+    func compute(_ task: RE.Dataset, settings: RE.NetworkSettings, seed: UInt64) throws -> [(Double, [ModelResult])] {
         let x = task.test.images, y = task.test.labels, k = task.classes
         let targets = try Adversarial.randomTargets(labels: y, classes: k, seed: seed)
         let means = try Adversarial.classMeans(features: task.train.images, labels: task.train.labels, classes: k)
@@ -114,14 +156,27 @@ struct Table2: ParsableCommand {
                                 overall: Double(correct.filter { $0 }.count) / Double(y.count), correct: correct)
         }
 
-        var csvRows: [[String]] = []
-        var markdown = "# Table 2 — \(task.name): per-class accuracy (%) under targeted attacks\n\n"
-        markdown += "\(task.train.count) training / \(task.test.count) test images, seed \(seed); \(settings). "
-        markdown += "Targets: one random class t ≠ y per test image (seed \(seed)). Black box: a substitute (same architecture) trained on the attacked model's predicted labels of the \(task.train.count) training images, attacked white-box with its own NLL, adversarials transferred. Avg: class means of the training images.\n"
+        // The black-box substitutes: trained once per (model, substitute output layer) on the
+        // model's predicted labels of the training images, then attacked at every ε. This is
+        // Adversarial.blackBox with steps = 1, without retraining the substitute for each ε.
+        var substitutes: [[(name: String, model: MultilayerPerceptron, agreement: Double)]] = []
+        for trained in models {
+            let oracle = try trained.model.predict(task.train.images)
+            substitutes.append(try [OutputLayer.softmax, .softRmax].map { output in
+                let (substitute, _) = try MultilayerPerceptron.train(
+                    features: task.train.images, labels: oracle, classes: k, hidden: settings.hidden, output: output,
+                    epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
+                    weightDecay: settings.weightDecay, seed: seed &+ 1)
+                let mimic = try substitute.predict(task.train.images)
+                let agreement = Double(zip(mimic, oracle).filter { $0 == $1 }.count) / Double(oracle.count)
+                return ("Black (\(output.rawValue) substitute)", substitute, agreement)
+            })
+        }
+        var computed: [(Double, [ModelResult])] = []
         for eps in epsilons! {
             RE.log("ε = \(SVGPlot.label(eps)):")
             var results: [ModelResult] = []
-            for trained in models {
+            for (m, trained) in models.enumerated() {
                 let model = trained.model
                 var attacks: [AttackResult] = []
                 for loss in AttackLoss.allCases {
@@ -129,17 +184,10 @@ struct Table2: ParsableCommand {
                     attacks.append(try result("White " + lossName(loss), paper: loss == .nll, model: model, inputs: adv))
                 }
                 var agreement: [String: Double] = [:]
-                for substitute in [OutputLayer.softmax, .softRmax] {
-                    let name = "Black (\(substitute.rawValue) substitute)"
-                    let bb = try Adversarial.blackBox(
-                        target: model, queries: task.train.images, inputs: x, labels: y, targets: targets, epsilon: eps,
-                        steps: 1, loss: .nll,
-                        substitute: SubstituteSettings(hidden: settings.hidden, output: substitute, epochs: settings.epochs,
-                                                       batchSize: settings.batchSize, learningRate: settings.learningRate,
-                                                       weightDecay: settings.weightDecay),
-                        seed: seed &+ 1)
-                    agreement[name] = bb.agreement
-                    attacks.append(try result(name, paper: substitute == .softmax, model: model, inputs: bb.adversarial))
+                for (s, substitute) in substitutes[m].enumerated() {
+                    let adv = try Adversarial.targeted(substitute.model, inputs: x, targets: targets, epsilon: eps, loss: .nll)
+                    agreement[substitute.name] = substitute.agreement
+                    attacks.append(try result(substitute.name, paper: s == 0, model: model, inputs: adv))
                 }
                 let avg = try Adversarial.averageSample(inputs: x, labels: y, targets: targets, classMeans: means, epsilon: eps)
                 attacks.append(try result("Avg", paper: true, model: model, inputs: avg))
@@ -158,24 +206,48 @@ struct Table2: ParsableCommand {
                                            substituteAgreement: agreement))
             }
 
-            // CSV: one row per (ε, model, attack) with the ten classes and the overall accuracy.
-            for m in results {
-                for a in [m.clean] + m.attacks {
-                    csvRows.append([SVGPlot.label(eps), m.model, a.name] + a.perClass.map(RE.percent) + [RE.percent(a.overall)])
-                }
-                csvRows.append([SVGPlot.label(eps), m.model, "every attack (per sample)"] + m.everyAttack.perClass.map(RE.percent)
-                               + [RE.percent(m.everyAttack.overall)])
-            }
-            markdown += "\n## ε = \(SVGPlot.label(eps))\n\n" + paperLayout(results, k: k) + "\n" + fullTables(results, k: k)
-            let picture = "table2_eps\(SVGPlot.label(eps)).svg"
-            try GroupedBarChart.stacked(charts(results, epsilon: eps, name: task.name, k: k))
-                .write(to: outURL.appendingPathComponent(picture), atomically: true, encoding: .utf8)
+            computed.append((eps, results))
         }
-        let header = ["epsilon", "model", "attack"] + (0..<k).map { "class \(task.digits[$0])" } + ["all"]
-        try RE.writeCSV(header: header, rows: csvRows, to: outURL.appendingPathComponent("table2.csv"))
-        try markdown.write(to: outURL.appendingPathComponent("table2.md"), atomically: true, encoding: .utf8)
-        print(markdown, terminator: "")
-        RE.log(String(format: "table2: wrote %@/table2.{csv,md} and table2_eps*.svg in %.1f s", outURL.path, Date().timeIntervalSince(started)))
+        return computed
+    }
+
+    /// Mean ± sd over seeds of the overall accuracy of every (ε, model, attack): table2_seeds.{md,csv}.
+    func summarise(_ runs: [[(Double, [ModelResult])]], seeds: [UInt64], name: String, settings: RE.NetworkSettings,
+                   to outURL: URL) throws {
+        func cell(_ v: [Double]) -> String {
+            let m = v.reduce(0, +) / Double(v.count)
+            let sd = v.count > 1 ? (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count - 1)).squareRoot() : 0
+            return String(format: "%.1f ± %.1f", 100 * m, 100 * sd)
+        }
+        let first = runs[0]
+        let attackNames = ["Clean"] + first[0].1[0].attacks.map(\.name) + ["every attack (per sample)"]
+        var header = ["ε", "attack"]
+        for m in first[0].1 { header.append(m.model) }
+        var rows: [[String]] = []
+        for (e, (eps, models)) in first.enumerated() {
+            for (a, attack) in attackNames.enumerated() {
+                var row = [SVGPlot.label(eps), attack]
+                for mi in models.indices {
+                    let values = runs.map { run -> Double in
+                        let m = run[e].1[mi]
+                        if a == 0 { return m.clean.overall }
+                        if a == attackNames.count - 1 { return m.everyAttack.overall }
+                        return m.attacks[a - 1].overall
+                    }
+                    row.append(cell(values))
+                }
+                rows.append(row)
+            }
+            var worst = [SVGPlot.label(eps), "worst single attack"]
+            for mi in models.indices { worst.append(cell(runs.map { $0[e].1[mi].attacks.map(\.overall).min()! })) }
+            rows.append(worst)
+        }
+        try RE.writeCSV(header: header, rows: rows, to: outURL.appendingPathComponent("table2_seeds.csv"))
+        let text = "# Table 2 — \(name): overall accuracy (%) under targeted attacks, mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!))\n\n"
+            + "Each seed draws its own split, networks, substitutes and targets; \(settings).\n\n"
+            + RE.markdownTable(header: header, rows: rows, leftColumns: 2)
+        try text.write(to: outURL.appendingPathComponent("table2_seeds.md"), atomically: true, encoding: .utf8)
+        print("\n" + text, terminator: "")
     }
 
     /// The paper's layout (Clean, White, Black, Avg × softmax/softRmax) with the paper's

@@ -51,7 +51,7 @@ public enum RobustnessExperiment {
         if let folder {
             let train = try DigitImages.mnist(folder: folder, split: .train, limit: limit)
             let test = try DigitImages.mnist(folder: folder, split: .test, limit: limit)
-            return Dataset(name: "MNIST", train: train, test: test, digits: Array(0..<10), isMNIST: true)
+            return Dataset(name: "MNIST (IDX files in \(URL(fileURLWithPath: folder).lastPathComponent))", train: train, test: test, digits: Array(0..<10), isMNIST: true)
         }
         let all = try DigitImages.bundledUCI()
         let (train, test) = try all.split(testFraction: 0.2, seed: seed)
