@@ -36,6 +36,9 @@ struct Row {
     /// Fraction of samples that survive every attack (all losses, FGSM and BIM) at each ε;
     /// only on the "worst" rows.
     var perSampleWorst: [Double]? = nil
+    /// Quartiles (25 %, 50 %, 75 %) of the magnitude-margin ratio R = ‖∇ₓ(z_y − z_j)‖ / (z_y − z_j)
+    /// (Eq. 17) over the correctly classified clean test samples; only on the "worst" rows.
+    var ratioQuartiles: [Double]? = nil
 }
 
 struct Table1: ParsableCommand {
@@ -68,7 +71,7 @@ struct Table1: ParsableCommand {
         return parts.map { $0! }
     }
 
-    let epsilons = [0.1, 0.3]
+    var epsilons: [Double] { [0.1, 0.3] }
 
     var columns: [AttackColumn] {
         epsilons.map { AttackColumn(name: "FGSM ε=\(SVGPlot.label($0))", iterative: false, epsilon: $0) }
@@ -107,6 +110,9 @@ struct Table1: ParsableCommand {
                 var worst = Row(task: taskName, model: trained.name, loss: "worst", clean: clean,
                                 attacks: columns.indices.map { c in lossRows.map { $0.attacks[c] }.min()! })
                 worst.perSampleWorst = survived.map { Double($0.filter { $0 }.count) / Double(y.count) }
+                let margins = try MarginAnalysis.analyse(trained.model, inputs: x, labels: y)
+                let ratios = zip(margins.ratios, margins.margins).filter { $0.1 > 0 }.map(\.0).sorted()
+                worst.ratioQuartiles = ratios.isEmpty ? nil : [0.25, 0.5, 0.75].map { ratios[Int($0 * Double(ratios.count - 1))] }
                 rows += lossRows + [worst]
             }
         }
@@ -201,6 +207,19 @@ struct Table1: ParsableCommand {
         }
         chart.note = "black ticks: the paper's Table 1 (MNIST, 4-conv CNN)"
         try chart.write(to: outURL.appendingPathComponent("table1.svg"))
+        // The magnitude-margin ratios (§4.2.4, Fig. 6) of the same models, in brief.
+        var ratioText = "\n## Magnitude-margin ratio R (Eq. 17) on correctly classified clean test images\n\n"
+        var ratioRows: [[String]] = []
+        for r in rows where r.loss == "worst" {
+            guard let q = r.ratioQuartiles else { continue }
+            ratioRows.append([r.task, r.model] + q.map { String(format: "%.4g", $0) })
+        }
+        ratioText += RE.markdownTable(header: ["task", "model", "R 25 %", "R median", "R 75 %"], rows: ratioRows, leftColumns: 2)
+        try RE.writeCSV(header: ["task", "model", "ratio_q25", "ratio_median", "ratio_q75"], rows: ratioRows,
+                        to: outURL.appendingPathComponent("table1_ratios.csv"))
+        print(ratioText, terminator: "")
+        try (md + ratioText).write(to: outURL.appendingPathComponent("table1.md"), atomically: true, encoding: .utf8)
+
         if repeats > 1 {
             var runs = [rows]
             let seeds = (0..<UInt64(repeats)).map { seed &+ $0 }

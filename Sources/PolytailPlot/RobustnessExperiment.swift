@@ -240,7 +240,7 @@ public struct GroupedBarChart {
     /// The height of the rendered picture (the legend adds rows below the plot).
     var renderedHeight: Double {
         let legendRows = Double(series.count + (note == nil ? 0 : 1))
-        return height + 14 + 16 * ((legendRows + 1) / 2).rounded(.down)
+        return height - 20 + 16 * ((legendRows + 1) / 2).rounded(.down)
     }
 
     /// Several charts one above the other in one SVG document.
