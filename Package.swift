@@ -58,6 +58,16 @@ let package = Package(
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig3"
         ),
+        .executableTarget(
+            name: "fig5",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig5"
+        ),
+        .executableTarget(
+            name: "fig6",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig6"
+        ),
 
         // MARK: Benchmarks (run in release: swift run -c release polytail-bench)
         .executableTarget(
