@@ -59,6 +59,11 @@ let package = Package(
             path: "Scripts/Fig3"
         ),
         .executableTarget(
+            name: "fig4",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig4"
+        ),
+        .executableTarget(
             name: "fig5",
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig5"
