@@ -59,6 +59,11 @@ let package = Package(
             path: "Scripts/Fig3"
         ),
         .executableTarget(
+            name: "fig2",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig2"
+        ),
+        .executableTarget(
             name: "fig4",
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig4"
