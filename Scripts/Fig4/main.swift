@@ -40,6 +40,7 @@ struct Fig4: ParsableCommand {
     @Option(help: "Seed of the split and of the training.") var seed: UInt64 = 1
     @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") var data: String?
     @Option(help: "Keep the first N images of each MNIST file.") var limit: Int?
+    @Option(help: "Keep the first N MNIST test images (default: --limit).") var testLimit: Int?
     @Option(help: "Training epochs (default 50 on the digits, 5 on MNIST).") var epochs: Int?
     @Option(help: "Hidden layer widths, comma separated.") var hidden = "128"
     @Option(help: "Task: all (10 classes) or 3v7.") var task = "all"
@@ -50,6 +51,7 @@ struct Fig4: ParsableCommand {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         guard !epsilonList.isEmpty, epsilonList.count == epsilons.split(separator: ",").count,
               epsilonList.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw ValidationError("--epsilons must be non-negative numbers") }
@@ -64,7 +66,8 @@ struct Fig4: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         func file(_ name: String) -> URL { outURL.appendingPathComponent(name) }
-        let source = DataSource(folder: data, limit: limit, seed: seed)
+        var source = DataSource(folder: data, limit: limit, seed: seed)
+        source.testLimit = testLimit
         var settings = ModelSettings()
         settings.hidden = hidden.split(separator: ",").map { Int($0)! }
         settings.epochs = epochs ?? (data == nil ? 50 : 5)

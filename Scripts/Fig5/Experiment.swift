@@ -5,7 +5,8 @@
 //
 // - Data: the bundled UCI 8×8 digits (pixels in [0, 1]) with a seeded stratified 80/20 split,
 //   or MNIST IDX files (`--data FOLDER`: the train/test split of the files, `--limit N` keeps
-//   the first N images of each). Tasks: all 10 classes, or 3 vs 7 relabelled to 0/1.
+//   the first N images of each, `--test-limit N` the first N test images). Tasks: all 10
+//   classes, or 3 vs 7 relabelled to 0/1.
 // - Model: a ReLU MLP d → 128 → k (the paper uses four conv layers and one dense layer on
 //   MNIST, §4.1.2; an MLP is what the library has), the same for softmax and softRmax, trained
 //   by seeded mini-batch Adam (batch 32, learning rate 1e-3 as in the paper, no weight decay);
@@ -30,19 +31,22 @@ struct DataSource {
     var folder: String?
     /// Keep the first N images of each MNIST file.
     var limit: Int?
+    /// Keep the first N images of the MNIST test file (overrides `limit` for the test part).
+    var testLimit: Int? = nil
     /// Seed of the stratified split of the bundled digits.
     var seed: UInt64
 
     var description: String {
         guard let folder else { return "bundled UCI digits (8×8, 1,797 images), stratified 80/20 split, seed \(seed)" }
-        return "MNIST IDX files in \(folder)" + (limit.map { ", first \($0) images of each file" } ?? "")
+        return "MNIST IDX files in \(folder)" + (limit.map { ", first \($0) training images" } ?? "")
+            + ((testLimit ?? limit).map { ", first \($0) test images" } ?? "")
     }
 
     /// The full 10-class data, split.
     func load() throws -> (train: DigitImages, test: DigitImages) {
         if let folder {
             let train = try DigitImages.mnist(folder: folder, split: .train, limit: limit)
-            let test = try DigitImages.mnist(folder: folder, split: .test, limit: limit)
+            let test = try DigitImages.mnist(folder: folder, split: .test, limit: testLimit ?? limit)
             return (train, test)
         }
         return try DigitImages.bundledUCI().split(testFraction: 0.2, seed: seed)

@@ -41,28 +41,32 @@ struct Fig5: ParsableCommand {
     @Option(help: "Seed of the split and of the training.") var seed: UInt64 = 1
     @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") var data: String?
     @Option(help: "Keep the first N images of each MNIST file.") var limit: Int?
+    @Option(help: "Keep the first N MNIST test images (default: --limit, or 1000 when --limit is not given).") var testLimit: Int?
     @Option(help: "Training epochs (default 50 on the digits, 5 on MNIST).") var epochs: Int?
     @Option(help: "Hidden layer widths, comma separated.") var hidden = "128"
     @Option(help: "Task: all (10 classes) or 3v7.") var task = "all"
     @Option(help: "Attack budgets ε, comma separated.") var epsilons = "0.1,0.3"
-    @Option(help: "Iteration counts T for schedule α = ε/T, comma separated.")
-    var steps = "1,2,3,5,7,10,15,20,30,50,70,100,150,200"
-    @Option(help: "Steps of the fixed-step run (α = ε/10).") var fixedSteps = 200
+    @Option(help: "Iteration counts T for schedule α = ε/T, comma separated (default 1 … 200 on the digits, 1 … 100 on MNIST).")
+    var steps: String?
+    @Option(help: "Steps of the fixed-step run, α = ε/10 (default 200 on the digits, 100 on MNIST).") var fixedSteps: Int?
     @Option(help: "Attack losses, comma separated: nll, crossEntropyOnLogits, margin.") var losses = "nll,crossEntropyOnLogits,margin"
 
     var epsilonList: [Double] { epsilons.split(separator: ",").compactMap { Double($0) } }
-    var stepList: [Int] { steps.split(separator: ",").compactMap { Int($0) } }
+    var stepText: String { steps ?? (data == nil ? "1,2,3,5,7,10,15,20,30,50,70,100,150,200" : "1,2,3,5,10,20,50,100") }
+    var stepList: [Int] { stepText.split(separator: ",").compactMap { Int($0) } }
+    var fixedStepCount: Int { fixedSteps ?? (data == nil ? 200 : 100) }
     var lossList: [AttackLoss] { losses.split(separator: ",").compactMap { AttackLoss(rawValue: String($0)) } }
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         guard !epsilonList.isEmpty, epsilonList.count == epsilons.split(separator: ",").count,
               epsilonList.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--epsilons must be positive numbers") }
-        guard !stepList.isEmpty, stepList.count == steps.split(separator: ",").count, stepList.allSatisfy({ $0 >= 1 }) else {
+        guard !stepList.isEmpty, stepList.count == stepText.split(separator: ",").count, stepList.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--steps must be positive integers")
         }
-        guard fixedSteps >= 1 else { throw ValidationError("--fixed-steps must be at least 1") }
+        guard fixedStepCount >= 1 else { throw ValidationError("--fixed-steps must be at least 1") }
         guard !lossList.isEmpty, lossList.count == losses.split(separator: ",").count else {
             throw ValidationError("--losses must be among nll, crossEntropyOnLogits, margin")
         }
@@ -76,7 +80,8 @@ struct Fig5: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         func file(_ name: String) -> URL { outURL.appendingPathComponent(name) }
-        let source = DataSource(folder: data, limit: limit, seed: seed)
+        var source = DataSource(folder: data, limit: limit, seed: seed)
+        source.testLimit = testLimit ?? (limit == nil ? 1000 : nil)
         var settings = ModelSettings()
         settings.hidden = hidden.split(separator: ",").map { Int($0)! }
         settings.epochs = epochs ?? (data == nil ? 50 : 5)
@@ -98,11 +103,11 @@ struct Fig5: ParsableCommand {
                     }
                     curves.append(Curve(model: m.name, epsilon: eps, loss: loss, schedule: "eps/T", steps: grid, accuracy: acc))
                     var fixed: [Double] = []
-                    _ = try Adversarial.bim(m.model, inputs: x, labels: y, epsilon: eps, steps: fixedSteps, stepSize: eps / 10,
+                    _ = try Adversarial.bim(m.model, inputs: x, labels: y, epsilon: eps, steps: fixedStepCount, stepSize: eps / 10,
                                             loss: loss) { _, adv in fixed.append((try? m.model.accuracy(adv, labels: y)) ?? .nan) }
-                    curves.append(Curve(model: m.name, epsilon: eps, loss: loss, schedule: "eps/10", steps: Array(1...fixedSteps), accuracy: fixed))
+                    curves.append(Curve(model: m.name, epsilon: eps, loss: loss, schedule: "eps/10", steps: Array(1...fixedStepCount), accuracy: fixed))
                     progress(String(format: "  %@ ε = %g %@: α = ε/T: T=1 %.1f %%, T=%d %.1f %%; α = ε/10 after %d steps %.1f %% (%.0f s)",
-                                    m.name, eps, loss.label, 100 * acc[0], grid.last!, 100 * acc.last!, fixedSteps,
+                                    m.name, eps, loss.label, 100 * acc[0], grid.last!, 100 * acc.last!, fixedStepCount,
                                     100 * (fixed.last ?? .nan), Date().timeIntervalSince(start)))
                 }
             }
@@ -150,7 +155,7 @@ struct Fig5: ParsableCommand {
             row += [percent(tenth), percent(fixed.accuracy.last!)]
             rows.append(row)
         }
-        md += markdownTable(["model", "ε", "loss"] + shown.map { "α=ε/T, T=\($0)" } + ["min over T", "α=ε/10, t=10", "α=ε/10, t=\(fixedSteps)"],
+        md += markdownTable(["model", "ε", "loss"] + shown.map { "α=ε/T, T=\($0)" } + ["min over T", "α=ε/10, t=10", "α=ε/10, t=\(fixedStepCount)"],
                             rows, alignRightFrom: 1)
         // The worst loss per model and ε at the largest T.
         md += "\nWorst loss per model and ε (α = ε/T, T = \(grid.last!)):\n\n"
