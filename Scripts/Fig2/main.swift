@@ -93,7 +93,7 @@ struct Fig2: ParsableCommand {
     @Option(help: "Noise σ of the moons.") var noise = 0.1
     @Option(help: "Adam learning rate (both models and data sets).") var learningRate = 0.01
     @Option(help: "Mini-batch size.") var batchSize = 32
-    @Option(help: "Grid cells per axis.") var resolution = 100
+    @Option(help: "Grid cells per axis.") var resolution = 80
 
     var epochList: [Int] { epochs.split(separator: ",").compactMap { Int($0) } }
 
