@@ -41,7 +41,7 @@ let package = Package(
         ),
 
         // MARK: Figure scripts (swift run NAME)
-        .target(name: "PolytailPlot", path: "Sources/PolytailPlot"),
+        .target(name: "PolytailPlot", dependencies: ["Polytail"], path: "Sources/PolytailPlot"),
         .executableTarget(
             name: "demo",
             dependencies: ["Polytail", "PolytailPlot"],
@@ -77,6 +77,16 @@ let package = Package(
             name: "fig6",
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig6"
+        ),
+        .executableTarget(
+            name: "table1",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Table1"
+        ),
+        .executableTarget(
+            name: "table2",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Table2"
         ),
 
         // MARK: Benchmarks (run in release: swift run -c release polytail-bench)

@@ -109,7 +109,7 @@ print("scipy has no multivariate-t fit; no peer was timed for this row.")
 // the BLAS-bound work of the multivariate code at a larger size.
 let blas = ((try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? "")
     .split(separator: "\n").compactMap { $0.split(separator: " ").last.map(String.init) }
-    .filter { $0.contains("libblas") || $0.contains("openblas") }
+    .filter { $0.contains("blas") || $0.contains("lapack") }
     .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "`, `")
 let bigD = 100, bigN = 100_000
 var bigScatter = Matrix.identity(bigD)

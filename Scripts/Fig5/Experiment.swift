@@ -10,7 +10,8 @@
 // - Model: a ReLU MLP d → 128 → k (the paper uses four conv layers and one dense layer on
 //   MNIST, §4.1.2; an MLP is what the library has), the same for softmax and softRmax, trained
 //   by seeded mini-batch Adam (batch 32, learning rate 1e-3 as in the paper, no weight decay);
-//   50 epochs on the digits, 5 on MNIST unless `--epochs` says otherwise.
+//   50 epochs on the digits, 10 on MNIST unless `--epochs` says otherwise (the settings of
+//   PolytailPlot/RobustnessExperiment.swift, which table1 and table2 use).
 import Foundation
 import Polytail
 

@@ -42,7 +42,7 @@ struct Fig5: ParsableCommand {
     @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") var data: String?
     @Option(help: "Keep the first N images of each MNIST file.") var limit: Int?
     @Option(help: "Keep the first N MNIST test images (default: --limit, or 1000 when --limit is not given).") var testLimit: Int?
-    @Option(help: "Training epochs (default 50 on the digits, 5 on MNIST).") var epochs: Int?
+    @Option(help: "Training epochs (default 50 on the digits, 10 on MNIST).") var epochs: Int?
     @Option(help: "Hidden layer widths, comma separated.") var hidden = "128"
     @Option(help: "Task: all (10 classes) or 3v7.") var task = "all"
     @Option(help: "Attack budgets ε, comma separated.") var epsilons = "0.1,0.3"
@@ -84,7 +84,7 @@ struct Fig5: ParsableCommand {
         source.testLimit = testLimit ?? (limit == nil ? 1000 : nil)
         var settings = ModelSettings()
         settings.hidden = hidden.split(separator: ",").map { Int($0)! }
-        settings.epochs = epochs ?? (data == nil ? 50 : 5)
+        settings.epochs = epochs ?? (data == nil ? 50 : 10)
         progress("fig5: \(source.description); \(settings.description)")
         let job = try source.tasks([task])[0]
         let x = job.test.images, y = job.test.labels

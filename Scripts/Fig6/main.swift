@@ -32,7 +32,7 @@ struct Fig6: ParsableCommand {
     @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") var data: String?
     @Option(help: "Keep the first N images of each MNIST file.") var limit: Int?
     @Option(help: "Keep the first N MNIST test images (default: --limit).") var testLimit: Int?
-    @Option(help: "Training epochs (default 50 on the digits, 5 on MNIST).") var epochs: Int?
+    @Option(help: "Training epochs (default 50 on the digits, 10 on MNIST).") var epochs: Int?
     @Option(help: "Hidden layer widths, comma separated.") var hidden = "128"
     @Option(help: "Tasks, comma separated: all (10 classes), 3v7.") var tasks = "all,3v7"
     @Option(help: "Histogram bins.") var bins = 40
@@ -55,7 +55,7 @@ struct Fig6: ParsableCommand {
         source.testLimit = testLimit
         var settings = ModelSettings()
         settings.hidden = hidden.split(separator: ",").map { Int($0)! }
-        settings.epochs = epochs ?? (data == nil ? 50 : 5)
+        settings.epochs = epochs ?? (data == nil ? 50 : 10)
         progress("fig6: \(source.description); \(settings.description)")
 
         var md = "# Fig. 6: magnitude-margin ratio R = ‖∇ₓz_y − ∇ₓz_j‖₂ / (z_y − z_j) on correctly classified test samples\n\n"

@@ -2,9 +2,21 @@ import Foundation
 import Polytail
 
 /// A subcommand that does its work in `execute()` and returns its output, so that tests
-/// can run it in-process through ``runPolytail(arguments:)``.
+/// can run it in-process through ``runPolytail(arguments:)``. Conforming commands that only
+/// produce text implement `produce()`; `execute()` turns its failures into one line.
 protocol ExecutableSubcommand {
     func execute() -> (stdout: String, stderr: String, exitCode: Int32)
+    func produce() throws(CommandFailure) -> String
+}
+
+extension ExecutableSubcommand {
+    func execute() -> (stdout: String, stderr: String, exitCode: Int32) {
+        do {
+            return (try produce(), "", PolytailExitCode.success)
+        } catch {
+            return ("", "error: \(oneLine(error.message))\n", error.exitCode)
+        }
+    }
 }
 
 /// A failure to report: one line and an exit code.

@@ -50,15 +50,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
 
     public func run() throws { try runAndExit() }
 
-    func execute() -> (stdout: String, stderr: String, exitCode: Int32) {
-        do {
-            return (try evaluate(), "", PolytailExitCode.success)
-        } catch {
-            return ("", "error: \(oneLine(error.message))\n", error.exitCode)
-        }
-    }
-
-    func evaluate() throws(CommandFailure) -> String {
+    func produce() throws(CommandFailure) -> String {
         let trainTable = try CSVInput.read(train)
         guard let labelIndex = trainTable.header.firstIndex(of: label) else {
             throw CommandFailure(message: "\(train): no column named \"\(label)\" (columns: \(trainTable.header.joined(separator: ", ")))")

@@ -50,15 +50,7 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
 
     public func run() throws { try runAndExit() }
 
-    func execute() -> (stdout: String, stderr: String, exitCode: Int32) {
-        do {
-            return (try evaluate(), "", PolytailExitCode.success)
-        } catch {
-            return ("", "error: \(oneLine(error.message))\n", error.exitCode)
-        }
-    }
-
-    func evaluate() throws(CommandFailure) -> String {
+    func produce() throws(CommandFailure) -> String {
         let sourceTable = try CSVInput.read(source)
         let names = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? sourceTable.header
         let s = try CSVInput.columns(names, of: sourceTable, path: source)

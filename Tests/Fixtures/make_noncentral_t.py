@@ -18,8 +18,8 @@ Method (independent of the Swift implementation):
   * Fit: a sample of n = 400 from nct(df=4, nc=1.5, loc=0.5, scale=2) (numpy default_rng seed
     20240611, scipy.stats.nct.rvs); the ML estimate maximises the exact log-likelihood
     (scipy.stats.nct.logpdf, boost-based, accurate in this moderate region) by
-    scipy.optimize.minimize from several starts (Nelder-Mead then BFGS/Powell polish, tight
-    tolerances), gradient checked by central differences; the log-likelihood at the optimum is
+    scipy.optimize.minimize from four starts (Nelder-Mead; the best polished by two
+    Nelder-Mead restarts and BFGS, tight tolerances), gradient checked by central differences; the log-likelihood at the optimum is
     recomputed with the mpmath 1F1 closed form. scipy.stats.nct.fit's own estimate and
     log-likelihood are stored as well.
 Log values (log_pdf, log_cdf, log_sf) are stored for every point, so values far below 1e-300
@@ -197,14 +197,17 @@ def make_fit():
     starts = [[math.log(4), 1.5, 0.5, math.log(2)], [math.log(10), 0.5, float(np.median(arr)), 0.5],
               [math.log(2), 2.5, 0.0, 0.3], [math.log(30), 0.0, float(np.mean(arr)), math.log(float(np.std(arr)))]]
     for s in starts:
-        r = so.minimize(nll, s, method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-13, "maxiter": 40000, "maxfev": 80000})
-        for _ in range(3):
-            r = so.minimize(nll, r.x, method="Nelder-Mead", options={"xatol": 1e-13, "fatol": 1e-14, "maxiter": 40000, "maxfev": 80000})
-        r2 = so.minimize(nll, r.x, method="BFGS", options={"gtol": 1e-10})
-        if r2.fun < r.fun:
-            r = r2
+        r = so.minimize(nll, s, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000, "maxfev": 40000})
         if best is None or r.fun < best.fun:
             best = r
+    # polish the best: Nelder-Mead restarts with a fresh simplex, then BFGS
+    for _ in range(2):
+        r = so.minimize(nll, best.x, method="Nelder-Mead", options={"xatol": 1e-13, "fatol": 1e-14, "maxiter": 20000, "maxfev": 40000})
+        if r.fun <= best.fun:
+            best = r
+    r = so.minimize(nll, best.x, method="BFGS", options={"gtol": 1e-10})
+    if r.fun < best.fun:
+        best = r
     p = best.x
     h = 1e-5
     grad = []

@@ -97,22 +97,24 @@ import Testing
     @Test func fixedDegreesOfFreedom() throws {
         let x = Self.tSample(100, nu: 3, location: 0, scale: 1, seed: 5)
         let path = try Self.csv(header: ["a", "b"], columns: [x, x.map { $0 * 2 }])
-        let (json, _) = try Self.fitJSON([path, "--columns", "b", "--df", "2.5"])
+        let (json, text) = try Self.fitJSON([path, "--columns", "b", "--df", "2.5"])
         #expect(json["df"] as? Double == 2.5)
         #expect(json["dfAtBound"] as? Bool == false)
         let fit = try StudentT.fit(x.map { $0 * 2 }, degreesOfFreedom: .fixed(2.5))
-        #expect(json["scale"] as? Double == fit.distribution.scale)
+        // Exact: the printed text is the library's value (JSONSerialization's decoding on
+        // Linux can be a few ulps off, so the text is compared, not the decoded number).
+        #expect(text.contains("\"scale\":\(fit.distribution.scale),"))
         // --df=VALUE form too.
-        let (again, _) = try Self.fitJSON([path, "--columns=b", "--df=2.5"])
-        #expect(again["scale"] as? Double == fit.distribution.scale)
+        let (_, again) = try Self.fitJSON([path, "--columns=b", "--df=2.5"])
+        #expect(again.contains("\"scale\":\(fit.distribution.scale),"))
     }
 
     @Test func maxDegreesOfFreedomBound() throws {
         let x = Self.normalSample(400, seed: 3).map { 0.5 * $0 + 1 }
         let path = try Self.csv(header: ["x"], columns: [x])
-        let (json, _) = try Self.fitJSON([path, "--max-df", "50"])
+        let (json, text) = try Self.fitJSON([path, "--max-df", "50"])
         let fit = try StudentT.fit(x, degreesOfFreedom: .estimated(maximum: 50))
-        #expect(json["df"] as? Double == fit.distribution.degreesOfFreedom)
+        #expect(text.contains("\"df\":\(fit.distribution.degreesOfFreedom),"))
         #expect(json["dfAtBound"] as? Bool == fit.result.dfAtBound)
         #expect((json["df"] as! Double) <= 50)
     }
@@ -136,10 +138,10 @@ import Testing
         let x = Self.tSample(200, nu: 5, location: 1, scale: 1, seed: 8)
         let w = (0..<200).map { Double($0 % 3) + 0.5 }
         let path = try Self.csv(header: ["w", "x"], columns: [w, x])
-        let (json, _) = try Self.fitJSON([path, "--weights", "w", "--df", "5"])
+        let (_, text) = try Self.fitJSON([path, "--weights", "w", "--df", "5"])
         let fit = try StudentT.fit(x, weights: w, degreesOfFreedom: .fixed(5))
-        #expect(json["location"] as? Double == fit.distribution.location)
-        #expect(json["scale"] as? Double == fit.distribution.scale)
+        #expect(text.contains("\"location\":\(fit.distribution.location),"))
+        #expect(text.contains("\"scale\":\(fit.distribution.scale),"))
     }
 
     @Test func noncentralTUnivariate() throws {
@@ -215,7 +217,7 @@ import Testing
             .map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",")
         #expect(text.contains("\"location\":[\(location)],\"scatter\":[\(scatter)],"))
         #expect((json["scatter"] as? [[Double]])?.count == 2)
-        #expect(json["df"] as? Double == fit.distribution.degreesOfFreedom)
+        #expect(text.contains("\"df\":\(fit.distribution.degreesOfFreedom),"))
         #expect(json["dfAtBound"] as? Bool == fit.result.dfAtBound)
         #expect(Self.keyOrder(text, keys: Array(json.keys)) == [
             "family", "n", "dimension", "location", "scatter", "df", "logLikelihood", "converged", "iterations", "dfAtBound",

@@ -4,7 +4,7 @@ import Foundation
 /// log f(x) = −½ d log 2π − ½ log det Σ − ½ (x − μ)ᵀ Σ⁻¹ (x − μ).
 ///
 /// Σ is factorised once, Σ = L Lᵀ (LAPACKE `dpotrf`); densities then solve with L.
-public struct MultivariateNormal: Equatable, Sendable, Codable {
+public struct MultivariateNormal: MultivariateDistribution, Equatable, Codable {
     /// μ.
     public let mean: [Double]
     /// Σ, symmetric positive definite.
@@ -64,20 +64,12 @@ public struct MultivariateNormal: Equatable, Sendable, Codable {
         return out
     }
 
-    /// log f(x); NaN when x has the wrong length or holds a NaN.
-    public func logDensity(_ x: [Double]) -> Double {
-        guard x.count == dimension else { return .nan }
-        return logDensities(Matrix(uncheckedRows: 1, columns: dimension, elements: x))[0]
-    }
-
     /// log f of every row of `x` (NaN for every row when the column count is wrong).
     public func logDensities(_ x: Matrix) -> [Double] {
         guard x.columns == dimension else { return [Double](repeating: .nan, count: x.rows) }
         let c = -0.5 * (Double(dimension) * 2 * Normal.logRootTwoPi + logDeterminant)
         return MultivariateNormal.squaredDistances(x, location: mean, lower: lower).map { c - 0.5 * $0 }
     }
-
-    public func density(_ x: [Double]) -> Double { exp(logDensity(x)) }
 
     /// One draw μ + L z, z ~ N(0, I).
     public func sample(using generator: inout PolytailRandom) -> [Double] {
@@ -87,21 +79,6 @@ public struct MultivariateNormal: Equatable, Sendable, Codable {
             for j in 0...i { s += lower[i, j] * z[j] }
             return s
         }
-    }
-
-    /// `count` draws as the rows of a matrix.
-    public func sample(_ count: Int, using generator: inout PolytailRandom) -> Matrix {
-        var e: [Double] = []
-        e.reserveCapacity(max(count, 0) * dimension)
-        for _ in 0..<max(count, 0) { e.append(contentsOf: sample(using: &generator)) }
-        return Matrix(uncheckedRows: max(count, 0), columns: dimension, elements: e)
-    }
-
-    /// Σᵢ wᵢ log f(xᵢ) over the rows of `x`.
-    public func logLikelihood(_ x: Matrix, weights: [Double]? = nil) -> Double {
-        let l = logDensities(x)
-        guard let weights else { return l.reduce(0, +) }
-        return zip(l, weights).reduce(0) { $1.1 == 0 ? $0 : $0 + $1.0 * $1.1 }
     }
 
     /// Decodes through the throwing initialiser, so a decoded value is always valid.

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Its covariance is Σ ν/(ν−2) for ν > 2. Like ``StudentT`` it has polynomial tails
 /// (f ∝ δ^{−(ν+d)}): the class conditional that makes LDA conservative.
-public struct MultivariateT: Equatable, Sendable, Codable {
+public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
     /// μ.
     public let location: [Double]
     /// Σ, symmetric positive definite.
@@ -35,12 +35,6 @@ public struct MultivariateT: Equatable, Sendable, Codable {
     /// ``GammaRatio`` (no lgamma cancellation at large ν).
     static func logNormalizer(nu: Double, d: Int, logDeterminant: Double) -> Double {
         GammaRatio.log(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * log(nu * Double.pi) - 0.5 * logDeterminant
-    }
-
-    /// log f(x); NaN when x has the wrong length or holds a NaN.
-    public func logDensity(_ x: [Double]) -> Double {
-        guard x.count == dimension else { return .nan }
-        return logDensities(Matrix(uncheckedRows: 1, columns: dimension, elements: x))[0]
     }
 
     /// log f of every row of `x`. Far points stay finite: log(1 + δ²/ν) is taken from δ/√ν
@@ -71,8 +65,6 @@ public struct MultivariateT: Equatable, Sendable, Codable {
         }
     }
 
-    public func density(_ x: [Double]) -> Double { exp(logDensity(x)) }
-
     /// One draw μ + L z / √(χ²_ν/ν).
     public func sample(using generator: inout PolytailRandom) -> [Double] {
         let z = (0..<dimension).map { _ in generator.standardNormal() }
@@ -82,21 +74,6 @@ public struct MultivariateT: Equatable, Sendable, Codable {
             for j in 0...i { v += lower[i, j] * z[j] }
             return location[i] + v / s
         }
-    }
-
-    /// `count` draws as the rows of a matrix.
-    public func sample(_ count: Int, using generator: inout PolytailRandom) -> Matrix {
-        var e: [Double] = []
-        e.reserveCapacity(max(count, 0) * dimension)
-        for _ in 0..<max(count, 0) { e.append(contentsOf: sample(using: &generator)) }
-        return Matrix(uncheckedRows: max(count, 0), columns: dimension, elements: e)
-    }
-
-    /// Σᵢ wᵢ log f(xᵢ) over the rows of `x`.
-    public func logLikelihood(_ x: Matrix, weights: [Double]? = nil) -> Double {
-        let l = logDensities(x)
-        guard let weights else { return l.reduce(0, +) }
-        return zip(l, weights).reduce(0) { $1.1 == 0 ? $0 : $0 + $1.0 * $1.1 }
     }
 
     public init(from decoder: any Decoder) throws {

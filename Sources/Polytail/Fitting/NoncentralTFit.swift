@@ -4,18 +4,23 @@ extension NoncentralT {
     /// Maximum-likelihood fit of the noncentral t with location and scale.
     ///
     /// Maximises the exact weighted log-likelihood Σᵢ wᵢ log f(xᵢ) over the unconstrained
-    /// parameters θ = (log ν, δ, μ, log σ) (ν clamped to the rule's [minimum, maximum], or held
-    /// fixed):
+    /// parameters θ = (log ν, δ, m, log σ) with the centre m = μ + σδ in place of μ (μ alone
+    /// slides with σδ; m decorrelates them), ν clamped to the rule's [minimum, maximum] (the
+    /// bound itself is returned exactly, with ``FitResult/dfAtBound`` set at the maximum) or held
+    /// fixed:
     /// 1. Nelder–Mead (GSL `nmsimplex2`) from three robust starts (weighted median and
     ///    interquartile range; δ from Bowley's quartile skewness), to a coarse tolerance;
     /// 2. Nelder–Mead restarts from the best point with a fresh, smaller simplex until the
-    ///    simplex is tiny and a restart no longer improves the objective;
+    ///    simplex is below 10⁻⁶ and a restart no longer improves the objective (at most three:
+    ///    along the weakly identified direction the simplex crawls, so the last digits are
+    ///    left to step 3);
     /// 3. Newton polishing with a central-difference gradient and Hessian (steps accepted only
     ///    when they increase the likelihood), which resolves the weakly identified direction
     ///    (δ, μ, σ nearly trade off against each other when ν is large) to high precision.
     ///
-    /// Standard errors come from the inverse of the finite-difference observed information
-    /// (delta method for ν and σ), when it is positive definite and ν is not at a bound.
+    /// Standard errors come from the inverse of the finite-difference observed information in θ,
+    /// mapped to (ν, δ, μ, σ) by the delta method, when it is positive definite and ν is not at
+    /// a bound. Keys: "degreesOfFreedom", "noncentrality", "location", "scale".
     ///
     /// - Throws: `PolytailError` for invalid data or weights (see `DataValidation`) or an
     ///   invalid degrees-of-freedom rule.
@@ -24,6 +29,7 @@ extension NoncentralT {
     ) throws(PolytailError) -> Fitted<NoncentralT> {
         var fixedNu: Double? = nil
         var logMin = 0.0, logMax = 0.0
+        var minimumNu = 0.0, maximumNu = 0.0
         switch rule {
         case let .fixed(nu):
             guard nu.isFinite, nu > 0 else {
@@ -39,6 +45,8 @@ extension NoncentralT {
             }
             logMin = log(minimum)
             logMax = log(maximum)
+            minimumNu = minimum
+            maximumNu = maximum
         }
         let allWeights = try DataValidation.checkUnivariate(data, weights: weights, parameters: fixedNu == nil ? 4 : 3)
         var xs: [Double] = []
@@ -63,9 +71,16 @@ extension NoncentralT {
         let skewDelta = max(-4, min(4, 4 * bowley))
 
         let estimateNu = fixedNu == nil
+        // θ holds the centre m = μ + σδ instead of μ: it decorrelates the location from δ
+        // (μ alone slides along with δ σ), which shortens the simplex's crawl several-fold.
         func unpack(_ theta: [Double]) -> (nu: Double, delta: Double, location: Double, scale: Double) {
-            if let fixedNu { return (fixedNu, theta[0], theta[1], exp(theta[2])) }
-            return (exp(min(max(theta[0], logMin), logMax)), theta[1], theta[2], exp(theta[3]))
+            if let fixedNu {
+                let sigma = exp(theta[2])
+                return (fixedNu, theta[0], theta[1] - sigma * theta[0], sigma)
+            }
+            let nu = theta[0] >= logMax ? maximumNu : (theta[0] <= logMin ? minimumNu : exp(theta[0]))
+            let sigma = exp(theta[3])
+            return (nu, theta[1], theta[2] - sigma * theta[1], sigma)
         }
         // Mean negative log-likelihood per unit weight.
         let objective: ([Double]) -> Double = { theta in
@@ -88,7 +103,8 @@ extension NoncentralT {
             return value.isNaN ? .infinity : value
         }
         func theta(nu: Double, delta: Double, location: Double, scale: Double) -> [Double] {
-            estimateNu ? [log(nu), delta, location, log(scale)] : [delta, location, log(scale)]
+            let centre = location + scale * delta
+            return estimateNu ? [log(nu), delta, centre, log(scale)] : [delta, centre, log(scale)]
         }
 
         var starts: [[Double]] = []
@@ -105,7 +121,7 @@ extension NoncentralT {
         for start in starts {
             let sigma = exp(start[start.count - 1])
             let step = estimateNu ? [0.5, 0.5, 0.3 * sigma, 0.3] : [0.5, 0.3 * sigma, 0.3]
-            guard let result = try? Solvers.simplexMinimize(start: start, step: step, sizeTolerance: 1e-3, maxIterations: 600, objective)
+            guard let result = try? Solvers.simplexMinimize(start: start, step: step, sizeTolerance: 1e-2, maxIterations: 400, objective)
             else { continue }
             iterations += result.iterations
             if result.value < bestValue {
@@ -120,12 +136,12 @@ extension NoncentralT {
         // Restarts from the best point with a fresh simplex until nothing improves.
         var converged = false
         var scaleStep = 0.05
-        for _ in 0..<6 {
+        for _ in 0..<3 {
             let sigma = exp(current[current.count - 1])
             let step = estimateNu
                 ? [scaleStep, scaleStep, scaleStep * sigma, scaleStep]
                 : [scaleStep, scaleStep * sigma, scaleStep]
-            guard let result = try? Solvers.simplexMinimize(start: current, step: step, sizeTolerance: 1e-7, maxIterations: 2000, objective)
+            guard let result = try? Solvers.simplexMinimize(start: current, step: step, sizeTolerance: 1e-6, maxIterations: 600, objective)
             else { break }
             iterations += result.iterations
             let improvement = bestValue - result.value
@@ -133,7 +149,7 @@ extension NoncentralT {
                 current = result.minimizer
                 bestValue = result.value
             }
-            if result.converged && improvement <= 1e-13 * max(1, abs(bestValue)) {
+            if result.converged && improvement <= 1e-12 * max(1, abs(bestValue)) {
                 converged = true
                 break
             }
@@ -190,16 +206,21 @@ extension NoncentralT {
 
         var standardErrors: [String: Double] = [:]
         if let information, !atBound, let covariance = invertSymmetricPositiveDefinite(information.map { $0 * totalWeight }, free.count) {
-            // Natural parameters from θ by the delta method: ν = e^{θ₀}, σ = e^{θ₃}.
-            var names = ["noncentrality", "location", "scale"]
-            var factors = [1.0, 1.0, sigma]
-            if estimateNu {
-                names.insert("degreesOfFreedom", at: 0)
-                factors.insert(nu, at: 0)
-            }
-            for k in 0..<free.count {
-                let variance = covariance[k * free.count + k]
-                if variance > 0 { standardErrors[names[k]] = factors[k] * variance.squareRoot() }
+            // Natural parameters from θ = ([log ν,] δ, m, log σ) by the delta method:
+            // ν = e^{θ₀}, μ = m − σ δ, σ = e^{log σ}; rows of the Jacobian ∂(natural)/∂θ.
+            let m = free.count
+            let o = estimateNu ? 1 : 0
+            var rows: [(String, [Double])] = []
+            if estimateNu { rows.append(("degreesOfFreedom", [nu, 0, 0, 0])) }
+            var rowDelta = [Double](repeating: 0, count: m); rowDelta[o] = 1
+            var rowLocation = [Double](repeating: 0, count: m)
+            rowLocation[o] = -sigma; rowLocation[o + 1] = 1; rowLocation[o + 2] = -sigma * delta
+            var rowScale = [Double](repeating: 0, count: m); rowScale[o + 2] = sigma
+            rows += [("noncentrality", rowDelta), ("location", rowLocation), ("scale", rowScale)]
+            for (name, j) in rows {
+                var variance = 0.0
+                for a in 0..<m { for b in 0..<m { variance += j[a] * covariance[a * m + b] * j[b] } }
+                if variance > 0 { standardErrors[name] = variance.squareRoot() }
             }
         }
         let result = FitResult(

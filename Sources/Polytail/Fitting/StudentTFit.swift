@@ -393,27 +393,40 @@ struct TFitter {
             guard let (step, _) = TFitter.newtonStep(negH: negH, g: g, free: free) else { break }
             let decrement = zip(step, g).reduce(0) { $0 + $1.0 * $1.1 }
             // Backtracking: accept the first step length that increases ℓ.
+            // The full step is tried with all derivatives in one pass over the data (near the
+            // optimum it is accepted, and the next iteration needs them); shorter steps are
+            // tried on ℓ alone.
             var alpha = 1.0
             var accepted = false
             var next = s
-            var nextLL = ll
-            for _ in 0..<40 {
+            var nextDerivatives: (ll: Double, g: [Double], negH: [Double])? = nil
+            let small = decrement <= tolerance * max(1, abs(ll))
+            // Within the tolerance the change of ℓ is at the level of its rounding: one full
+            // step is tried and kept if ℓ does not fall by more than that; no backtracking.
+            for _ in 0..<(small ? 1 : 40) {
                 next = State(mu: s.mu + alpha * step[0], eta: s.eta + alpha * step[1],
                              tau: min(max(s.tau + alpha * step[2], lowerTau), upperTau))
-                nextLL = logLikelihood(next)
-                if nextLL.isFinite, nextLL >= ll + 1e-4 * alpha * decrement || (nextLL > ll && alpha < 1) {
+                let nextLL: Double
+                if alpha == 1 {
+                    nextDerivatives = derivatives(next)
+                    nextLL = nextDerivatives!.ll
+                } else {
+                    nextDerivatives = nil
+                    nextLL = logLikelihood(next)
+                }
+                if nextLL.isFinite, nextLL >= ll + 1e-4 * alpha * decrement || (nextLL > ll && alpha < 1)
+                    || (small && nextLL >= ll - 4 * ll.ulp) {
                     accepted = true
                     break
                 }
                 alpha *= 0.5
             }
-            let small = decrement <= tolerance * max(1, abs(ll))
+            if small { converged = true }
             if accepted {
                 s = next
-                (ll, g, negH) = derivatives(s)
+                (ll, g, negH) = nextDerivatives ?? derivatives(s)
             }
             if small || !accepted {
-                converged = small
                 if !small {
                     // No increase found: EM steps always increase ℓ; converged only if ℓ is flat.
                     var em = s

@@ -15,6 +15,40 @@ private final class VectorFunctionBox {
     }
 }
 
+/// Calls `body` with a `gsl_function` that forwards to the Swift closure `f` through
+/// GSL's `void *params`, keeping the closure alive for the duration of the call.
+private func withGSLFunction<T>(_ f: @escaping (Double) -> Double, _ body: (inout gsl_function) throws(PolytailError) -> T) throws(PolytailError) -> T {
+    GSL.prepare()
+    let box = ScalarFunctionBox(f)
+    return try withExtendedLifetime(box) { () throws(PolytailError) -> T in
+        var function = gsl_function(
+            function: { x, params in
+                Unmanaged<ScalarFunctionBox>.fromOpaque(params!).takeUnretainedValue().body(x)
+            },
+            params: Unmanaged.passUnretained(box).toOpaque()
+        )
+        return try body(&function)
+    }
+}
+
+/// An adaptive GSL quadrature: allocates the workspace, runs `rule`, and keeps the
+/// estimate when GSL succeeded or its error estimate is still within `acceptable`.
+private func adaptiveQuadrature(
+    _ f: @escaping (Double) -> Double, limit: Int, acceptable: (Double, Double) -> Bool,
+    _ rule: (inout gsl_function, UnsafeMutablePointer<gsl_integration_workspace>, inout Double, inout Double) -> Int32
+) -> Double {
+    (try? withGSLFunction(f) { (function: inout gsl_function) throws(PolytailError) -> Double in
+        guard let workspace = gsl_integration_workspace_alloc(limit) else { return .nan }
+        defer { gsl_integration_workspace_free(workspace) }
+        var result = 0.0, error = 0.0
+        let status = rule(&function, workspace, &result, &error)
+        // GSL_EROUND / GSL_EMAXITER still leave the best estimate; accept it when its error
+        // estimate is small enough, otherwise report NaN.
+        if status == GSL_SUCCESS || acceptable(result, error) { return result }
+        return .nan
+    }) ?? .nan
+}
+
 enum Solvers {
     /// A root of `f` in the bracket [lower, upper] by Brent's method (GSL
     /// `gsl_root_fsolver_brent`). `f(lower)` and `f(upper)` must differ in sign.
@@ -23,15 +57,7 @@ enum Solvers {
         relativeTolerance: Double = 1e-13, maxIterations: Int = 200,
         _ f: @escaping (Double) -> Double
     ) throws(PolytailError) -> Double {
-        GSL.prepare()
-        let box = ScalarFunctionBox(f)
-        return try withExtendedLifetime(box) { () throws(PolytailError) -> Double in
-            var function = gsl_function(
-                function: { x, params in
-                    Unmanaged<ScalarFunctionBox>.fromOpaque(params!).takeUnretainedValue().body(x)
-                },
-                params: Unmanaged.passUnretained(box).toOpaque()
-            )
+        try withGSLFunction(f) { (function: inout gsl_function) throws(PolytailError) -> Double in
             guard let solver = gsl_root_fsolver_alloc(polytail_root_brent()) else {
                 throw .numericalFailure("could not allocate a root finder")
             }
@@ -120,28 +146,11 @@ enum Solvers {
         from a: Double, to b: Double, absoluteTolerance: Double = 0, relativeTolerance: Double = 1e-12,
         _ f: @escaping (Double) -> Double
     ) -> Double {
-        GSL.prepare()
-        let box = ScalarFunctionBox(f)
-        return withExtendedLifetime(box) { () -> Double in
-            var function = gsl_function(
-                function: { x, params in
-                    Unmanaged<ScalarFunctionBox>.fromOpaque(params!).takeUnretainedValue().body(x)
-                },
-                params: Unmanaged.passUnretained(box).toOpaque()
-            )
-            let limit = 200
-            guard let workspace = gsl_integration_workspace_alloc(limit) else { return .nan }
-            defer { gsl_integration_workspace_free(workspace) }
-            var result = 0.0
-            var error = 0.0
-            let status = gsl_integration_qag(
-                &function, a, b, absoluteTolerance, relativeTolerance, limit,
-                Int32(GSL_INTEG_GAUSS61), workspace, &result, &error)
-            // GSL_EROUND / GSL_EMAXITER still leave the best estimate; accept it when its
-            // error estimate is small, otherwise report NaN.
-            if status == GSL_SUCCESS { return result }
-            if error <= max(absoluteTolerance, 1e-9 * abs(result)) { return result }
-            return .nan
+        let limit = 200
+        return adaptiveQuadrature(f, limit: limit, acceptable: { r, e in e <= max(absoluteTolerance, 1e-9 * abs(r)) }) {
+            function, workspace, result, error in
+            gsl_integration_qag(&function, a, b, absoluteTolerance, relativeTolerance, limit,
+                                Int32(GSL_INTEG_GAUSS61), workspace, &result, &error)
         }
     }
 
@@ -151,25 +160,11 @@ enum Solvers {
         from a: Double, absoluteTolerance: Double = 0, relativeTolerance: Double = 1e-13,
         _ f: @escaping (Double) -> Double
     ) -> Double {
-        GSL.prepare()
-        let box = ScalarFunctionBox(f)
-        return withExtendedLifetime(box) { () -> Double in
-            var function = gsl_function(
-                function: { x, params in
-                    Unmanaged<ScalarFunctionBox>.fromOpaque(params!).takeUnretainedValue().body(x)
-                },
-                params: Unmanaged.passUnretained(box).toOpaque()
-            )
-            let limit = 500
-            guard let workspace = gsl_integration_workspace_alloc(limit) else { return .nan }
-            defer { gsl_integration_workspace_free(workspace) }
-            var result = 0.0
-            var error = 0.0
-            let status = gsl_integration_qagiu(&function, a, absoluteTolerance, relativeTolerance, limit,
-                                               workspace, &result, &error)
-            if status == GSL_SUCCESS { return result }
-            if error <= max(absoluteTolerance, 1e-11 * abs(result)) { return result }
-            return .nan
+        let limit = 500
+        return adaptiveQuadrature(f, limit: limit, acceptable: { r, e in e <= max(absoluteTolerance, 1e-11 * abs(r)) }) {
+            function, workspace, result, error in
+            gsl_integration_qagiu(&function, a, absoluteTolerance, relativeTolerance, limit,
+                                  workspace, &result, &error)
         }
     }
 }

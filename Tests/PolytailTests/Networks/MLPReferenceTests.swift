@@ -36,7 +36,7 @@ extension Tolerance {
     /// (sums of ≤ 7 products), error relative to max(1, |reference|).
     static let network = 1e-13
     /// scikit-learn's float64 predict_proba against ours: both carry their own roundings.
-    static let sklearnPosterior = 1e-13
+    static let mlpSklearnPosterior = 1e-13
 }
 
 @Suite("Multilayer perceptron against mpmath and scikit-learn")
@@ -71,7 +71,7 @@ struct MLPReferenceTests {
         // softmax posteriors against scikit-learn's MLPClassifier with the same weights.
         let p = try c.model(.softmax).posteriors(x)
         for r in 0..<x.rows {
-            for i in 0..<p.columns { #expect(close(p[r, i], c.sklearnSoftmax[r][i], Tolerance.sklearnPosterior)) }
+            for i in 0..<p.columns { #expect(close(p[r, i], c.sklearnSoftmax[r][i], Tolerance.mlpSklearnPosterior)) }
         }
     }
 }

@@ -6,7 +6,7 @@ extension Tolerance {
     /// Central differences with step `finiteDifferenceStep` on O(1) parameters: truncation
     /// O(h²) ≈ 1e-10 and rounding O(ε/h) ≈ 1e-11 of the O(1) objective, so analytic and
     /// numerical derivatives agree to this absolute error (relative to max(1, |g|)).
-    static let finiteDifference = 1e-6
+    static let mlpFiniteDifference = 1e-6
     static let finiteDifferenceStep = 1e-5
 }
 
@@ -39,7 +39,7 @@ enum NetworkFixtures {
     static func expectClose(_ analytic: Double, _ numeric: Double, _ what: String,
                             sourceLocation: SourceLocation = #_sourceLocation) {
         let error = abs(analytic - numeric) / max(1, abs(numeric))
-        #expect(error <= Tolerance.finiteDifference, "\(what): analytic \(analytic), numeric \(numeric)",
+        #expect(error <= Tolerance.mlpFiniteDifference, "\(what): analytic \(analytic), numeric \(numeric)",
                 sourceLocation: sourceLocation)
     }
 }
