@@ -59,6 +59,26 @@ let package = Package(
             path: "Scripts/Fig3"
         ),
         .executableTarget(
+            name: "fig2",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig2"
+        ),
+        .executableTarget(
+            name: "fig4",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig4"
+        ),
+        .executableTarget(
+            name: "fig5",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig5"
+        ),
+        .executableTarget(
+            name: "fig6",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Scripts/Fig6"
+        ),
+        .executableTarget(
             name: "table1",
             dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Table1"

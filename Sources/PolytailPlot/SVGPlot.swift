@@ -34,6 +34,8 @@ public struct SVGPlot {
     public var yRange: ClosedRange<Double>? = nil
     /// Plot y on a log₁₀ axis (non-positive values are dropped).
     public var logY = false
+    /// Plot x on a log₁₀ axis, ticks at 1-2-5 or whole decades (non-positive values are dropped).
+    public var logX = false
     public var width = 640.0
     public var height = 420.0
 
@@ -75,7 +77,29 @@ public struct SVGPlot {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
+    /// Tick positions (in log₁₀ units) for a log axis: whole decades, plus 2× and 5× when the
+    /// range spans fewer than three decades.
+    static func logTicks(_ range: ClosedRange<Double>) -> [Double] {
+        guard range.lowerBound.isFinite, range.upperBound.isFinite else { return [] }
+        let multiples: [Double] = range.upperBound - range.lowerBound < 3 ? [1, 2, 5] : [1]
+        var out: [Double] = []
+        for decade in Int(floor(range.lowerBound))...Int(ceil(range.upperBound)) {
+            for m in multiples {
+                let t = Double(decade) + log10(m)
+                if range.contains(t) { out.append(t) }
+            }
+        }
+        return out
+    }
+
     public func render() -> String {
+        var series = self.series, bars = self.bars, xRange = self.xRange
+        if logX {
+            func lx(_ v: Double) -> Double { v > 0 ? log10(v) : .nan }
+            series = series.map { var s = $0; s.x = s.x.map(lx); return s }
+            bars = bars.map { var b = $0; b.edges = b.edges.map(lx); return b }
+            xRange = xRange.map { lx($0.lowerBound)...lx($0.upperBound) }
+        }
         let left = 70.0, right = 20.0, top = 40.0, bottom = 55.0
         let plotW = width - left - right, plotH = height - top - bottom
         var xs: [Double] = [], ys: [Double] = []
@@ -99,9 +123,9 @@ public struct SVGPlot {
         <defs><clipPath id="plot"><rect x="\(left)" y="\(top)" width="\(plotW)" height="\(plotH)"/></clipPath></defs>
 
         """
-        for t in SVGPlot.ticks(xr) {
+        for t in logX ? SVGPlot.logTicks(xr) : SVGPlot.ticks(xr) {
             out += "<line x1=\"\(px(t))\" y1=\"\(top)\" x2=\"\(px(t))\" y2=\"\(top + plotH)\" stroke=\"#eee\"/>"
-            out += "<text x=\"\(px(t))\" y=\"\(top + plotH + 16)\" text-anchor=\"middle\">\(SVGPlot.label(t))</text>\n"
+            out += "<text x=\"\(px(t))\" y=\"\(top + plotH + 16)\" text-anchor=\"middle\">\(SVGPlot.label(logX ? pow(10, t) : t))</text>\n"
         }
         for t in SVGPlot.ticks(yr) {
             out += "<line x1=\"\(left)\" y1=\"\(py(t))\" x2=\"\(left + plotW)\" y2=\"\(py(t))\" stroke=\"#eee\"/>"

@@ -1,0 +1,142 @@
+// The data and model settings shared by the robustness figure scripts fig4, fig5 and fig6.
+//
+// The same file is copied into Scripts/Fig4, Scripts/Fig5 and Scripts/Fig6 (an executable
+// target cannot share a source file with another); keep the copies identical.
+//
+// - Data: the bundled UCI 8×8 digits (pixels in [0, 1]) with a seeded stratified 80/20 split,
+//   or MNIST IDX files (`--data FOLDER`: the train/test split of the files, `--limit N` keeps
+//   the first N images of each, `--test-limit N` the first N test images). Tasks: all 10
+//   classes, or 3 vs 7 relabelled to 0/1.
+// - Model: a ReLU MLP d → 128 → k (the paper uses four conv layers and one dense layer on
+//   MNIST, §4.1.2; an MLP is what the library has), the same for softmax and softRmax, trained
+//   by seeded mini-batch Adam (batch 32, learning rate 1e-3 as in the paper, no weight decay);
+//   50 epochs on the digits, 10 on MNIST unless `--epochs` says otherwise (the settings of
+//   PolytailPlot/RobustnessExperiment.swift, which table1 and table2 use).
+import Foundation
+import Polytail
+
+func progress(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+
+/// One classification task: training and test images with labels 0..<classes.
+struct DigitsTask {
+    var name: String
+    var tag: String
+    var train: DigitImages
+    var test: DigitImages
+    var classes: Int
+}
+
+/// Where the images come from.
+struct DataSource {
+    /// A folder with the MNIST IDX files, or nil for the bundled UCI digits.
+    var folder: String?
+    /// Keep the first N images of each MNIST file.
+    var limit: Int?
+    /// Keep the first N images of the MNIST test file (overrides `limit` for the test part).
+    var testLimit: Int? = nil
+    /// Seed of the stratified split of the bundled digits.
+    var seed: UInt64
+
+    var description: String {
+        guard let folder else { return "bundled UCI digits (8×8, 1,797 images), stratified 80/20 split, seed \(seed)" }
+        return "MNIST IDX files in \(folder)" + (limit.map { ", first \($0) training images" } ?? "")
+            + ((testLimit ?? limit).map { ", first \($0) test images" } ?? "")
+    }
+
+    /// The full 10-class data, split.
+    func load() throws -> (train: DigitImages, test: DigitImages) {
+        if let folder {
+            let train = try DigitImages.mnist(folder: folder, split: .train, limit: limit)
+            let test = try DigitImages.mnist(folder: folder, split: .test, limit: testLimit ?? limit)
+            return (train, test)
+        }
+        return try DigitImages.bundledUCI().split(testFraction: 0.2, seed: seed)
+    }
+
+    /// The tasks: "all" (10 classes) and/or "3v7" (3 → 0, 7 → 1).
+    func tasks(_ which: [String]) throws -> [DigitsTask] {
+        let (train, test) = try load()
+        var out: [DigitsTask] = []
+        for tag in which {
+            switch tag {
+            case "all":
+                out.append(DigitsTask(name: "10 classes", tag: "all", train: train, test: test, classes: 10))
+            case "3v7":
+                out.append(DigitsTask(name: "3 vs 7", tag: "3v7",
+                                      train: try train.filter(classes: [3, 7], relabel: true),
+                                      test: try test.filter(classes: [3, 7], relabel: true), classes: 2))
+            default:
+                throw PolytailError.invalidParameter(name: "task \(tag)", value: .nan, requirement: "one of all, 3v7")
+            }
+        }
+        return out
+    }
+}
+
+/// The network and its training settings.
+struct ModelSettings {
+    var hidden: [Int] = [128]
+    var epochs: Int = 50
+    var batchSize: Int = 32
+    var learningRate: Double = 1e-3
+    var weightDecay: Double = 0
+
+    var description: String {
+        "MLP d → \(hidden.map(String.init).joined(separator: " → ")) → k (ReLU), Adam, \(epochs) epochs, batch \(batchSize), learning rate \(learningRate), weight decay \(weightDecay)"
+    }
+}
+
+/// A trained model under its display name.
+struct NamedModel {
+    var name: String
+    var output: OutputLayer
+    var model: MultilayerPerceptron
+    var testAccuracy: Double
+}
+
+/// Trains the softmax and the softRmax network on `task` from the same seed.
+func trainPair(_ task: DigitsTask, settings: ModelSettings, seed: UInt64) throws -> [NamedModel] {
+    var out: [NamedModel] = []
+    for (name, output) in [("softmax", OutputLayer.softmax), ("softRmax", OutputLayer.softRmax)] {
+        let start = Date()
+        let (model, report) = try MultilayerPerceptron.train(
+            features: task.train.images, labels: task.train.labels, classes: task.classes,
+            hidden: settings.hidden, output: output, epochs: settings.epochs, batchSize: settings.batchSize,
+            learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed)
+        let accuracy = try model.accuracy(task.test.images, labels: task.test.labels)
+        progress(String(format: "  [%@] %@: trained in %.1f s, training accuracy %.2f %%, test accuracy %.2f %%",
+                        task.name, name, Date().timeIntervalSince(start), 100 * report.trainingAccuracy, 100 * accuracy))
+        out.append(NamedModel(name: name, output: output, model: model, testAccuracy: accuracy))
+    }
+    return out
+}
+
+/// A Markdown table.
+func markdownTable(_ header: [String], _ rows: [[String]], alignRightFrom: Int = 1) -> String {
+    var s = "| " + header.joined(separator: " | ") + " |\n|"
+    for i in header.indices { s += i >= alignRightFrom ? "---:|" : "---|" }
+    s += "\n"
+    for r in rows { s += "| " + r.joined(separator: " | ") + " |\n" }
+    return s
+}
+
+func percent(_ v: Double) -> String { String(format: "%.2f", 100 * v) }
+
+/// The q-quantile (linear interpolation) of unsorted finite values; NaN when empty.
+func quantile(_ values: [Double], _ q: Double) -> Double {
+    let s = values.filter(\.isFinite).sorted()
+    guard !s.isEmpty else { return .nan }
+    let h = q * Double(s.count - 1)
+    let lo = Int(h.rounded(.down)), hi = min(lo + 1, s.count - 1)
+    return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
+}
+
+func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+
+/// The rows of `m` listed in `indices`.
+func rows(_ m: Matrix, _ indices: [Int]) throws -> Matrix {
+    var e: [Double] = []
+    e.reserveCapacity(indices.count * m.columns)
+    for r in indices { e += m.elements[(r * m.columns)..<((r + 1) * m.columns)] }
+    return try Matrix(rows: indices.count, columns: m.columns, elements: e)
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// Lays rendered SVG pictures (``SVGPlot/render()``, ``SVGHeatmap/render()``) out as a grid
+/// of panels in one SVG file, row by row, under an optional title.
+///
+/// Each panel is nested as its own `<svg>` element; the element ids a panel defines (its
+/// clip path) are made unique per panel so that panels of different sizes do not share one.
+public struct SVGGrid {
+    public var title: String
+    public var panels: [String]
+    public var columns: Int
+    public var panelWidth: Double
+    public var panelHeight: Double
+
+    public init(title: String = "", panels: [String], columns: Int, panelWidth: Double, panelHeight: Double) {
+        self.title = title; self.panels = panels; self.columns = max(columns, 1)
+        self.panelWidth = panelWidth; self.panelHeight = panelHeight
+    }
+
+    public func render() -> String {
+        let top = title.isEmpty ? 0.0 : 34
+        let rows = (panels.count + columns - 1) / columns
+        let w = panelWidth * Double(columns), h = top + panelHeight * Double(rows)
+        var out = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" viewBox="0 0 \(Int(w)) \(Int(h))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <rect width="100%" height="100%" fill="white"/>
+
+        """
+        if !title.isEmpty {
+            out += "<text x=\"\(w / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">\(SVGPlot.escape(title))</text>\n"
+        }
+        for (i, panel) in panels.enumerated() {
+            let x = panelWidth * Double(i % columns), y = top + panelHeight * Double(i / columns)
+            var body = panel
+                .replacingOccurrences(of: "id=\"plot\"", with: "id=\"plot\(i)\"")
+                .replacingOccurrences(of: "url(#plot)", with: "url(#plot\(i))")
+            // Position the nested picture: give its root element x and y.
+            if let range = body.range(of: "<svg ") {
+                body.replaceSubrange(range, with: "<svg x=\"\(x)\" y=\"\(y)\" ")
+            }
+            out += body
+        }
+        out += "</svg>\n"
+        return out
+    }
+
+    public func write(to url: URL) throws {
+        try render().write(to: url, atomically: true, encoding: .utf8)
+    }
+}
+
+/// Counts of `values` in the bins [e₀, e₁), [e₁, e₂), …, [e_{m−1}, e_m] (the last bin closed);
+/// values outside [e₀, e_m] and non-finite values are not counted.
+/// - Parameter normalise: divide by the number of values given (finite or not), so that the
+///   heights are fractions of the sample and two samples of different sizes compare.
+public func histogram(_ values: [Double], edges: [Double], normalise: Bool = false) -> [Double] {
+    guard edges.count >= 2 else { return [] }
+    var counts = [Double](repeating: 0, count: edges.count - 1)
+    for v in values where v.isFinite && v >= edges[0] && v <= edges[edges.count - 1] {
+        // Binary search for the last edge ≤ v.
+        var lo = 0, hi = edges.count - 1
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if edges[mid] <= v { lo = mid } else { hi = mid }
+        }
+        counts[lo] += 1
+    }
+    if normalise, !values.isEmpty { counts = counts.map { $0 / Double(values.count) } }
+    return counts
+}
+
+/// m + 1 equally spaced edges from `lower` to `upper`.
+public func binEdges(_ lower: Double, _ upper: Double, bins m: Int) -> [Double] {
+    (0...max(m, 1)).map { lower + (upper - lower) * Double($0) / Double(max(m, 1)) }
+}
