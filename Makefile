@@ -1,5 +1,5 @@
 # Polytail: the two commands of the README, and a few more.
-#   make figures   regenerate the figures (Fig. 1, Fig. 3, the demo fit) into Output/
+#   make figures   regenerate Figs. 1–6, Tables 1–2 and the demo fit into Output/
 #   make test      run the test suite
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
 
@@ -25,6 +25,12 @@ figures: deps
 	swift run -c release demo --out Output/demo
 	swift run -c release fig3 --out Output/fig3
 	swift run -c release fig3 --trials 200 --seed 3 --out Output/fig3
+	swift run -c release table1
+	swift run -c release table2
+	swift run -c release fig2
+	swift run -c release fig4
+	swift run -c release fig5
+	swift run -c release fig6
 
 test: deps
 	swift build -c release

@@ -1,8 +1,5 @@
 // The data and model settings shared by the robustness figure scripts fig4, fig5 and fig6.
 //
-// The same file is copied into Scripts/Fig4, Scripts/Fig5 and Scripts/Fig6 (an executable
-// target cannot share a source file with another); keep the copies identical.
-//
 // - Data: the bundled UCI 8×8 digits (pixels in [0, 1]) with a seeded stratified 80/20 split,
 //   or MNIST IDX files (`--data FOLDER`: the train/test split of the files, `--limit N` keeps
 //   the first N images of each, `--test-limit N` the first N test images). Tasks: all 10
@@ -15,36 +12,43 @@
 import Foundation
 import Polytail
 
-func progress(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+public func progress(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
 
 /// One classification task: training and test images with labels 0..<classes.
-struct DigitsTask {
-    var name: String
-    var tag: String
-    var train: DigitImages
-    var test: DigitImages
-    var classes: Int
+public struct DigitsTask {
+    public var name: String
+    public var tag: String
+    public var train: DigitImages
+    public var test: DigitImages
+    public var classes: Int
 }
 
 /// Where the images come from.
-struct DataSource {
+public struct DataSource {
     /// A folder with the MNIST IDX files, or nil for the bundled UCI digits.
-    var folder: String?
+    public var folder: String?
     /// Keep the first N images of each MNIST file.
-    var limit: Int?
+    public var limit: Int?
     /// Keep the first N images of the MNIST test file (overrides `limit` for the test part).
-    var testLimit: Int? = nil
+    public var testLimit: Int? = nil
     /// Seed of the stratified split of the bundled digits.
-    var seed: UInt64
+    public var seed: UInt64
 
-    var description: String {
+    public init(folder: String?, limit: Int?, testLimit: Int? = nil, seed: UInt64) {
+        self.folder = folder
+        self.limit = limit
+        self.testLimit = testLimit
+        self.seed = seed
+    }
+
+    public var description: String {
         guard let folder else { return "bundled UCI digits (8×8, 1,797 images), stratified 80/20 split, seed \(seed)" }
         return "MNIST IDX files in \(folder)" + (limit.map { ", first \($0) training images" } ?? "")
             + ((testLimit ?? limit).map { ", first \($0) test images" } ?? "")
     }
 
     /// The full 10-class data, split.
-    func load() throws -> (train: DigitImages, test: DigitImages) {
+    public func load() throws -> (train: DigitImages, test: DigitImages) {
         if let folder {
             let train = try DigitImages.mnist(folder: folder, split: .train, limit: limit)
             let test = try DigitImages.mnist(folder: folder, split: .test, limit: testLimit ?? limit)
@@ -54,7 +58,7 @@ struct DataSource {
     }
 
     /// The tasks: "all" (10 classes) and/or "3v7" (3 → 0, 7 → 1).
-    func tasks(_ which: [String]) throws -> [DigitsTask] {
+    public func tasks(_ which: [String]) throws -> [DigitsTask] {
         let (train, test) = try load()
         var out: [DigitsTask] = []
         for tag in which {
@@ -74,28 +78,30 @@ struct DataSource {
 }
 
 /// The network and its training settings.
-struct ModelSettings {
-    var hidden: [Int] = [128]
-    var epochs: Int = 50
-    var batchSize: Int = 32
-    var learningRate: Double = 1e-3
-    var weightDecay: Double = 0
+public struct ModelSettings {
+    public var hidden: [Int] = [128]
+    public var epochs: Int = 50
+    public var batchSize: Int = 32
+    public var learningRate: Double = 1e-3
+    public var weightDecay: Double = 0
 
-    var description: String {
+    public init() {}
+
+    public var description: String {
         "MLP d → \(hidden.map(String.init).joined(separator: " → ")) → k (ReLU), Adam, \(epochs) epochs, batch \(batchSize), learning rate \(learningRate), weight decay \(weightDecay)"
     }
 }
 
 /// A trained model under its display name.
-struct NamedModel {
-    var name: String
-    var output: OutputLayer
-    var model: MultilayerPerceptron
-    var testAccuracy: Double
+public struct NamedModel {
+    public var name: String
+    public var output: OutputLayer
+    public var model: MultilayerPerceptron
+    public var testAccuracy: Double
 }
 
 /// Trains the softmax and the softRmax network on `task` from the same seed.
-func trainPair(_ task: DigitsTask, settings: ModelSettings, seed: UInt64) throws -> [NamedModel] {
+public func trainPair(_ task: DigitsTask, settings: ModelSettings, seed: UInt64) throws -> [NamedModel] {
     var out: [NamedModel] = []
     for (name, output) in [("softmax", OutputLayer.softmax), ("softRmax", OutputLayer.softRmax)] {
         let start = Date()
@@ -112,7 +118,7 @@ func trainPair(_ task: DigitsTask, settings: ModelSettings, seed: UInt64) throws
 }
 
 /// A Markdown table.
-func markdownTable(_ header: [String], _ rows: [[String]], alignRightFrom: Int = 1) -> String {
+public func markdownTable(_ header: [String], _ rows: [[String]], alignRightFrom: Int = 1) -> String {
     var s = "| " + header.joined(separator: " | ") + " |\n|"
     for i in header.indices { s += i >= alignRightFrom ? "---:|" : "---|" }
     s += "\n"
@@ -120,10 +126,10 @@ func markdownTable(_ header: [String], _ rows: [[String]], alignRightFrom: Int =
     return s
 }
 
-func percent(_ v: Double) -> String { String(format: "%.2f", 100 * v) }
+public func percent(_ v: Double) -> String { String(format: "%.2f", 100 * v) }
 
 /// The q-quantile (linear interpolation) of unsorted finite values; NaN when empty.
-func quantile(_ values: [Double], _ q: Double) -> Double {
+public func quantile(_ values: [Double], _ q: Double) -> Double {
     let s = values.filter(\.isFinite).sorted()
     guard !s.isEmpty else { return .nan }
     let h = q * Double(s.count - 1)
@@ -131,10 +137,10 @@ func quantile(_ values: [Double], _ q: Double) -> Double {
     return s[lo] + (h - Double(lo)) * (s[hi] - s[lo])
 }
 
-func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+public func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
 
 /// The rows of `m` listed in `indices`.
-func rows(_ m: Matrix, _ indices: [Int]) throws -> Matrix {
+public func rows(_ m: Matrix, _ indices: [Int]) throws -> Matrix {
     var e: [Double] = []
     e.reserveCapacity(indices.count * m.columns)
     for r in indices { e += m.elements[(r * m.columns)..<((r + 1) * m.columns)] }
