@@ -57,7 +57,11 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         Lapack.solveLowerTransposedRight(lower, &y, rows: n)
         return (0..<n).map { i in
             var m = 0.0
-            for j in 0..<d { m = max(m, abs(y[i * d + j])) }
+            for j in 0..<d {
+                let v = abs(y[i * d + j])
+                if v.isNaN { return .nan }  // max(·, NaN) would silently drop it
+                m = max(m, v)
+            }
             if m == 0 || !m.isFinite { return m }
             var s = 0.0
             for j in 0..<d { let v = y[i * d + j] / m; s += v * v }
