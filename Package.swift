@@ -90,33 +90,34 @@ let package = Package(
         ),
 
         // MARK: Benchmarks (run in release: swift run -c release polytail-bench)
+        .target(name: "BenchSupport", path: "Scripts/BenchSupport"),
         .executableTarget(
             name: "polytail-bench",
-            dependencies: ["Polytail"],
+            dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/Bench",
             exclude: ["scipy_tfit.py"]
         ),
         .executableTarget(
             name: "discriminant-bench",
-            dependencies: ["Polytail"],
+            dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/DiscriminantBench",
             exclude: ["sklearn_peer.py"]
         ),
         .executableTarget(
             name: "classifier-bench",
-            dependencies: ["Polytail"],
+            dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/ClassifierBench",
             exclude: ["sklearn_peer.py"]
         ),
         .executableTarget(
             name: "robustness-bench",
-            dependencies: ["Polytail"],
+            dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/RobustnessBench",
             exclude: ["sklearn_mlp.py"]
         ),
         .executableTarget(
             name: "digits-bench",
-            dependencies: ["Polytail"],
+            dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/DigitsBench",
             exclude: ["digits_peer.py"]
         ),

@@ -5,34 +5,17 @@
 //
 // Progress goes to stderr; a Markdown report to stdout.
 import Foundation
+import BenchSupport
 import Polytail
 
-func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+let skipScipy = BenchArguments.has("--skip-scipy")
+let repeats = BenchArguments.repeats(default: 3)
 
-let arguments = CommandLine.arguments.dropFirst()
-let skipScipy = arguments.contains("--skip-scipy")
-var repeats = 3
-if let i = arguments.firstIndex(of: "--repeat"), i + 1 < arguments.endIndex, let r = Int(arguments[i + 1]) { repeats = max(1, r) }
+warnIfDebug("polytail-bench")
 
-#if DEBUG
-log("warning: this is a debug build; benchmark with `swift run -c release polytail-bench`")
-#endif
-
-/// Best wall-clock time of `repeats` runs, and the last result.
-func time<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Double, value: T) {
-    var best = Double.infinity
-    var value: T? = nil
-    for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        value = try body()
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-    return (best, value!)
-}
-
-let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("polytail-bench-\(getpid())")
-try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: scratch) }
+let scratchFolder = try ScratchFolder("polytail-bench")
+defer { scratchFolder.remove() }
+let scratch = scratchFolder.url
 
 struct Row { var n: Int; var seconds: Double; var fit: Fitted<StudentT>; var file: URL }
 var rows: [Row] = []

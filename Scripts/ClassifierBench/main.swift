@@ -6,33 +6,17 @@
 //
 // Progress goes to stderr; a Markdown report to stdout.
 import Foundation
+import BenchSupport
 import Polytail
 
-func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+let skipPeer = BenchArguments.has("--skip-sklearn")
+let repeats = BenchArguments.repeats(default: 3)
 
-let arguments = CommandLine.arguments.dropFirst()
-let skipPeer = arguments.contains("--skip-sklearn")
-var repeats = 3
-if let i = arguments.firstIndex(of: "--repeat"), i + 1 < arguments.endIndex, let r = Int(arguments[i + 1]) { repeats = max(1, r) }
+warnIfDebug("classifier-bench")
 
-#if DEBUG
-log("warning: this is a debug build; benchmark with `swift run -c release classifier-bench`")
-#endif
-
-func time<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Double, value: T) {
-    var best = Double.infinity
-    var value: T? = nil
-    for _ in 0..<repeats {
-        let start = DispatchTime.now().uptimeNanoseconds
-        value = try body()
-        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-    }
-    return (best, value!)
-}
-
-let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-bench-\(getpid())")
-try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: scratch) }
+let scratchFolder = try ScratchFolder("classifier-bench")
+defer { scratchFolder.remove() }
+let scratch = scratchFolder.url
 
 let (d, k, lambda, tolerance) = (50, 10, 1e-3, 1e-6)
 var generator = PolytailRandom(seed: 20220619)

@@ -10,9 +10,9 @@
 //    padded to 28 × 28, so the data compress about as real MNIST does.
 // Markdown table on stdout, progress on stderr. Swift: best of N runs; Python: best of N.
 import Foundation
+import BenchSupport
 import Polytail
 
-func log(_ s: String) { FileHandle.standardError.write((s + "\n").data(using: .utf8)!) }
 
 var repeats = 5
 var count = 60_000

@@ -9,9 +9,9 @@
 //
 // Progress goes to stderr; a Markdown report to stdout.
 import Foundation
+import BenchSupport
 import Polytail
 
-func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
 func fail(_ message: String) -> Never { log("discriminant-bench: " + message); exit(1) }
 
 var rows = 1_000_000

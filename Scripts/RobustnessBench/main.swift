@@ -9,9 +9,9 @@
 // scaled to [0, 1]) and an MNIST-shaped synthetic set (784 features, 10 classes, seeded).
 // Progress goes to stderr; a Markdown report to stdout.
 import Foundation
+import BenchSupport
 import Polytail
 
-func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
 
 let arguments = CommandLine.arguments.dropFirst()
 let skipPeer = arguments.contains("--skip-sklearn")

@@ -1,0 +1,47 @@
+// Shared pieces of the benchmark executables: progress on stderr, best-of-N wall-clock
+// timing, a scratch folder for the data handed to the Python peers, and running a peer.
+import Dispatch
+import Foundation
+
+/// Writes one line of progress to stderr (results go to stdout).
+public func log(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
+
+/// The best wall-clock time of `repeats` runs of `body`, and the value of the last run.
+public func time<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds: Double, value: T) {
+    var best = Double.infinity
+    var value: T? = nil
+    for _ in 0..<max(1, repeats) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        value = try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return (best, value!)
+}
+
+/// `--repeat N` from the command line (default `fallback`), and whether `flag` is present.
+public enum BenchArguments {
+    public static var all: ArraySlice<String> { CommandLine.arguments.dropFirst() }
+    public static func repeats(default fallback: Int) -> Int {
+        guard let i = all.firstIndex(of: "--repeat"), i + 1 < all.endIndex, let r = Int(all[i + 1]) else { return fallback }
+        return max(1, r)
+    }
+    public static func has(_ flag: String) -> Bool { all.contains(flag) }
+}
+
+/// A temporary folder, removed by `remove()`.
+public struct ScratchFolder {
+    public let url: URL
+    public init(_ name: String) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(getpid())")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+    public func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Warns when the benchmark was built without optimisation.
+public func warnIfDebug(_ name: String) {
+    #if DEBUG
+    log("warning: this is a debug build; benchmark with `swift run -c release \(name)`")
+    #endif
+}
