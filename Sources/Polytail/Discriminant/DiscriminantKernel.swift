@@ -87,7 +87,7 @@ struct DiscriminantKernel: Sendable {
                 var e = [Double](repeating: 0, count: d)
                 e[l] = 1
                 lower.withUnsafeBufferPointer { lb in
-                    e.withUnsafeMutableBufferPointer { DiscriminantBlas.solveLower(dimension: d, lower: lb.baseAddress!, $0.baseAddress!) }
+                    e.withUnsafeMutableBufferPointer { Blas.solveLower(dimension: d, lower: lb.baseAddress!, $0.baseAddress!) }
                 }
                 for r in 0..<d { w[r * d + l] = e[r] }
             }
@@ -209,7 +209,7 @@ struct DiscriminantKernel: Sendable {
             // One product with the uncentred rows; a non-finite input makes its row's
             // products non-finite (NaN or ±∞ times any β), caught below.
             wide.withUnsafeBufferPointer { v in
-                DiscriminantBlas.gemmTransposedB(rows: m, columns: k, inner: d, x, v.baseAddress!, out)
+                Blas.gemmTransposedB(rows: m, columns: k, inner: d, x, v.baseAddress!, out)
             }
         } else {
             let y = centred!, z = product!
@@ -226,7 +226,7 @@ struct DiscriminantKernel: Sendable {
                 return nil
             }) { return bad }
             wide.withUnsafeBufferPointer { v in
-                DiscriminantBlas.gemmTransposedB(rows: m, columns: wideRows, inner: d, y, v.baseAddress!, z)
+                Blas.gemmTransposedB(rows: m, columns: wideRows, inner: d, y, v.baseAddress!, z)
             }
         }
         // Element-wise: log-joint values, then the log-sum-exp normalisation.
@@ -331,7 +331,7 @@ struct DiscriminantKernel: Sendable {
             let lower = lowers[mode == .sharedT ? 0 : j]
             for l in 0..<d { w[l] = y[l] - (locations[j * d + l] / s - center[l] / s) }
             lower.withUnsafeBufferPointer { lb in
-                w.withUnsafeMutableBufferPointer { DiscriminantBlas.solveLower(dimension: d, lower: lb.baseAddress!, $0.baseAddress!) }
+                w.withUnsafeMutableBufferPointer { Blas.solveLower(dimension: d, lower: lb.baseAddress!, $0.baseAddress!) }
             }
             var top = 0.0
             for l in 0..<d { top = max(top, abs(w[l])) }

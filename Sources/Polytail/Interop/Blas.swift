@@ -1,7 +1,8 @@
 import CPolytailNumerics
 
-/// Thin wrapper over CBLAS `dgemm` for the classifiers' forward and backward passes.
-/// Row-major throughout; no CBLAS enum, stride or leading dimension leaves this file.
+/// The CBLAS kernels of the classifiers, networks and discriminant analysis (the
+/// factorisations live in ``Lapack``). Row-major throughout; no CBLAS enum, stride or
+/// leading dimension leaves this file.
 enum Blas {
     /// C ← α·op(A)·op(B) + β·C, all row-major, by CBLAS `dgemm`.
     ///
@@ -48,5 +49,51 @@ enum Blas {
                 }
             }
         }
+    }
+
+    /// C ← α op(A) op(B) + β C on raw buffers, with op(A) m × k, op(B) k × n and C m × n, all
+    /// row-major and dense (leading dimensions are the stored column counts); the form the
+    /// dense layers of ``MultilayerPerceptron`` use.
+    /// - Parameters:
+    ///   - transposeA: use Aᵀ (A is then stored k × m).
+    ///   - transposeB: use Bᵀ (B is then stored n × k).
+    /// - Complexity: O(m n k) flops in the system BLAS (OpenBLAS when installed).
+    static func gemm(
+        _ a: UnsafePointer<Double>, transposeA: Bool = false,
+        _ b: UnsafePointer<Double>, transposeB: Bool = false,
+        into c: UnsafeMutablePointer<Double>,
+        m: Int, n: Int, k: Int, alpha: Double = 1, beta: Double = 0
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            // C ← β C: BLAS would do the same, but an empty inner dimension is legal here.
+            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
+            return
+        }
+        let lda = transposeA ? m : k
+        let ldb = transposeB ? k : n
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+
+    /// C ← A Bᵀ for row-major A (m × p), B (n × p) and C (m × n): one call turns a block of
+    /// rows into its inner products with every class vector.
+    static func gemmTransposedB(
+        rows m: Int, columns n: Int, inner p: Int,
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ c: UnsafeMutablePointer<Double>
+    ) {
+        gemm(a, b, transposeB: true, into: c, m: m, n: n, k: p)
+    }
+
+    /// y ← α x + y (CBLAS `daxpy`) on `count` contiguous entries.
+    static func axpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, count: Int) {
+        guard count > 0 else { return }
+        cblas_daxpy(Int32(count), alpha, x, 1, y, 1)
+    }
+
+    /// v ← L⁻¹ v for one vector and a row-major lower-triangular d × d factor L (CBLAS `dtrsv`).
+    static func solveLower(dimension d: Int, lower: UnsafePointer<Double>, _ v: UnsafeMutablePointer<Double>) {
+        guard d > 0 else { return }
+        cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(d), lower, Int32(d), v, 1)
     }
 }

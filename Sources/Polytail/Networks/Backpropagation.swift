@@ -85,7 +85,7 @@ extension NetworkParameters {
             let fanIn = sizes[l], fanOut = sizes[l + 1]
             let a = workspace.activations[l], out = workspace.activations[l + 1]
             weights[l].withUnsafeBufferPointer { w in
-                NetworkBlas.gemm(UnsafePointer(a), w.baseAddress!, into: out, m: n, n: fanOut, k: fanIn)
+                Blas.gemm(UnsafePointer(a), w.baseAddress!, into: out, m: n, n: fanOut, k: fanIn)
             }
             let hidden = l + 1 < layerCount
             biases[l].withUnsafeBufferPointer { b in
@@ -115,17 +115,17 @@ extension NetworkParameters {
             let delta = UnsafePointer(workspace.deltas[l + 1])
             if gradients != nil {
                 gradients!.weights[l].withUnsafeMutableBufferPointer { g in
-                    NetworkBlas.gemm(a, transposeA: true, delta, into: g.baseAddress!, m: fanIn, n: fanOut, k: n)
+                    Blas.gemm(a, transposeA: true, delta, into: g.baseAddress!, m: fanIn, n: fanOut, k: n)
                 }
                 gradients!.biases[l].withUnsafeMutableBufferPointer { g in
                     for j in 0..<fanOut { g[j] = 0 }
-                    for r in 0..<n { NetworkBlas.axpy(1, delta + r * fanOut, g.baseAddress!, count: fanOut) }
+                    for r in 0..<n { Blas.axpy(1, delta + r * fanOut, g.baseAddress!, count: fanOut) }
                 }
             }
             guard l > 0 || input else { continue }
             let previous = workspace.deltas[l]
             weights[l].withUnsafeBufferPointer { w in
-                NetworkBlas.gemm(delta, w.baseAddress!, transposeB: true, into: previous, m: n, n: fanIn, k: fanOut)
+                Blas.gemm(delta, w.baseAddress!, transposeB: true, into: previous, m: n, n: fanIn, k: fanOut)
             }
             if l > 0 {
                 for i in 0..<(n * fanIn) where a[i] <= 0 { previous[i] = 0 }

@@ -186,7 +186,7 @@ extension NetworkParameters {
                 weights[l].withUnsafeBufferPointer { w in
                     gradients!.weights[l].withUnsafeMutableBufferPointer { g in
                         for i in 0..<w.count { penalty += w[i] * w[i] }
-                        NetworkBlas.axpy(weightDecay, w.baseAddress!, g.baseAddress!, count: w.count)
+                        Blas.axpy(weightDecay, w.baseAddress!, g.baseAddress!, count: w.count)
                     }
                 }
             }
