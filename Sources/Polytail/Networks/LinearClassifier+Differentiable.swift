@@ -1,0 +1,40 @@
+/// The linear classifier z = W x + b is the zero-hidden-layer network: it takes part in every
+/// attack and margin metric through ``DifferentiableClassifier``. With the logits'
+/// derivative G (n × k) of any ``GradientTarget``, ∇ₓ J = G W, one `dgemm`.
+extension LinearClassifier: DifferentiableClassifier {
+    /// d, the number of features.
+    public var inputDimension: Int { featureCount }
+
+    /// The per-row values of `target` (see ``GradientTarget``).
+    /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad shapes or labels.
+    public func objective(_ target: Polytail.GradientTarget, at x: Matrix) throws(PolytailError) -> [Double] {
+        try target.validate(rows: x.rows, classes: classes)
+        let z = try logits(x)
+        guard x.rows > 0 else { return [] }
+        var deltas = [Double](repeating: 0, count: x.rows * classes)
+        return z.elements.withUnsafeBufferPointer { zp in
+            deltas.withUnsafeMutableBufferPointer { dp in
+                target.evaluate(logits: zp.baseAddress!, rows: x.rows, classes: classes, output: output, deltas: dp.baseAddress!)
+            }
+        }
+    }
+
+    /// Row r is ∇ₓ of `target` for sample r alone: G W with G the derivative in the logits.
+    /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad shapes or labels.
+    /// - Complexity: O(n d k).
+    public func inputGradients(of target: Polytail.GradientTarget, at x: Matrix) throws(PolytailError) -> Matrix {
+        try target.validate(rows: x.rows, classes: classes)
+        let z = try logits(x)
+        let n = x.rows, k = classes, d = featureCount
+        guard n > 0 else { return Matrix(uncheckedRows: 0, columns: d, elements: []) }
+        var deltas = [Double](repeating: 0, count: n * k)
+        z.elements.withUnsafeBufferPointer { zp in
+            deltas.withUnsafeMutableBufferPointer { dp in
+                _ = target.evaluate(logits: zp.baseAddress!, rows: n, classes: k, output: output, deltas: dp.baseAddress!, values: false)
+            }
+        }
+        var out = [Double](repeating: 0, count: n * d)
+        Blas.gemm(deltas, rows: n, columns: k, weights.elements, rows: k, columns: d, into: &out)
+        return Matrix(uncheckedRows: n, columns: d, elements: out)
+    }
+}
