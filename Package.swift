@@ -41,7 +41,11 @@ let package = Package(
         ),
 
         // MARK: Figure scripts (swift run NAME)
-        .target(name: "PolytailPlot", dependencies: ["Polytail"], path: "Sources/PolytailPlot"),
+        .target(
+            name: "PolytailPlot",
+            dependencies: ["Polytail", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/PolytailPlot"
+        ),
         .executableTarget(
             name: "demo",
             dependencies: ["Polytail", "PolytailPlot"],

@@ -38,11 +38,7 @@ struct Fig4: ParsableCommand {
 
     @Option(help: "Output folder.") var out = "Output/fig4"
     @Option(help: "Seed of the split and of the training.") var seed: UInt64 = 1
-    @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") var data: String?
-    @Option(help: "Keep the first N images of each MNIST file.") var limit: Int?
-    @Option(help: "Keep the first N MNIST test images (default: --limit).") var testLimit: Int?
-    @Option(help: "Training epochs (default 50 on the digits, 10 on MNIST).") var epochs: Int?
-    @Option(help: "Hidden layer widths, comma separated.") var hidden = "128"
+    @OptionGroup var digits: DigitsOptions
     @Option(help: "Task: all (10 classes) or 3v7.") var task = "all"
     @Option(help: "FGSM budgets ε, comma separated (0 = clean).") var epsilons = "0,0.01,0.03,0.1,0.3,1,3,10,100"
     @Option(help: "Histogram bins on [0, 1].") var bins = 20
@@ -50,15 +46,9 @@ struct Fig4: ParsableCommand {
     var epsilonList: [Double] { epsilons.split(separator: ",").compactMap { Double($0) } }
 
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         guard !epsilonList.isEmpty, epsilonList.count == epsilons.split(separator: ",").count,
               epsilonList.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw ValidationError("--epsilons must be non-negative numbers") }
         guard bins >= 2 else { throw ValidationError("--bins must be at least 2") }
-        guard hidden.split(separator: ",").allSatisfy({ Int($0).map { $0 > 0 } ?? false }) else {
-            throw ValidationError("--hidden must be positive widths separated by commas, e.g. 128 or 256,128")
-        }
         guard ["all", "3v7"].contains(task) else { throw ValidationError("--task must be all or 3v7") }
     }
 
@@ -66,11 +56,8 @@ struct Fig4: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         func file(_ name: String) -> URL { outURL.appendingPathComponent(name) }
-        var source = DataSource(folder: data, limit: limit, seed: seed)
-        source.testLimit = testLimit
-        var settings = ModelSettings()
-        settings.hidden = hidden.split(separator: ",").map { Int($0)! }
-        settings.epochs = epochs ?? (data == nil ? 50 : 10)
+        let source = digits.source(seed: seed)
+        let settings = digits.settings()
         progress("fig4: \(source.description); \(settings.description)")
         let job = try source.tasks([task])[0]
         let x = job.test.images, y = job.test.labels
@@ -127,7 +114,7 @@ struct Fig4: ParsableCommand {
                                               y: [0, Double(job.test.count)], color: "#777777", dashed: true))
             panels.append(plot.render())
         }
-        try SVGGrid(title: "Fig. 4: predicted-class posterior of misclassified test samples under FGSM (\(job.name), \(data == nil ? "UCI digits" : "MNIST"))",
+        try SVGGrid(title: "Fig. 4: predicted-class posterior of misclassified test samples under FGSM (\(job.name), \(!digits.isMNIST ? "UCI digits" : "MNIST"))",
                     panels: panels, columns: 4, panelWidth: 420, panelHeight: 320).write(to: file("fig4_histograms.svg"))
 
         // (b) Mean posterior of misclassified samples against ε, every loss, clipped and not.

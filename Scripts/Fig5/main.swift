@@ -39,11 +39,7 @@ struct Fig5: ParsableCommand {
 
     @Option(help: "Output folder.") var out = "Output/fig5"
     @Option(help: "Seed of the split and of the training.") var seed: UInt64 = 1
-    @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") var data: String?
-    @Option(help: "Keep the first N images of each MNIST file.") var limit: Int?
-    @Option(help: "Keep the first N MNIST test images (default: --limit, or 1000 when --limit is not given).") var testLimit: Int?
-    @Option(help: "Training epochs (default 50 on the digits, 10 on MNIST).") var epochs: Int?
-    @Option(help: "Hidden layer widths, comma separated.") var hidden = "128"
+    @OptionGroup var digits: DigitsOptions
     @Option(help: "Task: all (10 classes) or 3v7.") var task = "all"
     @Option(help: "Attack budgets ε, comma separated.") var epsilons = "0.1,0.3"
     @Option(help: "Iteration counts T for schedule α = ε/T, comma separated (default 1 … 200 on the digits, 1 … 100 on MNIST).")
@@ -52,15 +48,12 @@ struct Fig5: ParsableCommand {
     @Option(help: "Attack losses, comma separated: nll, crossEntropyOnLogits, margin.") var losses = "nll,crossEntropyOnLogits,margin"
 
     var epsilonList: [Double] { epsilons.split(separator: ",").compactMap { Double($0) } }
-    var stepText: String { steps ?? (data == nil ? "1,2,3,5,7,10,15,20,30,50,70,100,150,200" : "1,2,3,5,10,20,50,100") }
+    var stepText: String { steps ?? (!digits.isMNIST ? "1,2,3,5,7,10,15,20,30,50,70,100,150,200" : "1,2,3,5,10,20,50,100") }
     var stepList: [Int] { stepText.split(separator: ",").compactMap { Int($0) } }
-    var fixedStepCount: Int { fixedSteps ?? (data == nil ? 200 : 100) }
+    var fixedStepCount: Int { fixedSteps ?? (!digits.isMNIST ? 200 : 100) }
     var lossList: [AttackLoss] { losses.split(separator: ",").compactMap { AttackLoss(rawValue: String($0)) } }
 
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         guard !epsilonList.isEmpty, epsilonList.count == epsilons.split(separator: ",").count,
               epsilonList.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--epsilons must be positive numbers") }
         guard !stepList.isEmpty, stepList.count == stepText.split(separator: ",").count, stepList.allSatisfy({ $0 >= 1 }) else {
@@ -70,9 +63,6 @@ struct Fig5: ParsableCommand {
         guard !lossList.isEmpty, lossList.count == losses.split(separator: ",").count else {
             throw ValidationError("--losses must be among nll, crossEntropyOnLogits, margin")
         }
-        guard hidden.split(separator: ",").allSatisfy({ Int($0).map { $0 > 0 } ?? false }) else {
-            throw ValidationError("--hidden must be positive widths separated by commas, e.g. 128 or 256,128")
-        }
         guard ["all", "3v7"].contains(task) else { throw ValidationError("--task must be all or 3v7") }
     }
 
@@ -80,11 +70,8 @@ struct Fig5: ParsableCommand {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         func file(_ name: String) -> URL { outURL.appendingPathComponent(name) }
-        var source = DataSource(folder: data, limit: limit, seed: seed)
-        source.testLimit = testLimit ?? (limit == nil ? 1000 : nil)
-        var settings = ModelSettings()
-        settings.hidden = hidden.split(separator: ",").map { Int($0)! }
-        settings.epochs = epochs ?? (data == nil ? 50 : 10)
+        let source = digits.source(seed: seed, defaultTestLimit: 1000)
+        let settings = digits.settings()
         progress("fig5: \(source.description); \(settings.description)")
         let job = try source.tasks([task])[0]
         let x = job.test.images, y = job.test.labels
@@ -137,7 +124,7 @@ struct Fig5: ParsableCommand {
                 panels.append(plot.render())
             }
         }
-        try SVGGrid(title: "Fig. 5: BIM accuracy vs iterations (\(job.name), \(data == nil ? "UCI digits" : "MNIST"))",
+        try SVGGrid(title: "Fig. 5: BIM accuracy vs iterations (\(job.name), \(!digits.isMNIST ? "UCI digits" : "MNIST"))",
                     panels: panels, columns: epsilonList.count, panelWidth: 640, panelHeight: 460).write(to: file("fig5.svg"))
 
         // Markdown: accuracy at a few T, and the change over the last part of the grid.

@@ -29,33 +29,20 @@ struct Fig6: ParsableCommand {
 
     @Option(help: "Output folder.") var out = "Output/fig6"
     @Option(help: "Seed of the split and of the training.") var seed: UInt64 = 1
-    @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") var data: String?
-    @Option(help: "Keep the first N images of each MNIST file.") var limit: Int?
-    @Option(help: "Keep the first N MNIST test images (default: --limit).") var testLimit: Int?
-    @Option(help: "Training epochs (default 50 on the digits, 10 on MNIST).") var epochs: Int?
-    @Option(help: "Hidden layer widths, comma separated.") var hidden = "128"
+    @OptionGroup var digits: DigitsOptions
     @Option(help: "Tasks, comma separated: all (10 classes), 3v7.") var tasks = "all,3v7"
     @Option(help: "Histogram bins.") var bins = 40
 
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         guard bins >= 2 else { throw ValidationError("--bins must be at least 2") }
-        guard hidden.split(separator: ",").allSatisfy({ Int($0).map { $0 > 0 } ?? false }) else {
-            throw ValidationError("--hidden must be positive widths separated by commas, e.g. 128 or 256,128")
-        }
     }
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: outURL, withIntermediateDirectories: true)
         func file(_ name: String) -> URL { outURL.appendingPathComponent(name) }
-        var source = DataSource(folder: data, limit: limit, seed: seed)
-        source.testLimit = testLimit
-        var settings = ModelSettings()
-        settings.hidden = hidden.split(separator: ",").map { Int($0)! }
-        settings.epochs = epochs ?? (data == nil ? 50 : 10)
+        let source = digits.source(seed: seed)
+        let settings = digits.settings()
         progress("fig6: \(source.description); \(settings.description)")
 
         var md = "# Fig. 6: magnitude-margin ratio R = ‖∇ₓz_y − ∇ₓz_j‖₂ / (z_y − z_j) on correctly classified test samples\n\n"

@@ -10,6 +10,7 @@
 //   50 epochs on the digits, 10 on MNIST unless `--epochs` says otherwise (the settings of
 //   PolytailPlot/RobustnessExperiment.swift, which table1 and table2 use).
 import Foundation
+import ArgumentParser
 import Polytail
 
 public func progress(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
@@ -145,4 +146,41 @@ public func rows(_ m: Matrix, _ indices: [Int]) throws -> Matrix {
     e.reserveCapacity(indices.count * m.columns)
     for r in indices { e += m.elements[(r * m.columns)..<((r + 1) * m.columns)] }
     return try Matrix(rows: indices.count, columns: m.columns, elements: e)
+}
+
+/// The data and network options the robustness figure scripts share (`@OptionGroup`).
+public struct DigitsOptions: ParsableArguments {
+    @Option(help: "Folder with the MNIST IDX files (default: the bundled UCI digits).") public var data: String?
+    @Option(help: "Keep the first N images of each MNIST file.") public var limit: Int?
+    @Option(help: "Keep the first N MNIST test images (default: --limit).") public var testLimit: Int?
+    @Option(help: "Training epochs (default 50 on the digits, 10 on MNIST).") public var epochs: Int?
+    @Option(help: "Hidden layer widths, comma separated.") public var hidden = "128"
+
+    public init() {}
+
+    public func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        guard hidden.split(separator: ",").allSatisfy({ Int($0).map { $0 > 0 } ?? false }) else {
+            throw ValidationError("--hidden must be positive widths separated by commas, e.g. 128 or 256,128")
+        }
+    }
+
+    /// Whether MNIST files (not the bundled digits) are used.
+    public var isMNIST: Bool { data != nil }
+
+    /// The data source; `defaultTestLimit` applies on MNIST when neither --test-limit nor
+    /// --limit is given.
+    public func source(seed: UInt64, defaultTestLimit: Int? = nil) -> DataSource {
+        DataSource(folder: data, limit: limit, testLimit: testLimit ?? (limit == nil ? defaultTestLimit : nil), seed: seed)
+    }
+
+    /// The network settings: the widths of --hidden, --epochs or 50 (digits) / 10 (MNIST).
+    public func settings() -> ModelSettings {
+        var s = ModelSettings()
+        s.hidden = hidden.split(separator: ",").map { Int($0)! }
+        s.epochs = epochs ?? (isMNIST ? 10 : 50)
+        return s
+    }
 }
