@@ -36,22 +36,9 @@ var scipyNote = ""
 if !skipScipy {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("scipy_tfit.py")
     log("scipy.stats.t.fit on the same data (about 30 s at n = 10^6) …")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script.path] + rows.map(\.file.path)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    do {
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            if let r = try? JSONDecoder().decode(ScipyResult.self, from: Data(line.utf8)) { scipy[r.n] = r }
-        }
-        if process.terminationStatus != 0 { scipyNote = "python3/scipy exited with status \(process.terminationStatus)" }
-    } catch {
-        scipyNote = "python3 could not be started: \(error)"
-    }
+    let (output, note) = runPythonPeer(script, rows.map(\.file.path))
+    scipyNote = note
+    for r in output.map({ decodeLines($0, as: ScipyResult.self) }) ?? [] { scipy[r.n] = r }
 }
 
 func f(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }

@@ -45,3 +45,32 @@ public func warnIfDebug(_ name: String) {
     log("warning: this is a debug build; benchmark with `swift run -c release \(name)`")
     #endif
 }
+
+/// Runs the Python peer `script` with `arguments` and returns its stdout, or nil with a
+/// one-line reason when python3 cannot start or the script fails (the benchmark then
+/// reports the peer as not measured instead of stopping).
+public func runPythonPeer(_ script: URL, _ arguments: [String]) -> (output: Data?, note: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script.path] + arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    do {
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            return (nil, "python3 \(script.lastPathComponent) exited with status \(process.terminationStatus)")
+        }
+        return (data, "")
+    } catch {
+        return (nil, "python3 could not be started: \(error)")
+    }
+}
+
+/// The lines of a peer's output decoded as `T`, one JSON object a line (others skipped).
+public func decodeLines<T: Decodable>(_ data: Data, as type: T.Type = T.self) -> [T] {
+    String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+        try? JSONDecoder().decode(T.self, from: Data($0.utf8))
+    }
+}

@@ -55,22 +55,9 @@ var peerNote = ""
 if !skipPeer {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sklearn_peer.py")
     log("scikit-learn LogisticRegression on the same data …")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script.path] + rows.map(\.job)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    do {
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            if let r = try? JSONDecoder().decode(PeerResult.self, from: Data(line.utf8)) { peer[r.n] = r }
-        }
-        if process.terminationStatus != 0 { peerNote = "python3/scikit-learn exited with status \(process.terminationStatus)" }
-    } catch {
-        peerNote = "python3 could not be started: \(error)"
-    }
+    let (output, note) = runPythonPeer(script, rows.map(\.job))
+    peerNote = note
+    for r in output.map({ decodeLines($0, as: PeerResult.self) }) ?? [] { peer[r.n] = r }
 }
 
 // Batch softRmax on 10⁶ × 10 logits.

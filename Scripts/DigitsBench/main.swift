@@ -72,21 +72,9 @@ do {
 
     log("reading with Python (scikit-learn, gzip + numpy) ...")
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("digits_peer.py")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", script.path, root.path, String(repeats)]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    var peer: [String: Double] = [:]
-    do {
-        try process.run()
-        let out = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        peer = (try? JSONDecoder().decode([String: Double].self, from: out)) ?? [:]
-        if process.terminationStatus != 0 { log("python3 exited with status \(process.terminationStatus)") }
-    } catch {
-        log("python3 could not be started: \(error)")
-    }
+    let (out, note) = runPythonPeer(script, [root.path, String(repeats)])
+    if !note.isEmpty { log(note) }
+    let peer: [String: Double] = out.flatMap { try? JSONDecoder().decode([String: Double].self, from: $0) } ?? [:]
     func ms(_ t: Double?) -> String { t.map { String(format: "%.1f ms", $0 * 1000) } ?? "n/a" }
     func ratio(_ a: Double, _ b: Double?) -> String { b.map { String(format: "%.2f×", $0 / a) } ?? "n/a" }
 

@@ -164,15 +164,8 @@ do {
         try JSONSerialization.data(withJSONObject: model).write(to: scratch.appendingPathComponent("t_model.json"))
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sklearn_peer.py")
         log("scikit-learn predict_proba and numpy t-LDA on the same rows, best of \(repeats) …")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, scratch.path, String(repeats)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus == 0, let line = String(data: output, encoding: .utf8)?.split(separator: "\n").last {
+        let (output, note) = runPythonPeer(script, [scratch.path, String(repeats)])
+        if let output, let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last {
             peer = try JSONDecoder().decode(Peer.self, from: Data(line.utf8))
             func maxDiff(_ file: String, _ mine: Matrix) throws -> Double {
                 let data = try Data(contentsOf: scratch.appendingPathComponent(file))
@@ -186,7 +179,7 @@ do {
             ldaDiff = try maxDiff("lda_proba.bin", ldaP)
             tDiff = try maxDiff("t_proba.bin", tP)
         } else {
-            log("the python peer failed (exit \(process.terminationStatus)); is scikit-learn installed?")
+            log("the python peer failed (\(note)); is scikit-learn installed?")
         }
     }
 

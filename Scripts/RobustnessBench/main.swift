@@ -47,20 +47,8 @@ let peerScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().app
 
 /// Runs the peer script; returns its stdout or nil (with a note) when it cannot run.
 func runPeer(_ args: [String]) -> (output: String?, note: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", peerScript.path] + args
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    do {
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { return (nil, "python3/scikit-learn exited with status \(process.terminationStatus)") }
-        return (String(decoding: data, as: UTF8.self), "")
-    } catch {
-        return (nil, "python3 could not be started: \(error)")
-    }
+    let (data, note) = runPythonPeer(peerScript, args)
+    return (data.map { String(decoding: $0, as: UTF8.self) }, note)
 }
 
 func writeRaw<T>(_ values: [T], to url: URL) throws { try values.withUnsafeBytes { Data($0) }.write(to: url) }
