@@ -179,19 +179,6 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         return anchor + log(sum)
     }
 
-    /// log Φ(a) for every a: GSL's log-erfc in between, log1p(−Q(a)) above 5, where Q is
-    /// computed directly (GSL's log-erfc fails for arguments near −10⁸⁰), and the leading
-    /// asymptotic term below −10⁸.
-    @inline(__always)
-    static func logPhi(_ a: Double) -> Double {
-        if a > 5 { return log1p(-GSL.normalQ(a)) }
-        if a < -1e8 {
-            // Φ(a) = φ(a)/|a| · (1 − 1/a² + …): the correction is below 10⁻¹⁶.
-            return -0.5 * a * a - log(-a) - 0.91893853320467274178
-        }
-        return GSL.logNormalP(a)
-    }
-
     // MARK: - The integrals over V
 
     enum IntegralKind { case density, lower, upper }
@@ -217,8 +204,8 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
             let weight = nu * (logS - 0.5 * expm1(2 * logS)) + constant
             switch kind {
             case .density: return logS - 0.5 * a * a - logRootTwoPi + weight
-            case .lower: return logPhi(a) + weight
-            case .upper: return logPhi(-a) + weight
+            case .lower: return GSL.logNormalP(a) + weight
+            case .upper: return GSL.logNormalP(-a) + weight
             }
         }
         // dL/dy; it has exactly one zero (positive to its left, negative to its right).
@@ -243,7 +230,7 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         @inline(__always) func millsRatio(_ a: Double) -> Double {
             if a < -1e4 { return -a - 1 / a }
             if a > 40 { return 0 }
-            return exp(-0.5 * a * a - logRootTwoPi - logPhi(a))
+            return exp(-0.5 * a * a - logRootTwoPi - GSL.logNormalP(a))
         }
 
         // Bracket the zero of dL. The weight peaks at y = log|t|, the normal factor near
@@ -314,8 +301,8 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         let n0: Double
         switch kind {
         case .density: n0 = -0.5 * a0 * a0
-        case .lower: n0 = logPhi(a0)
-        case .upper: n0 = logPhi(-a0)
+        case .lower: n0 = GSL.logNormalP(a0)
+        case .upper: n0 = GSL.logNormalP(-a0)
         }
         @inline(__always) func D(_ v: Double) -> Double {
             let chi = nu * (v - 0.5 * s0Squared * expm1(2 * v))
@@ -326,8 +313,8 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
                 // −(a² − a₀²)/2 = −(a − a₀)(a + a₀)/2 with a − a₀ = σ e^{mode} expm1(v).
                 let difference = ey < 1e300 ? sigma * e0 * expm1(v) : a - a0
                 return v + chi - 0.5 * difference * (a + a0)
-            case .lower: return chi + (logPhi(a) - n0)
-            case .upper: return chi + (logPhi(-a) - n0)
+            case .lower: return chi + (GSL.logNormalP(a) - n0)
+            case .upper: return chi + (GSL.logNormalP(-a) - n0)
             }
         }
 

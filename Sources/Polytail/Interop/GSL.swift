@@ -47,10 +47,16 @@ enum GSL {
     static func normalP(_ x: Double) -> Double { prepare(); return gsl_cdf_ugaussian_P(x) }
     /// Standard normal upper tail 1 − Φ(x), computed directly (never as 1 − P).
     static func normalQ(_ x: Double) -> Double { prepare(); return gsl_cdf_ugaussian_Q(x) }
-    /// log Φ(x) without underflow: GSL's `gsl_sf_log_erfc` for the lower tail.
+    /// log Φ(x) for every x, without underflow: log1p(−Q(x)) above 5 (Q computed directly);
+    /// GSL's `gsl_sf_log_erfc` in between; and, below −10⁸, where that fails for arguments
+    /// near −10⁸⁰, the leading asymptotic term log φ(x) − log|x| (Φ(x) = φ(x)/|x| · (1 − 1/x² + …),
+    /// so the correction is below 10⁻¹⁶).
     static func logNormalP(_ x: Double) -> Double {
+        if x.isNaN { return .nan }
+        if x > 5 { return log1p(-normalQ(x)) }
+        if x < -1e8 { return -0.5 * x * x - log(-x) - 0.91893853320467274178 }
         // Φ(x) = erfc(−x/√2) / 2.
-        value { gsl_sf_log_erfc_e(-x * 0.70710678118654752440, $0) } - 0.69314718055994530942
+        return value { gsl_sf_log_erfc_e(-x * 0.70710678118654752440, $0) } - 0.69314718055994530942
     }
     /// Inverse of Φ.
     static func normalPInverse(_ p: Double) -> Double { prepare(); return gsl_cdf_ugaussian_Pinv(p) }

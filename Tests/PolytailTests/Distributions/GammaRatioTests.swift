@@ -7,6 +7,7 @@ struct GammaRatioFixtures: Decodable {
     struct XLog: Decodable { var x, value: Double }
     var ratio: [Ratio]
     var xLogXMinusLogGamma: [XLog]
+    var logNormalCdf: [XLog]
     static let shared: GammaRatioFixtures = try! Fixtures.load("gamma_ratio.json")
 }
 
@@ -23,6 +24,12 @@ struct GammaRatioFixtures: Decodable {
     func xLog(_ c: GammaRatioFixtures.XLog) {
         let v = GammaRatio.xLogXMinusLogGamma(c.x)
         #expect(Tolerance.isClose(v, c.value, relative: 1e-14, absolute: 1e-14), "x=\(c.x): \(v) vs \(c.value)")
+    }
+
+    @Test("log Φ(x) matches mpmath from −1e100 to 30", arguments: GammaRatioFixtures.shared.logNormalCdf)
+    func logNormalCdf(_ c: GammaRatioFixtures.XLog) {
+        let v = GSL.logNormalP(c.x)
+        #expect(Tolerance.isClose(v, c.value, relative: 1e-13, absolute: 1e-300), "x=\(c.x): \(v) vs \(c.value)")
     }
 
     @Test func invalid() {
