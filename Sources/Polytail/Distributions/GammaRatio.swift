@@ -39,7 +39,4 @@ enum GammaRatio {
         if x < 10 { return x * Foundation.log(x) - x - GSL.logGamma(x) }
         return 0.5 * Foundation.log(x / (2 * Double.pi)) - stirlingTail(x)
     }
-
-    /// x log x − log Γ(x) = ``stirlingDeficit(_:)`` + x.
-    static func xLogXMinusLogGamma(_ x: Double) -> Double { stirlingDeficit(x) + x }
 }

@@ -62,7 +62,6 @@ enum GSL {
     static func normalPInverse(_ p: Double) -> Double { prepare(); return gsl_cdf_ugaussian_Pinv(p) }
     /// Inverse of the upper tail 1 − Φ.
     static func normalQInverse(_ q: Double) -> Double { prepare(); return gsl_cdf_ugaussian_Qinv(q) }
-    /// Student-t quantiles (a starting point; callers may polish them).
+    /// The Student-t quantile (a starting point; ``StudentT/quantile(_:)`` polishes it).
     static func tPInverse(_ p: Double, _ nu: Double) -> Double { prepare(); return gsl_cdf_tdist_Pinv(p, nu) }
-    static func tQInverse(_ q: Double, _ nu: Double) -> Double { prepare(); return gsl_cdf_tdist_Qinv(q, nu) }
 }
