@@ -102,6 +102,12 @@ let package = Package(
             exclude: ["scipy_tfit.py"]
         ),
         .executableTarget(
+            name: "noncentral-t-bench",
+            dependencies: ["Polytail", "BenchSupport"],
+            path: "Scripts/NoncentralTBench",
+            exclude: ["scipy_nct.py"]
+        ),
+        .executableTarget(
             name: "discriminant-bench",
             dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/DiscriminantBench",

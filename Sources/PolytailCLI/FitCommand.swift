@@ -61,6 +61,9 @@ public struct FitCommand: ParsableCommand {
                 throw ValidationError("--df applies to the t and noncentral-t families, not \(family.rawValue)")
             }
             guard nu.isFinite, nu > 0 else { throw ValidationError("--df must be finite and > 0, got \(nu)") }
+            if family == .noncentralT, nu < NoncentralT.minimumDegreesOfFreedom || nu > NoncentralT.maximumDegreesOfFreedom {
+                throw ValidationError("--df for the noncentral-t family must be in [\(NoncentralT.minimumDegreesOfFreedom), \(NoncentralT.maximumDegreesOfFreedom)] (the range it is evaluated for), got \(nu)")
+            }
             guard maximumDegreesOfFreedom == nil else {
                 throw ValidationError("--df and --max-df cannot be used together")
             }
@@ -91,6 +94,24 @@ public struct FitCommand: ParsableCommand {
         if !output.stdout.isEmpty { FileHandle.standardOutput.write(Data(output.stdout.utf8)) }
         if !output.stderr.isEmpty { FileHandle.standardError.write(Data(output.stderr.utf8)) }
         if output.exitCode != 0 { throw ExitCode(output.exitCode) }
+    }
+
+    /// Progress of a noncentral-t fit, written straight to stderr once the fit has run for
+    /// two seconds (quick fits stay silent; the result still goes to stdout).
+    static func noncentralTProgress() -> (NoncentralT.FitProgress) -> Void {
+        let start = Date()
+        return { p in
+            guard Date().timeIntervalSince(start) >= 2 else { return }
+            let line: String
+            switch p.stage {
+            case .exactLogLikelihood:
+                line = "noncentral-t fit: exact log-likelihood over \(p.observationCount) observations …"
+            case .subsample, .allObservations:
+                let rows = p.stage == .subsample ? "a subsample of \(p.observationCount)" : "\(p.observationCount)"
+                line = "noncentral-t fit: Newton iteration \(p.iteration) on \(rows) observations, log-likelihood \(String(format: "%.6f", p.logLikelihood))"
+            }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
     }
 
     static func split(_ list: String) -> [String] {
@@ -195,7 +216,7 @@ public struct FitCommand: ParsableCommand {
             ]
             result = fit.result
         case .noncentralT:
-            let fit = try NoncentralT.fit(x, weights: w, degreesOfFreedom: rule)
+            let fit = try NoncentralT.fit(x, weights: w, degreesOfFreedom: rule, progress: FitCommand.noncentralTProgress())
             members += [
                 ("location", .number(fit.distribution.location)),
                 ("scale", .number(fit.distribution.scale)),

@@ -220,7 +220,7 @@ struct NoncentralTTests {
     }
 
     @Test func invalidParameters() {
-        expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: -1, requirement: "must be finite and > 0")) {
+        expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: -1, requirement: NoncentralT.degreesOfFreedomRequirement)) {
             try NoncentralT(degreesOfFreedom: -1, noncentrality: 0)
         }
         expectError(PolytailError.invalidParameter(name: "scale", value: 0, requirement: "must be finite and > 0")) {
@@ -320,7 +320,7 @@ struct NoncentralTTests {
         expectError(PolytailError.emptyData) { try NoncentralT.fit([]) }
         expectError(PolytailError.constantData(column: nil)) { try NoncentralT.fit([2, 2, 2, 2, 2]) }
         expectError(PolytailError.tooFewObservations(needed: 4, got: 3)) { try NoncentralT.fit([1, 2, 3]) }
-        expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: -2, requirement: "must be finite and > 0")) {
+        expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: -2, requirement: NoncentralT.degreesOfFreedomRequirement)) {
             try NoncentralT.fit([1, 2, 3, 4, 5], degreesOfFreedom: .fixed(-2))
         }
         expectError(PolytailError.invalidWeight(row: 0)) { try NoncentralT.fit([1, 2, 3, 4, 5], weights: [-1, 1, 1, 1, 1]) }
@@ -333,4 +333,29 @@ struct NoncentralTTests {
 /// Achieved agreement of the fitted parameters with the reference ML estimate (relative).
 enum NoncentralTFitTolerance {
     static let parameters = 1e-5
+}
+
+/// Issue 10: inside the evaluated range (ν ∈ [10⁻³, 10⁶], |δ| ≤ 1000) nothing is NaN — no
+/// density, tail or quantile, for any x — and every finite quantile inverts its tail.
+@Suite("NoncentralT limits")
+struct NoncentralTLimitTests {
+    @Test(arguments: [1e-3, 0.5, 30, 1e6])
+    func noNaNAnywhereInsideTheRange(nu: Double) throws {
+        for delta in [0.0, -3, 1000, -1000] {
+            let d = try NoncentralT(degreesOfFreedom: nu, noncentrality: delta)
+            for p in [1e-300, 1e-6, 0.5, 1 - 1e-9] {
+                let q = d.quantile(p)
+                #expect(!q.isNaN, "ν=\(nu) δ=\(delta) p=\(p)")
+                if q.isFinite {
+                    let back = p <= 0.5 ? d.cdf(q) : d.survival(q)
+                    let target = p <= 0.5 ? p : 1 - p
+                    #expect(abs(back - target) <= 1e-8 * target, "ν=\(nu) δ=\(delta) p=\(p): q=\(q) gives \(back)")
+                }
+            }
+            for x in [-1.7e308, -1e300, -1e20, -1e-300, 1e-300, 1, 1e20, 1e300, 1.7e308] {
+                let values = [d.logDensity(x), d.logCDF(x), d.logSurvival(x)]
+                #expect(!values.contains(where: \.isNaN) && values[0] < .infinity, "ν=\(nu) δ=\(delta) x=\(x): \(values)")
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ import Foundation
 /// - cdf, survival (and the density fallback): the integrals above in the variable
 ///   y = log(|t| s), in which each log-integrand L is strictly unimodal (its derivative has
 ///   exactly one zero, since L′ = 0 equates an increasing and a decreasing function of y). The
-///   zero is bracketed and found by a secant/bisection (Illinois) search, L* = L(mode); the
+///   zero is bracketed and found by GSL's Brent solver (`Solvers.brentRoot`), L* = L(mode); the
 ///   integrand exp(L − L*) is evaluated in differenced form (the χ² part as
 ///   ν (v − ½ s₀² expm1(2v)), v = y − mode), so neither the O(ν log s) size of L nor the rounding
 ///   of y − log|t| enters it. Limits: where L < L* − 46, or on the left where the integrand has
@@ -38,7 +38,7 @@ import Foundation
 ///   full relative accuracy in both far tails, for huge |t| (only log|t| is used when (x − μ)/σ
 ///   overflows) and tiny σ. Per call the smaller tail is integrated (guessed from t < δ, checked);
 ///   the other is log1p(−smaller) when the smaller is ≤ ½. Q is never formed as 1 − Φ.
-/// - quantile: a bracketed secant/bisection (Illinois) solve of log P(tail) = log p on the
+/// - quantile: a bracketed Brent solve (GSL, `Solvers.brentRoot`) of log P(tail) = log p on the
 ///   smaller tail; ±∞ when the quantile lies beyond the double range (tiny ν).
 ///
 /// Accuracy against mpmath (Tests/Fixtures/noncentral_t.json, ν ∈ [1, 100], |x| ≤ 50,
@@ -56,14 +56,34 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
     /// σ > 0.
     public let scale: Double
 
-    /// - Throws: `PolytailError.invalidParameter` unless ν is finite and > 0, δ and μ finite,
-    ///   σ finite and > 0.
+    /// The smallest ν evaluated: 10⁻³ (the lower bound of every ν estimate,
+    /// ``StudentT/defaultMinimumDF``). Below it the tails fall off like |t|^−ν and nearly all
+    /// quantiles lie beyond the double range.
+    public static let minimumDegreesOfFreedom = 1e-3
+    /// The largest ν evaluated: 10⁶ (the upper bound of every ν estimate,
+    /// ``StudentT/defaultMaximumDF``). Beyond it the integrals' χ² weight, of width 1/√(2ν) in
+    /// log s, is too narrow for the tails far out (|t| ≳ 10²⁰) to be integrated in doubles.
+    public static let maximumDegreesOfFreedom = 1e6
+    /// The largest |δ| evaluated: 10³. Beyond it the tails' integrands, of size e^{−δ²/2}
+    /// relative to their peak, cannot be located in doubles (a normal with mean δ lies within
+    /// 10⁻¹⁴ of this distribution's body at such δ only when ν is also large).
+    public static let maximumNoncentrality = 1e3
+    static let degreesOfFreedomRequirement = "must be finite and in [0.001, 1e6] (the range the noncentral t is evaluated for)"
+    static let noncentralityRequirement = "must be finite with |noncentrality| <= 1000 (the range the noncentral t is evaluated for)"
+
+    /// - Parameters:
+    ///   - degreesOfFreedom: ν in [``minimumDegreesOfFreedom``, ``maximumDegreesOfFreedom``].
+    ///   - noncentrality: δ, finite with |δ| ≤ ``maximumNoncentrality``.
+    ///   - location: μ, finite.
+    ///   - scale: σ, finite and > 0.
+    /// - Throws: `PolytailError.invalidParameter` for a parameter outside these ranges.
     public init(degreesOfFreedom: Double, noncentrality: Double, location: Double = 0, scale: Double = 1) throws(PolytailError) {
-        guard degreesOfFreedom.isFinite, degreesOfFreedom > 0 else {
-            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be finite and > 0")
+        guard degreesOfFreedom.isFinite, degreesOfFreedom >= NoncentralT.minimumDegreesOfFreedom,
+              degreesOfFreedom <= NoncentralT.maximumDegreesOfFreedom else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: NoncentralT.degreesOfFreedomRequirement)
         }
-        guard noncentrality.isFinite else {
-            throw .invalidParameter(name: "noncentrality", value: noncentrality, requirement: "must be finite")
+        guard noncentrality.isFinite, abs(noncentrality) <= NoncentralT.maximumNoncentrality else {
+            throw .invalidParameter(name: "noncentrality", value: noncentrality, requirement: NoncentralT.noncentralityRequirement)
         }
         guard location.isFinite else {
             throw .invalidParameter(name: "location", value: location, requirement: "must be finite")
@@ -127,6 +147,23 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
             return prefactor + logSum
         }
         return integralLog(.density, nu, delta, p)
+    }
+
+    /// R(z; ν) = log Σ_j Γ((ν+j+1)/2)/(Γ(ν/2) j!) zʲ, so that
+    /// log f_T(t) = −δ²/2 − ½ log(πν) − ½(ν+1) log(1 + t²/ν) + R(z; ν), z = √2 δ t/√(ν+t²).
+    /// By the series where it does not cancel; otherwise from the defining integral at a
+    /// (t, δ) with this z, chosen to keep the subtracted known part small: τ = t/√(ν+t²) with
+    /// τ² = min(½, |z|/√(2(ν+1))) (the two terms −δ²/2 and −½(ν+1) log(1 + t²/ν) balance).
+    static func seriesLog(_ z: Double, _ nu: Double) -> Double {
+        if let value = seriesLogSum(z, nu) { return value }
+        let tau2 = min(0.5, abs(z) / (2 * (nu + 1)).squareRoot())
+        let tau = (z < 0 ? -1.0 : 1.0) * tau2.squareRoot()
+        let delta = abs(z) / (2 * tau2).squareRoot()
+        // t = τ √ν / √(1 − τ²); log(1 + t²/ν) = −log(1 − τ²).
+        let t = tau * (nu / (1 - tau2)).squareRoot()
+        let point = Standardized(t: t, sign: t > 0 ? 1 : -1, logAbs: log(abs(t)))
+        let known = -0.5 * delta * delta - 0.5 * log(Double.pi * nu) + 0.5 * (nu + 1) * log1p(-tau2)
+        return integralLog(.density, nu, delta, point) - known
     }
 
     /// log Σ_j c_j z^j with c_j = Γ((ν+j+1)/2) / (Γ(ν/2) j!), or nil when the alternating
@@ -261,26 +298,13 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
             guardCount += 1
         }
         guard dlo > 0, dhi < 0 else { return .nan }
-        // Illinois (modified regula falsi) with bisection safeguard.
-        var side = 0
-        for _ in 0..<100 {
-            if hi - lo <= 1e-7 * max(1, abs(lo)) { break }  // the mode only anchors the integral
-            var mid = (lo * dhi - hi * dlo) / (dhi - dlo)
-            if !(mid > lo && mid < hi) || !mid.isFinite { mid = 0.5 * (lo + hi) }
-            let dm = dL(mid)
-            if dm.isNaN { mid = 0.5 * (lo + hi) }
-            let d = dm.isNaN ? dL(mid) : dm
-            if d > 0 {
-                lo = mid; dlo = d
-                if side == 1 { dhi *= 0.5 }
-                side = 1
-            } else {
-                hi = mid; dhi = d
-                if side == -1 { dlo *= 0.5 }
-                side = -1
-            }
-        }
-        let mode = 0.5 * (lo + hi)
+        // The mode only anchors the integral: 10⁻⁷ (absolute and relative) is plenty.
+        guard let mode = try? Solvers.brentRoot(lower: lo, upper: hi, relativeTolerance: 1e-7, absoluteTolerance: 1e-7, { y in
+            // GSL's Brent solver needs finite values; only the sign of dL matters far out (where
+            // e^{2 log s} overflows it is −∞).
+            let d = dL(y)
+            return d.isNaN ? 0 : min(max(d, -1e300), 1e300)
+        }) else { return .nan }
         let top = L(mode)
         guard top.isFinite else { return top.isNaN ? .nan : -.infinity }
         // Width from the curvature of L at the mode.
@@ -453,7 +477,8 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
     // MARK: - Quantile
 
     /// Solves log P(tail) = log p on the smaller tail (the lower one for p ≤ ½, the upper one
-    /// with q = 1 − p otherwise) by a bracketed secant/bisection (Illinois) search in t.
+    /// with q = 1 − p otherwise) by GSL's Brent solver in t, after bracketing the root by steps
+    /// that grow fourfold.
     public func quantile(_ p: Double) -> Double {
         guard p >= 0, p <= 1 else { return .nan }
         if p == 0 { return -.infinity }
@@ -498,31 +523,15 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         }
         guard found else { return .nan }
         if gb == 0 { return location + scale * b }
-        var lo = min(a, b), hi = max(a, b)
-        var glo = lo == a ? ga : gb
-        var ghi = lo == a ? gb : ga
-        var side = 0
-        for _ in 0..<200 {
-            let tolerance = 2e-15 * max(abs(lo), abs(hi)) + 1e-300
-            if hi - lo <= tolerance { break }
-            var mid = (lo * ghi - hi * glo) / (ghi - glo)
-            if !(mid > lo && mid < hi) || !mid.isFinite { mid = 0.5 * (lo + hi) }
-            // Guard against slow one-sided convergence close to a root at zero.
-            if abs(mid) < 1e-300 && lo < 0 && hi > 0 { mid = 0.5 * (lo + hi) }
-            let gm = g(mid)
-            if gm.isNaN { return .nan }
-            if gm == 0 { return location + scale * mid }
-            if gm < 0 {
-                lo = mid; glo = gm
-                if side == 1 { ghi *= 0.5 }
-                side = 1
-            } else {
-                hi = mid; ghi = gm
-                if side == -1 { glo *= 0.5 }
-                side = -1
-            }
+        // g is increasing and changes sign on [min(a, b), max(a, b)]: GSL's Brent solver, to
+        // a relative width of 2·10⁻¹⁵ (the quantile to about 10 ulps).
+        var failed = false
+        let root = try? Solvers.brentRoot(lower: min(a, b), upper: max(a, b), relativeTolerance: 2e-15, absoluteTolerance: 1e-300, maxIterations: 400) { t in
+            let value = g(t)
+            if value.isNaN { failed = true; return 0 }
+            return min(max(value, -1e300), 1e300)
         }
-        let t = abs(glo) < abs(ghi) ? lo : hi
+        guard let t = root, !failed else { return .nan }
         return location + scale * t
     }
 

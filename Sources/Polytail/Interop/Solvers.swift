@@ -51,10 +51,12 @@ private func adaptiveQuadrature(
 
 enum Solvers {
     /// A root of `f` in the bracket [lower, upper] by Brent's method (GSL
-    /// `gsl_root_fsolver_brent`). `f(lower)` and `f(upper)` must differ in sign.
+    /// `gsl_root_fsolver_brent`). `f(lower)` and `f(upper)` must differ in sign. Stops when
+    /// the bracket is narrower than `absoluteTolerance + relativeTolerance · min(|lower|, |upper|)`
+    /// (GSL `gsl_root_test_interval`).
     static func brentRoot(
         lower: Double, upper: Double,
-        relativeTolerance: Double = 1e-13, maxIterations: Int = 200,
+        relativeTolerance: Double = 1e-13, absoluteTolerance: Double = 0, maxIterations: Int = 200,
         _ f: @escaping (Double) -> Double
     ) throws(PolytailError) -> Double {
         try withGSLFunction(f) { (function: inout gsl_function) throws(PolytailError) -> Double in
@@ -71,7 +73,7 @@ enum Solvers {
                 }
                 let lo = gsl_root_fsolver_x_lower(solver)
                 let hi = gsl_root_fsolver_x_upper(solver)
-                if gsl_root_test_interval(lo, hi, 0, relativeTolerance) == GSL_SUCCESS {
+                if gsl_root_test_interval(lo, hi, absoluteTolerance, relativeTolerance) == GSL_SUCCESS {
                     return gsl_root_fsolver_root(solver)
                 }
             }
