@@ -131,7 +131,7 @@ public struct ImportanceWeights: Equatable, Sendable {
         switch family {
         case .normal:
             let s = try Normal.fit(source), t = try Normal.fit(target)
-            return try ImportanceWeights(.normal(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+            return try ImportanceWeights(.normal(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
         case let .studentT(rule):
             let s: Fitted<StudentT>, t: Fitted<StudentT>
             switch try rule.plan(groupCount: 2, groupName: groupName) {
@@ -155,7 +155,7 @@ public struct ImportanceWeights: Equatable, Sendable {
                 sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
                 (s, t) = (sTied, tTied)
             }
-            return try ImportanceWeights(.studentT(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+            return try ImportanceWeights(.studentT(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
         }
     }
 
@@ -180,7 +180,7 @@ public struct ImportanceWeights: Equatable, Sendable {
         switch family {
         case .normal:
             let s = try MultivariateNormal.fit(source), t = try MultivariateNormal.fit(target)
-            return try ImportanceWeights(.multivariateNormal(source: s.distribution, target: t.distribution),
+            return try ImportanceWeights(.multivariateNormal(source: s.model, target: t.model),
                                          sourceFit: s.result, targetFit: t.result)
         case let .studentT(rule):
             let s: Fitted<MultivariateT>, t: Fitted<MultivariateT>
@@ -205,7 +205,7 @@ public struct ImportanceWeights: Equatable, Sendable {
                 sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
                 (s, t) = (sTied, tTied)
             }
-            return try ImportanceWeights(.multivariateT(source: s.distribution, target: t.distribution),
+            return try ImportanceWeights(.multivariateT(source: s.model, target: t.model),
                                          sourceFit: s.result, targetFit: t.result)
         }
     }

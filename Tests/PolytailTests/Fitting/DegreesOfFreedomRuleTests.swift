@@ -22,14 +22,14 @@ struct DegreesOfFreedomRuleTests {
         let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.fixedPerGroup([3, 7])))
         let s = try StudentT.fit(Self.sample, degreesOfFreedom: .fixed(3))
         let t = try StudentT.fit(Self.other, degreesOfFreedom: .fixed(7))
-        #expect(iw.densities == .studentT(source: s.distribution, target: t.distribution))
+        #expect(iw.densities == .studentT(source: s.model, target: t.model))
     }
 
     @Test func importanceWeightsEstimatedPerGroupIsTwoSeparateFits() throws {
         let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.estimatedPerGroup(minimum: 0.5, maximum: 1e4)))
         let s = try StudentT.fit(Self.sample, degreesOfFreedom: .estimated(minimum: 0.5, maximum: 1e4))
         let t = try StudentT.fit(Self.other, degreesOfFreedom: .estimated(minimum: 0.5, maximum: 1e4))
-        #expect(iw.densities == .studentT(source: s.distribution, target: t.distribution))
+        #expect(iw.densities == .studentT(source: s.model, target: t.model))
     }
 
     @Test func importanceWeightsEstimatedTiesOneNu() throws {
