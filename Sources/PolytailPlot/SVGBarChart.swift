@@ -7,7 +7,7 @@ import Foundation
 /// A value at the bottom of the axis (an accuracy of 0 %) is drawn as a solid bar edge on the
 /// axis with its value written above it; a missing value (NaN) as a grey "n/a" — so a zero
 /// never looks like a bar that is not there.
-public struct GroupedBarChart {
+public struct GroupedBarChart: SVGPicture {
     public struct Series {
         public var name: String
         public var color: String
@@ -113,10 +113,6 @@ public struct GroupedBarChart {
         }
         out += "</svg>\n"
         return out
-    }
-
-    public func write(to url: URL) throws {
-        try render().write(to: url, atomically: true, encoding: .utf8)
     }
 
     /// The height of the rendered picture (the legend adds rows below the plot).

@@ -4,7 +4,7 @@ import Foundation
 /// the posterior panels of Fig. 2 (Wang & Loog 2022). Values in [0, 1] are cut into `bands`
 /// equal bands on a diverging blue–white–red scale (0 blue, ½ white, 1 red); runs of equal
 /// band along a grid row are drawn as one rectangle, so a banded picture stays small.
-public struct SVGHeatmap {
+public struct SVGHeatmap: SVGPicture {
     /// A marker drawn over the bands.
     public struct Point {
         public var x: Double
@@ -107,9 +107,5 @@ public struct SVGHeatmap {
         }
         out += "</svg>\n"
         return out
-    }
-
-    public func write(to url: URL) throws {
-        try render().write(to: url, atomically: true, encoding: .utf8)
     }
 }

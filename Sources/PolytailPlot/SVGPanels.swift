@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Each panel is nested as its own `<svg>` element; the element ids a panel defines (its
 /// clip path) are made unique per panel so that panels of different sizes do not share one.
-public struct SVGGrid {
+public struct SVGGrid: SVGPicture {
     public var title: String
     public var panels: [String]
     public var columns: Int
@@ -42,10 +42,6 @@ public struct SVGGrid {
         }
         out += "</svg>\n"
         return out
-    }
-
-    public func write(to url: URL) throws {
-        try render().write(to: url, atomically: true, encoding: .utf8)
     }
 }
 

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// The legend is drawn inside the frame, on a white box, at the place where it covers the
 /// fewest drawn points (``LegendPlacement/automatic``), so the axes keep their natural ranges.
-public struct SVGPlot {
+public struct SVGPlot: SVGPicture {
     /// How the points of a series marked with `markers: true` are drawn.
     public enum Marker: Sendable {
         /// A small filled dot (ordinary observations).
@@ -310,10 +310,6 @@ public struct SVGPlot {
             out += "<text x=\"\(x + swatchW + gap)\" y=\"\(y)\">\(SVGText.markup(e.name))</text>\n"
         }
         return out
-    }
-
-    public func write(to url: URL) throws {
-        try render().write(to: url, atomically: true, encoding: .utf8)
     }
 }
 

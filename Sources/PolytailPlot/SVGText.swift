@@ -81,3 +81,18 @@ public enum SVGText {
         return "10" + String(String(Int(exponent.rounded())).map { digits[$0] ?? $0 })
     }
 }
+
+/// A picture that renders itself as one SVG document.
+public protocol SVGPicture {
+    /// The SVG document.
+    func render() -> String
+}
+
+extension SVGPicture {
+    /// Writes the rendered SVG document to `url` (UTF-8, replacing the file).
+    /// - Parameter url: the file to write.
+    /// - Throws: the file system's error when the file cannot be written.
+    public func write(to url: URL) throws {
+        try render().write(to: url, atomically: true, encoding: .utf8)
+    }
+}
