@@ -67,10 +67,10 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
         do {
             let model: ImportanceWeights
             if names.count == 1 {
-                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily, degreesOfFreedomTie: .joint)
+                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily)
                 weights = try model.weights(at: points.elements, lambda: lambda)
             } else {
-                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily, degreesOfFreedomTie: .joint)
+                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
                 weights = try model.weights(at: points, lambda: lambda)
             }
         } catch let error as PolytailError {
