@@ -74,3 +74,13 @@ public func decodeLines<T: Decodable>(_ data: Data, as type: T.Type = T.self) ->
         try? JSONDecoder().decode(T.self, from: Data($0.utf8))
     }
 }
+
+/// The CPU model from /proc/cpuinfo ("unknown CPU" elsewhere) and the 1-minute load average
+/// ("?" when unknown), for the line that says where a benchmark ran.
+public func machineDescription() -> (cpu: String, load: String) {
+    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        .split(separator: "\n").first { $0.hasPrefix("model name") }?
+        .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+    let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+    return (cpu, load)
+}

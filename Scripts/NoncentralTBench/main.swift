@@ -52,10 +52,7 @@ if !skipScipy {
 }
 
 func f(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
-let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?
-    .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
-let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?"
+let (cpu, load) = machineDescription()
 print("Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), load average \(load) at the end; Polytail: best of \(repeats) runs, release build; scipy: one run.")
 print("")
 print("### Noncentral-t fit (data: nct(ν = 4, δ = 1.5, μ = 0.5, σ = 2), seeded)")
@@ -65,7 +62,7 @@ print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows {
     let s = scipy[r.n]
     let ll = r.fit.result.logLikelihood
-    let d = r.fit.distribution
+    let d = r.fit.model
     print("| \(r.n) | \(f(r.seconds, 3)) | \(s.map { f($0.seconds, 1) } ?? "–") | \(s.map { f($0.seconds / r.seconds, 0) + "×" } ?? "–") | \(f(ll, 3)) | \(s.map { f($0.logLikelihood, 3) } ?? "–") | \(s.map { String(format: "%.3g", ll - $0.logLikelihood) } ?? "–") | \(f(d.degreesOfFreedom, 3)), \(f(d.noncentrality, 3)) | \(s.map { f($0.df, 3) + ", " + f($0.nc, 3) } ?? "–") | \(r.fit.result.iterations) |")
 }
 if !scipyNote.isEmpty { print("\nscipy not measured: \(scipyNote)") }

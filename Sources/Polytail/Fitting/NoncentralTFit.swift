@@ -53,11 +53,13 @@ extension NoncentralT {
     /// of the exact log-likelihood to 10⁻⁵ of their largest entry, and the standard errors with
     /// those of a numerical Hessian of the exact ℓ to 10⁻³ (measured: 4·10⁻⁶).
     ///
-    /// **Covariance.** ``FitResult/standardErrors`` come from the inverse of the observed
-    /// information −∇²ℓ at the optimum (the analytic Hessian above), mapped to (ν, δ, μ, σ) by
-    /// the delta method (∂ν/∂log ν = ν, ∂σ/∂log σ = σ); omitted when ν is at a bound or the
-    /// information is not positive definite. Keys: "degreesOfFreedom", "noncentrality",
-    /// "location", "scale".
+    /// **Covariance.** ``FitResult/covariance`` is the inverse of the observed information
+    /// −∇²ℓ at the optimum (the analytic Hessian above), mapped to (ν, δ, μ, σ) by the delta
+    /// method (∂ν/∂log ν = ν, ∂σ/∂log σ = σ); `nil` when the information is not positive
+    /// definite. ``FitResult/parameters`` are ``FitParameter/degreesOfFreedom`` (when estimated
+    /// and not held at a bound of the rule), ``FitParameter/noncentrality``,
+    /// ``FitParameter/location`` and ``FitParameter/scale``; with ν at a bound the covariance of
+    /// the other three is conditional on it.
     ///
     /// - Parameters:
     ///   - data: the observations, finite.
@@ -65,7 +67,8 @@ extension NoncentralT {
     ///   - rule: ν fixed, or estimated within [minimum, maximum] (``FitResult/dfAtBound`` when
     ///     the estimate stops at the maximum).
     ///   - progress: called after each Newton iteration and before the final exact pass.
-    /// - Returns: the fitted distribution and its ``FitResult``.
+    /// - Returns: the fitted distribution and its ``FitResult`` (the exact log-likelihood, the
+    ///   covariance above, AIC/BIC with 4 parameters, or 3 when ν is fixed).
     /// - Throws: `PolytailError` for invalid data or weights (see `DataValidation`), an
     ///   invalid degrees-of-freedom rule, or `.numericalFailure` when the likelihood is not
     ///   finite at any start or is unbounded (σ → 0 on tied values).
@@ -77,24 +80,18 @@ extension NoncentralT {
     ) throws(PolytailError) -> Fitted<NoncentralT> {
         var fixedNu: Double? = nil
         var lower = 1.0, upper = 1.0
-        switch rule {
-        case let .fixed(nu):
-            guard nu.isFinite, nu >= minimumDegreesOfFreedom, nu <= maximumDegreesOfFreedom else {
+        let ruleBounds = try rule.validatedBounds()  // throws for a per-group rule: one sample is one group
+        if let nu = ruleBounds.fixed {
+            guard nu >= minimumDegreesOfFreedom, nu <= maximumDegreesOfFreedom else {
                 throw .invalidParameter(name: "degreesOfFreedom", value: nu, requirement: NoncentralT.degreesOfFreedomRequirement)
             }
             fixedNu = nu
-        case let .estimated(minimum, maximum):
-            guard minimum.isFinite, minimum > 0 else {
-                throw .invalidParameter(name: "minimum degreesOfFreedom", value: minimum, requirement: "must be finite and > 0")
-            }
-            guard maximum.isFinite, maximum > minimum else {
-                throw .invalidParameter(name: "maximum degreesOfFreedom", value: maximum, requirement: "must be finite and > minimum")
-            }
+        } else {
             // The noncentral t is evaluated for ν in [10⁻³, 10⁶]: narrow the search to that.
-            lower = max(minimum, minimumDegreesOfFreedom)
-            upper = min(maximum, maximumDegreesOfFreedom)
+            lower = max(ruleBounds.lower, minimumDegreesOfFreedom)
+            upper = min(ruleBounds.upper, maximumDegreesOfFreedom)
             guard lower < upper else {
-                throw .invalidParameter(name: "maximum degreesOfFreedom", value: maximum, requirement: NoncentralT.degreesOfFreedomRequirement)
+                throw .invalidParameter(name: "maximum degrees of freedom", value: ruleBounds.upper, requirement: NoncentralT.degreesOfFreedomRequirement)
             }
         }
         let allWeights = try DataValidation.checkUnivariate(data, weights: weights, parameters: fixedNu == nil ? 4 : 3)
@@ -154,18 +151,18 @@ extension NoncentralT {
             throw .numericalFailure("the noncentral t log-likelihood is not finite at the estimate")
         }
 
-        var standardErrors: [String: Double] = [:]
-        if let covariance = outcome.covariance(natural: true) {
-            let names = ["degreesOfFreedom", "noncentrality", "location", "scale"]
-            for (k, i) in outcome.free.enumerated() {
-                let variance = covariance[k * outcome.free.count + k]
-                if variance > 0, variance.isFinite { standardErrors[names[i]] = variance.squareRoot() }
-            }
+        // ν is listed only when estimated and free at the optimum (not held at a bound).
+        let names: [FitParameter] = [.degreesOfFreedom, .noncentrality, .location, .scale]
+        let natural = [nu, theta[1], theta[2], exp(theta[3])]
+        let covariance = outcome.covariance(natural: true).map {
+            Matrix(uncheckedRows: outcome.free.count, columns: outcome.free.count, elements: $0)
         }
         let result = FitResult(
-            logLikelihood: logLikelihood, iterations: iterations, converged: outcome.converged,
-            dfAtBound: fixedNu == nil && theta[0] >= bounds.logMax, standardErrors: standardErrors)
-        return Fitted(distribution: distribution, result: result)
+            unchecked: outcome.free.map { names[$0] }, estimates: outcome.free.map { natural[$0] }, covariance: covariance,
+            observationCount: xs.count, totalWeight: ws.reduce(0, +), logLikelihood: logLikelihood,
+            parameterCount: fixedNu == nil ? 4 : 3, iterations: iterations, converged: outcome.converged,
+            dfAtBound: fixedNu == nil && theta[0] >= bounds.logMax)
+        return Fitted(model: distribution, result: result)
     }
 
     /// Three robust starts θ = (log ν, δ, μ, log σ): the weighted median and interquartile range,

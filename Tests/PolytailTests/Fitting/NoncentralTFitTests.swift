@@ -89,7 +89,7 @@ struct NoncentralTFitTests {
     @Test func standardErrorsMatchNumericalHessian() throws {
         let xs = Self.data
         let fitted = try NoncentralT.fit(xs)
-        let d = fitted.distribution
+        let d = fitted.model
         let theta = [d.degreesOfFreedom, d.noncentrality, d.location, d.scale]
         func ell(_ p: [Double]) -> Double {
             try! NoncentralT(degreesOfFreedom: p[0], noncentrality: p[1], location: p[2], scale: p[3]).logLikelihood(xs)
@@ -119,12 +119,40 @@ struct NoncentralTFitTests {
         var identity = [Double](repeating: 0, count: 16)
         for k in 0..<4 { identity[k * 4 + k] = 1 }
         let covariance = try Lapack.solvePositiveDefinite(information, n: 4, identity, columns: 4, what: "numerical information")
-        for (k, name) in ["degreesOfFreedom", "noncentrality", "location", "scale"].enumerated() {
-            let reported = try #require(fitted.result.standardErrors[name])
+        #expect(fitted.result.parameters == [.degreesOfFreedom, .noncentrality, .location, .scale])
+        #expect(fitted.result.covarianceEstimator == .observedInformation)
+        let reportedCovariance = try #require(fitted.result.covariance)
+        for i in 0..<4 {
+            for j in 0..<4 {
+                let scale = (covariance[i * 4 + i] * covariance[j * 4 + j]).squareRoot()
+                #expect(abs(reportedCovariance[i, j] - covariance[i * 4 + j]) <= 2 * NoncentralTFitInterpolationTolerance.standardErrors * scale,
+                        "covariance[\(i), \(j)]: \(reportedCovariance[i, j]) vs \(covariance[i * 4 + j])")
+            }
+        }
+        for (k, name) in [FitParameter.degreesOfFreedom, .noncentrality, .location, .scale].enumerated() {
+            let reported = try #require(fitted.result.standardError(name))
             let numerical = covariance[k * 4 + k].squareRoot()
             print("NoncentralT fit standard error \(name): \(reported) (numerical Hessian \(numerical))")
             #expect(Tolerance.isClose(reported, numerical, relative: NoncentralTFitInterpolationTolerance.standardErrors))
         }
+    }
+
+    /// ν at the rule's bound is not among the parameters (Wald theory does not apply there);
+    /// δ, μ, σ keep a covariance, conditional on ν; AIC still counts four parameters. With ν
+    /// fixed, three parameters.
+    @Test func parametersAtTheBoundAndWithFixedDegreesOfFreedom() throws {
+        let n = 200
+        let data = (0..<n).map { GSL.normalPInverse((Double($0) + 0.5) / Double(n)) * 3 + 1 }
+        let atBound = try NoncentralT.fit(data, degreesOfFreedom: .estimated(minimum: 1, maximum: 200))
+        #expect(atBound.result.dfAtBound)
+        #expect(atBound.result.parameters == [.noncentrality, .location, .scale])
+        #expect(atBound.result.parameterCount == 4)
+        #expect(Tolerance.isClose(atBound.result.aic, -2 * atBound.result.logLikelihood + 8, relative: 1e-15))
+        let fixed = try NoncentralT.fit(Self.data, degreesOfFreedom: .fixed(4))
+        #expect(fixed.result.parameters == [.noncentrality, .location, .scale])
+        #expect(fixed.result.parameterCount == 3)
+        #expect((fixed.result.standardError(.scale) ?? 0) > 0)
+        #expect(fixed.result.estimate(.noncentrality) == fixed.model.noncentrality)
     }
 
     @Test func progressIsReported() throws {
@@ -149,7 +177,7 @@ struct NoncentralTFitTests {
         let fitted = try NoncentralT.fit(xs) { stages.insert($0.stage.rawValue) }
         #expect(stages == ["subsample", "allObservations", "exactLogLikelihood"])
         #expect(fitted.result.converged)
-        let d = fitted.distribution
+        let d = fitted.model
         #expect(abs(d.degreesOfFreedom - 5) < 0.5 && abs(d.noncentrality + 1) < 0.1)
         // No coordinate step improves the exact log-likelihood by more than rounding.
         for (k, h) in [1e-4, 1e-5, 1e-5, 1e-6].enumerated() {
