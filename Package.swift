@@ -140,5 +140,10 @@ let package = Package(
             dependencies: ["Polytail", "PolytailCLI", "PolytailExperiments"],
             path: "Tests/PolytailTests"
         ),
+        .testTarget(
+            name: "PolytailPlotTests",
+            dependencies: ["PolytailPlot"],
+            path: "Tests/PolytailPlotTests"
+        ),
     ]
 )

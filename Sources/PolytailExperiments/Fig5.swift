@@ -79,7 +79,8 @@ public enum Fig5 {
                 var plot = SVGPlot(title: title, xLabel: schedule == "eps/T" ? "iterations T (log scale)" : "step t (log scale)",
                                    yLabel: "test accuracy (%)")
                 plot.logX = true
-                plot.yRange = 0...140  // room for the legend above 100 %
+                plot.yRange = 0...100
+                plot.legendColumns = 2
                 plot.height = 460
                 for c in curves where c.epsilon == eps && c.schedule == schedule {
                     let li = losses.firstIndex(of: c.loss) ?? 0

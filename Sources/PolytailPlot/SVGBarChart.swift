@@ -3,10 +3,15 @@ import Foundation
 /// A grouped bar chart in SVG: one group per category on the x axis, one bar per series
 /// inside each group, optional reference markers (e.g. the paper's values) drawn as short
 /// black ticks over the bars. Values are plotted as given (e.g. accuracies in %).
-public struct GroupedBarChart {
+///
+/// A value at the bottom of the axis (an accuracy of 0 %) is drawn as a solid bar edge on the
+/// axis with its value written above it; a missing value (NaN) as a grey "n/a" — so a zero
+/// never looks like a bar that is not there.
+public struct GroupedBarChart: SVGPicture {
     public struct Series {
         public var name: String
         public var color: String
+        /// One value per group; NaN: missing.
         public var values: [Double]
         /// Reference values drawn as ticks over the bars (NaN: none).
         public var references: [Double]?
@@ -19,22 +24,25 @@ public struct GroupedBarChart {
 
     public var title: String
     public var yLabel: String
+    /// Group names may contain "\n" to break the x-axis label over two lines.
     public var groups: [String]
     public var series: [Series] = []
     public var yRange: ClosedRange<Double> = 0...100
     public var width = 900.0
     public var height = 420.0
     /// A note printed under the legend (e.g. "black ticks: paper").
-    /// Group names may contain "\n" to break the x-axis label over two lines.
     public var note: String? = nil
 
     public init(title: String, yLabel: String, groups: [String]) {
         self.title = title; self.yLabel = yLabel; self.groups = groups
     }
 
+    /// Legend entries below the plot, two per row: the series, a key to the zero and missing
+    /// marks, and the note.
+    var legendEntryCount: Int { series.count + 1 + (note == nil ? 0 : 1) }
+
     public func render() -> String {
-        let legendRows = Double(series.count + (note == nil ? 0 : 1))
-        let left = 60.0, right = 20.0, top = 40.0, bottom = 70.0 + 16 * ((legendRows + 1) / 2).rounded(.down)
+        let left = 60.0, right = 20.0, top = 40.0
         let h = renderedHeight
         let plotW = width - left - right, plotH = height - 40 - 70
         func py(_ y: Double) -> Double {
@@ -42,9 +50,9 @@ public struct GroupedBarChart {
             return top + plotH - (c - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * plotH
         }
         var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(h))" viewBox="0 0 \(Int(width)) \(Int(h))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <svg \(SVGText.rootAttributes(width: width, height: h, fontSize: 12))>
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(width / 2)" y="22" text-anchor="middle" font-size="15">\(SVGPlot.escape(title))</text>
+        <text x="\(width / 2)" y="22" text-anchor="middle" font-size="15">\(SVGText.markup(title))</text>
 
         """
         for t in SVGPlot.ticks(yRange, count: 5) {
@@ -53,24 +61,35 @@ public struct GroupedBarChart {
         }
         let groupW = plotW / Double(max(groups.count, 1))
         let barW = groupW * 0.8 / Double(max(series.count, 1))
+        let base = py(yRange.lowerBound)
+        // A bar shorter than this many pixels is drawn as a floor bar with its value on top.
+        let floorHeight = 3.0
         for (g, name) in groups.enumerated() {
             let x0 = left + Double(g) * groupW + groupW * 0.1
             for (s, ser) in series.enumerated() where g < ser.values.count {
                 let v = ser.values[g]
-                let x = x0 + Double(s) * barW
-                if v.isFinite {
+                let x = x0 + Double(s) * barW, w = barW * 0.92, mid = x + w / 2
+                let opacity = ser.hatched ? "0.35" : "0.85"
+                if !v.isFinite {
+                    out += String(format: "<text x=\"%.2f\" y=\"%.2f\" transform=\"rotate(-90 %.2f %.2f)\" font-size=\"9\" fill=\"#888\">n/a</text>\n",
+                                  mid + 3, base - 3, mid + 3, base - 3)
+                } else if base - py(v) < floorHeight {
+                    out += String(format: "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%@\" stroke=\"%@\"/>\n",
+                                  x, base - floorHeight, w, floorHeight, ser.color, ser.color)
+                    out += String(format: "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" font-size=\"9\" fill=\"%@\">%@</text>\n",
+                                  mid, base - floorHeight - 3, ser.color, SVGPlot.label((v * 10).rounded() / 10))
+                } else {
                     out += String(format: "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%@\" fill-opacity=\"%@\" stroke=\"%@\"/>\n",
-                                  x, py(v), barW * 0.92, max(py(yRange.lowerBound) - py(v), 0), ser.color,
-                                  ser.hatched ? "0.35" : "0.85", ser.color)
+                                  x, py(v), w, base - py(v), ser.color, opacity, ser.color)
                 }
                 if let refs = ser.references, g < refs.count, refs[g].isFinite {
                     out += String(format: "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"black\" stroke-width=\"2.5\"/>\n",
-                                  x - 1, py(refs[g]), x + barW * 0.92 + 1, py(refs[g]))
+                                  x - 1, py(refs[g]), x + w + 1, py(refs[g]))
                 }
             }
             // A group name may hold line breaks ("\n"): one text line each.
             for (i, line) in name.split(separator: "\n").enumerated() {
-                out += "<text x=\"\(x0 + groupW * 0.4)\" y=\"\(top + plotH + 16 + 14 * Double(i))\" text-anchor=\"middle\">\(SVGPlot.escape(String(line)))</text>\n"
+                out += "<text x=\"\(x0 + groupW * 0.4)\" y=\"\(top + plotH + 16 + 14 * Double(i))\" text-anchor=\"middle\">\(SVGText.markup(String(line)))</text>\n"
             }
             if g > 0 {
                 let xs = left + Double(g) * groupW
@@ -78,30 +97,27 @@ public struct GroupedBarChart {
             }
         }
         out += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#333\"/>\n"
-        out += "<text transform=\"translate(16,\(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGPlot.escape(yLabel))</text>\n"
+        out += "<text transform=\"translate(16,\(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(SVGText.markup(yLabel))</text>\n"
         var entries = series.map { ($0.name, $0.color, $0.hatched ? "0.35" : "0.85") }
+        entries.append(("a value of 0 (printed above it); n/a: no value", "floor", "1"))
         if let note { entries.append((note, "none", "0")) }
         for (i, (name, color, opacity)) in entries.enumerated() {
             let col = Double(i % 2), row = Double(i / 2)
             let x = left + col * plotW / 2, y = top + plotH + 50 + row * 16
-            if color != "none" {
+            if color == "floor" {
+                out += "<rect x=\"\(x)\" y=\"\(y - 3)\" width=\"14\" height=\"3\" fill=\"#555\"/>"
+            } else if color != "none" {
                 out += "<rect x=\"\(x)\" y=\"\(y - 10)\" width=\"14\" height=\"10\" fill=\"\(color)\" fill-opacity=\"\(opacity)\" stroke=\"\(color)\"/>"
             }
-            out += "<text x=\"\(x + 20)\" y=\"\(y)\">\(SVGPlot.escape(name))</text>\n"
+            out += "<text x=\"\(x + 20)\" y=\"\(y)\">\(SVGText.markup(name))</text>\n"
         }
-        _ = bottom
         out += "</svg>\n"
         return out
     }
 
-    public func write(to url: URL) throws {
-        try render().write(to: url, atomically: true, encoding: .utf8)
-    }
-
     /// The height of the rendered picture (the legend adds rows below the plot).
     var renderedHeight: Double {
-        let legendRows = Double(series.count + (note == nil ? 0 : 1))
-        return height - 20 + 16 * ((legendRows + 1) / 2).rounded(.down)
+        height - 20 + 16 * (Double(legendEntryCount + 1) / 2).rounded(.down)
     }
 
     /// Several charts one above the other in one SVG document.
