@@ -80,11 +80,16 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         }
     }
 
+    /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(location: c.decode([Double].self, forKey: .location),
-                      scatter: c.decode(Matrix.self, forKey: .scatter),
-                      degreesOfFreedom: c.decode(Double.self, forKey: .degreesOfFreedom))
+        let location = try c.decode([Double].self, forKey: .location)
+        let scatter = try c.decode(Matrix.self, forKey: .scatter)
+        let nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try MultivariateT(location: location, scatter: scatter, degreesOfFreedom: nu)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -250,8 +250,14 @@ public struct CSVTable: Equatable, Sendable {
     }
 
     /// The file line of data row `row` (zero-based), for messages.
+    ///
+    /// - Returns: the recorded line for a row of the table; for any other index the line it
+    ///   would have with one line per row after the header (row + 2, saturating at
+    ///   `Int.max`), so that no index traps.
     public func line(ofRow row: Int) -> Int {
-        rowLines.indices.contains(row) ? rowLines[row] : row + 2
+        if rowLines.indices.contains(row) { return rowLines[row] }
+        let (line, overflow) = row.addingReportingOverflow(2)
+        return overflow ? Int.max : line
     }
 
     private func number(_ fields: [String], row: Int, column: Int) throws(CSVError) -> Double {
