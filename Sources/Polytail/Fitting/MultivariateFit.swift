@@ -19,7 +19,8 @@ extension MultivariateNormal {
             throw .singularMatrix(what: "sample covariance (collinear columns)")
         }
         let ll = -0.5 * total * (Double(d) * 2 * Normal.logRootTwoPi + fitted.logDeterminant + Double(d))
-        return Fitted(distribution: fitted, result: FitResult(logLikelihood: ll, iterations: 0, converged: true))
+        return Fitted(distribution: fitted, result: DataValidation.frequencyScaled(
+            FitResult(logLikelihood: ll, iterations: 0, converged: true), weights: weights))
     }
 }
 
@@ -103,8 +104,8 @@ extension MultivariateT {
             }
         }
         let fitted = try MultivariateT(location: mu, scatter: sigma, degreesOfFreedom: nu)
-        return Fitted(distribution: fitted,
-                      result: FitResult(logLikelihood: ll, iterations: iterations, converged: converged, dfAtBound: atBound))
+        return Fitted(distribution: fitted, result: DataValidation.frequencyScaled(
+            FitResult(logLikelihood: ll, iterations: iterations, converged: converged, dfAtBound: atBound), weights: weights))
     }
 }
 

@@ -226,7 +226,7 @@ extension NoncentralT {
         let result = FitResult(
             logLikelihood: logLikelihood, iterations: iterations, converged: converged,
             dfAtBound: estimateNu && current[0] >= logMax - 1e-6, standardErrors: standardErrors)
-        return Fitted(distribution: distribution, result: result)
+        return Fitted(distribution: distribution, result: DataValidation.frequencyScaled(result, weights: weights))
     }
 
     /// The smallest x with cumulative weight ≥ p·W (after sorting): equal for weighted rows and

@@ -26,8 +26,9 @@ extension Normal {
         let logLikelihood = -total * (log(sd) + Normal.logRootTwoPi + 0.5)
         return Fitted(
             distribution: normal,
-            result: FitResult(
+            result: DataValidation.frequencyScaled(FitResult(
                 logLikelihood: logLikelihood, iterations: 0, converged: true,
-                standardErrors: ["mean": sd / total.squareRoot(), "standardDeviation": sd / (2 * total).squareRoot()]))
+                standardErrors: ["mean": sd / total.squareRoot(), "standardDeviation": sd / (2 * total).squareRoot()]),
+                weights: weights))
     }
 }

@@ -63,10 +63,10 @@ extension StudentT {
         let fitted = try StudentT(degreesOfFreedom: nu, location: s.mu, scale: exp(s.eta))
         return Fitted(
             distribution: fitted,
-            result: FitResult(
+            result: DataValidation.frequencyScaled(FitResult(
                 logLikelihood: outcome.logLikelihood, iterations: outcome.iterations,
                 converged: outcome.converged, dfAtBound: outcome.atUpperBound,
-                standardErrors: outcome.standardErrors(scale: exp(s.eta), nu: nu)))
+                standardErrors: outcome.standardErrors(scale: exp(s.eta), nu: nu)), weights: weights))
     }
 }
 
