@@ -136,7 +136,7 @@ public struct ImportanceWeights: Equatable, Sendable {
         switch family {
         case .normal:
             let s = try Normal.fit(source), t = try Normal.fit(target)
-            return try ImportanceWeights(.normal(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+            return try ImportanceWeights(.normal(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
         case let .studentT(rule):
             let bounds = try rule.validatedBounds()
             if degreesOfFreedomTie == .joint, bounds.fixed == nil {
@@ -151,11 +151,11 @@ public struct ImportanceWeights: Equatable, Sendable {
                 var s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu))
                 var t = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
                 s.result.dfAtBound = atBound; t.result.dfAtBound = atBound
-                return try ImportanceWeights(.studentT(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+                return try ImportanceWeights(.studentT(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
             }
             let s = try StudentT.fit(source, degreesOfFreedom: rule)
             let t = try StudentT.fit(target, degreesOfFreedom: rule)
-            return try ImportanceWeights(.studentT(source: s.distribution, target: t.distribution), sourceFit: s.result, targetFit: t.result)
+            return try ImportanceWeights(.studentT(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
         }
     }
 
@@ -173,7 +173,7 @@ public struct ImportanceWeights: Equatable, Sendable {
         switch family {
         case .normal:
             let s = try MultivariateNormal.fit(source), t = try MultivariateNormal.fit(target)
-            return try ImportanceWeights(.multivariateNormal(source: s.distribution, target: t.distribution),
+            return try ImportanceWeights(.multivariateNormal(source: s.model, target: t.model),
                                          sourceFit: s.result, targetFit: t.result)
         case let .studentT(rule):
             let bounds = try rule.validatedBounds()
@@ -189,12 +189,12 @@ public struct ImportanceWeights: Equatable, Sendable {
                 var s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu))
                 var t = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu))
                 s.result.dfAtBound = atBound; t.result.dfAtBound = atBound
-                return try ImportanceWeights(.multivariateT(source: s.distribution, target: t.distribution),
+                return try ImportanceWeights(.multivariateT(source: s.model, target: t.model),
                                              sourceFit: s.result, targetFit: t.result)
             }
             let s = try MultivariateT.fit(source, degreesOfFreedom: rule)
             let t = try MultivariateT.fit(target, degreesOfFreedom: rule)
-            return try ImportanceWeights(.multivariateT(source: s.distribution, target: t.distribution),
+            return try ImportanceWeights(.multivariateT(source: s.model, target: t.model),
                                          sourceFit: s.result, targetFit: t.result)
         }
     }

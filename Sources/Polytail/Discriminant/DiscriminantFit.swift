@@ -183,11 +183,14 @@ extension DiscriminantAnalysis {
             }
         }
         var perClass: [FitResult] = []
+        let matrixCount = d * (d + 1) / 2
         for j in 0..<k {
             let ll = conditionals[j].logDensities(groups[j]).reduce(0, +)
-            perClass.append(FitResult(logLikelihood: ll, iterations: 0, converged: true))
+            perClass.append(.summary(observationCount: groups[j].rows, logLikelihood: ll,
+                                     parameterCount: d + (shared ? 0 : matrixCount), iterations: 0, converged: true))
         }
-        let overall = FitResult(logLikelihood: perClass.reduce(0) { $0 + $1.logLikelihood }, iterations: 0, converged: true)
+        let overall = FitResult.summary(observationCount: n, logLikelihood: perClass.reduce(0) { $0 + $1.logLikelihood },
+                                        parameterCount: k * d + (shared ? 1 : k) * matrixCount, iterations: 0, converged: true)
         return try DiscriminantAnalysis(classes: classes, priors: priors, conditionals: conditionals, shared: shared,
                                         report: DiscriminantFitReport(classCounts: groups.map(\.rows), overall: overall, perClass: perClass))
     }
@@ -376,10 +379,21 @@ struct TDiscriminantECME {
                 break
             }
         }
-        let perClass = (0..<k).map {
-            FitResult(logLikelihood: perClassLL[$0], iterations: iterations, converged: converged, dfAtBound: atBound[$0])
+        let matrixCount = d * (d + 1) / 2
+        var nuCount = 0
+        switch plan {
+        case .fixed: nuCount = 0
+        case .tied: nuCount = 1
+        case .perClass: nuCount = k
         }
-        let overall = FitResult(logLikelihood: ll, iterations: iterations, converged: converged, dfAtBound: atBound.contains(true))
+        let perClass = (0..<k).map {
+            FitResult.summary(observationCount: groups[$0].rows, logLikelihood: perClassLL[$0],
+                              parameterCount: d + (shared ? 0 : matrixCount) + (nuCount == k ? 1 : 0),
+                              iterations: iterations, converged: converged, dfAtBound: atBound[$0])
+        }
+        let overall = FitResult.summary(observationCount: groups.reduce(0) { $0 + $1.rows }, logLikelihood: ll,
+                                        parameterCount: k * d + (shared ? 1 : k) * matrixCount + nuCount,
+                                        iterations: iterations, converged: converged, dfAtBound: atBound.contains(true))
         return DiscriminantFitReport(classCounts: groups.map(\.rows), overall: overall, perClass: perClass)
     }
 }

@@ -16,6 +16,9 @@ enum DataValidation {
         return w
     }
 
+    /// The number of positive weights: the observations a weighted fit uses.
+    static func positiveCount(_ w: [Double]) -> Int { w.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
+
     /// Checks per-row weights and returns them divided by their maximum, the one place
     /// where weights are normalised. Weights are relative (only their ratios matter), so
     /// dividing by the largest makes every fit scale-free: equal weights of any size —
@@ -50,16 +53,22 @@ enum DataValidation {
     }
 
     /// A fit computed with weights divided by M, restated for the weights as given
-    /// (frequencies): ℓ = M · ℓ', standard errors · 1/√M (the information grows with M).
-    /// Equal weights of any size therefore give the unweighted estimates exactly, and integer
-    /// weights the log-likelihood of the sample with rows repeated.
+    /// (frequencies): ℓ = M · ℓ', W = M · W', the covariance · 1/M (the information grows with
+    /// M), and the tail test from the restated log-likelihoods. Equal weights of any size
+    /// therefore give the unweighted estimates exactly, and integer weights the results of the
+    /// sample with rows repeated.
     static func frequencyScaled(_ result: FitResult, weights: [Double]?) -> FitResult {
         let m = weightScale(weights)
         guard m != 1 else { return result }
         var scaled = result
         scaled.logLikelihood = result.logLikelihood * m
-        let root = m.squareRoot()
-        scaled.standardErrors = result.standardErrors.mapValues { $0 / root }
+        scaled.totalWeight = result.totalWeight * m
+        if let c = result.covariance {
+            scaled.covariance = Matrix(uncheckedRows: c.rows, columns: c.columns, elements: c.elements.map { $0 / m })
+        }
+        if let test = result.tailTest {
+            scaled.tailTest = TailTest(tLogLikelihood: result.logLikelihood * m, normalLogLikelihood: test.normalLogLikelihood * m)
+        }
         return scaled
     }
 }

@@ -111,9 +111,9 @@ extension Tolerance {
             let rows = x.rowArrays.enumerated().filter { y[$0.offset] == c }.map(\.element)
             let fit = try MultivariateT.fit(Matrix(rowArrays: rows))
             guard case let .studentT(t) = model.conditionals[c] else { Issue.record("not a t"); continue }
-            #expect(Tolerance.isClose(t.degreesOfFreedom, fit.distribution.degreesOfFreedom, relative: 1e-6))
-            for j in 0..<3 { #expect(Tolerance.isClose(t.location[j], fit.distribution.location[j], relative: 1e-7, absolute: 1e-8)) }
-            for e in 0..<9 { #expect(Tolerance.isClose(t.scatter.elements[e], fit.distribution.scatter.elements[e], relative: 1e-7, absolute: 1e-8)) }
+            #expect(Tolerance.isClose(t.degreesOfFreedom, fit.model.degreesOfFreedom, relative: 1e-6))
+            for j in 0..<3 { #expect(Tolerance.isClose(t.location[j], fit.model.location[j], relative: 1e-7, absolute: 1e-8)) }
+            for e in 0..<9 { #expect(Tolerance.isClose(t.scatter.elements[e], fit.model.scatter.elements[e], relative: 1e-7, absolute: 1e-8)) }
             #expect(Tolerance.isClose(model.report.perClass[c].logLikelihood, fit.result.logLikelihood, relative: 1e-12))
         }
     }

@@ -27,12 +27,12 @@ import Testing
 
     @Test func fittedDistributionsRoundTrip() throws {
         let x: [Double] = [0.3, -1.2, 2.5, 0.1, 7.5, -0.4, 1.1, 0.9, -3.3, 0.2]
-        try roundTrip(try Normal.fit(x).distribution)
-        try roundTrip(try StudentT.fit(x).distribution)
+        try roundTrip(try Normal.fit(x).model)
+        try roundTrip(try StudentT.fit(x).model)
         try roundTrip(try NoncentralT(degreesOfFreedom: 3.5, noncentrality: -1.25, location: 2, scale: 0.5))
         let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
-        try roundTrip(try MultivariateNormal.fit(m).distribution)
-        try roundTrip(try MultivariateT.fit(m).distribution)
+        try roundTrip(try MultivariateNormal.fit(m).model)
+        try roundTrip(try MultivariateT.fit(m).model)
         try roundTrip(m)
     }
 

@@ -12,13 +12,13 @@ import Testing
     @Test(arguments: [5e-324, 1e-300, 3.0, 1e300])
     func equalWeightsGiveTheUnweightedFit(weight: Double) throws {
         let w = [Double](repeating: weight, count: Self.sample.count)
-        #expect(try Normal.fit(Self.sample, weights: w).distribution == Normal.fit(Self.sample).distribution)
-        #expect(try StudentT.fit(Self.sample, weights: w).distribution == StudentT.fit(Self.sample).distribution)
-        #expect(try StudentT.fit(Self.sample, weights: w, degreesOfFreedom: .fixed(3)).distribution
-                == StudentT.fit(Self.sample, degreesOfFreedom: .fixed(3)).distribution)
+        #expect(try Normal.fit(Self.sample, weights: w).model == Normal.fit(Self.sample).model)
+        #expect(try StudentT.fit(Self.sample, weights: w).model == StudentT.fit(Self.sample).model)
+        #expect(try StudentT.fit(Self.sample, weights: w, degreesOfFreedom: .fixed(3)).model
+                == StudentT.fit(Self.sample, degreesOfFreedom: .fixed(3)).model)
         let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
         let wm = [Double](repeating: weight, count: m.rows)
-        #expect(try MultivariateNormal.fit(m, weights: wm).distribution == MultivariateNormal.fit(m).distribution)
+        #expect(try MultivariateNormal.fit(m, weights: wm).model == MultivariateNormal.fit(m).model)
         // The log-likelihood keeps its frequency meaning: w · ℓ(unweighted).
         let ll = try Normal.fit(Self.sample, weights: w).result.logLikelihood
         let reference = weight * (try Normal.fit(Self.sample).result.logLikelihood)
