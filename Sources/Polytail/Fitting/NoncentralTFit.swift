@@ -162,7 +162,8 @@ extension NoncentralT {
             observationCount: xs.count, totalWeight: ws.reduce(0, +), logLikelihood: logLikelihood,
             parameterCount: fixedNu == nil ? 4 : 3, iterations: iterations, converged: outcome.converged,
             dfAtBound: fixedNu == nil && theta[0] >= bounds.logMax)
-        return Fitted(model: distribution, result: result)
+        // The weights were divided by their largest value; restate for the weights as given.
+        return Fitted(model: distribution, result: DataValidation.frequencyScaled(result, weights: weights))
     }
 
     /// Three robust starts θ = (log ν, δ, μ, log σ): the weighted median and interquartile range,
