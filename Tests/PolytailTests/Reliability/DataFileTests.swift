@@ -108,3 +108,11 @@ import Glibc
         }
     }
 }
+
+extension DataFileTests {
+    @Test func aFileGivenAsTheFolderIsNamed() {
+        expectError(DataError.unreadable(path: "/dev/null", reason: "not a directory (give the folder that holds the IDX files)")) {
+            try DigitImages.mnist(folder: "/dev/null", split: .test)
+        }
+    }
+}
