@@ -291,7 +291,7 @@ extension StudentT {
             fitter.externalPass = nil
             return try fitted(
                 outcome, start: s, bounds: bounds, totalWeight: statistics.totalWeight,
-                observationCount: statistics.observationCount,
+                observationCount: statistics.observationCount, weights: nil,
                 normalLogLikelihood: { () throws(PolytailError) -> Double in normal.result.logLikelihood })
         }
     }

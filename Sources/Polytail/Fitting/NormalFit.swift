@@ -18,9 +18,11 @@ extension Normal {
     /// - Complexity: O(n).
     public static func fit(_ data: [Double], weights: [Double]? = nil) throws(PolytailError) -> Fitted<Normal> {
         let w = try DataValidation.checkUnivariate(data, weights: weights, parameters: 2)
-        // The same two passes as the mergeable statistics of one block (one code path).
+        // The same two passes as the mergeable statistics of one block (one code path), on
+        // the normalised weights, restated for the weights as given.
         var statistics = NormalStatistics()
         try statistics.add(data, weights: w)
-        return try statistics.fit()
+        let fit = try statistics.fit()
+        return Fitted(model: fit.model, result: DataValidation.frequencyScaled(fit.result, weights: weights))
     }
 }

@@ -57,14 +57,20 @@ extension StudentT {
         return try fitted(
             outcome, start: start, bounds: bounds, totalWeight: fitter.totalWeight,
             observationCount: DataValidation.positiveCount(w),
-            normalLogLikelihood: { () throws(PolytailError) -> Double in try Normal.fit(data, weights: weights).result.logLikelihood })
+            weights: weights,
+            normalLogLikelihood: { () throws(PolytailError) -> Double in
+                // The weights as normalised (max 1), like the t fit's own: both log-likelihoods
+                // are restated for the weights as given by DataValidation.frequencyScaled.
+                try Normal.fit(data, weights: weights == nil ? nil : w).result.logLikelihood
+            })
     }
 
     /// The fitted t and its ``FitResult`` from the Newton outcome (shared by the in-memory
     /// fit and the fit by passes over data held elsewhere).
     static func fitted(
         _ outcome: TFitter.Outcome, start: TFitter.State, bounds: DegreesOfFreedomRule.Bounds,
-        totalWeight: Double, observationCount: Int, normalLogLikelihood: () throws(PolytailError) -> Double
+        totalWeight: Double, observationCount: Int, weights: [Double]?,
+        normalLogLikelihood: () throws(PolytailError) -> Double
     ) throws(PolytailError) -> Fitted<StudentT> {
         let s = outcome.state
         guard s.isFinite else { throw .numericalFailure("Student-t fit diverged") }
@@ -83,12 +89,12 @@ extension StudentT {
         }
         return Fitted(
             model: fitted,
-            result: FitResult(
+            result: DataValidation.frequencyScaled(FitResult(
                 unchecked: parameters, estimates: estimates, covariance: covariance,
                 observationCount: observationCount, totalWeight: totalWeight,
                 logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
                 iterations: outcome.iterations, converged: outcome.converged,
-                dfAtBound: outcome.atUpperBound, tailTest: tailTest))
+                dfAtBound: outcome.atUpperBound, tailTest: tailTest), weights: weights))
     }
 }
 
