@@ -467,8 +467,9 @@ struct Component: Sendable {
         location = [t.location]
         lower = Matrix(uncheckedRows: 1, columns: 1, elements: [t.scale])
         logNormalizer = StudentT.logNormalizer(t.degreesOfFreedom) - log(t.scale)
-        nu = t.degreesOfFreedom
-        halfPower = 0.5 * (t.degreesOfFreedom + 1)
+        // ν = ∞ is the normal limit: the normal's component (logNormalizer above is its).
+        nu = t.isNormalLimit ? nil : t.degreesOfFreedom
+        halfPower = t.isNormalLimit ? 0 : 0.5 * (t.degreesOfFreedom + 1)
     }
 
     init(_ n: MultivariateNormal) {

@@ -36,7 +36,7 @@ extension Normal {
             model: normal,
             result: FitResult(
                 unchecked: [.mean, .standardDeviation], estimates: [mean, sd], covariance: covariance,
-                observationCount: DataValidation.positiveCount(w), totalWeight: total,
+                observationCount: DataValidation.positiveCount(w), sampleSize: total,
                 logLikelihood: logLikelihood, parameterCount: 2, iterations: 0, converged: true))
     }
 }

@@ -13,10 +13,14 @@ extension StudentT {
     /// (Liu & Rubin 1995) start it, and on large samples a fit of a strided subsample does.
     /// This reaches the same maximum as ECME but converges quadratically.
     ///
-    /// Light-tailed data (kurtosis at or below the normal's) drive the ML ν to infinity:
-    /// ν then stops at the rule's `maximum` (default 10⁶), the fit says so in
-    /// ``FitResult/dfAtBound``, and its log-likelihood is within about 3·10⁻⁷ (relative)
-    /// of the normal fit's.
+    /// Light-tailed data (kurtosis at or below the normal's) drive the ML ν to infinity. With
+    /// the default rule (no finite maximum) ν = ∞ belongs to the parameter space: Newton
+    /// searches ν ≤ ``StudentT/largestSearchedDF`` (10⁶), and when the normal fit's
+    /// log-likelihood ℓ_N is at least the best t's, the profile likelihood is maximised at
+    /// ν = ∞ and the fit returns the exact normal limit — ν = +∞, the normal's μ̂ and σ̂, its
+    /// log-likelihood and covariance — with ``FitResult/dfAtBound`` set. With a finite
+    /// `maximum` ν stops there instead (``FitResult/dfAtBound`` set, ℓ within about
+    /// n(κ − 3)/(4ν) of ℓ_N).
     ///
     /// - Parameters:
     ///   - data: the sample; finite values.
@@ -61,30 +65,43 @@ extension StudentT {
         if exp(s.eta) < 1e-9 * exp(start.eta) {
             throw .numericalFailure("the Student-t likelihood is unbounded (scale → 0): too many tied values")
         }
+        // The normal limit ν = ∞ is part of the parameter space when the rule has no finite
+        // maximum: it is the estimate when the profile likelihood is maximised there, i.e.
+        // when no ν in the searched range beats the normal's supremum ℓ_N (light tails).
+        var normal: Fitted<Normal>? = nil
+        if bounds.fixed == nil { normal = try Normal.fit(data, weights: weights) }
+        if let normal, bounds.unbounded, normal.result.logLikelihood >= outcome.logLikelihood {
+            var result = normal.result
+            result.parameters = [.location, .scale]
+            result.parameterCount = 3
+            result.iterations = outcome.iterations
+            result.dfAtBound = true
+            result.tailTest = TailTest(tLogLikelihood: result.logLikelihood, normalLogLikelihood: result.logLikelihood)
+            let limit = try StudentT(degreesOfFreedom: .infinity, location: normal.model.mean, scale: normal.model.standardDeviation)
+            return Fitted(model: limit, result: result)
+        }
         // At a bound, report the bound itself rather than exp(log(bound)) ± 1 ulp.
         let nu = outcome.atUpperBound ? bounds.upper : (bounds.fixed ?? exp(s.tau))
         let fitted = try StudentT(degreesOfFreedom: nu, location: s.mu, scale: exp(s.eta))
         let (parameters, estimates, covariance) = outcome.naturalCovariance(location: s.mu, scale: exp(s.eta), nu: nu)
-        var tailTest: TailTest? = nil
-        if bounds.fixed == nil {
-            let normal = try Normal.fit(data, weights: weights)
-            tailTest = TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: normal.result.logLikelihood)
-        }
         return Fitted(
             model: fitted,
             result: FitResult(
                 unchecked: parameters, estimates: estimates, covariance: covariance,
-                observationCount: DataValidation.positiveCount(w), totalWeight: fitter.totalWeight,
+                observationCount: DataValidation.positiveCount(w), sampleSize: fitter.totalWeight,
                 logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
                 iterations: outcome.iterations, converged: outcome.converged,
-                dfAtBound: outcome.atUpperBound, tailTest: tailTest))
+                dfAtBound: outcome.atUpperBound,
+                tailTest: normal.map { TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: $0.result.logLikelihood) }))
     }
 }
 
 extension DegreesOfFreedomRule {
     var isFixed: Bool { if case .fixed = self { return true } else { return false } }
 
-    struct Bounds { var fixed: Double?; var lower: Double; var upper: Double }
+    /// `upper` is finite: the rule's maximum, or ``StudentT/largestSearchedDF`` (at least
+    /// 10·`lower`) when the maximum is +∞, which `unbounded` then records.
+    struct Bounds { var fixed: Double?; var lower: Double; var upper: Double; var unbounded = false }
 
     func validatedBounds() throws(PolytailError) -> Bounds {
         switch self {
@@ -97,8 +114,11 @@ extension DegreesOfFreedomRule {
             guard minimum.isFinite, minimum > 0 else {
                 throw .invalidParameter(name: "minimum degrees of freedom", value: minimum, requirement: "must be finite and > 0")
             }
-            guard maximum.isFinite, maximum > minimum else {
-                throw .invalidParameter(name: "maximum degrees of freedom", value: maximum, requirement: "must be finite and > the minimum")
+            guard maximum > minimum else {
+                throw .invalidParameter(name: "maximum degrees of freedom", value: maximum, requirement: "must be > the minimum (+∞ for none)")
+            }
+            if maximum == .infinity {
+                return Bounds(fixed: nil, lower: minimum, upper: max(StudentT.largestSearchedDF, 10 * minimum), unbounded: true)
             }
             return Bounds(fixed: nil, lower: minimum, upper: maximum)
         }
