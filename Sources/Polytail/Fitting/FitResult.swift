@@ -340,32 +340,3 @@ public struct Fitted<Model: Sendable>: Sendable {
 
 extension Fitted: Equatable where Model: Equatable {}
 extension Fitted: Codable where Model: Codable {}
-
-/// How a Student-t fit treats the degrees of freedom ν.
-public enum DegreesOfFreedomRule: Equatable, Sendable, Codable {
-    /// ν is held at the given value.
-    case fixed(Double)
-    /// ν is estimated by maximum likelihood within [`minimum`, `maximum`]. Light-tailed
-    /// data push the ML estimate to infinity; the fit then stops at `maximum` and says so
-    /// in ``FitResult/dfAtBound``.
-    case estimated(minimum: Double = StudentT.defaultMinimumDF, maximum: Double = StudentT.defaultMaximumDF)
-
-    /// Estimated within the default bounds.
-    public static var estimated: DegreesOfFreedomRule { .estimated() }
-}
-
-extension StudentT {
-    /// The default lower bound for estimated degrees of freedom.
-    public static let defaultMinimumDF = 1e-3
-    /// The default upper bound for estimated degrees of freedom: none. ν = ∞ is the normal
-    /// limit; ``StudentT/fit(_:weights:degreesOfFreedom:tolerance:maxIterations:)`` reports it
-    /// when the profile likelihood is maximised there (light-tailed data), and fits that
-    /// cannot represent ν = ∞ stop at ``largestSearchedDF``.
-    public static let defaultMaximumDF = Double.infinity
-    /// Where iterative searches for ν stop when the rule has no finite maximum: 10⁶. At that ν
-    /// the t log-likelihood of light-tailed data is within about 3·10⁻⁷ (relative) of the
-    /// normal's. The multivariate t, discriminant analysis, importance weights and the
-    /// noncentral t report ν = 10⁶ with ``FitResult/dfAtBound`` there; the univariate
-    /// ``StudentT`` fit compares with the normal and reports ν = ∞.
-    public static let largestSearchedDF = 1e6
-}

@@ -96,35 +96,6 @@ extension StudentT {
     }
 }
 
-extension DegreesOfFreedomRule {
-    var isFixed: Bool { if case .fixed = self { return true } else { return false } }
-
-    /// `upper` is finite: the rule's maximum, or ``StudentT/largestSearchedDF`` (at least
-    /// 10·`lower`) when the maximum is +∞, which `unbounded` then records.
-    struct Bounds { var fixed: Double?; var lower: Double; var upper: Double; var unbounded = false }
-
-    func validatedBounds() throws(PolytailError) -> Bounds {
-        switch self {
-        case let .fixed(nu):
-            guard nu.isFinite, nu > 0 else {
-                throw .invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and > 0")
-            }
-            return Bounds(fixed: nu, lower: nu, upper: nu)
-        case let .estimated(minimum, maximum):
-            guard minimum.isFinite, minimum > 0 else {
-                throw .invalidParameter(name: "minimum degrees of freedom", value: minimum, requirement: "must be finite and > 0")
-            }
-            guard maximum > minimum else {
-                throw .invalidParameter(name: "maximum degrees of freedom", value: maximum, requirement: "must be > the minimum (+∞ for none)")
-            }
-            if maximum == .infinity {
-                return Bounds(fixed: nil, lower: minimum, upper: max(StudentT.largestSearchedDF, 10 * minimum), unbounded: true)
-            }
-            return Bounds(fixed: nil, lower: minimum, upper: maximum)
-        }
-    }
-}
-
 /// The ν-part of the t log-likelihood that needs care at large ν.
 enum TDegreesOfFreedom {
     /// D(ν) = ψ((ν+1)/2) − ψ(ν/2) − 1/ν. Direct below ν = 100; above, the asymptotic
