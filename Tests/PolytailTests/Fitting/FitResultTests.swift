@@ -259,6 +259,23 @@ func expectCovariance(_ covariance: Matrix?, _ numerical: [Double], sourceLocati
         #expect(try JSONDecoder().decode(StudentT.self, from: JSONEncoder().encode(finite)) == finite)
     }
 
+    @Test("importance weights between a t at ν = ∞ and a t with finite ν")
+    func mixedImportanceWeights() throws {
+        let s = try StudentT(degreesOfFreedom: .infinity, location: 0, scale: 1)
+        let t = try StudentT(degreesOfFreedom: 3, location: 0.5, scale: 2)
+        let forward = try ImportanceWeights(.studentT(source: s, target: t))
+        let backward = try ImportanceWeights(.studentT(source: t, target: s))
+        for x in [-30.0, -1, 0, 2, 20] {
+            let expected = t.logDensity(x) - s.logDensity(x)
+            #expect(Tolerance.isClose(try forward.logWeights(at: [x])[0], expected, relative: 1e-13), "\(x)")
+            #expect(Tolerance.isClose(try backward.logWeights(at: [x])[0], -expected, relative: 1e-13), "\(x)")
+        }
+        // Far out the normal source's density vanishes first: the weight grows, never NaN.
+        let far = try forward.logWeights(at: [1e200, -.infinity])
+        #expect(far.allSatisfy { !$0.isNaN && $0 > 0 })
+        #expect(try backward.logWeights(at: [1e200, .infinity]).allSatisfy { !$0.isNaN && $0 < 0 })
+    }
+
     @Test("uniform data at n = 100: ν = ∞ with the normal's estimates, log-likelihood and covariance")
     func uniformFit() throws {
         var g = PolytailRandom(seed: 100)
