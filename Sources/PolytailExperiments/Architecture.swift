@@ -47,7 +47,7 @@ public enum ExperimentError: Error, Equatable, CustomStringConvertible, Localize
 
 /// A trained network of any architecture, seen through ``DifferentiableClassifier``: the one
 /// interface every attack, margin and substitute uses. It forwards to the concrete network.
-public struct Network: DifferentiableClassifier {
+public struct AnyDifferentiableClassifier: DifferentiableClassifier {
     /// The concrete network (e.g. a ``MultilayerPerceptron``).
     public let base: any DifferentiableClassifier
 
@@ -115,13 +115,13 @@ public struct NetworkSettings: Sendable, CustomStringConvertible {
     /// - Returns: the trained network and its accuracy on the training images.
     /// - Throws: the training's `PolytailError`; ``ExperimentError/architectureUnavailable(_:)``.
     public func fit(_ observations: Matrix, labels: [Int], classCount: Int, height: Int, width: Int,
-                    output: OutputLayer, seed: UInt64) throws -> (network: Network, trainingAccuracy: Double) {
+                    output: OutputLayer, seed: UInt64) throws -> (network: AnyDifferentiableClassifier, trainingAccuracy: Double) {
         switch architecture {
         case .mlp, .mlp2:
             let (model, report) = try MultilayerPerceptron.train(
                 features: observations, labels: labels, classes: classCount, hidden: hidden, output: output,
                 epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, seed: seed)
-            return (Network(model), report.trainingAccuracy)
+            return (AnyDifferentiableClassifier(model), report.trainingAccuracy)
         case .cnn:
             throw ExperimentError.architectureUnavailable(.cnn)
         }
