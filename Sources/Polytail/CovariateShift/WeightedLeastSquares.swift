@@ -129,7 +129,8 @@ public enum WeightedLeastSquares {
         }
         let solution = try solve(design: design, response: response, weights: w, rankTolerance: rankTolerance, what: "design matrix")
         return Fitted(model: LinearModel(coefficients: solution.coefficients),
-                      result: solution.result(design: design, response: response, weights: w, covariance: kind))
+                      result: solution.result(design: design, response: response, weights: w, weightScale: DataValidation.weightScale(weights),
+                                              covariance: kind))
     }
 
     /// Validated input: scale, solve, unscale.
@@ -184,8 +185,12 @@ public enum WeightedLeastSquares {
         /// (XᵀWX)⁻¹, row-major, over the rows of positive weight; nil if not computable.
         var inverseInformation: [Double]?
 
-        /// Residuals, R², the log-likelihood and the chosen covariance of β̂.
-        func result(design: Matrix, response: [Double], weights w: [Double], covariance kind: CovarianceEstimator) -> FitResult {
+        /// Residuals, R², the log-likelihood and the chosen covariance of β̂, for weights `w`
+        /// that are the caller's divided by `weightScale` (their maximum). Only Σwᵢrᵢ² and σ̂²
+        /// depend on the weights' scale and are restated for the weights as given; β̂, R², both
+        /// covariances and statsmodels' log-likelihood (which adds ½Σ log wᵢ) do not.
+        func result(design: Matrix, response: [Double], weights w: [Double], weightScale: Double,
+                    covariance kind: CovarianceEstimator) -> FitResult {
             let p = design.columns
             let rows = (0..<design.rows).filter { w[$0] > 0 }
             let n = rows.count
@@ -242,7 +247,7 @@ public enum WeightedLeastSquares {
                 iterations: 0, converged: true)
             if kind != .sandwich, residualDF > 0 { result.intervalDegreesOfFreedom = Double(residualDF) }
             result.leastSquares = LeastSquaresSummary(
-                residuals: residuals, weightedResidualSumOfSquares: rss, residualVariance: sigma2,
+                residuals: residuals, weightedResidualSumOfSquares: rss * weightScale, residualVariance: sigma2.map { $0 * weightScale },
                 rSquared: rSquared, hasConstant: hasConstant, rank: rank)
             return result
         }
@@ -311,7 +316,8 @@ public enum WeightedLeastSquares {
         case .classical: kind = .classical
         case .sandwich: kind = .sandwich
         }
-        var result = solution.result(design: design, response: y, weights: w, covariance: kind)
+        var result = solution.result(design: design, response: y, weights: w, weightScale: DataValidation.weightScale(weights),
+                                     covariance: kind)
         // In powers of x: a = M b, M's column k the expansion of tᵏ; Cov(a) = M Cov(b) Mᵀ.
         let a = expandInX(solution.coefficients, center: center, scale: scale)
         result.estimates = a

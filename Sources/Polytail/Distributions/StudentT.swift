@@ -54,6 +54,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     enum CodingKeys: String, CodingKey { case degreesOfFreedom, location, scale }
 
     /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let nu: Double
@@ -66,11 +67,10 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         } else {
             nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
         }
-        do {
-            try self.init(degreesOfFreedom: nu, location: c.decode(Double.self, forKey: .location),
-                          scale: c.decode(Double.self, forKey: .scale))
-        } catch let error as PolytailError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        let location = try c.decode(Double.self, forKey: .location)
+        let scale = try c.decode(Double.self, forKey: .scale)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try StudentT(degreesOfFreedom: nu, location: location, scale: scale)
         }
     }
 

@@ -41,10 +41,10 @@ extension MultivariateNormal {
             }
             information = Matrix(uncheckedRows: k, columns: k, elements: e)
         }
-        return Fitted(model: fitted, result: FitResult(
+        return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,
             observationCount: DataValidation.positiveCount(w), sampleSize: total, logLikelihood: ll,
-            parameterCount: k, iterations: 0, converged: true))
+            parameterCount: k, iterations: 0, converged: true), weights: weights))
     }
 }
 
@@ -146,11 +146,11 @@ extension MultivariateT {
         if parameters.count <= MultivariateFitting.maximumCovarianceParameters {
             information = MultivariateFitting.tCovariance(data, weights: w, location: mu, scatter: sigma, nu: nu, freeNu: freeNu)
         }
-        return Fitted(model: fitted, result: FitResult(
+        return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,
             observationCount: DataValidation.positiveCount(w), sampleSize: total, logLikelihood: ll,
             parameterCount: parameters.count + (bounds.fixed == nil && atBound ? 1 : 0),
-            iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest))
+            iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest), weights: weights))
     }
 }
 

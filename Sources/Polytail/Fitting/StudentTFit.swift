@@ -68,8 +68,10 @@ extension StudentT {
         // The normal limit ν = ∞ is part of the parameter space when the rule has no finite
         // maximum: it is the estimate when the profile likelihood is maximised there, i.e.
         // when no ν in the searched range beats the normal's supremum ℓ_N (light tails).
+        // Both fits see the weights as normalised (max 1); frequencyScaled restates the result
+        // (and both log-likelihoods of the tail test) for the weights as given.
         var normal: Fitted<Normal>? = nil
-        if bounds.fixed == nil { normal = try Normal.fit(data, weights: weights) }
+        if bounds.fixed == nil { normal = try Normal.fit(data, weights: weights == nil ? nil : w) }
         if let normal, bounds.unbounded, normal.result.logLikelihood >= outcome.logLikelihood {
             var result = normal.result
             result.parameters = [.location, .scale]
@@ -78,7 +80,7 @@ extension StudentT {
             result.dfAtBound = true
             result.tailTest = TailTest(tLogLikelihood: result.logLikelihood, normalLogLikelihood: result.logLikelihood)
             let limit = try StudentT(degreesOfFreedom: .infinity, location: normal.model.mean, scale: normal.model.standardDeviation)
-            return Fitted(model: limit, result: result)
+            return Fitted(model: limit, result: DataValidation.frequencyScaled(result, weights: weights))
         }
         // At a bound, report the bound itself rather than exp(log(bound)) ± 1 ulp.
         let nu = outcome.atUpperBound ? bounds.upper : (bounds.fixed ?? exp(s.tau))
@@ -86,13 +88,14 @@ extension StudentT {
         let (parameters, estimates, covariance) = outcome.naturalCovariance(location: s.mu, scale: exp(s.eta), nu: nu)
         return Fitted(
             model: fitted,
-            result: FitResult(
+            result: DataValidation.frequencyScaled(FitResult(
                 unchecked: parameters, estimates: estimates, covariance: covariance,
                 observationCount: DataValidation.positiveCount(w), sampleSize: fitter.totalWeight,
                 logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
                 iterations: outcome.iterations, converged: outcome.converged,
                 dfAtBound: outcome.atUpperBound,
-                tailTest: normal.map { TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: $0.result.logLikelihood) }))
+                tailTest: normal.map { TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: $0.result.logLikelihood) }),
+                weights: weights))
     }
 }
 
