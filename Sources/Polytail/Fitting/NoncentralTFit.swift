@@ -159,7 +159,7 @@ extension NoncentralT {
         }
         let result = FitResult(
             unchecked: outcome.free.map { names[$0] }, estimates: outcome.free.map { natural[$0] }, covariance: covariance,
-            observationCount: xs.count, totalWeight: ws.reduce(0, +), logLikelihood: logLikelihood,
+            observationCount: xs.count, sampleSize: ws.reduce(0, +), logLikelihood: logLikelihood,
             parameterCount: fixedNu == nil ? 4 : 3, iterations: iterations, converged: outcome.converged,
             dfAtBound: fixedNu == nil && theta[0] >= bounds.logMax)
         // The weights were divided by their largest value; restate for the weights as given.
