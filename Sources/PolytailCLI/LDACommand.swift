@@ -95,7 +95,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
                 scatter: covariance == .shared ? .shared : .perClass,
                 priors: priors == .empirical ? .empirical : .equal)
             let p = try model.posteriors(testX)
-            var out = model.classes.map { CSVInput.field("p_" + name($0)) }.joined(separator: ",") + "\n"
+            var out = model.classLabels.map { CSVInput.field("p_" + name($0)) }.joined(separator: ",") + "\n"
             out.reserveCapacity(p.rows * p.columns * 20)
             for i in 0..<p.rows {
                 out += (0..<p.columns).map { CSVInput.number(p[i, $0]) }.joined(separator: ",")

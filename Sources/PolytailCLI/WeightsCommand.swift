@@ -63,10 +63,10 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
             let weights: [Double]
             if names.count == 1 {
                 model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily)
-                weights = try model.weights(at: points.elements, lambda: lambda)
+                weights = try model.weights(points.elements, lambda: lambda)
             } else {
                 model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
-                weights = try model.weights(at: points, lambda: lambda)
+                weights = try model.weights(points, lambda: lambda)
             }
             var out = "weight\n"
             out.reserveCapacity(weights.count * 22)

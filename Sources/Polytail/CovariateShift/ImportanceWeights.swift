@@ -39,20 +39,20 @@ public enum ImportanceDensities: Equatable, Sendable {
 ///   direction v it tends to ½ log(|Σ_s|/|Σ_t|) − (ν+d) log(δ_t(v)/δ_s(v)), in one
 ///   dimension to ν log(σ_t/σ_s); with ν_t ≠ ν_s it grows like (ν_s − ν_t) log‖x‖.
 ///
-/// **What is returned when the exact value is out of range.** `logWeights(at:lambda:)`
+/// **What is returned when the exact value is out of range.** `logWeights(_:lambda:)`
 /// is the primary output: it is exact (to rounding) whenever |log(p_t/p_s)| ≤ 1.797…·10³⁰⁸
 /// and otherwise clamped to ±`Double.greatestFiniteMagnitude` before the multiplication by λ,
-/// so it is finite for every finite x (and λ = 0 gives exactly 0). `weights(at:lambda:)`
+/// so it is finite for every finite x (and λ = 0 gives exactly 0). `weights(_:lambda:)`
 /// returns e^{log w}, clamped to `Double.greatestFiniteMagnitude` where log w exceeds
 /// log(`Double.greatestFiniteMagnitude`) ≈ 709.78; small weights underflow gracefully to 0.
-/// `normalizedWeights(at:lambda:)` rescales the weights of a set of points to mean 1
+/// `normalizedWeights(_:lambda:)` rescales the weights of a set of points to mean 1
 /// by log-sum-exp, which is exact even where the raw weights overflow or underflow.
 ///
 /// A point with an infinite (and no NaN) coordinate gets the limit along its direction
 /// (``limitLogWeight(direction:lambda:)``); a NaN coordinate gives NaN.
 ///
 /// Fit once and evaluate later: the paper fits p_s on the clean source sample and then
-/// weighs a source sample to which outliers were added; `fit` and then `logWeights(at:)`
+/// weighs a source sample to which outliers were added; `fit` and then `logWeights(_:lambda:)`
 /// on any points does exactly that.
 public struct ImportanceWeights: Equatable, Sendable {
     /// The density family used for both p_s and p_t.
@@ -257,53 +257,68 @@ public struct ImportanceWeights: Equatable, Sendable {
 
     // MARK: Evaluation
 
-    /// λ (log p_t(x) − log p_s(x)) for every row of `points` (n × d), clamped as the type's
-    /// documentation says: finite for every finite point, exact when in range.
+    /// λ (log p_t(x) − log p_s(x)) for every observation (row), clamped as the type's
+    /// documentation says: finite for every finite observation, exact when in range.
     /// - Parameters:
-    ///   - points: the rows to weigh; d columns.
+    ///   - observations: the rows to weigh, n × d.
     ///   - lambda: the flattening power λ ∈ [0, 1] (Eq. 15).
     /// - Returns: one log-weight per row; NaN for a row holding a NaN.
     /// - Throws: `.invalidParameter` for λ outside [0, 1] or NaN; `.dimensionMismatch` for a
     ///   wrong column count.
     /// - Complexity: O(n d²) (two triangular solves).
-    public func logWeights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+    public func logWeights(_ observations: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
         try ImportanceWeights.check(lambda: lambda)
-        guard points.columns == dimension else {
-            throw .dimensionMismatch(what: "point dimension", expected: dimension, got: points.columns)
+        guard observations.columns == dimension else {
+            throw .dimensionMismatch(what: "point dimension", expected: dimension, got: observations.columns)
         }
-        let logRatios = logRatios(points)
-        return logRatios.map { ImportanceWeights.scaled($0, lambda) }
+        return logRatios(observations).map { ImportanceWeights.scaled($0, lambda) }
     }
 
-    /// λ (log p_t(x) − log p_s(x)) at each of the univariate `points` (see
-    /// `logWeights(at:lambda:)`).
-    /// - Throws: also `.dimensionMismatch` when the densities are multivariate.
-    public func logWeights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try logWeights(at: column(points), lambda: lambda)
+    /// λ (log p_t(x) − log p_s(x)) at each univariate observation (see
+    /// ``logWeights(_:lambda:)-(Matrix,_)``).
+    /// - Parameters:
+    ///   - observations: the values to weigh.
+    ///   - lambda: the flattening power λ ∈ [0, 1].
+    /// - Returns: one log-weight per observation.
+    /// - Throws: as the `Matrix` version, and `.dimensionMismatch` when the densities are
+    ///   multivariate.
+    public func logWeights(_ observations: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try logWeights(column(observations), lambda: lambda)
     }
 
-    /// w(x) = e^{log w(x)}, clamped to `Double.greatestFiniteMagnitude` (see the type's
-    /// documentation). Finite and ≥ 0 for every finite point.
-    public func weights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try logWeights(at: points, lambda: lambda).map(ImportanceWeights.exponential)
+    /// w(x) = e^{log w(x)} for every observation (row), clamped to
+    /// `Double.greatestFiniteMagnitude` (see the type's documentation). Finite and ≥ 0 for
+    /// every finite observation.
+    /// - Parameters:
+    ///   - observations: n × d.
+    ///   - lambda: the flattening power λ ∈ [0, 1].
+    /// - Returns: one weight per row.
+    /// - Throws: as ``logWeights(_:lambda:)-(Matrix,_)``.
+    public func weights(_ observations: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try logWeights(observations, lambda: lambda).map(ImportanceWeights.exponential)
     }
 
-    /// w(x) at each of the univariate `points`.
-    public func weights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try weights(at: column(points), lambda: lambda)
+    /// w(x) at each univariate observation.
+    /// - Throws: as ``logWeights(_:lambda:)-([Double],_)``.
+    public func weights(_ observations: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try weights(column(observations), lambda: lambda)
     }
 
-    /// The weights of the rows of `points` rescaled to mean 1:
+    /// The weights of the observations (rows) rescaled to mean 1:
     /// w̃ᵢ = n · exp(log wᵢ − LSE(log w)), LSE(ℓ) = m + log Σⱼ exp(ℓⱼ − m), m = maxⱼ ℓⱼ.
     /// Exact where the raw weights overflow or underflow; finite, non-negative, summing to n.
-    /// - Throws: as `logWeights(at:lambda:)`, plus `.emptyData` for no points and
-    ///   `.nonFiniteValue` for a point holding a NaN.
-    public func normalizedWeights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
-        guard points.rows > 0 else { throw .emptyData }
-        let l = try logWeights(at: points, lambda: lambda)
-        let d = points.columns
+    /// - Parameters:
+    ///   - observations: n × d.
+    ///   - lambda: the flattening power λ ∈ [0, 1].
+    /// - Returns: n weights with mean 1.
+    /// - Throws: as ``logWeights(_:lambda:)-(Matrix,_)``, plus `.emptyData` for no observations
+    ///   and `.nonFiniteValue` for an observation holding a NaN.
+    public func normalizedWeights(_ observations: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+        guard observations.rows > 0 else { throw .emptyData }
+        let l = try logWeights(observations, lambda: lambda)
+        let d = observations.columns
         for (i, v) in l.enumerated() where v.isNaN {
-            let j = (0..<d).first { points.elements[i * d + $0].isNaN }
+            let j = (0..<d).first { observations.elements[i * d + $0].isNaN }
             throw .nonFiniteValue(row: i, column: dimension == 1 ? nil : j)
         }
         let m = l.max()!
@@ -314,9 +329,10 @@ public struct ImportanceWeights: Equatable, Sendable {
         return l.map { n * exp($0 - m) / sum }
     }
 
-    /// Normalised weights at univariate points.
-    public func normalizedWeights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try normalizedWeights(at: column(points), lambda: lambda)
+    /// Normalised weights at univariate observations.
+    /// - Throws: as ``normalizedWeights(_:lambda:)-(Matrix,_)``.
+    public func normalizedWeights(_ observations: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try normalizedWeights(column(observations), lambda: lambda)
     }
 
     /// lim_{r→∞} λ log w(r v): the log-weight far out along the direction v (any non-zero
