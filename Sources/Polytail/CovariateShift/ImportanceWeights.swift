@@ -74,8 +74,8 @@ public struct ImportanceWeights: Equatable, Sendable {
     /// The fit report of p_t (nil when the densities were given, not fitted).
     public let targetFit: FitResult?
 
-    let source: Component
-    let target: Component
+    let source: WhitenedComponent
+    let target: WhitenedComponent
 
     /// The dimension of the points.
     public var dimension: Int { densities.dimension }
@@ -89,19 +89,19 @@ public struct ImportanceWeights: Equatable, Sendable {
     init(_ densities: ImportanceDensities, sourceFit: FitResult?, targetFit: FitResult?) throws(PolytailError) {
         switch densities {
         case let .normal(s, t):
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         case let .studentT(s, t):
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         case let .multivariateNormal(s, t):
             guard s.dimension == t.dimension else {
                 throw .dimensionMismatch(what: "target density dimension", expected: s.dimension, got: t.dimension)
             }
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         case let .multivariateT(s, t):
             guard s.dimension == t.dimension else {
                 throw .dimensionMismatch(what: "target density dimension", expected: s.dimension, got: t.dimension)
             }
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         }
         self.densities = densities
         self.sourceFit = sourceFit
@@ -439,8 +439,8 @@ public struct ImportanceWeights: Equatable, Sendable {
             let p = (dt - ds) * (dt + ds)
             return (target.logNormalizer - source.logNormalizer) - 0.5 * Double(sign: .plus, exponent: 2 * k, significand: p)
         case let (nuS?, nuT?):
-            return (target.logNormalizer - target.halfPower * Component.logOnePlusSquare(dt, exponent: k, nu: nuT))
-                - (source.logNormalizer - source.halfPower * Component.logOnePlusSquare(ds, exponent: k, nu: nuS))
+            return (target.logNormalizer - target.halfPower * WhitenedComponent.logOnePlusSquare(dt, exponent: k, nu: nuT))
+                - (source.logNormalizer - source.halfPower * WhitenedComponent.logOnePlusSquare(ds, exponent: k, nu: nuS))
         default:
             preconditionFailure("source and target of different families")
         }
@@ -451,8 +451,8 @@ public struct ImportanceWeights: Equatable, Sendable {
         let d = v.count
         let row = Matrix(uncheckedRows: 1, columns: d, elements: v)
         let zero = [Double](repeating: 0, count: d)
-        let ds = MultivariateT.distances(row, location: zero, lower: source.lower)[0]
-        let dt = MultivariateT.distances(row, location: zero, lower: target.lower)[0]
+        let ds = WhitenedComponent.distances(row, location: zero, lower: source.lower)[0]
+        let dt = WhitenedComponent.distances(row, location: zero, lower: target.lower)[0]
         switch (source.nu, target.nu) {
         case (nil, nil):
             let quadratic = (ds - dt) * (ds + dt)  // vᵀ(Σ_s⁻¹ − Σ_t⁻¹)v
@@ -468,82 +468,5 @@ public struct ImportanceWeights: Equatable, Sendable {
         default:
             preconditionFailure("source and target of different families")
         }
-    }
-}
-
-/// One density in the form the weights need: location μ, lower Cholesky factor L of the
-/// covariance or scatter, the log-normaliser c (log p = c − ½δ² or c − ((ν+d)/2) log(1 + δ²/ν)),
-/// and ν (nil for the normal).
-struct Component: Sendable {
-    let location: [Double]
-    let lower: Matrix
-    let logNormalizer: Double
-    let nu: Double?
-    /// (ν + d)/2 for the t.
-    let halfPower: Double
-
-    init(_ n: Normal) {
-        location = [n.mean]
-        lower = Matrix(uncheckedRows: 1, columns: 1, elements: [n.standardDeviation])
-        logNormalizer = -Normal.logRootTwoPi - log(n.standardDeviation)
-        nu = nil
-        halfPower = 0
-    }
-
-    init(_ t: StudentT) {
-        location = [t.location]
-        lower = Matrix(uncheckedRows: 1, columns: 1, elements: [t.scale])
-        logNormalizer = StudentT.logNormalizer(t.degreesOfFreedom) - log(t.scale)
-        nu = t.degreesOfFreedom
-        halfPower = 0.5 * (t.degreesOfFreedom + 1)
-    }
-
-    init(_ n: MultivariateNormal) {
-        location = n.mean
-        lower = n.lower
-        logNormalizer = -0.5 * (Double(n.dimension) * 2 * Normal.logRootTwoPi + n.logDeterminant)
-        nu = nil
-        halfPower = 0
-    }
-
-    init(_ t: MultivariateT) {
-        location = t.location
-        lower = t.lower
-        logNormalizer = MultivariateT.logNormalizer(nu: t.degreesOfFreedom, d: t.dimension, logDeterminant: t.logDeterminant)
-        nu = t.degreesOfFreedom
-        halfPower = 0.5 * (t.degreesOfFreedom + Double(t.dimension))
-    }
-
-    /// δ̃ᵢ = δ(xᵢ)/2^(kᵢ+1): Mahalanobis distances of the rows centred and scaled as
-    /// ((xⱼ/2 − μⱼ/2)/2^kᵢ), one triangular solve for all rows.
-    func scaledDistances(_ points: Matrix, exponents: [Int]) -> [Double] {
-        let n = points.rows, d = points.columns
-        var y = points.elements
-        for i in 0..<n {
-            for j in 0..<d {
-                let c = 0.5 * y[i * d + j] - 0.5 * location[j]
-                y[i * d + j] = c.isFinite ? Double(sign: .plus, exponent: -exponents[i], significand: c) : 0
-            }
-        }
-        return MultivariateT.distances(Matrix(uncheckedRows: n, columns: d, elements: y),
-                                       location: [Double](repeating: 0, count: d), lower: lower)
-    }
-
-    /// log(1 + δ²/ν) for δ = 2ᵏ δ̃, finite for every finite δ̃ even where 2ᵏ δ̃ overflows.
-    static func logOnePlusSquare(_ scaled: Double, exponent k: Int, nu: Double) -> Double {
-        let delta = Double(sign: .plus, exponent: k, significand: scaled)
-        if delta.isFinite { return StudentT.logOnePlusSquare(delta, nu) }
-        // δ > 1.7·10³⁰⁸, so δ²/ν ≫ 1 unless ν is astronomically large: log(1 + a²) = 2 log a
-        // + log1p(a⁻²) with a = δ/√ν, and log δ = log δ̃ + k log 2.
-        let logA = log(scaled) + Double(k) * M_LN2 - 0.5 * log(nu)
-        return 2 * logA + log1p(exp(-2 * logA))
-    }
-
-    /// vᵀ Σ⁻¹ μ = (L⁻¹v)ᵀ(L⁻¹μ).
-    func whitenedDot(_ v: [Double]) -> Double {
-        var a = v, b = location
-        Lapack.solveLower(lower, &a)
-        Lapack.solveLower(lower, &b)
-        return zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
     }
 }

@@ -68,11 +68,18 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
         case normal(MultivariateNormal)
         case studentT(MultivariateT)
 
-        /// log p(x | y) of every row of `x` (NaN rows when the column count is wrong).
-        public func logDensities(_ x: Matrix) -> [Double] {
+        /// log p(x | y) of every observation (NaN rows when the column count is wrong).
+        /// - Parameter observations: n × d.
+        /// - Returns: n log-densities.
+        public func logDensities(_ observations: Matrix) -> [Double] {
+            component.logDensities(observations)
+        }
+
+        /// The density in the whitened form every evaluation uses.
+        var component: WhitenedComponent {
             switch self {
-            case let .normal(n): return n.logDensities(x)
-            case let .studentT(t): return t.logDensities(x)
+            case let .normal(n): return WhitenedComponent(n)
+            case let .studentT(t): return WhitenedComponent(t)
             }
         }
 

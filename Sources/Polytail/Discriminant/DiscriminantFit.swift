@@ -249,7 +249,7 @@ struct TDiscriminantECME {
     }
 
     func classLogLikelihood(_ j: Int, logDet: Double, delta2: [Double]) -> Double {
-        let c = MultivariateT.logNormalizer(nu: nu[j], d: d, logDeterminant: logDet)
+        let c = WhitenedComponent.tLogNormalizer(nu: nu[j], dimension: d, logDeterminant: logDet)
         let half = 0.5 * (nu[j] + Double(d))
         var s = 0.0
         for q in delta2 { s += c - half * StudentT.logOnePlusSquare(q.squareRoot(), nu[j]) }
@@ -259,7 +259,7 @@ struct TDiscriminantECME {
     /// Mahalanobis distances of each class's rows to its own location.
     func distances(_ mu: [[Double]], _ factors: [(Matrix, Double)]) -> [[Double]] {
         groups.indices.map { j in
-            MultivariateNormal.squaredDistances(groups[j], location: mu[j], lower: factors[shared ? 0 : j].0)
+            WhitenedComponent.squaredDistances(groups[j], location: mu[j], lower: factors[shared ? 0 : j].0)
         }
     }
 

@@ -31,42 +31,13 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         self.degreesOfFreedom = degreesOfFreedom
     }
 
-    /// log Γ((ν+d)/2) − log Γ(ν/2) − (d/2) log(νπ) − ½ log|Σ|, the gamma ratio from
-    /// ``GammaRatio`` (no lgamma cancellation at large ν).
-    static func logNormalizer(nu: Double, d: Int, logDeterminant: Double) -> Double {
-        GammaRatio.log(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * log(nu * Double.pi) - 0.5 * logDeterminant
-    }
-
-    /// log f of every row of `x`. Far points stay finite: log(1 + δ²/ν) is taken from δ/√ν
-    /// without squaring when δ² would overflow.
-    public func logDensities(_ x: Matrix) -> [Double] {
-        guard x.columns == dimension else { return [Double](repeating: .nan, count: x.rows) }
-        let nu = degreesOfFreedom
-        let c = MultivariateT.logNormalizer(nu: nu, d: dimension, logDeterminant: logDeterminant)
-        let half = 0.5 * (nu + Double(dimension))
-        return MultivariateT.distances(x, location: location, lower: lower).map { delta in
-            c - half * StudentT.logOnePlusSquare(delta, nu)
-        }
-    }
-
-    /// Mahalanobis distances δᵢ (not squared), overflow-safe through scaling.
-    static func distances(_ x: Matrix, location: [Double], lower: Matrix) -> [Double] {
-        let n = x.rows, d = x.columns
-        var y = x.elements
-        for i in 0..<n { for j in 0..<d { y[i * d + j] -= location[j] } }
-        Lapack.solveLowerTransposedRight(lower, &y, rows: n)
-        return (0..<n).map { i in
-            var m = 0.0
-            for j in 0..<d {
-                let v = abs(y[i * d + j])
-                if v.isNaN { return .nan }  // max(·, NaN) would silently drop it
-                m = max(m, v)
-            }
-            if m == 0 || !m.isFinite { return m }
-            var s = 0.0
-            for j in 0..<d { let v = y[i * d + j] / m; s += v * v }
-            return m * s.squareRoot()
-        }
+    /// log f of every row of `observations` (NaN for every row when the column count is
+    /// wrong). Far observations stay finite: log(1 + δ²/ν) is taken from δ/√ν without
+    /// squaring when δ² would overflow (see ``WhitenedComponent``).
+    /// - Parameter observations: n × d.
+    /// - Returns: n log-densities.
+    public func logDensities(_ observations: Matrix) -> [Double] {
+        WhitenedComponent(self).logDensities(observations)
     }
 
     /// One draw μ + L z / √(χ²_ν/ν).

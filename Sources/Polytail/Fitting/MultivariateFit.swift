@@ -80,10 +80,10 @@ extension MultivariateT {
         var nu = bounds.fixed ?? min(max(10, bounds.lower), bounds.upper)
         let lower = normal.model.lower
         var logDet = normal.model.logDeterminant
-        var delta2 = MultivariateNormal.squaredDistances(data, location: mu, lower: lower)
+        var delta2 = WhitenedComponent.squaredDistances(data, location: mu, lower: lower)
 
         func logLikelihood(_ nu: Double, _ logDet: Double, _ delta2: [Double]) -> Double {
-            let c = MultivariateT.logNormalizer(nu: nu, d: d, logDeterminant: logDet)
+            let c = WhitenedComponent.tLogNormalizer(nu: nu, dimension: d, logDeterminant: logDet)
             var s = 0.0
             for i in 0..<n where w[i] > 0 { s += w[i] * (c - 0.5 * (nu + dd) * StudentT.logOnePlusSquare(delta2[i].squareRoot(), nu)) }
             return s
@@ -106,7 +106,7 @@ extension MultivariateT {
             }
             var newLogDet = 0.0
             for j in 0..<d { newLogDet += 2 * log(newLower[j, j]) }
-            let newDelta2 = MultivariateNormal.squaredDistances(data, location: newMu, lower: newLower)
+            let newDelta2 = WhitenedComponent.squaredDistances(data, location: newMu, lower: newLower)
             // The ν CM-step on the observed likelihood.
             var newNu = nu
             if bounds.fixed == nil {
