@@ -50,4 +50,37 @@ struct PredictAndAccuracyTests {
             try model.accuracy(Matrix(rowArrays: [[0, .nan]]), labels: [0])
         }
     }
+
+    @Test(arguments: OutputLayer.allCases)
+    func linearClassifierPredictsLabelsAndCountsThem(_ output: OutputLayer) throws {
+        let (x, y) = Self.data()
+        let model = try LinearClassifier.fit(x, labels: y, classCount: 2, output: output).classifier
+        #expect(model.classCount == 2 && model.dimension == 2)
+        #expect(model.weights.rows == 2 && model.weights.columns == 2)  // d × k
+        let predicted = try model.predict(x)
+        let p = try model.posteriors(x)
+        for i in 0..<x.rows { #expect(predicted[i] == (p[i, 0] >= p[i, 1] ? 0 : 1)) }
+        let correct = zip(predicted, y).filter { $0 == $1 }.count
+        let accuracy = try model.accuracy(x, labels: y)
+        #expect(accuracy == Double(correct) / Double(x.rows))
+        #expect(accuracy > 0.8)
+        #expect(try model.accuracy(x, labels: y.map { 1 - $0 }) == Double(x.rows - correct) / Double(x.rows))
+        expectError(PolytailError.dimensionMismatch(what: "labels", expected: 80, got: 2)) { try model.accuracy(x, labels: [0, 1]) }
+        expectError(PolytailError.unknownLabel("2 (classes are 0..<2)")) {
+            try model.accuracy(x, labels: [2] + y.dropFirst())
+        }
+    }
+
+    @Test func networkPredictsLabelsAndCountsThem() throws {
+        let (x, y) = Self.data()
+        var g = PolytailRandom(seed: 5)
+        let w1 = try Matrix(rows: 2, columns: 4, elements: (0..<8).map { _ in g.standardNormal() })
+        let w2 = try Matrix(rows: 4, columns: 2, elements: (0..<8).map { _ in g.standardNormal() })
+        let model = try MultilayerPerceptron(weights: [w1, w2], biases: [[0, 0, 0, 0], [0.1, -0.1]], output: .softmax)
+        let predicted = try model.predict(x)
+        let p = try model.posteriors(x)
+        for i in 0..<x.rows { #expect(predicted[i] == (p[i, 0] >= p[i, 1] ? 0 : 1)) }
+        let correct = zip(predicted, y).filter { $0 == $1 }.count
+        #expect(try model.accuracy(x, labels: y) == Double(correct) / Double(x.rows))
+    }
 }
