@@ -32,8 +32,9 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
     }
 
     /// log f of every row of `observations` (NaN for every row when the column count is
-    /// wrong). Far observations stay finite: log(1 + δ²/ν) is taken from δ/√ν without
-    /// squaring when δ² would overflow (see ``WhitenedComponent``).
+    /// wrong). Far observations stay finite, up to x = ±`Double.greatestFiniteMagnitude`
+    /// (see ``WhitenedComponent/logDensities(_:)``); a row with a NaN gives NaN, a row with
+    /// an infinite coordinate (and no NaN) −∞.
     /// - Parameter observations: n × d.
     /// - Returns: n log-densities.
     public func logDensities(_ observations: Matrix) -> [Double] {
@@ -51,11 +52,16 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         }
     }
 
+    /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(location: c.decode([Double].self, forKey: .location),
-                      scatter: c.decode(Matrix.self, forKey: .scatter),
-                      degreesOfFreedom: c.decode(Double.self, forKey: .degreesOfFreedom))
+        let location = try c.decode([Double].self, forKey: .location)
+        let scatter = try c.decode(Matrix.self, forKey: .scatter)
+        let nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try MultivariateT(location: location, scatter: scatter, degreesOfFreedom: nu)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

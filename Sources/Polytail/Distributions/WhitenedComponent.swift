@@ -81,14 +81,36 @@ struct WhitenedComponent: Sendable {
     }
 
     /// log f of every row of `observations` (NaN for every row when the column count is
-    /// wrong). The normal uses squared distances from one triangular solve; the t uses the
-    /// overflow-safe distances, so far observations stay finite.
+    /// wrong). The normal uses squared distances from one triangular solve. The t stays finite
+    /// for far rows: each row is centred and scaled by a power of two as (xⱼ/2 − μⱼ/2)/2ᵏ
+    /// (exact, and no difference or square can overflow, even for x =
+    /// ±`Double.greatestFiniteMagnitude`), and log(1 + δ²/ν) is taken from the scaled distance
+    /// and k without forming δ when δ itself would overflow; a t row with a NaN gives NaN, one
+    /// with an infinite coordinate (and no NaN) −∞.
     func logDensities(_ observations: Matrix) -> [Double] {
         guard observations.columns == dimension else { return [Double](repeating: .nan, count: observations.rows) }
-        guard nu != nil else {
+        guard let nu else {
             return Self.squaredDistances(observations, location: location, lower: lower).map { logNormalizer - 0.5 * $0 }
         }
-        return Self.distances(observations, location: location, lower: lower).map(logDensity(distance:))
+        let n = observations.rows, d = dimension
+        var exponents = [Int](repeating: 0, count: n)
+        var special = [Double?](repeating: nil, count: n)
+        for i in 0..<n {
+            var e = 0.0
+            for j in 0..<d {
+                let v = observations.elements[i * d + j]
+                if v.isNaN { special[i] = .nan; break }
+                if v.isInfinite { special[i] = -.infinity }
+                e = max(e, abs(0.5 * v - 0.5 * location[j]))
+            }
+            if special[i] == nil, e > 0 { exponents[i] = e.exponent }
+        }
+        // δ = 2^(k+1) δ̃ exactly.
+        let scaled = scaledDistances(observations, exponents: exponents)
+        let half = halfPower
+        return (0..<n).map { i in
+            special[i] ?? logNormalizer - half * Self.logOnePlusSquare(scaled[i], exponent: exponents[i] + 1, nu: nu)
+        }
     }
 
     /// The rows of `observations` minus `location`, whitened: Y L⁻ᵀ (one `dtrsm`).
