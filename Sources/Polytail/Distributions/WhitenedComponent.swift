@@ -63,12 +63,13 @@ struct WhitenedComponent: Sendable {
         logNormalizer = -Normal.logRootTwoPi - log(n.standardDeviation)
     }
 
-    /// The univariate location-scale t as a 1 × 1 component (L = σ); c = c_ν − log σ.
+    /// The univariate location-scale t as a 1 × 1 component (L = σ); c = c_ν − log σ. At
+    /// ν = ∞ (the normal limit) it is the normal's component.
     init(_ t: StudentT) {
         location = [t.location]
         lower = Matrix(uncheckedRows: 1, columns: 1, elements: [t.scale])
         logDeterminant = 2 * log(t.scale)
-        nu = t.degreesOfFreedom
+        nu = t.isNormalLimit ? nil : t.degreesOfFreedom
         logNormalizer = StudentT.logNormalizer(t.degreesOfFreedom) - log(t.scale)
     }
 
