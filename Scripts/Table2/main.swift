@@ -147,7 +147,7 @@ struct Table2: ParsableCommand {
         let means = try Adversarial.classMeans(features: task.train.images, labels: task.train.labels, classes: k)
         let models = try RE.trainPair(task, settings: settings, seed: seed)
 
-        func result(_ name: String, paper: Bool, model: MultilayerPerceptron, inputs: Matrix) throws -> AttackResult {
+        func result(_ name: String, paper: Bool, model: Network, inputs: Matrix) throws -> AttackResult {
             let predicted = try model.predict(inputs)
             let correct = zip(predicted, y).map { $0 == $1 }
             var hits = [Int](repeating: 0, count: k), totals = hits
@@ -159,14 +159,14 @@ struct Table2: ParsableCommand {
         // The black-box substitutes: trained once per (model, substitute output layer) on the
         // model's predicted labels of the training images, then attacked at every ε. This is
         // Adversarial.blackBox with steps = 1, without retraining the substitute for each ε.
-        var substitutes: [[(name: String, model: MultilayerPerceptron, agreement: Double)]] = []
+        var substitutes: [[(name: String, model: Network, agreement: Double)]] = []
         for trained in models {
             let oracle = try trained.model.predict(task.train.images)
             substitutes.append(try [OutputLayer.softmax, .softRmax].map { output in
-                let (substitute, _) = try MultilayerPerceptron.train(
-                    features: task.train.images, labels: oracle, classes: k, hidden: settings.hidden, output: output,
+                var random = PolytailRandom(seed: seed &+ 1)
+                let (substitute, _) = try Network.fit(task.train.images, labels: oracle, classCount: k, hidden: settings.hidden, output: output,
                     epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
-                    weightDecay: settings.weightDecay, seed: seed &+ 1)
+                    weightDecay: settings.weightDecay, using: &random)
                 let mimic = try substitute.predict(task.train.images)
                 let agreement = Double(zip(mimic, oracle).filter { $0 == $1 }.count) / Double(oracle.count)
                 return ("Black (\(output.rawValue) substitute)", substitute, agreement)

@@ -97,7 +97,7 @@ public struct ModelSettings {
 public struct NamedModel {
     public var name: String
     public var output: OutputLayer
-    public var model: MultilayerPerceptron
+    public var model: Network
     public var testAccuracy: Double
 }
 
@@ -106,10 +106,10 @@ public func trainPair(_ task: DigitsTask, settings: ModelSettings, seed: UInt64)
     var out: [NamedModel] = []
     for (name, output) in [("softmax", OutputLayer.softmax), ("softRmax", OutputLayer.softRmax)] {
         let start = Date()
-        let (model, report) = try MultilayerPerceptron.train(
-            features: task.train.images, labels: task.train.labels, classes: task.classes,
+        var random = PolytailRandom(seed: seed)
+        let (model, report) = try Network.fit(task.train.images, labels: task.train.labels, classCount: task.classes,
             hidden: settings.hidden, output: output, epochs: settings.epochs, batchSize: settings.batchSize,
-            learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed)
+            learningRate: settings.learningRate, weightDecay: settings.weightDecay, using: &random)
         let accuracy = try model.accuracy(task.test.images, labels: task.test.labels)
         progress(String(format: "  [%@] %@: trained in %.1f s, training accuracy %.2f %%, test accuracy %.2f %%",
                         task.name, name, Date().timeIntervalSince(start), 100 * report.trainingAccuracy, 100 * accuracy))

@@ -85,7 +85,7 @@ public enum RobustnessExperiment {
     /// A trained model with its output layer's name.
     public struct TrainedModel: Sendable {
         public let output: OutputLayer
-        public let model: MultilayerPerceptron
+        public let model: Network
         public let report: TrainingReport
         public var name: String { output.rawValue }
     }
@@ -95,10 +95,10 @@ public enum RobustnessExperiment {
     public static func trainPair(_ data: Dataset, settings: NetworkSettings, seed: UInt64) throws -> [TrainedModel] {
         try [OutputLayer.softmax, .softRmax].map { output in
             let start = Date()
-            let (model, report) = try MultilayerPerceptron.train(
-                features: data.train.images, labels: data.train.labels, classes: data.classes,
+            var random = PolytailRandom(seed: seed)
+            let (model, report) = try Network.fit(data.train.images, labels: data.train.labels, classCount: data.classes,
                 hidden: settings.hidden, output: output, epochs: settings.epochs, batchSize: settings.batchSize,
-                learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed)
+                learningRate: settings.learningRate, weightDecay: settings.weightDecay, using: &random)
             let accuracy = try model.accuracy(data.test.images, labels: data.test.labels)
             log(String(format: "  %@ %@: train loss %.4f, train acc %.2f%%, test acc %.2f%% (%.1f s)",
                        data.name, output.rawValue, report.finalLoss, 100 * report.trainingAccuracy, 100 * accuracy,

@@ -5,6 +5,9 @@ extension LinearClassifier: DifferentiableClassifier {
     /// d, the number of features.
     public var inputDimension: Int { featureCount }
 
+    /// k, the number of classes.
+    public var classCount: Int { classes }
+
     /// The per-row values of `target` (see ``GradientTarget``).
     /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad shapes or labels.
     public func objective(_ target: Polytail.GradientTarget, at x: Matrix) throws(PolytailError) -> [Double] {

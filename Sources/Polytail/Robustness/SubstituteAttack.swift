@@ -28,7 +28,7 @@ public struct BlackBoxAttack: Sendable {
     /// The adversarial inputs, crafted on the substitute, to be fed to the target.
     public let adversarial: Matrix
     /// The trained substitute.
-    public let substitute: MultilayerPerceptron
+    public let substitute: Network
     /// Its training record (on the target's predicted labels).
     public let report: TrainingReport
     /// The fraction of query rows on which substitute and target predict the same class.
@@ -59,24 +59,25 @@ extension Adversarial {
         clip: ClosedRange<Double> = 0...1, substitute settings: SubstituteSettings = SubstituteSettings(),
         seed: UInt64
     ) throws(PolytailError) -> BlackBoxAttack {
-        try validate(inputs, dimension: target.inputDimension, labels: labels, classes: target.classes,
+        try validate(inputs, dimension: target.inputDimension, labels: labels, classes: target.classCount,
                      epsilon: epsilon, clip: clip)
         guard queries.columns == target.inputDimension else {
             throw .dimensionMismatch(what: "query columns", expected: target.inputDimension, got: queries.columns)
         }
         guard queries.rows > 0 else { throw .emptyData }
         let oracle = try target.predict(queries)
-        let (substitute, report) = try MultilayerPerceptron.train(
-            features: queries, labels: oracle, classes: target.classes, hidden: settings.hidden,
+        var random = PolytailRandom(seed: seed)
+        let (substitute, report) = try Network.fit(
+            queries, labels: oracle, classCount: target.classCount, hidden: settings.hidden,
             output: settings.output, epochs: settings.epochs, batchSize: settings.batchSize,
-            learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed)
+            learningRate: settings.learningRate, weightDecay: settings.weightDecay, using: &random)
         let mimic = try substitute.predict(queries)
         var same = 0
         for (a, b) in zip(mimic, oracle) where a == b { same += 1 }
         let adversarial: Matrix
         if steps == 1 {
             if let targets {
-                try validateLabels(targets, rows: inputs.rows, classes: target.classes)
+                try validateLabels(targets, rows: inputs.rows, classes: target.classCount)
                 adversarial = try Adversarial.targeted(substitute, inputs: inputs, targets: targets, epsilon: epsilon,
                                                        loss: loss, clip: clip)
             } else {
