@@ -132,5 +132,10 @@ let package = Package(
             dependencies: ["Polytail", "PolytailCLI"],
             path: "Tests/PolytailTests"
         ),
+        .testTarget(
+            name: "PolytailPlotTests",
+            dependencies: ["PolytailPlot"],
+            path: "Tests/PolytailPlotTests"
+        ),
     ]
 )

@@ -54,7 +54,7 @@ print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for r in rows {
     let s = scipy[r.n]
     let ll = r.fit.result.logLikelihood
-    print("| \(r.n) | \(f(r.seconds)) | \(s.map { f($0.seconds, 2) } ?? "–") | \(s.map { f($0.seconds / r.seconds, 0) + "×" } ?? "–") | \(f(ll, 3)) | \(s.map { f($0.logLikelihood, 3) } ?? "–") | \(s.map { String(format: "%.2e", ll - $0.logLikelihood) } ?? "–") | \(f(r.fit.distribution.degreesOfFreedom)) | \(r.fit.result.iterations) |")
+    print("| \(r.n) | \(f(r.seconds)) | \(s.map { f($0.seconds, 2) } ?? "–") | \(s.map { f($0.seconds / r.seconds, 0) + "×" } ?? "–") | \(f(ll, 3)) | \(s.map { f($0.logLikelihood, 3) } ?? "–") | \(s.map { String(format: "%.2e", ll - $0.logLikelihood) } ?? "–") | \(f(r.fit.model.degreesOfFreedom)) | \(r.fit.result.iterations) |")
 }
 if !scipyNote.isEmpty { print("\nscipy not measured: \(scipyNote)") }
 
@@ -71,7 +71,7 @@ print("### Multivariate t fit (n = \(n), d = \(d), ν = 4, seeded)")
 print("")
 print("| Polytail (s) | iterations | ν̂ | log-lik | converged |")
 print("|---:|---:|---:|---:|:---:|")
-print("| \(f(mvtSeconds)) | \(mvtFit.result.iterations) | \(f(mvtFit.distribution.degreesOfFreedom)) | \(f(mvtFit.result.logLikelihood, 3)) | \(mvtFit.result.converged) |")
+print("| \(f(mvtSeconds)) | \(mvtFit.result.iterations) | \(f(mvtFit.model.degreesOfFreedom)) | \(f(mvtFit.result.logLikelihood, 3)) | \(mvtFit.result.converged) |")
 print("")
 print("scipy has no multivariate-t fit; no peer was timed for this row.")
 

@@ -46,7 +46,7 @@ do {
 
     try writeCSV([("x", x)], to: out.appendingPathComponent("data.csv"))
     let grid = stride(from: -20.0, through: 22.0, by: 0.05).map { $0 }
-    try writeCSV([("x", grid), ("normal", grid.map(normal.distribution.density)), ("t", grid.map(t.distribution.density))],
+    try writeCSV([("x", grid), ("normal", grid.map(normal.model.density)), ("t", grid.map(t.model.density))],
                  to: out.appendingPathComponent("densities.csv"))
 
     var plot = SVGPlot(title: "Maximum-likelihood fits to \(n) draws from t(2.5; 1, 1.5)", xLabel: "x", yLabel: "density (log scale)")
@@ -58,13 +58,13 @@ do {
     for v in x { let k = Int(floor(v + 20)); if k >= 0 && k < counts.count { counts[k] += 1 } }
     plot.bars = [SVGPlot.Bars(edges: edges, heights: counts.map { $0 / Double(n) }, color: "#999999", name: "data")]
     plot.series = [
-        SVGPlot.Series(name: "normal fit", x: grid, y: grid.map(normal.distribution.density), color: SVGPlot.palette[0]),
-        SVGPlot.Series(name: "t fit (ν̂ = \(String(format: "%.2f", t.distribution.degreesOfFreedom)))", x: grid,
-                       y: grid.map(t.distribution.density), color: SVGPlot.palette[1]),
+        SVGPlot.Series(name: "normal fit", x: grid, y: grid.map(normal.model.density), color: SVGPlot.palette[0]),
+        SVGPlot.Series(name: "t fit (ν̂ = \(String(format: "%.2f", t.model.degreesOfFreedom)))", x: grid,
+                       y: grid.map(t.model.density), color: SVGPlot.palette[1]),
     ]
     try plot.write(to: out.appendingPathComponent("densities.svg"))
-    print(String(format: "normal: mean %.4f, sd %.4f, log-likelihood %.3f", normal.distribution.mean, normal.distribution.standardDeviation, normal.result.logLikelihood))
-    print(String(format: "t:      location %.4f, scale %.4f, df %.4f, log-likelihood %.3f", t.distribution.location, t.distribution.scale, t.distribution.degreesOfFreedom, t.result.logLikelihood))
+    print(String(format: "normal: mean %.4f, sd %.4f, log-likelihood %.3f", normal.model.mean, normal.model.standardDeviation, normal.result.logLikelihood))
+    print(String(format: "t:      location %.4f, scale %.4f, df %.4f, log-likelihood %.3f", t.model.location, t.model.scale, t.model.degreesOfFreedom, t.result.logLikelihood))
     FileHandle.standardError.write("wrote \(out.path)/{data.csv,densities.csv,densities.svg}\n".data(using: .utf8)!)
 } catch {
     fail("\(error)")

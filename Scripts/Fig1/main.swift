@@ -84,8 +84,8 @@ struct Fig1: ParsableCommand {
         let models: [(String, String, DiscriminantAnalysis<String>.Family)] = [
             ("gaussian_lda", "Gaussian LDA", .normal),
             ("t_lda_df\(SVGPlot.label(df))", "t-LDA, ν = \(SVGPlot.label(df)) (both classes)", .studentT(.fixed(df))),
-            ("t_lda_tied_ml", "t-LDA, tied ML ν", .studentT(.estimatedTied())),
-            ("t_lda_per_class_ml", "t-LDA, per-class ML ν", .studentT(.estimatedPerClass())),
+            ("t_lda_tied_ml", "t-LDA, tied ML ν", .studentT(.estimated())),
+            ("t_lda_per_class_ml", "t-LDA, per-class ML ν", .studentT(.estimatedPerGroup())),
         ]
         var curves: [(String, String, [Double])] = []
         var summary = "model,nu,p0_at_minus_1e6,p0_at_minus_50,p0_at_plus_50,p0_at_plus_1e6\n"

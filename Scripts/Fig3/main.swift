@@ -50,7 +50,6 @@ struct Samples {
 struct Model {
     var name: String
     var family: ImportanceWeights.Family
-    var tie: ImportanceWeights.DegreesOfFreedomTie = .independent
 }
 
 struct LineResult {
@@ -61,13 +60,20 @@ struct LineResult {
 
 let lambdas = [0.0, 0.5, 1.0]
 
+/// Source and target in two colours every panel shares; the weighted lines in three others.
+enum Fig3Colours {
+    static let source = "#1f77b4"
+    static let target = "#ff7f0e"
+    static let lines = ["#2ca02c", "#d62728", "#9467bd"]
+}
+
 /// Fits the densities on the clean source and the target, weighs the source rows (with or
 /// without the outliers) and fits weighted straight lines.
 func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult], weights: [String: ImportanceWeights]) {
     var lines: [LineResult] = []
     var fitted: [String: ImportanceWeights] = [:]
     for m in models {
-        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family, degreesOfFreedomTie: m.tie)
+        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family)
         fitted[m.name] = w
         for withOutliers in [false, true] {
             let rows = s.sourceX.indices.filter { withOutliers || !s.outlier[$0] }
@@ -113,8 +119,8 @@ struct Fig3: ParsableCommand {
     var models: [Model] {
         [Model(name: "normal", family: .normal),
          Model(name: "t", family: .studentT(.fixed(df))),
-         Model(name: "t-ml-separate", family: .studentT(.estimated), tie: .independent),
-         Model(name: "t-ml-joint", family: .studentT(.estimated), tie: .joint)]
+         Model(name: "t-ml-separate", family: .studentT(.estimatedPerGroup)),
+         Model(name: "t-ml-joint", family: .studentT(.estimated))]
     }
 
     func run() throws {
@@ -140,15 +146,17 @@ struct Fig3: ParsableCommand {
         // (a) the two fitted densities per family, and the generating ones.
         let grid = stride(from: -6.0, through: 6.0, by: 0.01).map { $0 }
         var aColumns: [(String, [Double])] = [("x", grid)]
-        var plotA = SVGPlot(title: "(a) source and target densities (ML fits)", xLabel: "x", yLabel: "density")
+        var plotA = SVGPlot(title: "(a) source and target densities (ML fits), log scale", xLabel: "x", yLabel: "density (log scale)")
         plotA.xRange = -6...6
+        plotA.logY = true
+        plotA.yRange = 1e-6...3
         for (k, name) in ["normal", "t"].enumerated() {
             guard let w = fitted[name] else { continue }
             let (ps, pt) = densityFunctions(w)
             let ys = grid.map(ps), yt = grid.map(pt)
             aColumns += [("source_\(name)", ys), ("target_\(name)", yt)]
-            plotA.series += [SVGPlot.Series(name: "source, \(name)", x: grid, y: ys, color: SVGPlot.palette[k], dashed: k == 1),
-                             SVGPlot.Series(name: "target, \(name)", x: grid, y: yt, color: SVGPlot.palette[k + 2], dashed: k == 1)]
+            plotA.series += [SVGPlot.Series(name: "source, \(name)", x: grid, y: ys, color: Fig3Colours.source, dashed: k == 1),
+                             SVGPlot.Series(name: "target, \(name)", x: grid, y: yt, color: Fig3Colours.target, dashed: k == 1)]
         }
         try writeCSV(aColumns, to: file("a_densities.csv"))
         try plotA.write(to: file("a_densities.svg"))
@@ -158,11 +166,7 @@ struct Fig3: ParsableCommand {
         try writeCSV([("x", s.targetX), ("y", s.targetY)], to: file("b_target.csv"))
         var plotB = SVGPlot(title: "(b) f(x) = sinc(x) and the samples", xLabel: "x", yLabel: "y")
         plotB.xRange = -6...6
-        plotB.series = [
-            SVGPlot.Series(name: "sinc(x)", x: grid, y: grid.map(sinc), color: "#000000"),
-            SVGPlot.Series(name: "source", x: s.sourceX, y: s.sourceY, color: SVGPlot.palette[0], markers: true),
-            SVGPlot.Series(name: "target", x: s.targetX, y: s.targetY, color: SVGPlot.palette[1], markers: true),
-        ]
+        plotB.series = [SVGPlot.Series(name: "sinc(x)", x: grid, y: grid.map(sinc), color: "#000000")] + sampleSeries(s, withOutliers: true)
         try plotB.write(to: file("b_samples.svg"))
 
         // (c)–(e) the weighted lines.
@@ -175,17 +179,14 @@ struct Fig3: ParsableCommand {
             var plot = SVGPlot(title: title, xLabel: "x", yLabel: "y")
             plot.xRange = -6...6
             plot.yRange = -1.5...1.5
-            let rows = s.sourceX.indices.filter { withOutliers || !s.outlier[$0] }
-            plot.series = [
-                SVGPlot.Series(name: "sinc(x)", x: grid, y: grid.map(sinc), color: "#000000", dashed: true),
-                SVGPlot.Series(name: "source", x: rows.map { s.sourceX[$0] }, y: rows.map { s.sourceY[$0] }, color: "#888888", markers: true),
-                SVGPlot.Series(name: "target", x: s.targetX, y: s.targetY, color: "#bbbbbb", markers: true),
-            ]
+            plot.legendColumns = 2
+            plot.series = [SVGPlot.Series(name: "sinc(x)", x: grid, y: grid.map(sinc), color: "#000000", dashed: true)]
+                + sampleSeries(s, withOutliers: withOutliers)
             var columns: [(String, [Double])] = [("x", grid)]
             for (k, line) in lines.filter({ $0.model == model && $0.withOutliers == withOutliers }).enumerated() {
                 let y = grid.map { line.intercept + line.slope * $0 }
                 columns.append(("lambda_\(SVGPlot.label(line.lambda))", y))
-                plot.series.append(SVGPlot.Series(name: "λ = \(SVGPlot.label(line.lambda))", x: grid, y: y, color: SVGPlot.palette[k + 1]))
+                plot.series.append(SVGPlot.Series(name: "λ = \(SVGPlot.label(line.lambda))", x: grid, y: y, color: Fig3Colours.lines[k % 3]))
             }
             try writeCSV(columns, to: file("\(tag)_lines.csv"))
             try plot.write(to: file("\(tag)_lines.svg"))
@@ -199,6 +200,21 @@ struct Fig3: ParsableCommand {
         try table.write(to: file("lines.csv"), atomically: true, encoding: .utf8)
         print(table, terminator: "")
         progress("wrote \(outURL.path): a_densities, b_samples, c_lines, d_lines, e_lines (.csv, .svg), lines.csv")
+    }
+
+    /// The samples as marker series: source and target in their colours, the outliers (source
+    /// rows added after the densities were fitted) as black crosses.
+    func sampleSeries(_ s: Samples, withOutliers: Bool) -> [SVGPlot.Series] {
+        let clean = s.sourceX.indices.filter { !s.outlier[$0] }, outliers = s.sourceX.indices.filter { s.outlier[$0] }
+        var out = [
+            SVGPlot.Series(name: "source", x: clean.map { s.sourceX[$0] }, y: clean.map { s.sourceY[$0] }, color: Fig3Colours.source, markers: true),
+            SVGPlot.Series(name: "target", x: s.targetX, y: s.targetY, color: Fig3Colours.target, markers: true),
+        ]
+        if withOutliers && !outliers.isEmpty {
+            out.append(SVGPlot.Series(name: "\(outliers.count) outliers", x: outliers.map { s.sourceX[$0] },
+                                      y: outliers.map { s.sourceY[$0] }, color: "#000000", markers: true, marker: .cross))
+        }
+        return out
     }
 
     /// The fitted source and target densities as functions (univariate only).

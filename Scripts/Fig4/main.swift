@@ -110,19 +110,19 @@ struct Fig4: ParsableCommand {
                 plot.bars.append(SVGPlot.Bars(edges: edges, heights: histogram(c.posteriors, edges: edges), color: SVGPlot.palette[k],
                                               name: "\(m.name): \(c.posteriors.count)"))
             }
-            plot.series.append(SVGPlot.Series(name: "1/k", x: [1 / Double(job.classes), 1 / Double(job.classes)],
-                                              y: [0, Double(job.test.count)], color: "#777777", dashed: true))
+            plot.referenceLines.append(SVGPlot.ReferenceLine(x: 1 / Double(job.classes), name: "1/k"))
             panels.append(plot.render())
         }
-        try SVGGrid(title: "Fig. 4: predicted-class posterior of misclassified test samples under FGSM (\(job.name), \(!digits.isMNIST ? "UCI digits" : "MNIST"))",
+        try SVGGrid(title: "Fig. 4: predicted-class posterior of misclassified test samples under FGSM — each panel has its own count axis (\(job.name), \(!digits.isMNIST ? "UCI digits" : "MNIST"))",
                     panels: panels, columns: 4, panelWidth: 420, panelHeight: 320).write(to: file("fig4_histograms.svg"))
 
         // (b) Mean posterior of misclassified samples against ε, every loss, clipped and not.
         var plot = SVGPlot(title: "Mean predicted-class posterior of misclassified samples (FGSM)", xLabel: "ε (log scale)",
                            yLabel: "mean posterior")
         plot.logX = true
-        plot.yRange = 0...1.6  // room for the legend above the curves
-        plot.height = 520
+        plot.yRange = 0...1
+        plot.legendColumns = 2
+        plot.height = 480
         let shades = ["softmax": ["#1f77b4", "#6baed6", "#08306b"], "softRmax": ["#d62728", "#fc9272", "#67000d"]]
         for m in models {
             for (li, loss) in AttackLoss.allCases.enumerated() {

@@ -114,7 +114,8 @@ struct Fig5: ParsableCommand {
                 var plot = SVGPlot(title: title, xLabel: schedule == "eps/T" ? "iterations T (log scale)" : "step t (log scale)",
                                    yLabel: "test accuracy (%)")
                 plot.logX = true
-                plot.yRange = 0...140  // room for the legend above 100 %
+                plot.yRange = 0...100
+                plot.legendColumns = 2
                 plot.height = 460
                 for c in curves where c.epsilon == eps && c.schedule == schedule {
                     let li = lossList.firstIndex(of: c.loss) ?? 0

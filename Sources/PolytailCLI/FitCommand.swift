@@ -181,26 +181,26 @@ public struct FitCommand: ParsableCommand {
         case .normal:
             let fit = try Normal.fit(x, weights: w)
             members += [
-                ("location", .number(fit.distribution.mean)),
-                ("scale", .number(fit.distribution.standardDeviation)),
+                ("location", .number(fit.model.mean)),
+                ("scale", .number(fit.model.standardDeviation)),
                 ("df", .null),
             ]
             result = fit.result
         case .t:
             let fit = try StudentT.fit(x, weights: w, degreesOfFreedom: rule)
             members += [
-                ("location", .number(fit.distribution.location)),
-                ("scale", .number(fit.distribution.scale)),
-                ("df", .number(fit.distribution.degreesOfFreedom)),
+                ("location", .number(fit.model.location)),
+                ("scale", .number(fit.model.scale)),
+                ("df", .number(fit.model.degreesOfFreedom)),
             ]
             result = fit.result
         case .noncentralT:
             let fit = try NoncentralT.fit(x, weights: w, degreesOfFreedom: rule)
             members += [
-                ("location", .number(fit.distribution.location)),
-                ("scale", .number(fit.distribution.scale)),
-                ("df", .number(fit.distribution.degreesOfFreedom)),
-                ("noncentrality", .number(fit.distribution.noncentrality)),
+                ("location", .number(fit.model.location)),
+                ("scale", .number(fit.model.scale)),
+                ("df", .number(fit.model.degreesOfFreedom)),
+                ("noncentrality", .number(fit.model.noncentrality)),
             ]
             result = fit.result
         }
@@ -217,17 +217,17 @@ public struct FitCommand: ParsableCommand {
         case .normal:
             let fit = try MultivariateNormal.fit(x, weights: w)
             members += [
-                ("location", .array(fit.distribution.mean.map { .number($0) })),
-                ("scatter", FitCommand.rows(fit.distribution.covariance)),
+                ("location", .array(fit.model.mean.map { .number($0) })),
+                ("scatter", FitCommand.rows(fit.model.covariance)),
                 ("df", .null),
             ]
             result = fit.result
         case .t:
             let fit = try MultivariateT.fit(x, weights: w, degreesOfFreedom: rule)
             members += [
-                ("location", .array(fit.distribution.location.map { .number($0) })),
-                ("scatter", FitCommand.rows(fit.distribution.scatter)),
-                ("df", .number(fit.distribution.degreesOfFreedom)),
+                ("location", .array(fit.model.location.map { .number($0) })),
+                ("scatter", FitCommand.rows(fit.model.scatter)),
+                ("df", .number(fit.model.degreesOfFreedom)),
             ]
             result = fit.result
         case .noncentralT:

@@ -86,8 +86,8 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
         case .normal: familyValue = .normal
         case .t:
             if let nu = degreesOfFreedom { familyValue = .studentT(.fixed(nu)) }
-            else if dfRule == .perClass { familyValue = .studentT(.estimatedPerClass()) }
-            else { familyValue = .studentT(.estimatedTied()) }
+            else if dfRule == .perClass { familyValue = .studentT(.estimatedPerGroup()) }
+            else { familyValue = .studentT(.estimated()) }
         }
         do {
             let model = try DiscriminantAnalysis<Label>.fit(

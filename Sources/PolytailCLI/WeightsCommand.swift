@@ -62,10 +62,10 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
             let model: ImportanceWeights
             let weights: [Double]
             if names.count == 1 {
-                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily, degreesOfFreedomTie: .joint)
+                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily)
                 weights = try model.weights(at: points.elements, lambda: lambda)
             } else {
-                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily, degreesOfFreedomTie: .joint)
+                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
                 weights = try model.weights(at: points, lambda: lambda)
             }
             var out = "weight\n"

@@ -4,7 +4,7 @@ import Foundation
 /// the posterior panels of Fig. 2 (Wang & Loog 2022). Values in [0, 1] are cut into `bands`
 /// equal bands on a diverging blue–white–red scale (0 blue, ½ white, 1 red); runs of equal
 /// band along a grid row are drawn as one rectangle, so a banded picture stays small.
-public struct SVGHeatmap {
+public struct SVGHeatmap: SVGPicture {
     /// A marker drawn over the bands.
     public struct Point {
         public var x: Double
@@ -60,9 +60,9 @@ public struct SVGHeatmap {
         func px(_ x: Double) -> Double { left + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * w }
         func py(_ y: Double) -> Double { top + h - (y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * h }
         var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" font-size="10">
+        <svg \(SVGText.rootAttributes(width: width, height: height, fontSize: 10))>
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(left + w / 2)" y="18" text-anchor="middle" font-size="12">\(SVGPlot.escape(title))</text>
+        <text x="\(left + w / 2)" y="18" text-anchor="middle" font-size="12">\(SVGText.markup(title))</text>
         <defs><clipPath id="plot"><rect x="\(left)" y="\(top)" width="\(w)" height="\(h)"/></clipPath></defs>
         <g clip-path="url(#plot)" shape-rendering="crispEdges">
 
@@ -107,9 +107,5 @@ public struct SVGHeatmap {
         }
         out += "</svg>\n"
         return out
-    }
-
-    public func write(to url: URL) throws {
-        try render().write(to: url, atomically: true, encoding: .utf8)
     }
 }

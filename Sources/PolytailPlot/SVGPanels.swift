@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Each panel is nested as its own `<svg>` element; the element ids a panel defines (its
 /// clip path) are made unique per panel so that panels of different sizes do not share one.
-public struct SVGGrid {
+public struct SVGGrid: SVGPicture {
     public var title: String
     public var panels: [String]
     public var columns: Int
@@ -22,12 +22,12 @@ public struct SVGGrid {
         let rows = (panels.count + columns - 1) / columns
         let w = panelWidth * Double(columns), h = top + panelHeight * Double(rows)
         var out = """
-        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(w))" height="\(Int(h))" viewBox="0 0 \(Int(w)) \(Int(h))" font-family="Helvetica, Arial, sans-serif" font-size="12">
+        <svg \(SVGText.rootAttributes(width: w, height: h, fontSize: 12))>
         <rect width="100%" height="100%" fill="white"/>
 
         """
         if !title.isEmpty {
-            out += "<text x=\"\(w / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">\(SVGPlot.escape(title))</text>\n"
+            out += "<text x=\"\(w / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">\(SVGText.markup(title))</text>\n"
         }
         for (i, panel) in panels.enumerated() {
             let x = panelWidth * Double(i % columns), y = top + panelHeight * Double(i / columns)
@@ -42,10 +42,6 @@ public struct SVGGrid {
         }
         out += "</svg>\n"
         return out
-    }
-
-    public func write(to url: URL) throws {
-        try render().write(to: url, atomically: true, encoding: .utf8)
     }
 }
 

@@ -44,7 +44,7 @@ import Testing
             let family: DiscriminantAnalysis<String>.Family
             switch args.dropFirst().first {
             case "normal": family = .normal
-            default: family = args.contains("--df") ? .studentT(.fixed(1)) : args.contains("per-class") ? .studentT(.estimatedPerClass()) : .studentT(.estimatedTied())
+            default: family = args.contains("--df") ? .studentT(.fixed(1)) : args.contains("per-class") ? .studentT(.estimatedPerGroup()) : .studentT(.estimated())
             }
             let model = try DiscriminantAnalysis<String>.fit(x, labels: labels, family: family,
                                                             scatter: args.contains("--covariance") ? .perClass : .shared,
@@ -97,7 +97,7 @@ import Testing
             #expect(out.exitCode == 0, "\(out.stderr)")
             let (header, rows) = Self.parse(out.stdout)
             #expect(header == ["weight"])
-            let expected = try ImportanceWeights.fit(source: s, target: t, family: family, degreesOfFreedomTie: .joint)
+            let expected = try ImportanceWeights.fit(source: s, target: t, family: family)
                 .weights(at: [-1e6, -4.5, 0, 2], lambda: 0.5)
             #expect(rows.map { $0[0] } == expected.map { $0.isFinite ? $0 : .greatestFiniteMagnitude })
             for r in rows { #expect(r[0].isFinite && r[0] >= 0) }

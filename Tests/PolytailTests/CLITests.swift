@@ -80,13 +80,13 @@ import Testing
         #expect(json["family"] as? String == "t")
         #expect(json["n"] as? Int == 300)
         // Numbers are printed round-trip exact: the text holds Swift's own rendering.
-        #expect(text.contains("\"location\":\(fit.distribution.location),"))
-        #expect(text.contains("\"scale\":\(fit.distribution.scale),"))
-        #expect(text.contains("\"df\":\(fit.distribution.degreesOfFreedom),"))
+        #expect(text.contains("\"location\":\(fit.model.location),"))
+        #expect(text.contains("\"scale\":\(fit.model.scale),"))
+        #expect(text.contains("\"df\":\(fit.model.degreesOfFreedom),"))
         #expect(text.contains("\"logLikelihood\":\(fit.result.logLikelihood),"))
         // (swift-corelibs JSONSerialization may be a few ulps off when decoding, so exact
         // checks use the text and decoded values a tolerance.)
-        #expect(Tolerance.isClose(json["location"] as! Double, fit.distribution.location, relative: 1e-15))
+        #expect(Tolerance.isClose(json["location"] as! Double, fit.model.location, relative: 1e-15))
         #expect(json["iterations"] as? Int == fit.result.iterations)
         #expect(json["converged"] as? Bool == fit.result.converged)
         #expect(json["dfAtBound"] as? Bool == false)
@@ -103,10 +103,10 @@ import Testing
         let fit = try StudentT.fit(x.map { $0 * 2 }, degreesOfFreedom: .fixed(2.5))
         // Exact: the printed text is the library's value (JSONSerialization's decoding on
         // Linux can be a few ulps off, so the text is compared, not the decoded number).
-        #expect(text.contains("\"scale\":\(fit.distribution.scale),"))
+        #expect(text.contains("\"scale\":\(fit.model.scale),"))
         // --df=VALUE form too.
         let (_, again) = try Self.fitJSON([path, "--columns=b", "--df=2.5"])
-        #expect(again.contains("\"scale\":\(fit.distribution.scale),"))
+        #expect(again.contains("\"scale\":\(fit.model.scale),"))
     }
 
     @Test func maxDegreesOfFreedomBound() throws {
@@ -114,7 +114,7 @@ import Testing
         let path = try Self.csv(header: ["x"], columns: [x])
         let (json, text) = try Self.fitJSON([path, "--max-df", "50"])
         let fit = try StudentT.fit(x, degreesOfFreedom: .estimated(maximum: 50))
-        #expect(text.contains("\"df\":\(fit.distribution.degreesOfFreedom),"))
+        #expect(text.contains("\"df\":\(fit.model.degreesOfFreedom),"))
         #expect(json["dfAtBound"] as? Bool == fit.result.dfAtBound)
         #expect((json["df"] as! Double) <= 50)
     }
@@ -129,8 +129,8 @@ import Testing
         for (xi, wi) in zip(x, w) { expanded += Array(repeating: xi, count: Int(wi)) }
         let plain = try Normal.fit(expanded)
         #expect(json["n"] as? Int == 5)
-        #expect(Tolerance.isClose(json["location"] as! Double, plain.distribution.mean, relative: 1e-14))
-        #expect(Tolerance.isClose(json["scale"] as! Double, plain.distribution.standardDeviation, relative: 1e-14))
+        #expect(Tolerance.isClose(json["location"] as! Double, plain.model.mean, relative: 1e-14))
+        #expect(Tolerance.isClose(json["scale"] as! Double, plain.model.standardDeviation, relative: 1e-14))
         #expect(Tolerance.isClose(json["logLikelihood"] as! Double, plain.result.logLikelihood, relative: 1e-13))
     }
 
@@ -140,8 +140,8 @@ import Testing
         let path = try Self.csv(header: ["w", "x"], columns: [w, x])
         let (_, text) = try Self.fitJSON([path, "--weights", "w", "--df", "5"])
         let fit = try StudentT.fit(x, weights: w, degreesOfFreedom: .fixed(5))
-        #expect(text.contains("\"location\":\(fit.distribution.location),"))
-        #expect(text.contains("\"scale\":\(fit.distribution.scale),"))
+        #expect(text.contains("\"location\":\(fit.model.location),"))
+        #expect(text.contains("\"scale\":\(fit.model.scale),"))
     }
 
     @Test func noncentralTUnivariate() throws {
@@ -212,12 +212,12 @@ import Testing
         let fit = try MultivariateT.fit(data, weights: w)
         #expect(json["family"] as? String == "t")
         #expect(json["dimension"] as? Int == 2)
-        let location = fit.distribution.location.map { "\($0)" }.joined(separator: ",")
-        let scatter = fit.distribution.scatter.rowArrays
+        let location = fit.model.location.map { "\($0)" }.joined(separator: ",")
+        let scatter = fit.model.scatter.rowArrays
             .map { "[" + $0.map { "\($0)" }.joined(separator: ",") + "]" }.joined(separator: ",")
         #expect(text.contains("\"location\":[\(location)],\"scatter\":[\(scatter)],"))
         #expect((json["scatter"] as? [[Double]])?.count == 2)
-        #expect(text.contains("\"df\":\(fit.distribution.degreesOfFreedom),"))
+        #expect(text.contains("\"df\":\(fit.model.degreesOfFreedom),"))
         #expect(json["dfAtBound"] as? Bool == fit.result.dfAtBound)
         #expect(Self.keyOrder(text, keys: Array(json.keys)) == [
             "family", "n", "dimension", "location", "scatter", "df", "logLikelihood", "converged", "iterations", "dfAtBound",

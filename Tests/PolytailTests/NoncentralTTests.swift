@@ -240,7 +240,7 @@ struct NoncentralTTests {
         let start = Date()
         let fitted = try NoncentralT.fit(fixture.data)
         let seconds = Date().timeIntervalSince(start)
-        let d = fitted.distribution
+        let d = fitted.model
         let ref = fixture.reference
         let ll = fitted.result.logLikelihood
         print("NoncentralT fit: \(d) ll=\(ll) (reference \(fixture.reference_log_likelihood), scipy.fit \(fixture.scipy_fit_log_likelihood)) in \(seconds)s, \(fitted.result)")
@@ -257,8 +257,8 @@ struct NoncentralTTests {
         ]
         print("NoncentralT fit: relative parameter errors vs reference \(errors)")
         for e in errors { #expect(e <= NoncentralTFitTolerance.parameters) }
-        for name in ["degreesOfFreedom", "noncentrality", "location", "scale"] {
-            #expect((fitted.result.standardErrors[name] ?? 0) > 0)
+        for parameter in [FitParameter.degreesOfFreedom, .noncentrality, .location, .scale] {
+            #expect((fitted.result.standardError(parameter) ?? 0) > 0)
         }
     }
 
@@ -266,7 +266,7 @@ struct NoncentralTTests {
         let data = Array(NoncentralTFixture.shared.fit.data.prefix(120))
         let plain = try NoncentralT.fit(data)
         let weighted = try NoncentralT.fit(data, weights: [Double](repeating: 1, count: data.count))
-        #expect(plain.distribution == weighted.distribution)
+        #expect(plain.model == weighted.model)
         #expect(plain.result.logLikelihood == weighted.result.logLikelihood)
     }
 
@@ -278,16 +278,16 @@ struct NoncentralTTests {
         let a = try NoncentralT.fit(base, weights: weights)
         let b = try NoncentralT.fit(repeated)
         #expect(Tolerance.isClose(a.result.logLikelihood, b.result.logLikelihood, relative: 1e-10))
-        #expect(Tolerance.isClose(a.distribution.degreesOfFreedom, b.distribution.degreesOfFreedom, relative: NoncentralTFitTolerance.parameters))
-        #expect(Tolerance.isClose(a.distribution.noncentrality, b.distribution.noncentrality, relative: NoncentralTFitTolerance.parameters))
-        #expect(Tolerance.isClose(a.distribution.location, b.distribution.location, relative: NoncentralTFitTolerance.parameters))
-        #expect(Tolerance.isClose(a.distribution.scale, b.distribution.scale, relative: NoncentralTFitTolerance.parameters))
+        #expect(Tolerance.isClose(a.model.degreesOfFreedom, b.model.degreesOfFreedom, relative: NoncentralTFitTolerance.parameters))
+        #expect(Tolerance.isClose(a.model.noncentrality, b.model.noncentrality, relative: NoncentralTFitTolerance.parameters))
+        #expect(Tolerance.isClose(a.model.location, b.model.location, relative: NoncentralTFitTolerance.parameters))
+        #expect(Tolerance.isClose(a.model.scale, b.model.scale, relative: NoncentralTFitTolerance.parameters))
     }
 
     @Test func fitWithFixedDegreesOfFreedom() throws {
         let data = NoncentralTFixture.shared.fit.data
         let fitted = try NoncentralT.fit(data, degreesOfFreedom: .fixed(4))
-        #expect(fitted.distribution.degreesOfFreedom == 4)
+        #expect(fitted.model.degreesOfFreedom == 4)
         #expect(fitted.result.converged)
         // The free fit can only do better.
         let free = try NoncentralT.fit(data)
@@ -300,9 +300,9 @@ struct NoncentralTTests {
         let data = (0..<n).map { GSL.normalPInverse((Double($0) + 0.5) / Double(n)) * 3 + 1 }
         let fitted = try NoncentralT.fit(data, degreesOfFreedom: .estimated(minimum: 1, maximum: 200))
         #expect(fitted.result.dfAtBound)
-        #expect(fitted.distribution.degreesOfFreedom == 200)
-        #expect(abs(fitted.distribution.noncentrality) < 0.5)
-        #expect(Tolerance.isClose(fitted.distribution.scale, 3, relative: 0.05))
+        #expect(fitted.model.degreesOfFreedom == 200)
+        #expect(abs(fitted.model.noncentrality) < 0.5)
+        #expect(Tolerance.isClose(fitted.model.scale, 3, relative: 0.05))
     }
 
     @Test func quantileBeyondTheDoubleRangeIsInfinite() throws {

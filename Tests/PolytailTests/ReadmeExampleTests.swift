@@ -9,7 +9,10 @@ import Polytail
         let t = try StudentT.fit(x)
         let normal = try Normal.fit(x)
         #expect(t.result.logLikelihood > normal.result.logLikelihood)
-        #expect(abs(t.distribution.degreesOfFreedom - 3) < 1)
+        #expect(abs(t.model.degreesOfFreedom - 3) < 1)
+        let interval = try #require(try t.result.confidenceInterval(.location))
+        #expect(interval.contains(1) && t.result.standardError(.scale)! > 0 && t.result.aic.isFinite)
+        #expect(t.result.tailTest!.pValue < 1e-6)  // t(3) data: clearly heavier than normal
         let features = try Matrix(rows: x.count, columns: 1, elements: x)
         let labels = x.map { $0 < 1 ? "low" : "high" }
         let lda = try DiscriminantAnalysis.fit(features, labels: labels, family: .studentT(.fixed(1)))

@@ -16,6 +16,9 @@ enum DataValidation {
         return w
     }
 
+    /// The number of positive weights: the observations a weighted fit uses.
+    static func positiveCount(_ w: [Double]) -> Int { w.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
+
     static func checkWeights(_ weights: [Double]?, count: Int) throws(PolytailError) -> [Double] {
         guard let weights else { return [Double](repeating: 1, count: count) }
         guard weights.count == count else {

@@ -1,55 +1,340 @@
-/// What a maximum-likelihood fit reports beside the fitted value.
-public struct FitResult: Equatable, Sendable, Codable {
-    /// The maximised (weighted) log-likelihood Σᵢ wᵢ log f(xᵢ).
-    public var logLikelihood: Double
-    /// Iterations of the fitting algorithm (0 for closed forms).
-    public var iterations: Int
-    /// Whether the convergence criterion was met. Non-convergence is reported here,
-    /// never thrown.
-    public var converged: Bool
-    /// For Student-t fits with estimated degrees of freedom: the estimate reached the
-    /// upper bound (the data are not heavier-tailed than a normal).
-    public var dfAtBound: Bool
-    /// Asymptotic standard errors of the parameters, by name, where they are cheap
-    /// (from the observed information). Empty when not computed.
-    public var standardErrors: [String: Double]
+import Foundation
 
-    public init(logLikelihood: Double, iterations: Int, converged: Bool, dfAtBound: Bool = false,
-                standardErrors: [String: Double] = [:]) {
-        self.logLikelihood = logLikelihood
-        self.iterations = iterations
-        self.converged = converged
-        self.dfAtBound = dfAtBound
-        self.standardErrors = standardErrors
+/// A parameter of a fitted model: the typed key of ``FitResult``'s estimates, standard
+/// errors and intervals.
+///
+/// Scalar parameters are named after the property of the model they estimate
+/// (`Normal.mean` is ``mean``, `StudentT.scale` is ``scale``); vector and matrix entries carry
+/// zero-based indices (``covariance(_:_:)`` and ``scatter(_:_:)`` list the upper triangle,
+/// j ≤ k, because the matrix is symmetric).
+public enum FitParameter: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// μ of a ``Normal``.
+    case mean
+    /// σ of a ``Normal``.
+    case standardDeviation
+    /// μ of a ``StudentT`` or ``NoncentralT``.
+    case location
+    /// σ of a ``StudentT`` or ``NoncentralT``.
+    case scale
+    /// ν of a Student-t family.
+    case degreesOfFreedom
+    /// δ of a ``NoncentralT``.
+    case noncentrality
+    /// μⱼ of a ``MultivariateNormal``.
+    case meanComponent(Int)
+    /// Σⱼₖ (j ≤ k) of a ``MultivariateNormal``.
+    case covariance(Int, Int)
+    /// μⱼ of a ``MultivariateT``.
+    case locationComponent(Int)
+    /// Σⱼₖ (j ≤ k) of a ``MultivariateT``.
+    case scatter(Int, Int)
+    /// βⱼ of a linear model (least squares).
+    case coefficient(Int)
+
+    /// The name as printed: `location`, `covariance[0,1]`, `coefficient[2]`.
+    public var description: String {
+        switch self {
+        case .mean: return "mean"
+        case .standardDeviation: return "standardDeviation"
+        case .location: return "location"
+        case .scale: return "scale"
+        case .degreesOfFreedom: return "degreesOfFreedom"
+        case .noncentrality: return "noncentrality"
+        case let .meanComponent(j): return "mean[\(j)]"
+        case let .covariance(j, k): return "covariance[\(j),\(k)]"
+        case let .locationComponent(j): return "location[\(j)]"
+        case let .scatter(j, k): return "scatter[\(j),\(k)]"
+        case let .coefficient(j): return "coefficient[\(j)]"
+        }
     }
 }
 
-/// A fitted distribution and its fit report.
-public struct Fitted<Distribution: Sendable>: Sendable {
-    public var distribution: Distribution
+/// How ``FitResult/covariance`` was estimated.
+public enum CovarianceEstimator: String, Hashable, Sendable, Codable {
+    /// The inverse observed information (−∇²ℓ)⁻¹ at the estimate: the asymptotic covariance
+    /// when the model is right and the weights are frequencies (a row of weight k counts as k
+    /// rows). Maximum-likelihood fits use it (MASS `fitdistr`, statsmodels' default).
+    case observedInformation
+    /// The least-squares covariance σ̂²(XᵀWX)⁻¹, σ̂² = Σwᵢrᵢ²/(n − p): right when the errors
+    /// have variance σ²/wᵢ (weights as precisions; statsmodels' `nonrobust`).
+    case classical
+    /// The sandwich (Huber–White, HC0) A⁻¹BA⁻¹ with A = XᵀWX and B = Σ wᵢ² rᵢ² xᵢxᵢᵀ: right
+    /// for importance (sampling) weights, which reweight the rows without saying anything
+    /// about their error variance, and under heteroscedasticity (statsmodels `HC0`).
+    case sandwich
+}
+
+/// What every fit reports beside the fitted model: the estimates by parameter, their
+/// covariance and standard errors, Wald intervals, the log-likelihood, AIC and BIC, and how
+/// the optimisation went — statsmodels' `LikelihoodModelResults` and MASS's `fitdistr` in one
+/// value.
+///
+/// ``parameters`` lists the estimated parameters with an asymptotic covariance, in the order of
+/// ``estimates`` and of the rows of ``covariance``. A parameter held fixed by the caller (a
+/// `.fixed(ν)` rule) is not listed; neither is one that ended on a bound of its space (ν = ∞ or
+/// ν at the rule's maximum, see ``dfAtBound``), where Wald theory does not apply — it is still
+/// counted in ``parameterCount``, which enters AIC and BIC.
+public struct FitResult: Equatable, Sendable, Codable {
+    /// The estimated parameters, in the order of ``estimates`` and of ``covariance``'s rows.
+    public var parameters: [FitParameter]
+    /// The estimates, one per entry of ``parameters``.
+    public var estimates: [Double]
+    /// The asymptotic covariance of ``estimates``, k × k for k = `parameters.count`; `nil` when
+    /// the information matrix is singular at the estimate or was not computed.
+    public var covariance: Matrix?
+    /// How ``covariance`` was estimated.
+    public var covarianceEstimator: CovarianceEstimator
+    /// When set, Wald intervals use Student-t quantiles with this many degrees of freedom
+    /// (least squares: n − p, as statsmodels does); otherwise normal quantiles.
+    public var intervalDegreesOfFreedom: Double?
+    /// The number of observations the fit used (rows of positive weight).
+    public var observationCount: Int
+    /// W = Σwᵢ, the sample size implied by frequency weights (= ``observationCount`` without
+    /// weights); BIC uses it.
+    public var totalWeight: Double
+    /// The maximised (weighted) log-likelihood Σᵢ wᵢ log f(xᵢ).
+    public var logLikelihood: Double
+    /// The number of free parameters estimated, including any that ended on a bound (AIC and
+    /// BIC count them) and excluding any the caller held fixed.
+    public var parameterCount: Int
+    /// Iterations of the fitting algorithm (0 for closed forms).
+    public var iterations: Int
+    /// Whether the convergence criterion was met. Non-convergence is reported here, never
+    /// thrown.
+    public var converged: Bool
+    /// For Student-t families with estimated ν: the estimate ended on the upper bound of its
+    /// range — ν = ∞ (the normal limit: the data are no heavier-tailed than a normal) for a
+    /// ``StudentT`` fit without a finite maximum, else the rule's maximum.
+    public var dfAtBound: Bool
+    /// The objective after each iteration (for iterative fits that record it, e.g. training a
+    /// network); `nil` when not recorded.
+    public var objectiveHistory: [Double]?
+    /// For a Student-t fit with ν estimated: the likelihood-ratio test of the t against its
+    /// normal limit ν = ∞ (see ``TailTest``); `nil` otherwise.
+    public var tailTest: TailTest?
+    /// Residuals, R² and the residual variance of a least-squares fit; `nil` otherwise.
+    public var leastSquares: LeastSquaresSummary?
+
+    /// A result; `covariance`, when given, must be k × k for k = `parameters.count`.
+    /// - Throws: `.dimensionMismatch` when the counts disagree.
+    public init(
+        parameters: [FitParameter], estimates: [Double], covariance: Matrix?,
+        covarianceEstimator: CovarianceEstimator = .observedInformation,
+        intervalDegreesOfFreedom: Double? = nil,
+        observationCount: Int, totalWeight: Double, logLikelihood: Double, parameterCount: Int,
+        iterations: Int, converged: Bool, dfAtBound: Bool = false,
+        objectiveHistory: [Double]? = nil, tailTest: TailTest? = nil,
+        leastSquares: LeastSquaresSummary? = nil
+    ) throws(PolytailError) {
+        guard estimates.count == parameters.count else {
+            throw .dimensionMismatch(what: "fit estimates", expected: parameters.count, got: estimates.count)
+        }
+        if let covariance, covariance.rows != parameters.count || covariance.columns != parameters.count {
+            throw .dimensionMismatch(what: "fit covariance", expected: parameters.count,
+                                     got: covariance.rows == parameters.count ? covariance.columns : covariance.rows)
+        }
+        self.parameters = parameters
+        self.estimates = estimates
+        self.covariance = covariance
+        self.covarianceEstimator = covarianceEstimator
+        self.intervalDegreesOfFreedom = intervalDegreesOfFreedom
+        self.observationCount = observationCount
+        self.totalWeight = totalWeight
+        self.logLikelihood = logLikelihood
+        self.parameterCount = parameterCount
+        self.iterations = iterations
+        self.converged = converged
+        self.dfAtBound = dfAtBound
+        self.objectiveHistory = objectiveHistory
+        self.tailTest = tailTest
+        self.leastSquares = leastSquares
+    }
+
+    /// For the library's own fits, whose counts agree by construction.
+    init(
+        unchecked parameters: [FitParameter], estimates: [Double], covariance: Matrix?,
+        covarianceEstimator: CovarianceEstimator = .observedInformation,
+        observationCount: Int, totalWeight: Double, logLikelihood: Double, parameterCount: Int,
+        iterations: Int, converged: Bool, dfAtBound: Bool = false, tailTest: TailTest? = nil
+    ) {
+        // A covariance with a non-finite entry is no covariance.
+        let usable = covariance.flatMap { $0.elements.allSatisfy(\.isFinite) ? $0 : nil }
+        try! self.init(
+            parameters: parameters, estimates: estimates, covariance: usable,
+            covarianceEstimator: covarianceEstimator, observationCount: observationCount,
+            totalWeight: totalWeight, logLikelihood: logLikelihood, parameterCount: parameterCount,
+            iterations: iterations, converged: converged, dfAtBound: dfAtBound, tailTest: tailTest)
+    }
+
+    /// A result that lists no parameters (their inference lives elsewhere, e.g. per class).
+    static func summary(observationCount: Int, logLikelihood: Double, parameterCount: Int,
+                        iterations: Int, converged: Bool, dfAtBound: Bool = false) -> FitResult {
+        FitResult(unchecked: [], estimates: [], covariance: nil, observationCount: observationCount,
+                  totalWeight: Double(observationCount), logLikelihood: logLikelihood,
+                  parameterCount: parameterCount, iterations: iterations, converged: converged, dfAtBound: dfAtBound)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case parameters, estimates, covariance, covarianceEstimator, intervalDegreesOfFreedom
+        case observationCount, totalWeight, logLikelihood, parameterCount, iterations, converged
+        case dfAtBound, objectiveHistory, tailTest, leastSquares
+    }
+
+    /// Decodes through the validating initialiser (counts must agree).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        do {
+            try self.init(
+                parameters: c.decode([FitParameter].self, forKey: .parameters),
+                estimates: c.decode([Double].self, forKey: .estimates),
+                covariance: c.decodeIfPresent(Matrix.self, forKey: .covariance),
+                covarianceEstimator: c.decode(CovarianceEstimator.self, forKey: .covarianceEstimator),
+                intervalDegreesOfFreedom: c.decodeIfPresent(Double.self, forKey: .intervalDegreesOfFreedom),
+                observationCount: c.decode(Int.self, forKey: .observationCount),
+                totalWeight: c.decode(Double.self, forKey: .totalWeight),
+                logLikelihood: c.decode(Double.self, forKey: .logLikelihood),
+                parameterCount: c.decode(Int.self, forKey: .parameterCount),
+                iterations: c.decode(Int.self, forKey: .iterations),
+                converged: c.decode(Bool.self, forKey: .converged),
+                dfAtBound: c.decodeIfPresent(Bool.self, forKey: .dfAtBound) ?? false,
+                objectiveHistory: c.decodeIfPresent([Double].self, forKey: .objectiveHistory),
+                tailTest: c.decodeIfPresent(TailTest.self, forKey: .tailTest),
+                leastSquares: c.decodeIfPresent(LeastSquaresSummary.self, forKey: .leastSquares))
+        } catch let error as PolytailError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    // MARK: Derived values
+
+    /// Akaike's information criterion −2ℓ + 2k, k = ``parameterCount``.
+    public var aic: Double { -2 * logLikelihood + 2 * Double(parameterCount) }
+
+    /// The Bayesian (Schwarz) information criterion −2ℓ + k log W, k = ``parameterCount``,
+    /// W = ``totalWeight`` (the number of observations without weights).
+    public var bic: Double { -2 * logLikelihood + Double(parameterCount) * log(totalWeight) }
+
+    /// The square roots of the diagonal of ``covariance``, in the order of ``parameters``;
+    /// `nil` without a covariance.
+    public var standardErrors: [Double]? {
+        guard let covariance else { return nil }
+        return (0..<parameters.count).map { covariance[$0, $0].squareRoot() }
+    }
+
+    /// The estimate of `parameter`; `nil` when it is not among ``parameters``.
+    public func estimate(_ parameter: FitParameter) -> Double? {
+        parameters.firstIndex(of: parameter).map { estimates[$0] }
+    }
+
+    /// The standard error of `parameter`; `nil` when it is not among ``parameters`` or there
+    /// is no covariance.
+    public func standardError(_ parameter: FitParameter) -> Double? {
+        guard let i = parameters.firstIndex(of: parameter), let covariance else { return nil }
+        return covariance[i, i].squareRoot()
+    }
+
+    /// The Wald interval θ̂ ± q·se(θ̂) at the given confidence level, q the (1 + level)/2
+    /// quantile of the standard normal (GSL `gsl_cdf_ugaussian_Qinv`), or of Student's t with
+    /// ``intervalDegreesOfFreedom`` degrees of freedom when that is set (``StudentT/quantile(_:)``:
+    /// GSL `gsl_cdf_tdist_Pinv` polished by Newton's method).
+    /// - Parameters:
+    ///   - parameter: the parameter.
+    ///   - level: the confidence level in (0, 1); 0.95 by default.
+    /// - Returns: the interval, or `nil` when the parameter is not among ``parameters`` or
+    ///   there is no covariance.
+    /// - Throws: `.invalidParameter` unless 0 < level < 1.
+    public func confidenceInterval(_ parameter: FitParameter, level: Double = 0.95) throws(PolytailError) -> ClosedRange<Double>? {
+        let q = try waldQuantile(level)
+        guard let estimate = estimate(parameter), let se = standardError(parameter) else { return nil }
+        return (estimate - q * se)...(estimate + q * se)
+    }
+
+    /// The Wald intervals of all ``parameters`` (see ``confidenceInterval(_:level:)``), in
+    /// their order; `nil` without a covariance.
+    /// - Throws: `.invalidParameter` unless 0 < level < 1.
+    public func confidenceIntervals(level: Double = 0.95) throws(PolytailError) -> [ClosedRange<Double>]? {
+        let q = try waldQuantile(level)
+        guard let se = standardErrors else { return nil }
+        return zip(estimates, se).map { ($0 - q * $1)...($0 + q * $1) }
+    }
+
+    func waldQuantile(_ level: Double) throws(PolytailError) -> Double {
+        guard level > 0, level < 1 else {
+            throw .invalidParameter(name: "level", value: level, requirement: "must be in (0, 1)")
+        }
+        let tail = 0.5 * (1 - level)
+        if let nu = intervalDegreesOfFreedom, let t = try? StudentT(degreesOfFreedom: nu) { return -t.quantile(tail) }
+        return GSL.normalQInverse(tail)
+    }
+}
+
+/// The likelihood-ratio test of a Student t against its normal limit ν = ∞: are the tails
+/// heavier than normal?
+///
+/// H₀: ν = ∞ (normal) against H₁: ν < ∞. The statistic is LR = 2(ℓ̂_t − ℓ̂_N) ≥ 0, the maximised
+/// t log-likelihood against the normal's. Because ν = ∞ lies on the boundary of the parameter
+/// space, LR is not χ²₁ under H₀ but the mixture ½χ²₀ + ½χ²₁ (Self & Liang 1987, case 5; half
+/// of all normal samples have a sample kurtosis at or below 3 and give LR = 0). Hence
+/// p = ½ P(χ²₁ > LR) = P(Z > √LR) for LR > 0, and p = 1 for LR = 0. No peer library reports it.
+public struct TailTest: Equatable, Sendable, Codable {
+    /// ℓ̂_N, the maximised normal log-likelihood on the same data and weights.
+    public var normalLogLikelihood: Double
+    /// LR = 2(ℓ̂_t − ℓ̂_N), clamped at 0 (a t fit can only match or beat its limit).
+    public var statistic: Double
+    /// p = ½ P(χ²₁ > LR) (1 when LR = 0).
+    public var pValue: Double
+
+    /// The test from the two maximised log-likelihoods.
+    /// - Parameters:
+    ///   - tLogLikelihood: ℓ̂_t, the Student-t fit's maximised log-likelihood (ν estimated).
+    ///   - normalLogLikelihood: ℓ̂_N, the normal fit's on the same data and weights.
+    public init(tLogLikelihood: Double, normalLogLikelihood: Double) {
+        self.normalLogLikelihood = normalLogLikelihood
+        self.statistic = max(0, 2 * (tLogLikelihood - normalLogLikelihood))
+        self.pValue = TailTest.pValue(statistic: statistic)
+    }
+
+    /// p = ½ P(χ²₁ > LR) = P(Z > √LR) under the null ½χ²₀ + ½χ²₁, computed as the upper normal
+    /// tail (GSL `gsl_cdf_ugaussian_Q`) so small p keep their digits; 1 at LR ≤ 0, NaN for NaN.
+    /// - Parameter statistic: LR ≥ 0.
+    /// - Returns: the p-value.
+    public static func pValue(statistic: Double) -> Double {
+        if statistic.isNaN { return .nan }
+        if statistic <= 0 { return 1 }
+        return GSL.normalQ(statistic.squareRoot())
+    }
+}
+
+/// What a least-squares fit adds to ``FitResult`` (statsmodels' `RegressionResults`).
+public struct LeastSquaresSummary: Equatable, Sendable, Codable {
+    /// rᵢ = yᵢ − xᵢᵀβ̂ for every row passed to the fit (rows of weight 0 included).
+    public var residuals: [Double]
+    /// Σᵢ wᵢ rᵢ² over the rows of positive weight (wᵢ = 1 without weights).
+    public var weightedResidualSumOfSquares: Double
+    /// σ̂² = Σwᵢrᵢ²/(n − p), the residual variance (NaN-free: 0 when n = p).
+    public var residualVariance: Double
+    /// R² = 1 − Σwᵢrᵢ² / Σwᵢ(yᵢ − ȳ_w)² when the design has a constant column (as statsmodels
+    /// and R), else the uncentred 1 − Σwᵢrᵢ² / Σwᵢyᵢ².
+    public var rSquared: Double
+    /// Whether the design has a constant column (which decides the R² above).
+    public var hasConstant: Bool
+    /// The numerical rank of the design (= p for every fit that is returned).
+    public var rank: Int
+}
+
+/// A fitted model and its ``FitResult``: what every `fit` returns.
+public struct Fitted<Model: Sendable>: Sendable {
+    /// The fitted model (a distribution, a linear model, a classifier, ...).
+    public var model: Model
+    /// How the fit went and its inference: estimates, covariance, intervals, AIC/BIC.
     public var result: FitResult
+
+    /// A fitted model and its result.
+    public init(model: Model, result: FitResult) {
+        self.model = model
+        self.result = result
+    }
 }
 
-extension Fitted: Equatable where Distribution: Equatable {}
-
-/// How a Student-t fit treats the degrees of freedom ν.
-public enum DegreesOfFreedomRule: Equatable, Sendable, Codable {
-    /// ν is held at the given value.
-    case fixed(Double)
-    /// ν is estimated by maximum likelihood within [`minimum`, `maximum`]. Light-tailed
-    /// data push the ML estimate to infinity; the fit then stops at `maximum` and says so
-    /// in ``FitResult/dfAtBound``.
-    case estimated(minimum: Double = StudentT.defaultMinimumDF, maximum: Double = StudentT.defaultMaximumDF)
-
-    /// Estimated within the default bounds.
-    public static var estimated: DegreesOfFreedomRule { .estimated() }
-}
-
-extension StudentT {
-    /// The default lower bound for estimated degrees of freedom.
-    public static let defaultMinimumDF = 1e-3
-    /// The default upper bound for estimated degrees of freedom. At ν = 10⁶ the t
-    /// log-likelihood of light-tailed data is within about 3·10⁻⁷ (relative) of the
-    /// normal's, so a fit stopped there loses nothing a user can see.
-    public static let defaultMaximumDF = 1e6
-}
+extension Fitted: Equatable where Model: Equatable {}
+extension Fitted: Codable where Model: Codable {}

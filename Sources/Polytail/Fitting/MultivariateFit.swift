@@ -3,7 +3,13 @@ import Foundation
 extension MultivariateNormal {
     /// The maximum-likelihood multivariate normal: the weighted mean and the weighted
     /// covariance dividing by W = Σwᵢ (CBLAS `dsyrk` on √wᵢ-scaled centred rows).
-    /// - Returns: the fit and ℓ = −W/2 (d log 2π + log det Σ̂ + d).
+    /// - Parameters:
+    ///   - data: n × d observations, finite.
+    ///   - weights: optional non-negative frequency weights.
+    /// - Returns: the fit and its ``FitResult``: ℓ = −W/2 (d log 2π + log det Σ̂ + d); parameters
+    ///   ``FitParameter/meanComponent(_:)`` and ``FitParameter/covariance(_:_:)`` (j ≤ k) with
+    ///   the inverse observed information Cov(μ̂) = Σ̂/W, Cov(σ̂ⱼₖ, σ̂ₗₘ) = (σ̂ⱼₗσ̂ₖₘ + σ̂ⱼₘσ̂ₖₗ)/W
+    ///   (`nil` above ``MultivariateFitting/maximumCovarianceParameters`` parameters).
     /// - Throws: ``PolytailError`` for empty or non-finite data, invalid weights, at most d
     ///   rows of positive weight, a constant column, or a singular covariance (collinear columns).
     public static func fit(_ data: Matrix, weights: [Double]? = nil) throws(PolytailError) -> Fitted<MultivariateNormal> {
@@ -19,7 +25,26 @@ extension MultivariateNormal {
             throw .singularMatrix(what: "sample covariance (collinear columns)")
         }
         let ll = -0.5 * total * (Double(d) * 2 * Normal.logRootTwoPi + fitted.logDeterminant + Double(d))
-        return Fitted(distribution: fitted, result: FitResult(logLikelihood: ll, iterations: 0, converged: true))
+        let (parameters, estimates) = MultivariateFitting.parameters(mean: mean, covariance: covariance, location: false)
+        // The inverse observed information at the optimum, in closed form: Cov(μ̂) = Σ̂/W,
+        // Cov(σ̂ⱼₖ, σ̂ₗₘ) = (σ̂ⱼₗσ̂ₖₘ + σ̂ⱼₘσ̂ₖₗ)/W, and μ̂ and Σ̂ uncorrelated.
+        var information: Matrix? = nil
+        let k = parameters.count
+        if k <= MultivariateFitting.maximumCovarianceParameters {
+            var e = [Double](repeating: 0, count: k * k)
+            let pairs = MultivariateFitting.upperTriangle(d)
+            for a in 0..<d { for b in 0..<d { e[a * k + b] = covariance[a, b] / total } }
+            for (r, (j, l)) in pairs.enumerated() {
+                for (c, (m, q)) in pairs.enumerated() {
+                    e[(d + r) * k + d + c] = (covariance[j, m] * covariance[l, q] + covariance[j, q] * covariance[l, m]) / total
+                }
+            }
+            information = Matrix(uncheckedRows: k, columns: k, elements: e)
+        }
+        return Fitted(model: fitted, result: FitResult(
+            unchecked: parameters, estimates: estimates, covariance: information,
+            observationCount: DataValidation.positiveCount(w), totalWeight: total, logLikelihood: ll,
+            parameterCount: k, iterations: 0, converged: true))
     }
 }
 
@@ -50,11 +75,11 @@ extension MultivariateT {
 
         // Start from the normal fit, ν from the rule (or 10 when estimated).
         let normal = try MultivariateNormal.fit(data, weights: w)
-        var mu = normal.distribution.mean
-        var sigma = normal.distribution.covariance
+        var mu = normal.model.mean
+        var sigma = normal.model.covariance
         var nu = bounds.fixed ?? min(max(10, bounds.lower), bounds.upper)
-        let lower = normal.distribution.lower
-        var logDet = normal.distribution.logDeterminant
+        let lower = normal.model.lower
+        var logDet = normal.model.logDeterminant
         var delta2 = MultivariateNormal.squaredDistances(data, location: mu, lower: lower)
 
         func logLikelihood(_ nu: Double, _ logDet: Double, _ delta2: [Double]) -> Double {
@@ -103,12 +128,43 @@ extension MultivariateT {
             }
         }
         let fitted = try MultivariateT(location: mu, scatter: sigma, degreesOfFreedom: nu)
-        return Fitted(distribution: fitted,
-                      result: FitResult(logLikelihood: ll, iterations: iterations, converged: converged, dfAtBound: atBound))
+        var (parameters, estimates) = MultivariateFitting.parameters(mean: mu, covariance: sigma, location: true)
+        let freeNu = bounds.fixed == nil && !atBound
+        if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu) }
+        let tailTest = bounds.fixed == nil
+            ? TailTest(tLogLikelihood: ll, normalLogLikelihood: normal.result.logLikelihood) : nil
+        return Fitted(model: fitted, result: FitResult(
+            unchecked: parameters, estimates: estimates, covariance: nil,
+            observationCount: DataValidation.positiveCount(w), totalWeight: total, logLikelihood: ll,
+            parameterCount: parameters.count + (bounds.fixed == nil && atBound ? 1 : 0),
+            iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest))
     }
 }
 
 enum MultivariateFitting {
+    /// Above this many parameters (d + d(d+1)/2, i.e. d > 30) the fits leave
+    /// ``FitResult/covariance`` `nil`: the k × k matrix (k ≥ 527) would cost more than the fit.
+    static let maximumCovarianceParameters = 527
+
+    /// (j, k) for j ≤ k, row by row: the order of the Σ entries among the parameters.
+    static func upperTriangle(_ d: Int) -> [(Int, Int)] {
+        var pairs: [(Int, Int)] = []
+        for j in 0..<d { for k in j..<d { pairs.append((j, k)) } }
+        return pairs
+    }
+
+    /// The parameter keys and estimates of a location vector and a symmetric matrix.
+    static func parameters(mean: [Double], covariance: Matrix, location: Bool) -> ([FitParameter], [Double]) {
+        let d = mean.count
+        var keys: [FitParameter] = (0..<d).map { location ? .locationComponent($0) : .meanComponent($0) }
+        var values = mean
+        for (j, k) in upperTriangle(d) {
+            keys.append(location ? .scatter(j, k) : .covariance(j, k))
+            values.append(covariance[j, k])
+        }
+        return (keys, values)
+    }
+
     /// Σᵢ wᵢ (xᵢ − c)(xᵢ − c)ᵀ / divisor, symmetric, via `dsyrk` on √wᵢ-scaled centred rows.
     static func scatter(_ data: Matrix, center: [Double], weights: [Double], divisor: Double) throws(PolytailError) -> Matrix {
         let n = data.rows, d = data.columns

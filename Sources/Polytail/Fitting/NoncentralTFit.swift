@@ -20,7 +20,9 @@ extension NoncentralT {
     ///
     /// Standard errors come from the inverse of the finite-difference observed information in θ,
     /// mapped to (ν, δ, μ, σ) by the delta method, when it is positive definite and ν is not at
-    /// a bound. Keys: "degreesOfFreedom", "noncentrality", "location", "scale".
+    /// a bound: ``FitResult/parameters`` are ``FitParameter/degreesOfFreedom`` (when estimated
+    /// and interior), ``FitParameter/noncentrality``, ``FitParameter/location`` and
+    /// ``FitParameter/scale``.
     ///
     /// - Throws: `PolytailError` for invalid data or weights (see `DataValidation`) or an
     ///   invalid degrees-of-freedom rule.
@@ -47,6 +49,8 @@ extension NoncentralT {
             logMax = log(maximum)
             minimumNu = minimum
             maximumNu = maximum
+        case .fixedPerGroup, .estimatedPerGroup:
+            _ = try rule.validatedBounds()  // throws: one sample has one group
         }
         let allWeights = try DataValidation.checkUnivariate(data, weights: weights, parameters: fixedNu == nil ? 4 : 3)
         var xs: [Double] = []
@@ -204,29 +208,40 @@ extension NoncentralT {
         let distribution = try NoncentralT(degreesOfFreedom: nu, noncentrality: delta, location: mu, scale: sigma)
         let logLikelihood = distribution.logLikelihood(xs, weights: ws)
 
-        var standardErrors: [String: Double] = [:]
+        // The FitResult shape (estimates by FitParameter, covariance in natural parameters); ν is
+        // listed only when estimated and not at a bound.
+        var parameters: [FitParameter] = [.noncentrality, .location, .scale]
+        var estimates = [delta, mu, sigma]
+        if estimateNu && !atBound { parameters.insert(.degreesOfFreedom, at: 0); estimates.insert(nu, at: 0) }
+        var naturalCovariance: Matrix? = nil
         if let information, !atBound, let covariance = invertSymmetricPositiveDefinite(information.map { $0 * totalWeight }, free.count) {
             // Natural parameters from θ = ([log ν,] δ, m, log σ) by the delta method:
-            // ν = e^{θ₀}, μ = m − σ δ, σ = e^{log σ}; rows of the Jacobian ∂(natural)/∂θ.
+            // ν = e^{θ₀}, μ = m − σ δ, σ = e^{log σ}; J = ∂(natural)/∂θ, Cov = J C Jᵀ.
             let m = free.count
             let o = estimateNu ? 1 : 0
-            var rows: [(String, [Double])] = []
-            if estimateNu { rows.append(("degreesOfFreedom", [nu, 0, 0, 0])) }
+            var rows: [[Double]] = []
+            if estimateNu { var row = [Double](repeating: 0, count: m); row[0] = nu; rows.append(row) }
             var rowDelta = [Double](repeating: 0, count: m); rowDelta[o] = 1
             var rowLocation = [Double](repeating: 0, count: m)
             rowLocation[o] = -sigma; rowLocation[o + 1] = 1; rowLocation[o + 2] = -sigma * delta
             var rowScale = [Double](repeating: 0, count: m); rowScale[o + 2] = sigma
-            rows += [("noncentrality", rowDelta), ("location", rowLocation), ("scale", rowScale)]
-            for (name, j) in rows {
-                var variance = 0.0
-                for a in 0..<m { for b in 0..<m { variance += j[a] * covariance[a * m + b] * j[b] } }
-                if variance > 0 { standardErrors[name] = variance.squareRoot() }
+            rows += [rowDelta, rowLocation, rowScale]
+            var e = [Double](repeating: 0, count: m * m)
+            for r in 0..<m {
+                for c in 0..<m {
+                    var v = 0.0
+                    for a in 0..<m { for b in 0..<m { v += rows[r][a] * covariance[a * m + b] * rows[c][b] } }
+                    e[r * m + c] = v
+                }
             }
+            naturalCovariance = Matrix(uncheckedRows: m, columns: m, elements: e)
         }
         let result = FitResult(
-            logLikelihood: logLikelihood, iterations: iterations, converged: converged,
-            dfAtBound: estimateNu && current[0] >= logMax - 1e-6, standardErrors: standardErrors)
-        return Fitted(distribution: distribution, result: result)
+            unchecked: parameters, estimates: estimates, covariance: naturalCovariance,
+            observationCount: xs.count, totalWeight: totalWeight, logLikelihood: logLikelihood,
+            parameterCount: estimateNu ? 4 : 3, iterations: iterations, converged: converged,
+            dfAtBound: estimateNu && current[0] >= logMax - 1e-6)
+        return Fitted(model: distribution, result: result)
     }
 
     /// The smallest x with cumulative weight ≥ p·W (after sorting): equal for weighted rows and

@@ -7,8 +7,12 @@ extension Normal {
     /// Weights act as frequencies: integer weights give the fit of the sample with each row
     /// repeated wᵢ times. Two passes (mean, then squared deviations) keep the variance
     /// accurate when the mean is large relative to the spread.
-    /// - Returns: the fit, its log-likelihood Σ wᵢ log φ(xᵢ; μ̂, σ̂) and the standard errors
-    ///   σ̂/√W of μ̂ and σ̂/√(2W) of σ̂, W = Σwᵢ.
+    /// - Parameters:
+    ///   - data: the sample; finite values.
+    ///   - weights: optional non-negative frequency weights (integer weights equal repeated rows).
+    /// - Returns: the fit and its ``FitResult``: parameters ``FitParameter/mean`` and
+    ///   ``FitParameter/standardDeviation``, the log-likelihood Σ wᵢ log φ(xᵢ; μ̂, σ̂), and the
+    ///   inverse observed information diag(σ̂²/W, σ̂²/(2W)), W = Σwᵢ (MASS `fitdistr`'s values).
     /// - Throws: ``PolytailError`` for empty data, non-finite values or weights, fewer than
     ///   two rows of positive weight, and constant data.
     /// - Complexity: O(n).
@@ -24,10 +28,15 @@ extension Normal {
         let normal = try Normal(mean: mean, standardDeviation: sd)
         // Σ w log φ at the ML point = −W (log σ̂ + ½ log 2π + ½).
         let logLikelihood = -total * (log(sd) + Normal.logRootTwoPi + 0.5)
+        // The inverse observed information at (μ̂, σ̂): diag(σ̂²/W, σ̂²/(2W)) (−∂²ℓ/∂μ² = W/σ̂²,
+        // −∂²ℓ/∂σ² = 2W/σ̂², −∂²ℓ/∂μ∂σ = 0 at the optimum).
+        let variance = sd * sd
+        let covariance = Matrix(uncheckedRows: 2, columns: 2, elements: [variance / total, 0, 0, variance / (2 * total)])
         return Fitted(
-            distribution: normal,
+            model: normal,
             result: FitResult(
-                logLikelihood: logLikelihood, iterations: 0, converged: true,
-                standardErrors: ["mean": sd / total.squareRoot(), "standardDeviation": sd / (2 * total).squareRoot()]))
+                unchecked: [.mean, .standardDeviation], estimates: [mean, sd], covariance: covariance,
+                observationCount: DataValidation.positiveCount(w), totalWeight: total,
+                logLikelihood: logLikelihood, parameterCount: 2, iterations: 0, converged: true))
     }
 }

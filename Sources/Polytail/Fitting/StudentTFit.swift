@@ -25,8 +25,11 @@ extension StudentT {
     ///   - tolerance: stop when the Newton decrement gᵀ(−H)⁻¹g falls below
     ///     `tolerance · max(1, |ℓ|)`.
     ///   - maxIterations: a cap on Newton iterations; non-convergence is reported, not thrown.
-    /// - Returns: the fit, with standard errors of `location`, `scale` and (when estimated
-    ///   and interior) `degreesOfFreedom` from the observed information.
+    /// - Returns: the fit and its ``FitResult``: ``FitParameter/location``, ``FitParameter/scale``
+    ///   and (when estimated and not at a bound) ``FitParameter/degreesOfFreedom``, with the
+    ///   covariance from the inverse observed information (the analytic Hessian at the
+    ///   optimum, mapped from (μ, log σ, log ν) by the delta method); with ν estimated, also
+    ///   ``FitResult/tailTest``, the likelihood-ratio test against the normal limit.
     /// - Complexity: O(n) per iteration; typically 5–15 iterations.
     public static func fit(
         _ data: [Double], weights: [Double]? = nil,
@@ -61,36 +64,20 @@ extension StudentT {
         // At a bound, report the bound itself rather than exp(log(bound)) ± 1 ulp.
         let nu = outcome.atUpperBound ? bounds.upper : (bounds.fixed ?? exp(s.tau))
         let fitted = try StudentT(degreesOfFreedom: nu, location: s.mu, scale: exp(s.eta))
-        return Fitted(
-            distribution: fitted,
-            result: FitResult(
-                logLikelihood: outcome.logLikelihood, iterations: outcome.iterations,
-                converged: outcome.converged, dfAtBound: outcome.atUpperBound,
-                standardErrors: outcome.standardErrors(scale: exp(s.eta), nu: nu)))
-    }
-}
-
-extension DegreesOfFreedomRule {
-    var isFixed: Bool { if case .fixed = self { return true } else { return false } }
-
-    struct Bounds { var fixed: Double?; var lower: Double; var upper: Double }
-
-    func validatedBounds() throws(PolytailError) -> Bounds {
-        switch self {
-        case let .fixed(nu):
-            guard nu.isFinite, nu > 0 else {
-                throw .invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and > 0")
-            }
-            return Bounds(fixed: nu, lower: nu, upper: nu)
-        case let .estimated(minimum, maximum):
-            guard minimum.isFinite, minimum > 0 else {
-                throw .invalidParameter(name: "minimum degrees of freedom", value: minimum, requirement: "must be finite and > 0")
-            }
-            guard maximum.isFinite, maximum > minimum else {
-                throw .invalidParameter(name: "maximum degrees of freedom", value: maximum, requirement: "must be finite and > the minimum")
-            }
-            return Bounds(fixed: nil, lower: minimum, upper: maximum)
+        let (parameters, estimates, covariance) = outcome.naturalCovariance(location: s.mu, scale: exp(s.eta), nu: nu)
+        var tailTest: TailTest? = nil
+        if bounds.fixed == nil {
+            let normal = try Normal.fit(data, weights: weights)
+            tailTest = TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: normal.result.logLikelihood)
         }
+        return Fitted(
+            model: fitted,
+            result: FitResult(
+                unchecked: parameters, estimates: estimates, covariance: covariance,
+                observationCount: DataValidation.positiveCount(w), totalWeight: fitter.totalWeight,
+                logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
+                iterations: outcome.iterations, converged: outcome.converged,
+                dfAtBound: outcome.atUpperBound, tailTest: tailTest))
     }
 }
 
@@ -152,12 +139,18 @@ struct TFitter {
         var covariance: [Double]?
         var freeNu: Bool
 
-        func standardErrors(scale: Double, nu: Double) -> [String: Double] {
-            guard let c = covariance else { return [:] }
+        /// The estimated parameters, their values and covariance in the natural parameters
+        /// (μ, σ, ν) by the delta method from (μ, η = log σ, τ = log ν): J = diag(1, σ, ν),
+        /// Cov = J C Jᵀ. ν is listed only when it was free (estimated and not at a bound).
+        func naturalCovariance(location: Double, scale: Double, nu: Double) -> ([FitParameter], [Double], Matrix?) {
             let k = freeNu ? 3 : 2
-            var se = ["location": c[0].squareRoot(), "scale": scale * c[k + 1].squareRoot()]
-            if freeNu { se["degreesOfFreedom"] = nu * c[8].squareRoot() }
-            return se.filter { $0.value.isFinite }
+            let parameters: [FitParameter] = freeNu ? [.location, .scale, .degreesOfFreedom] : [.location, .scale]
+            let estimates = freeNu ? [location, scale, nu] : [location, scale]
+            guard let c = covariance else { return (parameters, estimates, nil) }
+            let jacobian = [1, scale, nu]
+            var e = [Double](repeating: 0, count: k * k)
+            for i in 0..<k { for j in 0..<k { e[i * k + j] = jacobian[i] * c[i * k + j] * jacobian[j] } }
+            return (parameters, estimates, Matrix(uncheckedRows: k, columns: k, elements: e))
         }
     }
 

@@ -56,7 +56,7 @@ public struct ImageShape: Hashable, Sendable, Codable {
         do {
             try self.init(height: try c.decode(Int.self, forKey: .height), width: try c.decode(Int.self, forKey: .width),
                           channels: try c.decode(Int.self, forKey: .channels))
-        } catch let error as PolytailError {
+        } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
         }
     }

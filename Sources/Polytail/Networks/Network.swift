@@ -282,7 +282,7 @@ public struct Network: DifferentiableClassifier, Equatable, Codable, Sendable {
         let biases = try c.decode([[Float]].self, forKey: .biases)
         do {
             try self.init(inputShape: shape, layers: layers, weights: weights, biases: biases, output: output)
-        } catch let error as PolytailError {
+        } catch {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid network: \(error)"))
         }
     }

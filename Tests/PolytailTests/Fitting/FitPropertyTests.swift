@@ -14,12 +14,12 @@ import Testing
         let x = Self.tSample(300)
         let ones = [Double](repeating: 1, count: x.count)
         let a = try StudentT.fit(x), b = try StudentT.fit(x, weights: ones)
-        #expect(Tolerance.isClose(a.distribution.location, b.distribution.location, relative: 1e-10))
-        #expect(Tolerance.isClose(a.distribution.scale, b.distribution.scale, relative: 1e-10))
-        #expect(Tolerance.isClose(a.distribution.degreesOfFreedom, b.distribution.degreesOfFreedom, relative: 1e-9))
+        #expect(Tolerance.isClose(a.model.location, b.model.location, relative: 1e-10))
+        #expect(Tolerance.isClose(a.model.scale, b.model.scale, relative: 1e-10))
+        #expect(Tolerance.isClose(a.model.degreesOfFreedom, b.model.degreesOfFreedom, relative: 1e-9))
         #expect(Tolerance.isClose(a.result.logLikelihood, b.result.logLikelihood, relative: 1e-13))
         let n1 = try Normal.fit(x), n2 = try Normal.fit(x, weights: ones)
-        #expect(n1.distribution == n2.distribution)
+        #expect(n1.model == n2.model)
     }
 
     @Test("integer weights equal repeated rows")
@@ -29,19 +29,19 @@ import Testing
         var repeated: [Double] = []
         for (v, k) in zip(x, w) { repeated += [Double](repeating: v, count: Int(k)) }
         let a = try StudentT.fit(x, weights: w), b = try StudentT.fit(repeated)
-        #expect(Tolerance.isClose(a.distribution.location, b.distribution.location, relative: 1e-8))
-        #expect(Tolerance.isClose(a.distribution.scale, b.distribution.scale, relative: 1e-8))
-        #expect(Tolerance.isClose(a.distribution.degreesOfFreedom, b.distribution.degreesOfFreedom, relative: 1e-7))
+        #expect(Tolerance.isClose(a.model.location, b.model.location, relative: 1e-8))
+        #expect(Tolerance.isClose(a.model.scale, b.model.scale, relative: 1e-8))
+        #expect(Tolerance.isClose(a.model.degreesOfFreedom, b.model.degreesOfFreedom, relative: 1e-7))
         #expect(Tolerance.isClose(a.result.logLikelihood, b.result.logLikelihood, relative: 1e-12))
         let na = try Normal.fit(x, weights: w), nb = try Normal.fit(repeated)
-        #expect(Tolerance.isClose(na.distribution.standardDeviation, nb.distribution.standardDeviation, relative: 1e-13))
+        #expect(Tolerance.isClose(na.model.standardDeviation, nb.model.standardDeviation, relative: 1e-13))
     }
 
     @Test("the fit is a maximum: moving any parameter lowers the likelihood")
     func isMaximum() throws {
         let x = Self.tSample(500, seed: 3)
         let f = try StudentT.fit(x)
-        let d = f.distribution
+        let d = f.model
         #expect(f.result.converged && !f.result.dfAtBound)
         #expect(Tolerance.isClose(d.logLikelihood(x), f.result.logLikelihood, relative: 1e-13))
         for (dl, ds, dn) in [(1e-4, 0.0, 0.0), (-1e-4, 0, 0), (0, 1e-4, 0), (0, -1e-4, 0), (0, 0, 1e-3), (0, 0, -1e-3)] {
@@ -58,22 +58,23 @@ import Testing
         let t = try StudentT.fit(x)
         let n = try Normal.fit(x)
         #expect(t.result.dfAtBound)
-        #expect(t.distribution.degreesOfFreedom == StudentT.defaultMaximumDF)
+        #expect(t.model.degreesOfFreedom == StudentT.defaultMaximumDF)
         #expect(t.result.logLikelihood >= n.result.logLikelihood - 1e-6 * abs(n.result.logLikelihood))
         #expect(t.result.converged)
         // A lower, user-given bound is respected and reported.
         let capped = try StudentT.fit(x, degreesOfFreedom: .estimated(maximum: 50))
-        #expect(capped.result.dfAtBound && capped.distribution.degreesOfFreedom == 50)
+        #expect(capped.result.dfAtBound && capped.model.degreesOfFreedom == 50)
     }
 
     @Test("fixed ν is held")
     func fixedDF() throws {
         let x = Self.tSample(300, seed: 4)
         let f = try StudentT.fit(x, degreesOfFreedom: .fixed(5))
-        #expect(f.distribution.degreesOfFreedom == 5)
+        #expect(f.model.degreesOfFreedom == 5)
         #expect(!f.result.dfAtBound && f.result.converged)
-        #expect(f.result.standardErrors["degreesOfFreedom"] == nil)
-        #expect(f.result.standardErrors["location"]! > 0)
+        #expect(f.result.standardError(.degreesOfFreedom) == nil)
+        #expect(f.result.standardError(.location)! > 0)
+        #expect(f.result.parameters == [.location, .scale] && f.result.parameterCount == 2)
         let free = try StudentT.fit(x)
         #expect(free.result.logLikelihood >= f.result.logLikelihood)
     }
@@ -83,9 +84,9 @@ import Testing
         let x = Self.tSample(400, seed: 5)
         let u = try StudentT.fit(x)
         let m = try MultivariateT.fit(Matrix(rows: x.count, columns: 1, elements: x))
-        #expect(Tolerance.isClose(m.distribution.location[0], u.distribution.location, relative: 1e-6))
-        #expect(Tolerance.isClose(m.distribution.scatter[0, 0].squareRoot(), u.distribution.scale, relative: 1e-6))
-        #expect(Tolerance.isClose(m.distribution.degreesOfFreedom, u.distribution.degreesOfFreedom, relative: 1e-5))
+        #expect(Tolerance.isClose(m.model.location[0], u.model.location, relative: 1e-6))
+        #expect(Tolerance.isClose(m.model.scatter[0, 0].squareRoot(), u.model.scale, relative: 1e-6))
+        #expect(Tolerance.isClose(m.model.degreesOfFreedom, u.model.degreesOfFreedom, relative: 1e-5))
         #expect(Tolerance.isClose(m.result.logLikelihood, u.result.logLikelihood, relative: 1e-11))
     }
 
@@ -97,16 +98,16 @@ import Testing
         let x = t.sample(300, using: &g)
         let a = try MultivariateT.fit(x)
         let b = try MultivariateT.fit(x, weights: [Double](repeating: 1, count: 300))
-        #expect(a.distribution == b.distribution)
+        #expect(a.model == b.model)
         let w = (0..<300).map { Double($0 % 2 + 1) }
         var rows: [[Double]] = []
         for (r, k) in zip(x.rowArrays, w) { for _ in 0..<Int(k) { rows.append(r) } }
         let c = try MultivariateT.fit(x, weights: w)
         let d = try MultivariateT.fit(Matrix(rowArrays: rows))
-        #expect(Tolerance.isClose(c.distribution.degreesOfFreedom, d.distribution.degreesOfFreedom, relative: 1e-6))
+        #expect(Tolerance.isClose(c.model.degreesOfFreedom, d.model.degreesOfFreedom, relative: 1e-6))
         #expect(Tolerance.isClose(c.result.logLikelihood, d.result.logLikelihood, relative: 1e-11))
         let na = try MultivariateNormal.fit(x, weights: w), nb = try MultivariateNormal.fit(Matrix(rowArrays: rows))
-        for k in 0..<9 { #expect(Tolerance.isClose(na.distribution.covariance.elements[k], nb.distribution.covariance.elements[k], relative: 1e-12)) }
+        for k in 0..<9 { #expect(Tolerance.isClose(na.model.covariance.elements[k], nb.model.covariance.elements[k], relative: 1e-12)) }
     }
 
     @Test("multivariate normal data drive the multivariate t's ν to the bound or far up")
@@ -117,7 +118,7 @@ import Testing
         let t = try MultivariateT.fit(x, degreesOfFreedom: .estimated(maximum: 1e6))
         let n = try MultivariateNormal.fit(x)
         #expect(t.result.converged)
-        #expect(t.distribution.degreesOfFreedom > 30)
+        #expect(t.model.degreesOfFreedom > 30)
         #expect(t.result.logLikelihood >= n.result.logLikelihood - 1e-6 * abs(n.result.logLikelihood))
     }
 
@@ -126,7 +127,7 @@ import Testing
         let x = Self.tSample(120_000, nu: 4, seed: 10)
         let f = try StudentT.fit(x)
         #expect(f.result.converged)
-        let d = f.distribution
+        let d = f.model
         for (dl, dn) in [(1e-4, 0.0), (-1e-4, 0), (0, 1e-3), (0, -1e-3)] {
             let moved = try StudentT(degreesOfFreedom: d.degreesOfFreedom * (1 + dn), location: d.location + dl, scale: d.scale)
             #expect(moved.logLikelihood(x) < f.result.logLikelihood)

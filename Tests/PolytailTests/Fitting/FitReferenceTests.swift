@@ -54,13 +54,13 @@ extension Tolerance {
         if let scipy = c.scipyFit, !(ref.dfAtBound ?? false) {
             #expect(f.result.logLikelihood >= scipy.logLikelihood)
         }
-        #expect(Tolerance.isClose(f.distribution.location, ref.loc, relative: Tolerance.fitParameterRelative, absolute: 1e-9 * ref.scale),
-                "\(c.name) location \(f.distribution.location) vs \(ref.loc)")
-        #expect(Tolerance.isClose(f.distribution.scale, ref.scale, relative: Tolerance.fitParameterRelative))
-        #expect(Tolerance.isClose(f.distribution.degreesOfFreedom, ref.df, relative: Tolerance.fitParameterRelative),
-                "\(c.name) df \(f.distribution.degreesOfFreedom) vs \(ref.df)")
+        #expect(Tolerance.isClose(f.model.location, ref.loc, relative: Tolerance.fitParameterRelative, absolute: 1e-9 * ref.scale),
+                "\(c.name) location \(f.model.location) vs \(ref.loc)")
+        #expect(Tolerance.isClose(f.model.scale, ref.scale, relative: Tolerance.fitParameterRelative))
+        #expect(Tolerance.isClose(f.model.degreesOfFreedom, ref.df, relative: Tolerance.fitParameterRelative),
+                "\(c.name) df \(f.model.degreesOfFreedom) vs \(ref.df)")
         // The reported log-likelihood is the likelihood of the reported parameters.
-        #expect(Tolerance.isClose(f.distribution.logLikelihood(c.data, weights: c.weights), f.result.logLikelihood, relative: 1e-13))
+        #expect(Tolerance.isClose(f.model.logLikelihood(c.data, weights: c.weights), f.result.logLikelihood, relative: 1e-13))
         // Never below the normal fit by more than 1e-6 relative.
         #expect(f.result.logLikelihood >= c.normalFit.logLikelihood - 1e-6 * abs(c.normalFit.logLikelihood))
     }
@@ -69,16 +69,16 @@ extension Tolerance {
     func studentTFixed(_ c: TFitFixtures.Case) throws {
         let f = try StudentT.fit(c.data, weights: c.weights, degreesOfFreedom: .fixed(c.fixedDf.df))
         #expect(f.result.converged)
-        #expect(Tolerance.isClose(f.distribution.location, c.fixedDf.loc, relative: Tolerance.fitParameterRelative, absolute: 1e-9 * c.fixedDf.scale))
-        #expect(Tolerance.isClose(f.distribution.scale, c.fixedDf.scale, relative: Tolerance.fitParameterRelative))
+        #expect(Tolerance.isClose(f.model.location, c.fixedDf.loc, relative: Tolerance.fitParameterRelative, absolute: 1e-9 * c.fixedDf.scale))
+        #expect(Tolerance.isClose(f.model.scale, c.fixedDf.scale, relative: Tolerance.fitParameterRelative))
         #expect(Tolerance.isClose(f.result.logLikelihood, c.fixedDf.logLikelihood, relative: Tolerance.fitLogLikelihoodRelative))
     }
 
     @Test("normal fit equals the closed-form reference", arguments: TFitFixtures.shared.fits)
     func normal(_ c: TFitFixtures.Case) throws {
         let f = try Normal.fit(c.data, weights: c.weights)
-        #expect(Tolerance.isClose(f.distribution.mean, c.normalFit.mean, relative: 1e-13, absolute: 1e-15))
-        #expect(Tolerance.isClose(f.distribution.standardDeviation, c.normalFit.sd, relative: 1e-13))
+        #expect(Tolerance.isClose(f.model.mean, c.normalFit.mean, relative: 1e-13, absolute: 1e-15))
+        #expect(Tolerance.isClose(f.model.standardDeviation, c.normalFit.sd, relative: 1e-13))
         #expect(Tolerance.isClose(f.result.logLikelihood, c.normalFit.logLikelihood, relative: 1e-13))
     }
 
@@ -99,9 +99,9 @@ extension Tolerance {
     @Test func mvnFit() throws {
         let c = MultivariateFixtures.shared.mvnFit
         let f = try MultivariateNormal.fit(Matrix(rowArrays: c.data))
-        for j in 0..<3 { #expect(Tolerance.isClose(f.distribution.mean[j], c.mean[j], relative: 1e-12, absolute: 1e-14)) }
+        for j in 0..<3 { #expect(Tolerance.isClose(f.model.mean[j], c.mean[j], relative: 1e-12, absolute: 1e-14)) }
         for i in 0..<3 { for j in 0..<3 {
-            #expect(Tolerance.isClose(f.distribution.covariance[i, j], c.cov[i][j], relative: 1e-12, absolute: 1e-14))
+            #expect(Tolerance.isClose(f.model.covariance[i, j], c.cov[i][j], relative: 1e-12, absolute: 1e-14))
         } }
         #expect(Tolerance.isClose(f.result.logLikelihood, c.logLikelihood, relative: 1e-13))
     }
@@ -114,11 +114,11 @@ extension Tolerance {
         let f = try MultivariateT.fit(Matrix(rowArrays: c.data), weights: c.weights, degreesOfFreedom: rule)
         #expect(f.result.converged)
         #expect(f.result.logLikelihood >= c.logLikelihood - Tolerance.fitLogLikelihoodRelative * abs(c.logLikelihood))
-        #expect(Tolerance.isClose(f.distribution.degreesOfFreedom, c.df, relative: Tolerance.fitParameterRelative))
+        #expect(Tolerance.isClose(f.model.degreesOfFreedom, c.df, relative: Tolerance.fitParameterRelative))
         for j in 0..<3 {
-            #expect(Tolerance.isClose(f.distribution.location[j], c.location[j], relative: Tolerance.fitParameterRelative, absolute: 1e-8))
+            #expect(Tolerance.isClose(f.model.location[j], c.location[j], relative: Tolerance.fitParameterRelative, absolute: 1e-8))
             for k in 0..<3 {
-                #expect(Tolerance.isClose(f.distribution.scatter[j, k], c.scatter[j][k], relative: Tolerance.fitParameterRelative, absolute: 1e-8))
+                #expect(Tolerance.isClose(f.model.scatter[j, k], c.scatter[j][k], relative: Tolerance.fitParameterRelative, absolute: 1e-8))
             }
         }
     }
