@@ -4,6 +4,7 @@
 //   swift run demo [--out DIR] [--seed N] [--n N]
 import Foundation
 import Polytail
+import PolytailExperiments
 import PolytailPlot
 
 func fail(_ message: String) -> Never {

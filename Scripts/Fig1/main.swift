@@ -10,9 +10,9 @@
 import ArgumentParser
 import Foundation
 import Polytail
+import PolytailExperiments
 import PolytailPlot
 
-func progress(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
 
 struct TwoClassData {
     var x: [Double]
