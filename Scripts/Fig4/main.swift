@@ -19,6 +19,7 @@ struct Fig4Script: ParsableCommand {
     @Option(help: "Task: all (10 classes) or 3v7.") var task = "all"
     @Option(help: "FGSM budgets ε, comma separated (0 = clean).") var epsilons = "0,0.01,0.03,0.1,0.3,1,3,10,100"
     @Option(help: "Histogram bins on [0, 1].") var bins = 20
+    @Option(help: "Also repeat for seeds seed…seed+N−1 and write mean ± sd (fig4_seeds.md).") var repeats = 1
 
     var epsilonList: [Double] { epsilons.split(separator: ",").compactMap { Double($0) } }
 
@@ -26,6 +27,7 @@ struct Fig4Script: ParsableCommand {
         guard !epsilonList.isEmpty, epsilonList.count == epsilons.split(separator: ",", omittingEmptySubsequences: false).count,
               epsilonList.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw ValidationError("--epsilons must be non-negative numbers") }
         guard bins >= 2 else { throw ValidationError("--bins must be at least 2") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard ["all", "3v7"].contains(task) else { throw ValidationError("--task must be all or 3v7") }
     }
 
@@ -54,6 +56,19 @@ struct Fig4Script: ParsableCommand {
                                 dataName: source.isMNIST ? "MNIST" : "UCI digits",
                                 header: "Data: \(source.description). Model: \(network). Seed \(seed).", to: folder)
         print(md, terminator: "")
+
+        // Step 4. Optionally, the whole experiment again for further seeds: mean ± sd.
+        if repeats > 1 {
+            let seeds = (0..<UInt64(repeats)).map { seed &+ $0 }
+            var runs = [cells]
+            for s in seeds.dropFirst() {
+                progress("repeat with seed \(s) …")
+                let again = try experiment.source(seed: s).tasks([task])[0]
+                runs.append(try Fig4.compute(models: try trainTwins(again, settings: network, seed: s), task: again, epsilons: epsilonList.sorted()))
+            }
+            print("\n" + (try Fig4.writeSeeds(runs, seeds: seeds, epsilons: epsilonList.sorted(), title: "\(job.name), \(source.name)",
+                                               settingsText: "\(network)", to: folder)), terminator: "")
+        }
         progress("wrote \(folder.path): fig4_histograms.svg, fig4_mean_posterior.svg, misclassified_posteriors.csv, summary.csv, fig4.md")
     }
 }

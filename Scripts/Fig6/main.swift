@@ -18,9 +18,11 @@ struct Fig6Script: ParsableCommand {
     @OptionGroup var clipping: ClipOptions
     @Option(help: "Tasks, comma separated: all (10 classes), 3v7.") var tasks = "all,3v7"
     @Option(help: "Histogram bins.") var bins = 40
+    @Option(help: "Also repeat for seeds seed…seed+N−1 and write mean ± sd (fig6_seeds.md).") var repeats = 1
 
     func validate() throws {
         guard bins >= 2 else { throw ValidationError("--bins must be at least 2") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard tasks.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ ["all", "3v7"].contains($0) }) else {
             throw ValidationError("--tasks must be all, 3v7 or all,3v7")
         }
@@ -49,6 +51,20 @@ struct Fig6Script: ParsableCommand {
         // Step 3. Histograms of R, the summary table and the paired comparison.
         let md = try Fig6.write(results, bins: bins, header: "Data: \(source.description). Model: \(network). Seed \(seed). FGSM \(clipping.phrase).", to: folder)
         print(md, terminator: "")
+
+        // Step 4. Optionally, the whole experiment again for further seeds: mean ± sd.
+        if repeats > 1 {
+            let seeds = (0..<UInt64(repeats)).map { seed &+ $0 }
+            var runs = [results]
+            for s in seeds.dropFirst() {
+                progress("repeat with seed \(s) …")
+                runs.append(try experiment.source(seed: s).tasks(tasks.split(separator: ",").map(String.init)).map { task in
+                    try Fig6.compute(task: task, models: try trainTwins(task, settings: network, seed: s), clip: clipping.clip)
+                })
+            }
+            print("\n" + (try Fig6.writeSeeds(runs, seeds: seeds, title: source.name, settingsText: "\(network); FGSM \(clipping.phrase)",
+                                               to: folder)), terminator: "")
+        }
         progress("wrote \(folder.path): fig6.svg, fig6_<task>.svg, histogram_<task>.csv, ratios_<task>_<model>.csv, fig6.md")
     }
 }

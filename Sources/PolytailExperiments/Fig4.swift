@@ -141,4 +141,35 @@ public enum Fig4 {
         try md.write(to: file("fig4.md"), atomically: true, encoding: .utf8)
         return md
     }
+
+    /// Mean ± sd over seeds of the mean predicted-class posterior of the misclassified
+    /// samples and of the accuracy, per (model, loss, clipping) and ε > 0: writes
+    /// fig4_seeds.{md,csv} and returns the Markdown.
+    /// - Parameter runs: one ``compute(models:task:epsilons:)`` result per seed, same layout.
+    /// - Throws: the file system's errors.
+    public static func writeSeeds(_ runs: [[Cell]], seeds: [UInt64], epsilons: [Double], title: String, settingsText: String,
+                                  to folder: URL) throws -> String {
+        let eps = epsilons.filter { $0 > 0 }
+        var rows: [[String]] = []
+        for model in ["softmax", "softRmax"] {
+            for clipped in [false, true] {
+                for loss in AttackLoss.allCases {
+                    var row = [model, loss.figureName, clipped ? "[0, 1]" : "none"]
+                    for e in eps {
+                        let cells = runs.compactMap { $0.first { $0.model == model && $0.epsilon == e && $0.loss == loss && $0.clipped == clipped } }
+                        let p = meanAndStandardDeviation(cells.map { mean($0.posteriors) })
+                        row.append(String(format: "%.2f ± %.2f (%@)", p.mean, p.sd, percentMeanSD(cells.map(\.accuracy), decimals: 1)))
+                    }
+                    rows.append(row)
+                }
+            }
+        }
+        let header = ["model", "loss", "clip"] + eps.map { "ε=\(SVGPlot.label($0))" }
+        try writeCSV(header: header, rows: rows, to: folder.appendingPathComponent("fig4_seeds.csv"))
+        let text = "# Fig. 4 — \(title): mean predicted-class posterior of the misclassified test samples under FGSM, mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!)); accuracy (%) in brackets\n\n"
+            + "Each seed draws its own split (on the shipped digits), initial weights and batch order; \(settingsText).\n\n"
+            + markdownTable(header, rows, alignRightFrom: 3)
+        try text.write(to: folder.appendingPathComponent("fig4_seeds.md"), atomically: true, encoding: .utf8)
+        return text
+    }
 }

@@ -138,4 +138,40 @@ public enum Fig6 {
         }
         return (common, Double(lower) / Double(max(common, 1)), Double(epsLarger) / Double(max(common, 1)))
     }
+
+    /// Mean ± sd over seeds, per task and model: clean accuracy, median R, median ε₁, FGSM
+    /// ε = 0.1 accuracies, and the paired share of samples where softRmax's R is lower:
+    /// writes fig6_seeds.{md,csv} and returns the Markdown.
+    /// - Parameter runs: per seed, the ``compute(task:models:clip:)`` results of every task.
+    /// - Throws: the file system's errors.
+    public static func writeSeeds(_ runs: [[TaskResult]], seeds: [UInt64], title: String, settingsText: String,
+                                  to folder: URL) throws -> String {
+        var rows: [[String]] = []
+        for (t, first) in runs[0].enumerated() {
+            for m in first.models {
+                let results = runs.map { $0[t] }
+                let samples = results.map { $0.samples[m.name]! }
+                func cell(_ values: [Double], _ format: String = "%.3g ± %.2g") -> String {
+                    let (mu, sd) = meanAndStandardDeviation(values)
+                    return String(format: format, mu, sd)
+                }
+                let paired = results.map { pairedComparison(softmax: $0.samples["softmax"]!, softRmax: $0.samples["softRmax"]!) }
+                rows.append([first.task.name, m.name,
+                             percentMeanSD(results.map { r in r.models.first { $0.name == m.name }!.testAccuracy }),
+                             cell(samples.map { median($0.ratio) }), cell(samples.map { median($0.margin) }),
+                             cell(samples.map { median($0.firstOrderEpsilon) }),
+                             percentMeanSD(results.map { $0.fgsm[m.name]!.nll }), percentMeanSD(results.map { $0.fgsm[m.name]!.margin }),
+                             m.name == "softRmax" ? percentMeanSD(paired.map(\.lowerRatio)) : "–",
+                             m.name == "softRmax" ? "\(paired.filter { $0.lowerRatio > 0.5 }.count) of \(paired.count)" : "–"])
+            }
+        }
+        let header = ["task", "model", "clean acc %", "median R", "median M_z", "median ε₁", "FGSM ε=0.1 NLL acc %",
+                      "FGSM ε=0.1 margin-loss acc %", "R(softRmax) < R(softmax), % of common samples", "seeds with softRmax's R lower on most samples"]
+        try writeCSV(header: header, rows: rows, to: folder.appendingPathComponent("fig6_seeds.csv"))
+        let text = "# Fig. 6 — \(title): magnitude-margin ratios, mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!))\n\n"
+            + "Each seed draws its own split (on the shipped digits), initial weights and batch order; \(settingsText).\n\n"
+            + markdownTable(header, rows, alignRightFrom: 2)
+        try text.write(to: folder.appendingPathComponent("fig6_seeds.md"), atomically: true, encoding: .utf8)
+        return text
+    }
 }

@@ -213,4 +213,30 @@ struct ExperimentTableTests {
         #expect(worst?.schedule == "eps/10" && worst?.accuracy.last == 0.4)
         #expect(Fig5.worstCurve(curves, model: "softRmax", epsilon: 0.3) == nil)
     }
+
+    @Test("Figs. 4 and 6 over seeds: one row per (model, loss, clipping) and per (task, model)")
+    func figureSeeds() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("polytail-seeds-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try outputFolder(folder.path)
+        var fig4: [[Fig4.Cell]] = [], fig6: [[Fig6.TaskResult]] = []
+        for seed: UInt64 in [1, 2] {
+            let task = try DataSource(folder: nil, seed: seed).tasks(["3v7"])[0]
+            let twins = try trainTwins(task, settings: Self.network, seed: seed)
+            fig4.append(try Fig4.compute(models: twins, task: task, epsilons: [0, 0.3, 10]))
+            fig6.append([try Fig6.compute(task: task, models: twins)])
+            for cell in fig4.last! where cell.epsilon == 0 {
+                let model = try #require(twins.first { $0.name == cell.model })
+                #expect(abs(cell.accuracy - model.testAccuracy) < 1e-12)
+            }
+        }
+        let text4 = try Fig4.writeSeeds(fig4, seeds: [1, 2], epsilons: [0, 0.3, 10], title: "t", settingsText: "s", to: folder)
+        #expect(text4.split(separator: "\n").filter { $0.hasPrefix("| soft") }.count == 2 * 2 * 3)
+        let csv4 = try CSVTable.read(contentsOf: folder.appendingPathComponent("fig4_seeds.csv"))
+        #expect(csv4.header == ["model", "loss", "clip", "ε=0.3", "ε=10"])
+        let text6 = try Fig6.writeSeeds(fig6, seeds: [1, 2], title: "t", settingsText: "s", to: folder)
+        #expect(text6.contains("| 3 vs 7 | softRmax |") && text6.contains("of 2 |"))
+        let paired = Fig6.pairedComparison(softmax: fig6[0][0].samples["softmax"]!, softRmax: fig6[0][0].samples["softRmax"]!)
+        #expect(paired.common > 0 && (0...1).contains(paired.lowerRatio))
+    }
 }
