@@ -57,7 +57,8 @@ public struct ImageShape: Hashable, Sendable, Codable {
             try self.init(height: try c.decode(Int.self, forKey: .height), width: try c.decode(Int.self, forKey: .width),
                           channels: try c.decode(Int.self, forKey: .channels))
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(error)"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid image shape: \(error)",
+                                                    underlyingError: error))
         }
     }
 }

@@ -283,7 +283,8 @@ public struct Network: DifferentiableClassifier, Equatable, Codable, Sendable {
         do {
             try self.init(inputShape: shape, layers: layers, weights: weights, biases: biases, output: output)
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid network: \(error)"))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid network: \(error)",
+                                                    underlyingError: error))
         }
     }
 
