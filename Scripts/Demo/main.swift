@@ -46,7 +46,8 @@ do {
     let t = try StudentT.fit(x)
 
     try writeCSV([("x", x)], to: out.appendingPathComponent("data.csv"))
-    let grid = stride(from: -20.0, through: 22.0, by: 0.05).map { $0 }
+    // x = −20 + i·0.05, i = 0…840: both ends exact.
+    let grid = (0...840).map { -20 + Double($0) * 0.05 }
     try writeCSV([("x", grid), ("normal", grid.map(normal.model.density)), ("t", grid.map(t.model.density))],
                  to: out.appendingPathComponent("densities.csv"))
 
@@ -54,7 +55,7 @@ do {
     plot.logY = true
     plot.yRange = 1e-7...1
     plot.xRange = -20...22
-    let edges = stride(from: -20.0, through: 22.0, by: 1.0).map { $0 }
+    let edges = (0...42).map { -20 + Double($0) }
     var counts = [Double](repeating: 0, count: edges.count - 1)
     for v in x { let k = Int(floor(v + 20)); if k >= 0 && k < counts.count { counts[k] += 1 } }
     plot.bars = [SVGPlot.Bars(edges: edges, heights: counts.map { $0 / Double(n) }, color: "#999999", name: "data")]

@@ -72,7 +72,8 @@ struct Fig1: ParsableCommand {
         var generator = PolytailRandom(seed: seed)
         let dataAB = try train.map(TwoClassData.read) ?? .uniform([-2 ... -1, 1...2], perClass: 100, generator: &generator)
         let dataC = try train.map(TwoClassData.read) ?? .uniform([-1...0, 1...2], perClass: 100, generator: &generator)
-        let grid = stride(from: -50.0, through: 50.0, by: 0.1).map { $0 }
+        // x = −50 + i·0.1, i = 0…1000: both ends exact (a running sum would stop at 49.9).
+        let grid = (0...1000).map { -50 + Double($0) * 0.1 }
         let gridMatrix = try Matrix(rows: grid.count, columns: 1, elements: grid)
         let probes = try Matrix(rows: 4, columns: 1, elements: [-1e6, -50, 50, 1e6])
 
