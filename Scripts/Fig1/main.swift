@@ -35,14 +35,14 @@ struct TwoClassData {
         let table = try CSVTable.read(contentsOf: path)
         let x = try table.numericColumn("x")
         guard let labelColumn = table.header.firstIndex(of: "label") else {
-            throw ValidationError("\(path): no column named \"label\" (columns: \(table.header.joined(separator: ", ")))")
+            throw ScriptDataError("\(path): no column named \"label\" (columns: \(table.header.joined(separator: ", ")))")
         }
         let labels = table.rows.map { $0[labelColumn] }
         for (i, l) in labels.enumerated() where l.isEmpty {
-            throw ValidationError("\(path): empty label at line \(table.line(ofRow: i))")
+            throw ScriptDataError("\(path): empty label at line \(table.line(ofRow: i))")
         }
         let data = TwoClassData(x: x, labels: labels)
-        guard data.classes.count >= 2 else { throw ValidationError("\(path): needs at least two classes, found \(data.classes.count)") }
+        guard data.classes.count >= 2 else { throw ScriptDataError("\(path): needs at least two classes, found \(data.classes.count)") }
         return data
     }
 
@@ -108,7 +108,7 @@ struct Fig1: ParsableCommand {
         let labelsC = dataC.labels.map { dataC.classes.firstIndex(of: $0)! }
         var regressors: [(String, String, [Double])] = []
         for output in [OutputLayer.softmax, .softRmax] {
-            let fit = try LinearClassifier.fit(features: dataC.matrix, labels: labelsC, classes: dataC.classes.count,
+            let fit = try LinearClassifier.fit(dataC.matrix, labels: labelsC, classCount: dataC.classes.count,
                                                output: output, weightDecay: weightDecay, optimizer: .lbfgs(maxIterations: 5000, tolerance: 1e-9))
             let p0 = try fit.classifier.posteriors(gridMatrix).rowArrays.map { $0[0] }
             regressors.append((output.rawValue.lowercased(), output == .softmax ? "softmax" : "softRmax", p0))
@@ -140,4 +140,4 @@ struct Fig1: ParsableCommand {
     }
 }
 
-Fig1.main()
+Fig1.runAsScript()
