@@ -1,5 +1,6 @@
 # Polytail: the two commands of the README, and a few more.
-#   make figures   regenerate Figs. 1–6, Tables 1–2 and the demo fit into Output/
+#   make figures   regenerate Figs. 1–6, Tables 1–2 and the demo fit into Output/ (progress on
+#                  stderr, a summary table at the end; Scripts/make-figures.sh)
 #   make test      run the test suite
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
 
@@ -20,17 +21,7 @@ deps:
 	fi
 
 figures: deps
-	swift build -c release
-	swift run -c release fig1 --out Output/fig1
-	swift run -c release demo --out Output/demo
-	swift run -c release fig3 --out Output/fig3
-	swift run -c release fig3 --trials 200 --seed 3 --out Output/fig3
-	swift run -c release table1
-	swift run -c release table2
-	swift run -c release fig2
-	swift run -c release fig4
-	swift run -c release fig5
-	swift run -c release fig6
+	@Scripts/make-figures.sh
 
 test: deps
 	swift build -c release
