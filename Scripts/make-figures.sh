@@ -12,7 +12,7 @@ RUNS=(
   "fig1|Output/fig1|fig1 --out Output/fig1"
   "demo|Output/demo|demo --out Output/demo"
   "fig3|Output/fig3|fig3 --out Output/fig3"
-  "fig3-trials|Output/fig3|fig3 --trials 200 --seed 3 --out Output/fig3"
+  "fig3-trials|Output/fig3-trials|fig3 --trials 200 --seed 3 --out Output/fig3-trials"
   "table1|Output/table1|table1 --out Output/table1"
   "table2|Output/table2|table2 --out Output/table2"
   "fig2|Output/fig2|fig2 --out Output/fig2"
