@@ -58,10 +58,10 @@ func f(_ v: Double) -> String {
         ("Gaussian LDA", try DA.fit(x, labels: y)),
         ("t-LDA, ν = 1 fixed", try DA.fit(x, labels: y, family: .studentT(.fixed(1)))),
         ("t-LDA, ν = 5 fixed", try DA.fit(x, labels: y, family: .studentT(.fixed(5)))),
-        ("t-LDA, tied ML ν", try DA.fit(x, labels: y, family: .studentT(.estimatedTied()))),
-        ("t-LDA, per-class ML ν", try DA.fit(x, labels: y, family: .studentT(.estimatedPerClass()))),
-        ("t-LDA, ν₀ = 1, ν₁ = 3 fixed", try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 1, 1: 3])))),
-        ("t-LDA, ν₀ = 3, ν₁ = 1 fixed", try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 3, 1: 1])))),
+        ("t-LDA, tied ML ν", try DA.fit(x, labels: y, family: .studentT(.estimated()))),
+        ("t-LDA, per-class ML ν", try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()))),
+        ("t-LDA, ν₀ = 1, ν₁ = 3 fixed", try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([1, 3])))),
+        ("t-LDA, ν₀ = 3, ν₁ = 1 fixed", try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([3, 1])))),
     ]
     let points: [Double] = [-1e6, -1e3, -50, -10, 0, 10, 50, 1e3, 1e6]
     print("p(y₀ | x) for class 0 ~ U[−2, −1], class 1 ~ U[1, 2], 100 rows each (seed \(seed)), empirical priors (½, ½).\n")
@@ -135,7 +135,7 @@ do {
     let lda = try DiscriminantAnalysis.fit(train, labels: trainLabels)
     let ldaFit = Double(DispatchTime.now().uptimeNanoseconds - fitStart) / 1e9
     let tStart = DispatchTime.now().uptimeNanoseconds
-    let tlda = try DiscriminantAnalysis.fit(train, labels: trainLabels, family: .studentT(.estimatedTied()))
+    let tlda = try DiscriminantAnalysis.fit(train, labels: trainLabels, family: .studentT(.estimated()))
     let tFit = Double(DispatchTime.now().uptimeNanoseconds - tStart) / 1e9
 
     log("Polytail posteriors, best of \(repeats) …")

@@ -107,9 +107,9 @@ struct Fig1: ParsableCommand {
             back towards ½ only near ±10⁶. The polynomial tail has to be *chosen*; the data alone \
             argue for the Gaussian.
             """)
-        let tied = try posteriorCurve(dataAB, family: .studentT(.estimatedTied()))
+        let tied = try posteriorCurve(dataAB, family: .studentT(.estimated()))
         report(&book, key: "t_lda_tied_ml", name: "t-LDA, tied ML ν", tied, tolerance: .absolute(1e-3))
-        let perClass = try posteriorCurve(dataAB, family: .studentT(.estimatedPerClass()))
+        let perClass = try posteriorCurve(dataAB, family: .studentT(.estimatedPerGroup()))
         report(&book, key: "t_lda_per_class_ml", name: "t-LDA, per-class ML ν", perClass, tolerance: .absolute(1e-3))
         let curvesB = [("Gaussian LDA", gaussian.curve), ("t-LDA, ν = \(SVGPlot.label(df)) (both classes)", fixed.curve),
                        ("t-LDA, tied ML ν", tied.curve), ("t-LDA, per-class ML ν", perClass.curve)]

@@ -54,7 +54,6 @@ struct Samples {
 struct Model {
     var name: String
     var family: ImportanceWeights.Family
-    var tie: ImportanceWeights.DegreesOfFreedomTie = .independent
 }
 
 struct LineResult {
@@ -80,7 +79,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
     var lines: [LineResult] = []
     var fitted: [String: ImportanceWeights] = [:]
     for m in models {
-        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family, degreesOfFreedomTie: m.tie)
+        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family)
         fitted[m.name] = w
         for withOutliers in [false, true] {
             let rows = s.sourceX.indices.filter { withOutliers || !s.outlier[$0] }
@@ -139,8 +138,8 @@ struct Fig3: ParsableCommand {
     var models: [Model] {
         [Model(name: "normal", family: .normal),
          Model(name: "t", family: .studentT(.fixed(df))),
-         Model(name: "t-ml-separate", family: .studentT(.estimated), tie: .independent),
-         Model(name: "t-ml-joint", family: .studentT(.estimated), tie: .joint)]
+         Model(name: "t-ml-separate", family: .studentT(.estimatedPerGroup)),
+         Model(name: "t-ml-joint", family: .studentT(.estimated))]
     }
 
     func run() throws {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Polytail
 
@@ -25,30 +26,105 @@ struct CommandFailure: Error {
     var exitCode: Int32 = PolytailExitCode.dataError
 }
 
-enum CSVInput {
-    /// Reads a CSV file, turning reader errors into one-line failures that name the file.
-    static func read(_ path: String) throws(CommandFailure) -> CSVTable {
-        do {
-            return try CSVTable.read(contentsOf: path)
-        } catch {
-            switch error {
-            case .fileNotFound, .unreadable: throw CommandFailure(message: error.description)
-            default: throw CommandFailure(message: "\(path): \(error.description)")
-            }
+/// `--delimiter` and `--missing`, shared by every subcommand that reads CSV.
+public struct CSVOptions: ParsableArguments, Sendable {
+    @Option(help: ArgumentHelp(
+        "The field delimiter: one ASCII character, or 'tab' (default ',').", valueName: "char"))
+    var delimiter: String = ","
+
+    @Option(help: ArgumentHelp(
+        "Missing cells (empty or NA) in the columns used: error, or drop their rows (counted in the output).",
+        valueName: "error|drop"))
+    var missing: MissingValues = .error
+
+    public init() {}
+
+    /// The delimiter as one character: `tab` and `\t` name the tab.
+    var delimiterCharacter: Character? {
+        switch delimiter {
+        case "tab", "\\t", "\t": return "\t"
+        default: return delimiter.count == 1 ? delimiter.first : nil
         }
     }
 
-    /// The named numeric columns of a table as a matrix, with file-named errors.
-    static func columns(_ names: [String], of table: CSVTable, path: String) throws(CommandFailure) -> Matrix {
-        do {
-            let m = try table.numericColumns(names).matrix
-            guard m.rows > 0 else { throw CommandFailure(message: "\(path): no data rows below the header") }
-            return m
-        } catch let error as CSVError {
-            throw CommandFailure(message: "\(path): \(error.description)")
-        } catch {
-            throw error as! CommandFailure
+    public func validate() throws {
+        guard let c = delimiterCharacter, (try? CSVReadOptions(delimiter: c).checkedDelimiter()) != nil else {
+            throw ValidationError("--delimiter must be one ASCII character other than a double quote or a line end (or 'tab'), got \"\(CSVError.printable(delimiter))\"")
         }
+    }
+
+    var readOptions: CSVReadOptions {
+        CSVReadOptions(delimiter: delimiterCharacter ?? ",", missing: missing)
+    }
+}
+
+extension MissingValues: ExpressibleByArgument {}
+
+extension CSVReadOptions {
+    /// Throws ``CSVError/invalidDelimiter(_:)`` for a delimiter the reader refuses.
+    func checkedDelimiter() throws(CSVError) {
+        _ = try CSVTable.parse("a", delimiter: delimiter)
+    }
+}
+
+enum CSVInput {
+    /// A reader error as one line naming the file.
+    static func failure(_ error: CSVError, path: String) -> CommandFailure {
+        let shown = path == "-" ? "standard input" : CSVError.printable(path)
+        switch error {
+        case .fileNotFound, .unreadable: return CommandFailure(message: error.description)
+        case .emptyCell, .missingValue:
+            return CommandFailure(message: "\(shown): \(error.description) (--missing drop skips such rows)")
+        default: return CommandFailure(message: "\(shown): \(error.description)")
+        }
+    }
+
+    /// Reads a CSV file, turning reader errors into one-line failures that name the file.
+    static func read(_ path: String, options: CSVReadOptions = CSVReadOptions()) throws(CommandFailure) -> CSVTable {
+        do {
+            return try CSVTable.read(contentsOf: path, delimiter: options.delimiter)
+        } catch {
+            throw failure(error, path: path)
+        }
+    }
+
+    /// Opens a file (or standard input) for the streaming number reader.
+    static func open(_ path: String, options: CSVReadOptions) throws(CommandFailure) -> CSVNumberReader {
+        do {
+            return try CSVNumberReader(path: path, options: options)
+        } catch {
+            throw failure(error, path: path)
+        }
+    }
+
+    /// Reads the selected columns of an opened file; at least one row must remain.
+    static func numbers(
+        _ reader: CSVNumberReader, numbers: [String], text: [String] = []
+    ) throws(CommandFailure) -> CSVNumbers {
+        let result: CSVNumbers
+        do {
+            try reader.select(numbers: numbers, text: text)
+            result = try reader.readAll()
+        } catch {
+            throw failure(error, path: reader.path)
+        }
+        guard result.rowCount > 0 else {
+            let shown = reader.path == "-" ? "standard input" : CSVError.printable(reader.path)
+            if result.droppedRows > 0 {
+                throw CommandFailure(message: "\(shown): every row has a missing cell (\(result.droppedRows) dropped)")
+            }
+            throw CommandFailure(message: "\(shown): no data rows below the header")
+        }
+        return result
+    }
+
+    /// The named numeric columns of a file as a matrix, with file-named errors.
+    static func columns(
+        _ names: [String], path: String, options: CSVReadOptions
+    ) throws(CommandFailure) -> (matrix: Matrix, dropped: Int) {
+        let reader = try open(path, options: options)
+        let result = try numbers(reader, numbers: names)
+        return (result.matrix, result.droppedRows)
     }
 
     /// Quotes a CSV field when RFC 4180 requires it.
@@ -71,4 +147,3 @@ extension ExecutableSubcommand {
     }
 }
 
-import ArgumentParser

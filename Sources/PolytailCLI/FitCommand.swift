@@ -33,7 +33,7 @@ public struct FitCommand: ParsableCommand {
             command line.
             """)
 
-    @Argument(help: "A CSV file (RFC 4180, UTF-8) whose first line names the columns.")
+    @Argument(help: "A CSV file (RFC 4180, UTF-8) whose first line names the columns; '-' reads standard input.")
     var file: String
 
     @Option(help: "The family: t, normal or noncentral-t.")
@@ -52,6 +52,11 @@ public struct FitCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("A column of per-row non-negative weights.", valueName: "column"))
     var weights: String?
+
+    @OptionGroup var csv: CSVOptions
+
+    /// The file as messages name it.
+    var shownFile: String { file == "-" ? "standard input" : CSVError.printable(file) }
 
     public init() {}
 
@@ -117,25 +122,23 @@ public struct FitCommand: ParsableCommand {
     }
 
     func fitAndRender() throws(Failure) -> JSONValue {
-        let table: CSVTable
+        let options = csv.readOptions
+        let reader: CSVNumberReader
         do {
-            table = try CSVTable.read(contentsOf: file)
+            reader = try CSVInput.open(file, options: options)
         } catch {
-            switch error {
-            case .fileNotFound, .unreadable: throw Failure(message: error.description)
-            default: throw Failure(message: "\(file): \(error.description)")
-            }
+            throw Failure(message: error.message)
         }
-        let context = FitContext(file: file, table: table, weightsColumn: weights)
+        let header = reader.header
 
         // The data columns.
         let names: [String]
         if let columns {
             names = FitCommand.split(columns)
         } else {
-            names = table.header.filter { $0 != weights }
+            names = header.filter { $0 != weights }
             guard !names.isEmpty else {
-                throw Failure(message: "\(file): no data columns besides the weights column \"\(weights ?? "")\"")
+                throw Failure(message: "\(shownFile): no data columns besides the weights column \"\(weights ?? "")\"")
             }
         }
         if family == .noncentralT, names.count > 1 {
@@ -145,15 +148,34 @@ public struct FitCommand: ParsableCommand {
         }
 
         // Weights first: an unknown weights column is reported before bad data cells.
+        if let weights, !header.contains(weights) {
+            throw Failure(message: CSVInput.failure(.unknownColumn(name: weights, available: header), path: file).message)
+        }
+        let numbers: CSVNumbers
+        do {
+            numbers = try CSVInput.numbers(reader, numbers: names + (weights.map { [$0] } ?? []))
+        } catch {
+            throw Failure(message: error.message)
+        }
+        let context = FitContext(file: shownFile, lines: numbers, weightsColumn: weights)
         var weightValues: [Double]? = nil
         let data: Matrix
-        do {
-            if let weights { weightValues = try table.numericColumn(weights) }
-            data = try table.numericColumns(names).matrix
-        } catch {
-            throw Failure(message: "\(file): \(error.description)")
+        if let weights {
+            // Split the weights column off the row-major block.
+            weightValues = (try? numbers.column(named: weights)) ?? []
+            let k = names.count, width = k + 1
+            var elements = [Double](repeating: 0, count: numbers.rowCount * k)
+            numbers.values.withUnsafeBufferPointer { v in
+                for i in 0..<numbers.rowCount { for j in 0..<k { elements[i * k + j] = v[i * width + j] } }
+            }
+            do {
+                data = try Matrix(rows: numbers.rowCount, columns: k, elements: elements)
+            } catch {
+                throw Failure(message: context.describe(error, columns: names, family: family))
+            }
+        } else {
+            data = numbers.matrix
         }
-        guard data.rows > 0 else { throw Failure(message: "\(file): no data rows below the header") }
 
         let rule: DegreesOfFreedomRule
         if let nu = degreesOfFreedom {
@@ -164,14 +186,19 @@ public struct FitCommand: ParsableCommand {
             rule = .estimated
         }
 
+        let json: JSONValue
         do {
             if names.count == 1 {
-                return try fitUnivariate(data.elements, weights: weightValues, rule: rule)
+                json = try fitUnivariate(data.elements, weights: weightValues, rule: rule)
+            } else {
+                json = try fitMultivariate(data, weights: weightValues, rule: rule)
             }
-            return try fitMultivariate(data, weights: weightValues, rule: rule)
         } catch {
             throw Failure(message: context.describe(error, columns: names, family: family))
         }
+        // With --missing drop, say how many rows were left out.
+        guard csv.missing == .drop, case let .object(members) = json else { return json }
+        return .object(members + [("droppedRows", .int(numbers.droppedRows))])
     }
 
     func fitUnivariate(_ x: [Double], weights w: [Double]?, rule: DegreesOfFreedomRule) throws(PolytailError) -> JSONValue {
@@ -258,8 +285,21 @@ public struct FitCommand: ParsableCommand {
 /// messages naming the file's lines and the columns' names.
 struct FitContext {
     var file: String
-    var table: CSVTable
+    /// The file line of a data row (rows counted after any dropped ones).
+    var lineOfRow: (Int) -> Int
     var weightsColumn: String?
+
+    init(file: String, table: CSVTable, weightsColumn: String?) {
+        self.file = file
+        self.lineOfRow = { table.line(ofRow: $0) }
+        self.weightsColumn = weightsColumn
+    }
+
+    init(file: String, lines: CSVNumbers, weightsColumn: String?) {
+        self.file = file
+        self.lineOfRow = { lines.line(ofRow: $0) }
+        self.weightsColumn = weightsColumn
+    }
 
     func describe(_ error: PolytailError, columns: [String], family: FitFamily) -> String {
         func name(_ column: Int?) -> String {
@@ -271,7 +311,7 @@ struct FitContext {
         let weighted = weightsColumn != nil
         switch error {
         case let .nonFiniteValue(row, column):
-            return "\(file): non-finite value at line \(table.line(ofRow: row)), column \"\(name(column))\""
+            return "\(file): non-finite value at line \(lineOfRow(row)), column \"\(name(column))\""
         case let .constantData(column):
             if column == nil, columns.count > 1 { return "\(file): the data are constant" }
             return "\(file): column \"\(name(column))\" is constant: its scale cannot be estimated"
@@ -282,7 +322,7 @@ struct FitContext {
         case let .invalidWeight(row):
             let column = weightsColumn ?? "weights"
             if let row {
-                return "\(file): invalid weight at line \(table.line(ofRow: row)), column \"\(column)\": weights must be finite and non-negative"
+                return "\(file): invalid weight at line \(lineOfRow(row)), column \"\(column)\": weights must be finite and non-negative"
             }
             return "\(file): the weights in column \"\(column)\" are all zero"
         case .emptyData:

@@ -10,10 +10,12 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
         abstract: "Discriminant analysis (normal or Student-t class conditionals); prints test posteriors as CSV.",
         discussion: """
             The features are the training file's columns other than --label; the test file \
-            must hold the same columns (others, such as the label, are ignored). Labels that \
-            are all integers are sorted numerically, other labels as text. Output: a header \
-            p_<label> per class in that order, then one row of posteriors per test row, \
-            computed in the log domain (they sum to one and never turn NaN far from the data).
+            must hold the same columns (others, such as the label, are ignored). Distinct label \
+            texts are distinct classes (1, 01 and +1 are three). Labels that read as numbers \
+            sort numerically (2 before 10), other labels after them as text. Output: a header \
+            p_<label> per class in that order and `predicted`, then per test row the posteriors, \
+            computed in the log domain (they sum to one and never turn NaN far from the data), \
+            and the label of the largest posterior.
 
             --family t with equal degrees of freedom in every class (--df NU or --df-rule tied, \
             the default) makes the posteriors tend to the priors far from the data; per-class \
@@ -36,6 +38,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
     var dfRule: DFRule?
     @Option(help: "Covariance (scatter) shared across classes (LDA) or per class (QDA).") var covariance: CovarianceOption = .shared
     @Option(help: "Priors: empirical class frequencies or equal.") var priors: PriorsOption = .empirical
+    @OptionGroup var csv: CSVOptions
 
     public init() {}
 
@@ -51,55 +54,56 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
     public func run() throws { try runAndExit() }
 
     func produce() throws(CommandFailure) -> String {
-        let trainTable = try CSVInput.read(train)
-        guard let labelIndex = trainTable.header.firstIndex(of: label) else {
-            throw CommandFailure(message: "\(train): no column named \"\(label)\" (columns: \(trainTable.header.joined(separator: ", ")))")
+        let options = csv.readOptions
+        let trainReader = try CSVInput.open(train, options: options)
+        guard trainReader.header.contains(label) else {
+            let columns = trainReader.header.map(CSVError.printable).joined(separator: ", ")
+            throw CommandFailure(message: "\(CSVError.printable(train)): no column named \"\(CSVError.printable(label))\" (columns: \(columns))")
         }
-        let features = trainTable.header.filter { $0 != label }
-        guard !features.isEmpty else { throw CommandFailure(message: "\(train): no feature columns besides the label \"\(label)\"") }
-        let x = try CSVInput.columns(features, of: trainTable, path: train)
-        var labels: [String] = []
-        for (i, row) in trainTable.rows.enumerated() {
-            let value = row[labelIndex].trimmingCharacters(in: .whitespaces)
-            guard !value.isEmpty else {
-                throw CommandFailure(message: "\(train): empty label at line \(trainTable.line(ofRow: i)), column \"\(label)\"")
-            }
-            labels.append(value)
+        let features = trainReader.header.filter { $0 != label }
+        guard !features.isEmpty else {
+            throw CommandFailure(message: "\(CSVError.printable(train)): no feature columns besides the label \"\(CSVError.printable(label))\"")
         }
-        let testTable = try CSVInput.read(test)
-        for name in features where !testTable.header.contains(name) {
-            throw CommandFailure(message: "\(test): no column named \"\(name)\", a feature of the training file")
+        let trainNumbers = try CSVInput.numbers(trainReader, numbers: features, text: [label])
+        let labels = (try? trainNumbers.textColumn(named: label)) ?? []
+        let testReader = try CSVInput.open(test, options: options)
+        for name in features where !testReader.header.contains(name) {
+            throw CommandFailure(message: "\(CSVError.printable(test)): no column named \"\(CSVError.printable(name))\", a feature of the training file")
         }
-        let testX = try CSVInput.columns(features, of: testTable, path: test)
-
-        if labels.allSatisfy({ Int($0) != nil }) {
-            return try posteriorsCSV(x, labels.map { Int($0)! }, testX, features: features, name: { String($0) })
-        }
-        return try posteriorsCSV(x, labels, testX, features: features, name: { $0 })
+        let testNumbers = try CSVInput.numbers(testReader, numbers: features)
+        return try posteriorsCSV(
+            trainNumbers.matrix, labels.map(ClassLabel.init), testNumbers, features: features)
     }
 
-    func posteriorsCSV<Label: Hashable & Comparable & Sendable>(
-        _ x: Matrix, _ labels: [Label], _ testX: Matrix, features: [String], name: (Label) -> String
+    func posteriorsCSV(
+        _ x: Matrix, _ labels: [ClassLabel], _ test: CSVNumbers, features: [String]
     ) throws(CommandFailure) -> String {
-        let familyValue: DiscriminantAnalysis<Label>.Family
+        let familyValue: DiscriminantAnalysis<ClassLabel>.Family
         switch family {
         case .normal: familyValue = .normal
         case .t:
             if let nu = degreesOfFreedom { familyValue = .studentT(.fixed(nu)) }
-            else if dfRule == .perClass { familyValue = .studentT(.estimatedPerClass()) }
-            else { familyValue = .studentT(.estimatedTied()) }
+            else if dfRule == .perClass { familyValue = .studentT(.estimatedPerGroup()) }
+            else { familyValue = .studentT(.estimated()) }
         }
         do {
-            let model = try DiscriminantAnalysis<Label>.fit(
+            let model = try DiscriminantAnalysis<ClassLabel>.fit(
                 x, labels: labels, family: familyValue,
                 scatter: covariance == .shared ? .shared : .perClass,
                 priors: priors == .empirical ? .empirical : .equal)
+            let testX = test.matrix
             let p = try model.posteriors(testX)
-            var out = model.classes.map { CSVInput.field("p_" + name($0)) }.joined(separator: ",") + "\n"
-            out.reserveCapacity(p.rows * p.columns * 20)
+            let predicted = try model.predict(testX)
+            // With --missing drop, a leading `line` column ties each row to its file line.
+            let withLines = csv.missing == .drop
+            var columns = model.classes.map { CSVInput.field("p_" + $0.text) } + ["predicted"]
+            if withLines { columns.insert("line", at: 0) }
+            var out = columns.joined(separator: ",") + "\n"
+            out.reserveCapacity(p.rows * (p.columns + 1) * 20)
             for i in 0..<p.rows {
+                if withLines { out += "\(test.line(ofRow: i))," }
                 out += (0..<p.columns).map { CSVInput.number(p[i, $0]) }.joined(separator: ",")
-                out += "\n"
+                out += "," + CSVInput.field(predicted[i].text) + "\n"
             }
             return out
         } catch {
@@ -118,6 +122,46 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             return "\(train): column \"\(c)\" is constant"
         default:
             return "\(train): the discriminant fit failed: \(error.description)"
+        }
+    }
+}
+
+/// A class label read from a CSV cell: distinct texts are distinct classes (`1`, `01`, `+1`
+/// are three classes; so are `-0` and `0`). Labels that read as numbers sort numerically
+/// (2 before 10), equal values by their text; other labels sort after them, by their text
+/// (lexicographically, by Unicode scalars).
+public struct ClassLabel: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    /// The cell text (trimmed of spaces and tabs).
+    public let text: String
+    /// Its value when the text is a finite number.
+    let value: Double?
+
+    public init(_ text: String) {
+        self.text = text
+        let v = CSVTable.number(text)
+        value = v.flatMap { $0.isFinite ? $0 : nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+
+    public var description: String { text }
+
+    public static func == (a: ClassLabel, b: ClassLabel) -> Bool { a.text == b.text }
+    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
+
+    public static func < (a: ClassLabel, b: ClassLabel) -> Bool {
+        switch (a.value, b.value) {
+        case let (x?, y?): return x != y ? x < y : a.text.unicodeScalars.lexicographicallyPrecedes(b.text.unicodeScalars)
+        case (.some, nil): return true
+        case (nil, .some): return false
+        case (nil, nil): return a.text.unicodeScalars.lexicographicallyPrecedes(b.text.unicodeScalars)
         }
     }
 }

@@ -13,8 +13,8 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
             target files (all source columns by default; univariate or multivariate). The \
             weights are evaluated at the rows of --at (default: the source rows) and printed \
             as CSV with the header `weight`, one row per evaluated row. The ratio is computed \
-            in the log domain and is finite for every finite x; a weight too large for a \
-            double is printed as the largest finite double.
+            in the log domain; a weight beyond the double range (or NaN) is an error (exit 1), \
+            never a clamped value.
 
             With --family t the two densities share one ν: --df NU holds it fixed, otherwise \
             it is estimated jointly from both samples (a common ν keeps the weights of far \
@@ -34,6 +34,7 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
     var degreesOfFreedom: Double?
     @Option(name: .customLong("lambda"), parsing: .unconditional, help: "Flattening power λ ∈ [0, 1].") var lambda: Double = 1
     @Option(help: "CSV whose rows are the points to weigh (default: the source rows).") var at: String?
+    @OptionGroup var csv: CSVOptions
 
     public init() {}
 
@@ -51,30 +52,47 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
     public func run() throws { try runAndExit() }
 
     func produce() throws(CommandFailure) -> String {
-        let sourceTable = try CSVInput.read(source)
-        let names = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? sourceTable.header
-        let s = try CSVInput.columns(names, of: sourceTable, path: source)
-        let t = try CSVInput.columns(names, of: CSVInput.read(target), path: target)
-        let points: Matrix
-        if let at { points = try CSVInput.columns(names, of: CSVInput.read(at), path: at) } else { points = s }
+        let options = csv.readOptions
+        let sourceReader = try CSVInput.open(source, options: options)
+        let names = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? sourceReader.header
+        let sourceNumbers = try CSVInput.numbers(sourceReader, numbers: names)
+        let s = sourceNumbers.matrix
+        let t = try CSVInput.numbers(CSVInput.open(target, options: options), numbers: names).matrix
+        let pointNumbers = try at.map { (path) throws(CommandFailure) -> CSVNumbers in
+            try CSVInput.numbers(CSVInput.open(path, options: options), numbers: names)
+        } ?? sourceNumbers
+        let points = pointNumbers.matrix
         let densityFamily: ImportanceWeights.Family = family == .normal ? .normal : .studentT(degreesOfFreedom.map { .fixed($0) } ?? .estimated)
+        let weights: [Double]
         do {
             let model: ImportanceWeights
-            let weights: [Double]
             if names.count == 1 {
-                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily, degreesOfFreedomTie: .joint)
+                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily)
                 weights = try model.weights(at: points.elements, lambda: lambda)
             } else {
-                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily, degreesOfFreedomTie: .joint)
+                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
                 weights = try model.weights(at: points, lambda: lambda)
             }
-            var out = "weight\n"
-            out.reserveCapacity(weights.count * 22)
-            for w in weights { out += CSVInput.number(w.isFinite ? w : .greatestFiniteMagnitude) + "\n" }
-            return out
-        } catch {
+        } catch let error as PolytailError {
             throw CommandFailure(message: describe(error, names: names))
+        } catch {
+            throw CommandFailure(message: "the weights could not be computed: \(error)")
         }
+        // With --missing drop, a leading `line` column ties each weight to its file line.
+        let withLines = csv.missing == .drop
+        var out = withLines ? "line,weight\n" : "weight\n"
+        out.reserveCapacity(weights.count * 22)
+        let shownAt = CSVError.printable(at ?? source)
+        for (i, w) in weights.enumerated() {
+            // Never a clamped or NaN weight on a success exit.
+            guard w.isFinite else {
+                let what = w.isNaN ? "is not a number (the densities cannot be evaluated there)" : "exceeds the double range"
+                throw CommandFailure(message: "\(shownAt): the weight at line \(pointNumbers.line(ofRow: i)) \(what)")
+            }
+            if withLines { out += "\(pointNumbers.line(ofRow: i))," }
+            out += CSVInput.number(w) + "\n"
+        }
+        return out
     }
 
     func describe(_ error: PolytailError, names: [String]) -> String {

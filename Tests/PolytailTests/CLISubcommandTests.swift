@@ -9,11 +9,18 @@ import Testing
         try TempFiles.write(lines.joined(separator: "\n") + "\n", name: name).path
     }
 
-    /// Parses the CLI's CSV output (numbers only below the header).
+    /// Parses the CLI's CSV output (numbers below the header; lda's text column `predicted`
+    /// left out).
     static func parse(_ text: String) -> (header: [String], rows: [[Double]]) {
         let lines = text.split(separator: "\n").map(String.init)
-        return (lines[0].split(separator: ",").map(String.init),
-                lines.dropFirst().map { $0.split(separator: ",").map { Double($0)! } })
+        var header = lines[0].split(separator: ",").map(String.init)
+        let predicted = header.last == "predicted"
+        if predicted { header.removeLast() }
+        return (header, lines.dropFirst().map { line in
+            var fields = line.split(separator: ",")
+            if predicted { fields.removeLast() }
+            return fields.map { Double($0)! }
+        })
     }
 
     static func expectOneLineError(_ out: (stdout: String, stderr: String, exitCode: Int32), code: Int32, containing: String,
@@ -44,7 +51,7 @@ import Testing
             let family: DiscriminantAnalysis<String>.Family
             switch args.dropFirst().first {
             case "normal": family = .normal
-            default: family = args.contains("--df") ? .studentT(.fixed(1)) : args.contains("per-class") ? .studentT(.estimatedPerClass()) : .studentT(.estimatedTied())
+            default: family = args.contains("--df") ? .studentT(.fixed(1)) : args.contains("per-class") ? .studentT(.estimatedPerGroup()) : .studentT(.estimated())
             }
             let model = try DiscriminantAnalysis<String>.fit(x, labels: labels, family: family,
                                                             scatter: args.contains("--covariance") ? .perClass : .shared,
@@ -60,7 +67,7 @@ import Testing
         let test = try Self.csv(["x", "0", "6"], name: "test.csv")
         let out = runPolytail(arguments: ["lda", "--train", train, "--test", test, "--label", "c"])
         #expect(out.exitCode == 0)
-        #expect(out.stdout.hasPrefix("p_2,p_10\n"))
+        #expect(out.stdout.hasPrefix("p_2,p_10,predicted\n"))
     }
 
     @Test("lda errors: one line, non-zero exit")
@@ -75,7 +82,7 @@ import Testing
         Self.expectOneLineError(runPolytail(arguments: ["lda", "--train", train, "--test", test, "--label", "nope"]), code: 1, containing: "no column named \"nope\"")
         Self.expectOneLineError(runPolytail(arguments: ["lda", "--train", train, "--test", noY, "--label", "label"]), code: 1, containing: "\"y\"")
         Self.expectOneLineError(runPolytail(arguments: ["lda", "--train", train, "--test", badCell, "--label", "label"]), code: 1, containing: "zero")
-        Self.expectOneLineError(runPolytail(arguments: ["lda", "--train", emptyLabel, "--test", test, "--label", "label"]), code: 1, containing: "empty label at line 2")
+        Self.expectOneLineError(runPolytail(arguments: ["lda", "--train", emptyLabel, "--test", test, "--label", "label"]), code: 1, containing: "empty cell at line 2, column \"label\"")
         Self.expectOneLineError(runPolytail(arguments: ["lda", "--train", oneClass, "--test", test, "--label", "label"]), code: 1, containing: "class")
         Self.expectOneLineError(runPolytail(arguments: ["lda", "--train", "/nonexistent.csv", "--test", test, "--label", "label"]), code: 1, containing: "nonexistent")
         Self.expectOneLineError(runPolytail(arguments: base + ["--df", "3"]), code: 2, containing: "--family t")
@@ -97,7 +104,7 @@ import Testing
             #expect(out.exitCode == 0, "\(out.stderr)")
             let (header, rows) = Self.parse(out.stdout)
             #expect(header == ["weight"])
-            let expected = try ImportanceWeights.fit(source: s, target: t, family: family, degreesOfFreedomTie: .joint)
+            let expected = try ImportanceWeights.fit(source: s, target: t, family: family)
                 .weights(at: [-1e6, -4.5, 0, 2], lambda: 0.5)
             #expect(rows.map { $0[0] } == expected.map { $0.isFinite ? $0 : .greatestFiniteMagnitude })
             for r in rows { #expect(r[0].isFinite && r[0] >= 0) }

@@ -58,18 +58,13 @@ public struct ImportanceWeights: Equatable, Sendable {
     /// The density family used for both p_s and p_t.
     public enum Family: Equatable, Sendable {
         case normal
-        /// Student t with the degrees of freedom fixed or estimated (see ``DegreesOfFreedomRule``).
+        /// Student t with the degrees of freedom chosen by the rule over the two groups
+        /// (source, target): `.fixed(ν)` for both; `.fixedPerGroup([ν_s, ν_t])`;
+        /// `.estimated` — one ν for both, maximising the profile log-likelihood
+        /// ℓ_s(ν) + ℓ_t(ν) (each maximised over location and scale at that ν), which keeps the
+        /// log-weight bounded (see the type's documentation); `.estimatedPerGroup` — ν_s and
+        /// ν_t estimated separately, each from its own sample.
         case studentT(DegreesOfFreedomRule)
-    }
-
-    /// How the degrees of freedom of the two t fits relate, when they are estimated.
-    public enum DegreesOfFreedomTie: Equatable, Sendable {
-        /// ν_s and ν_t are estimated separately, each from its own sample.
-        case independent
-        /// One ν for both, maximising the profile log-likelihood
-        /// ℓ_s(ν) + ℓ_t(ν) (each maximised over location and scale at that ν). With a
-        /// common ν the log-weight is bounded (see the type's documentation).
-        case joint
     }
 
     /// p_s and p_t.
@@ -124,22 +119,29 @@ public struct ImportanceWeights: Equatable, Sendable {
     /// - Parameters:
     ///   - source: the source sample (at least 2 values; 3 for an estimated ν).
     ///   - target: the target sample.
-    ///   - family: `.normal` or `.studentT(rule)`.
-    ///   - degreesOfFreedomTie: for an estimated ν, fit the two separately or with one ν.
+    ///   - family: `.normal` or `.studentT(rule)`, the rule over the groups (source, target).
+    /// - Returns: the weights, with both fit reports.
     /// - Throws: whatever the fits throw: `.emptyData`, `.nonFiniteValue`, `.tooFewObservations`,
-    ///   `.constantData`, `.invalidParameter` (a bad ν rule), `.numericalFailure`.
-    /// - Complexity: two fits; with a joint ν about 50 pairs of fixed-ν fits.
+    ///   `.constantData`, `.invalidParameter` (a bad ν rule), `.dimensionMismatch` (a
+    ///   `.fixedPerGroup` rule without two values), `.numericalFailure`.
+    /// - Complexity: two fits; with a tied estimated ν about 50 pairs of fixed-ν fits.
     public static func fit(
-        source: [Double], target: [Double], family: Family = .normal,
-        degreesOfFreedomTie: DegreesOfFreedomTie = .independent
+        source: [Double], target: [Double], family: Family = .normal
     ) throws(PolytailError) -> ImportanceWeights {
         switch family {
         case .normal:
             let s = try Normal.fit(source), t = try Normal.fit(target)
             return try ImportanceWeights(.normal(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
         case let .studentT(rule):
-            let bounds = try rule.validatedBounds()
-            if degreesOfFreedomTie == .joint, bounds.fixed == nil {
+            let s: Fitted<StudentT>, t: Fitted<StudentT>
+            switch try rule.plan(groupCount: 2, groupName: groupName) {
+            case let .fixed(nu):
+                s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu[0]))
+                t = try StudentT.fit(target, degreesOfFreedom: .fixed(nu[1]))
+            case let .perGroup(bounds):
+                s = try StudentT.fit(source, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.upper))
+                t = try StudentT.fit(target, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.upper))
+            case let .tied(bounds):
                 // Check both samples before the profile search so that input errors surface as such.
                 _ = try DataValidation.checkUnivariate(source, weights: nil, parameters: 3)
                 _ = try DataValidation.checkUnivariate(target, weights: nil, parameters: 3)
@@ -148,24 +150,29 @@ public struct ImportanceWeights: Equatable, Sendable {
                     let t = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
                     return s.result.logLikelihood + t.result.logLikelihood
                 }
-                var s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu))
-                var t = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
-                s.result.dfAtBound = atBound; t.result.dfAtBound = atBound
-                return try ImportanceWeights(.studentT(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
+                var sTied = try StudentT.fit(source, degreesOfFreedom: .fixed(nu))
+                var tTied = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
+                sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
+                (s, t) = (sTied, tTied)
             }
-            let s = try StudentT.fit(source, degreesOfFreedom: rule)
-            let t = try StudentT.fit(target, degreesOfFreedom: rule)
             return try ImportanceWeights(.studentT(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
         }
     }
 
+    /// How errors name the two groups of a ν rule.
+    static func groupName(_ j: Int) -> String { j == 0 ? "the source sample" : "the target sample" }
+
     /// Fits multivariate p_s and p_t (``MultivariateNormal/fit(_:weights:)`` or
     /// ``MultivariateT/fit(_:weights:degreesOfFreedom:tolerance:maxIterations:)``) to samples
-    /// whose rows are points.
+    /// whose rows are observations.
+    /// - Parameters:
+    ///   - source: the source sample, n_s × d.
+    ///   - target: the target sample, n_t × d.
+    ///   - family: `.normal` or `.studentT(rule)`, the rule over the groups (source, target).
+    /// - Returns: the weights, with both fit reports.
     /// - Throws: as the fits, and `.dimensionMismatch` when the samples differ in columns.
     public static func fit(
-        source: Matrix, target: Matrix, family: Family = .normal,
-        degreesOfFreedomTie: DegreesOfFreedomTie = .independent
+        source: Matrix, target: Matrix, family: Family = .normal
     ) throws(PolytailError) -> ImportanceWeights {
         guard source.columns == target.columns else {
             throw .dimensionMismatch(what: "target columns", expected: source.columns, got: target.columns)
@@ -176,8 +183,15 @@ public struct ImportanceWeights: Equatable, Sendable {
             return try ImportanceWeights(.multivariateNormal(source: s.model, target: t.model),
                                          sourceFit: s.result, targetFit: t.result)
         case let .studentT(rule):
-            let bounds = try rule.validatedBounds()
-            if degreesOfFreedomTie == .joint, bounds.fixed == nil {
+            let s: Fitted<MultivariateT>, t: Fitted<MultivariateT>
+            switch try rule.plan(groupCount: 2, groupName: groupName) {
+            case let .fixed(nu):
+                s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu[0]))
+                t = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu[1]))
+            case let .perGroup(bounds):
+                s = try MultivariateT.fit(source, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.upper))
+                t = try MultivariateT.fit(target, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.upper))
+            case let .tied(bounds):
                 let d = source.columns
                 _ = try DataValidation.checkMatrix(source, weights: nil, minimumRows: d + 2)
                 _ = try DataValidation.checkMatrix(target, weights: nil, minimumRows: d + 2)
@@ -186,14 +200,11 @@ public struct ImportanceWeights: Equatable, Sendable {
                     let t = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu), tolerance: 1e-12)
                     return s.result.logLikelihood + t.result.logLikelihood
                 }
-                var s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu))
-                var t = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu))
-                s.result.dfAtBound = atBound; t.result.dfAtBound = atBound
-                return try ImportanceWeights(.multivariateT(source: s.model, target: t.model),
-                                             sourceFit: s.result, targetFit: t.result)
+                var sTied = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu))
+                var tTied = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu))
+                sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
+                (s, t) = (sTied, tTied)
             }
-            let s = try MultivariateT.fit(source, degreesOfFreedom: rule)
-            let t = try MultivariateT.fit(target, degreesOfFreedom: rule)
             return try ImportanceWeights(.multivariateT(source: s.model, target: t.model),
                                          sourceFit: s.result, targetFit: t.result)
         }

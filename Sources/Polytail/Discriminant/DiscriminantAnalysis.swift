@@ -27,22 +27,12 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     public enum Family: Sendable, Equatable {
         /// Multivariate normal N(μₖ, Σₖ).
         case normal
-        /// Multivariate Student t with location μₖ, scatter Σₖ and νₖ degrees of freedom.
-        case studentT(DegreesOfFreedom)
-    }
-
-    /// How the degrees of freedom of t class conditionals are set.
-    public enum DegreesOfFreedom: Sendable, Equatable {
-        /// One ν for every class, held fixed (the tail limit is the priors).
-        case fixed(Double)
-        /// A fixed ν for each class; every class must be present. Unequal values make
-        /// the posterior one-hot in the tails (the smallest ν wins).
-        case fixedPerClass([Label: Double])
-        /// One ν for all classes, estimated by maximum likelihood within [minimum, maximum]
-        /// (the paper's condition for the 1/k limit).
-        case estimatedTied(minimum: Double = StudentT.defaultMinimumDF, maximum: Double = StudentT.defaultMaximumDF)
-        /// A ν for each class, each estimated by maximum likelihood within [minimum, maximum].
-        case estimatedPerClass(minimum: Double = StudentT.defaultMinimumDF, maximum: Double = StudentT.defaultMaximumDF)
+        /// Multivariate Student t with location μₖ, scatter Σₖ and νₖ degrees of freedom chosen
+        /// by the rule: `.fixed(ν)` or `.estimated` give every class one ν (the tail limit is
+        /// the priors, Eq. 5); `.fixedPerGroup([ν])` (in ``classLabels`` order) and
+        /// `.estimatedPerGroup` give each class its own — unequal values make the posterior
+        /// one-hot in the tails (the smallest ν wins).
+        case studentT(DegreesOfFreedomRule)
     }
 
     /// Whether the covariance (normal) or scatter (t) matrix is shared by the classes.

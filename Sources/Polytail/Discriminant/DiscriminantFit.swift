@@ -20,7 +20,8 @@ extension DiscriminantAnalysis {
     /// - Parameters:
     ///   - x: n × d features, finite.
     ///   - labels: n labels; the distinct values become ``classes`` (at least two).
-    ///   - family: normal or Student t (with its degrees-of-freedom rule).
+    ///   - family: normal or Student t with its ``DegreesOfFreedomRule`` (per-group rules in
+    ///     class-label order).
     ///   - scatter: shared (LDA) or per class (QDA).
     ///   - priors: empirical, equal or given.
     ///   - covariance: the divisor of normal covariances (ignored for t).
@@ -31,8 +32,9 @@ extension DiscriminantAnalysis {
     /// - Throws: ``PolytailError``: `.emptyData`; `.dimensionMismatch` (labels ≠ rows);
     ///   `.nonFiniteValue(row:column:)`; `.tooFewClasses`; `.constantData(column:)`;
     ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
-    ///   too few rows for its own matrix (d + 1 normal, d + 2 t), a bad prior or ν;
-    ///   `.unknownLabel` for a prior or ν given for a label not in the data;
+    ///   too few rows for its own matrix (d + 1 normal, d + 2 t), a bad prior or ν (a
+    ///   per-group ν names its class); `.dimensionMismatch` for a `.fixedPerGroup` rule without
+    ///   one ν per class; `.unknownLabel` for a prior given for a label not in the data;
     ///   `.singularMatrix` naming the matrix (and the class) that is singular.
     /// - Complexity: normal O(n d² + k d³); t O(n d² + k d³) per ECME iteration.
     public static func fit(
@@ -90,7 +92,7 @@ extension DiscriminantAnalysis {
         case .normal:
             return try fitNormal(groups: groups, classes: classes, priors: priorValues, shared: shared, estimate: covariance)
         case let .studentT(rule):
-            let plan = try DegreesOfFreedomPlan(rule, classes: classes)
+            let plan = try rule.plan(groupCount: k, groupName: name)
             var engine = try TDiscriminantECME(groups: groups, shared: shared, plan: plan, names: classes.indices.map(name))
             let report = try engine.run(tolerance: tolerance, maxIterations: maxIterations)
             var conditionals: [ClassConditional] = []
@@ -189,45 +191,12 @@ extension DiscriminantAnalysis {
     }
 }
 
-/// The degrees-of-freedom rule resolved against the classes.
-enum DegreesOfFreedomPlan {
-    case fixed([Double])
-    case tied(DegreesOfFreedomRule.Bounds)
-    case perClass(DegreesOfFreedomRule.Bounds)
-
-    init<Label>(_ rule: DiscriminantAnalysis<Label>.DegreesOfFreedom, classes: [Label]) throws(PolytailError) {
-        switch rule {
-        case let .fixed(nu):
-            _ = try DegreesOfFreedomRule.fixed(nu).validatedBounds()
-            self = .fixed([Double](repeating: nu, count: classes.count))
-        case let .fixedPerClass(table):
-            for label in table.keys.sorted() where !classes.contains(label) { throw .unknownLabel("\(label)") }
-            var values: [Double] = []
-            for c in classes {
-                guard let nu = table[c] else {
-                    throw .invalidParameter(name: "degrees of freedom of class \"\(c)\"", value: 0,
-                                            requirement: "missing: give ν for every class")
-                }
-                guard nu.isFinite, nu > 0 else {
-                    throw .invalidParameter(name: "degrees of freedom of class \"\(c)\"", value: nu, requirement: "must be finite and > 0")
-                }
-                values.append(nu)
-            }
-            self = .fixed(values)
-        case let .estimatedTied(minimum, maximum):
-            self = .tied(try DegreesOfFreedomRule.estimated(minimum: minimum, maximum: maximum).validatedBounds())
-        case let .estimatedPerClass(minimum, maximum):
-            self = .perClass(try DegreesOfFreedomRule.estimated(minimum: minimum, maximum: maximum).validatedBounds())
-        }
-    }
-}
-
 /// ECME for t class conditionals with per-class locations and a shared or per-class
 /// scatter (see ``DiscriminantAnalysis/fit(_:labels:family:scatter:priors:covariance:tolerance:maxIterations:)``).
 struct TDiscriminantECME {
     let groups: [Matrix]
     let shared: Bool
-    let plan: DegreesOfFreedomPlan
+    let plan: DegreesOfFreedomRule.Plan
     let names: [String]
     let d: Int
     var mu: [[Double]]
@@ -235,7 +204,7 @@ struct TDiscriminantECME {
     var nu: [Double]
     var atBound: [Bool]
 
-    init(groups: [Matrix], shared: Bool, plan: DegreesOfFreedomPlan, names: [String]) throws(PolytailError) {
+    init(groups: [Matrix], shared: Bool, plan: DegreesOfFreedomRule.Plan, names: [String]) throws(PolytailError) {
         self.groups = groups
         self.shared = shared
         self.plan = plan
@@ -264,7 +233,7 @@ struct TDiscriminantECME {
         self.sigma = sigma
         switch plan {
         case let .fixed(values): nu = values
-        case let .tied(b), let .perClass(b): nu = [Double](repeating: min(max(10, b.lower), b.upper), count: k)
+        case let .tied(b), let .perGroup(b): nu = [Double](repeating: min(max(10, b.lower), b.upper), count: k)
         }
         atBound = [Bool](repeating: false, count: k)
     }
@@ -341,7 +310,7 @@ struct TDiscriminantECME {
                                                                total: Double(all.count), d: d, bounds: bounds)
                 nu = [Double](repeating: v, count: k)
                 atBound = [Bool](repeating: b, count: k)
-            case let .perClass(bounds):
+            case let .perGroup(bounds):
                 for j in 0..<k {
                     let q = newDelta2[j]
                     (nu[j], atBound[j]) = try MultivariateFitting.maximizeDF(delta2: q, weights: [Double](repeating: 1, count: q.count),
@@ -377,7 +346,7 @@ struct TDiscriminantECME {
         switch plan {
         case .fixed: nuCount = 0
         case .tied: nuCount = 1
-        case .perClass: nuCount = k
+        case .perGroup: nuCount = k
         }
         let perClass = (0..<k).map {
             FitResult.summary(observationCount: groups[$0].rows, logLikelihood: perClassLL[$0],

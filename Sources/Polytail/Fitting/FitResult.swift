@@ -338,25 +338,3 @@ public struct Fitted<Model: Sendable>: Sendable {
 
 extension Fitted: Equatable where Model: Equatable {}
 extension Fitted: Codable where Model: Codable {}
-
-/// How a Student-t fit treats the degrees of freedom ν.
-public enum DegreesOfFreedomRule: Equatable, Sendable, Codable {
-    /// ν is held at the given value.
-    case fixed(Double)
-    /// ν is estimated by maximum likelihood within [`minimum`, `maximum`]. Light-tailed
-    /// data push the ML estimate to infinity; the fit then stops at `maximum` and says so
-    /// in ``FitResult/dfAtBound``.
-    case estimated(minimum: Double = StudentT.defaultMinimumDF, maximum: Double = StudentT.defaultMaximumDF)
-
-    /// Estimated within the default bounds.
-    public static var estimated: DegreesOfFreedomRule { .estimated() }
-}
-
-extension StudentT {
-    /// The default lower bound for estimated degrees of freedom.
-    public static let defaultMinimumDF = 1e-3
-    /// The default upper bound for estimated degrees of freedom. At ν = 10⁶ the t
-    /// log-likelihood of light-tailed data is within about 3·10⁻⁷ (relative) of the
-    /// normal's, so a fit stopped there loses nothing a user can see.
-    public static let defaultMaximumDF = 1e6
-}

@@ -49,6 +49,8 @@ extension NoncentralT {
             logMax = log(maximum)
             minimumNu = minimum
             maximumNu = maximum
+        case .fixedPerGroup, .estimatedPerGroup:
+            _ = try rule.validatedBounds()  // throws: one sample has one group
         }
         let allWeights = try DataValidation.checkUnivariate(data, weights: weights, parameters: fixedNu == nil ? 4 : 3)
         var xs: [Double] = []

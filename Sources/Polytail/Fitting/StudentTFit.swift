@@ -81,30 +81,6 @@ extension StudentT {
     }
 }
 
-extension DegreesOfFreedomRule {
-    var isFixed: Bool { if case .fixed = self { return true } else { return false } }
-
-    struct Bounds { var fixed: Double?; var lower: Double; var upper: Double }
-
-    func validatedBounds() throws(PolytailError) -> Bounds {
-        switch self {
-        case let .fixed(nu):
-            guard nu.isFinite, nu > 0 else {
-                throw .invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and > 0")
-            }
-            return Bounds(fixed: nu, lower: nu, upper: nu)
-        case let .estimated(minimum, maximum):
-            guard minimum.isFinite, minimum > 0 else {
-                throw .invalidParameter(name: "minimum degrees of freedom", value: minimum, requirement: "must be finite and > 0")
-            }
-            guard maximum.isFinite, maximum > minimum else {
-                throw .invalidParameter(name: "maximum degrees of freedom", value: maximum, requirement: "must be finite and > the minimum")
-            }
-            return Bounds(fixed: nil, lower: minimum, upper: maximum)
-        }
-    }
-}
-
 /// The ν-part of the t log-likelihood that needs care at large ν.
 enum TDegreesOfFreedom {
     /// D(ν) = ψ((ν+1)/2) − ψ(ν/2) − 1/ν. Direct below ν = 100; above, the asymptotic

@@ -18,7 +18,13 @@ public struct Matrix: Equatable, Sendable, Codable {
         self.elements = elements
     }
 
-    /// A matrix from an array of rows, all of the same length.
+    /// A matrix from an array of rows, all of the same length (one row per observation,
+    /// the layout of ``rowArrays``). An empty array gives the 0 × 0 matrix.
+    ///
+    ///     let m = try Matrix(rowArrays: [[1, 2], [3, 4], [5, 6]])   // 3 × 2
+    ///
+    /// - Parameter rowArrays: the rows, each with the same number of entries.
+    /// - Throws: `.dimensionMismatch` when a row's length differs from the first row's.
     public init(rowArrays: [[Double]]) throws(PolytailError) {
         let columns = rowArrays.first?.count ?? 0
         var elements: [Double] = []
@@ -47,12 +53,22 @@ public struct Matrix: Equatable, Sendable, Codable {
         return Matrix(uncheckedRows: n, columns: n, elements: e)
     }
 
+    /// Entry (row, column), both zero-based.
     public subscript(row: Int, column: Int) -> Double {
         get { elements[row * columns + column] }
         set { elements[row * columns + column] = newValue }
     }
 
-    /// The rows as arrays.
+    /// Row `i` (zero-based) as an array: `matrix[row: i]` is observation i, a copy of its
+    /// ``columns`` entries. An index outside 0 ..< ``rows`` is a programmer error and traps,
+    /// as for `Array`.
+    public subscript(row i: Int) -> [Double] {
+        precondition(i >= 0 && i < rows, "row \(i) outside 0 ..< \(rows)")
+        return Array(elements[(i * columns)..<((i + 1) * columns)])
+    }
+
+    /// The rows as arrays, `[matrix[row: 0], matrix[row: 1], …]`; the inverse of
+    /// ``init(rowArrays:)``.
     public var rowArrays: [[Double]] {
         (0..<rows).map { Array(elements[($0 * columns)..<(($0 + 1) * columns)]) }
     }

@@ -225,7 +225,7 @@ extension CovariateShiftFixture.LogRatioCase {
         var g = PolytailRandom(seed: 11)
         let s = try StudentT(degreesOfFreedom: 4, location: 0, scale: 1).sample(400, using: &g)
         let t = try StudentT(degreesOfFreedom: 4, location: 1, scale: 1.5).sample(300, using: &g)
-        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated), degreesOfFreedomTie: .joint)
+        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
         guard case let .studentT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
         #expect(fs.degreesOfFreedom == ft.degreesOfFreedom)
         let nu = fs.degreesOfFreedom
@@ -245,7 +245,7 @@ extension CovariateShiftFixture.LogRatioCase {
         var g = PolytailRandom(seed: 5)
         let s = try MultivariateT(location: [0, 0], scatter: Matrix(rowArrays: [[1, 0.2], [0.2, 1]]), degreesOfFreedom: 4).sample(300, using: &g)
         let t = try MultivariateT(location: [1, 0.5], scatter: Matrix(rowArrays: [[1.5, 0], [0, 0.8]]), degreesOfFreedom: 4).sample(200, using: &g)
-        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated), degreesOfFreedomTie: .joint)
+        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
         guard case let .multivariateT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
         #expect(fs.degreesOfFreedom == ft.degreesOfFreedom && iw.sourceFit?.dfAtBound == false)
         let best = iw.sourceFit!.logLikelihood + iw.targetFit!.logLikelihood
@@ -266,7 +266,7 @@ extension CovariateShiftFixture.LogRatioCase {
         var g = PolytailRandom(seed: 5)
         let source = try MultivariateNormal(mean: [0, 0], covariance: Matrix(rowArrays: [[1, 0.2], [0.2, 1]])).sample(200, using: &g)
         let target = try MultivariateNormal(mean: [1, 0.5], covariance: Matrix(rowArrays: [[1.5, 0], [0, 0.8]])).sample(150, using: &g)
-        for family in [ImportanceWeights.Family.normal, .studentT(.estimated)] {
+        for family in [ImportanceWeights.Family.normal, .studentT(.estimatedPerGroup)] {
             let iw = try ImportanceWeights.fit(source: source, target: target, family: family)
             let points = try Matrix(rowArrays: [[0, 0], [2, -1], [-30, 40]])
             let l = try iw.logWeights(at: points)
@@ -335,7 +335,7 @@ extension CovariateShiftFixture.LogRatioCase {
         expectError(PolytailError.nonFiniteValue(row: 1, column: nil)) { try ImportanceWeights.fit(source: [1, 2], target: [1, .nan]) }
         expectError(PolytailError.constantData(column: nil)) { try ImportanceWeights.fit(source: [1, 1, 1], target: [1, 2]) }
         expectError(PolytailError.tooFewObservations(needed: 3, got: 2)) {
-            try ImportanceWeights.fit(source: [1, 2], target: [1, 2, 3], family: .studentT(.estimated), degreesOfFreedomTie: .joint)
+            try ImportanceWeights.fit(source: [1, 2], target: [1, 2, 3], family: .studentT(.estimated))
         }
         expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: -1, requirement: "must be finite and > 0")) {
             try ImportanceWeights.fit(source: [1, 2, 3], target: [1, 2, 3], family: .studentT(.fixed(-1)))

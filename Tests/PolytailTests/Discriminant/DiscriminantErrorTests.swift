@@ -116,18 +116,20 @@ import Testing
         expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: 0, requirement: "must be finite and > 0")) {
             try DA.fit(x, labels: y, family: .studentT(.fixed(0)))
         }
-        expectError(PolytailError.unknownLabel("5")) { try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 1, 1: 2, 2: 3, 5: 4]))) }
-        expectError(PolytailError.invalidParameter(name: "degrees of freedom of class \"1\"", value: 0, requirement: "missing: give ν for every class")) {
-            try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 1, 2: 3])))
+        expectError(PolytailError.dimensionMismatch(what: "degrees of freedom per group (one per group, in group order)", expected: 3, got: 4)) {
+            try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([1, 2, 3, 4])))
+        }
+        expectError(PolytailError.dimensionMismatch(what: "degrees of freedom per group (one per group, in group order)", expected: 3, got: 2)) {
+            try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([1, 3])))
         }
         expectError(PolytailError.invalidParameter(name: "degrees of freedom of class \"2\"", value: -1, requirement: "must be finite and > 0")) {
-            try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 1, 1: 2, 2: -1])))
+            try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([1, 2, -1])))
         }
         expectError(PolytailError.invalidParameter(name: "maximum degrees of freedom", value: 1, requirement: "must be finite and > the minimum")) {
-            try DA.fit(x, labels: y, family: .studentT(.estimatedTied(minimum: 2, maximum: 1)))
+            try DA.fit(x, labels: y, family: .studentT(.estimated(minimum: 2, maximum: 1)))
         }
         expectError(PolytailError.invalidParameter(name: "minimum degrees of freedom", value: -1, requirement: "must be finite and > 0")) {
-            try DA.fit(x, labels: y, family: .studentT(.estimatedPerClass(minimum: -1)))
+            try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup(minimum: -1)))
         }
     }
 

@@ -36,8 +36,8 @@ extension Tolerance {
     }
 
     static let models: [(DA.Family, DA.Scatter)] = [
-        (.normal, .shared), (.normal, .perClass), (.studentT(.fixed(3)), .shared), (.studentT(.estimatedTied()), .shared),
-        (.studentT(.estimatedPerClass()), .shared), (.studentT(.estimatedTied()), .perClass), (.studentT(.estimatedPerClass()), .perClass),
+        (.normal, .shared), (.normal, .perClass), (.studentT(.fixed(3)), .shared), (.studentT(.estimated()), .shared),
+        (.studentT(.estimatedPerGroup()), .shared), (.studentT(.estimated()), .perClass), (.studentT(.estimatedPerGroup()), .perClass),
     ]
 
     @Test("posteriors sum to one, equal exp(log posteriors), and predict is their arg-max", arguments: models.indices)
@@ -67,7 +67,7 @@ extension Tolerance {
     @Test("tied-ν t-LDA posteriors go to the priors at |x| → ∞ in every direction", arguments: [false, true])
     func tLimit(_ equalPriors: Bool) throws {
         let (x, y) = Self.sample(k: 4, d: 3)
-        let model = try DA.fit(x, labels: y, family: .studentT(.estimatedTied()), priors: equalPriors ? .equal : .given([0: 0.1, 1: 0.2, 2: 0.3, 3: 0.4]))
+        let model = try DA.fit(x, labels: y, family: .studentT(.estimated()), priors: equalPriors ? .equal : .given([0: 0.1, 1: 0.2, 2: 0.3, 3: 0.4]))
         let nu = model.conditionals[0].degreesOfFreedom!
         #expect(model.conditionals.allSatisfy { $0.degreesOfFreedom == nu } && nu < 50)
         for u in Self.directions(20, d: 3) {
@@ -96,7 +96,7 @@ extension Tolerance {
     @Test("unequal ν: the class with the smallest ν takes the tails")
     func unequalDF() throws {
         let (x, y) = Self.sample(k: 3, d: 2)
-        let model = try DA.fit(x, labels: y, family: .studentT(.fixedPerClass([0: 5, 1: 2, 2: 8])), priors: .equal)
+        let model = try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([5, 2, 8])), priors: .equal)
         for u in Self.directions(10, d: 2) {
             let p = try model.posteriors(Matrix(rowArrays: [u.map { $0 * 1e6 }]))
             #expect(p[0, 1] > 1 - 1e-9)
@@ -106,7 +106,7 @@ extension Tolerance {
     @Test("per-class t with per-class ν equals MultivariateT.fit on each class")
     func perClassEqualsMultivariateT() throws {
         let (x, y) = Self.sample(k: 3, d: 3, perClass: 120, seed: 12)
-        let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerClass()), scatter: .perClass)
+        let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .perClass)
         for c in 0..<3 {
             let rows = x.rowArrays.enumerated().filter { y[$0.offset] == c }.map(\.element)
             let fit = try MultivariateT.fit(Matrix(rowArrays: rows))
@@ -121,7 +121,7 @@ extension Tolerance {
     @Test("the t-LDA fit is a maximum: moving ν, a location or the scatter lowers ℓ", arguments: [false, true])
     func tFitIsMaximum(_ perClassDF: Bool) throws {
         let (x, y) = Self.sample(k: 3, d: 2, perClass: 150, seed: 21)
-        let model = try DA.fit(x, labels: y, family: .studentT(perClassDF ? .estimatedPerClass() : .estimatedTied()))
+        let model = try DA.fit(x, labels: y, family: .studentT(perClassDF ? .estimatedPerGroup() : .estimated()))
         let groups = (0..<3).map { c in try! Matrix(rowArrays: x.rowArrays.enumerated().filter { y[$0.offset] == c }.map(\.element)) }
         func ll(_ ts: [MultivariateT]) -> Double { zip(ts, groups).reduce(0) { $0 + $1.0.logLikelihood($1.1) } }
         let ts = model.conditionals.map { c -> MultivariateT in if case let .studentT(t) = c { return t }; fatalError() }
@@ -158,7 +158,7 @@ extension Tolerance {
         let x0 = (0..<100).map { _ in -2 + g.uniformPositive() }, x1 = (0..<100).map { _ in 1 + g.uniformPositive() }
         let x = Matrix(uncheckedRows: 200, columns: 1, elements: x0 + x1)
         let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
-        let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerClass()))
+        let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()))
         #expect(model.report.perClass.allSatisfy(\.dfAtBound) && model.report.overall.dfAtBound)
         #expect(model.conditionals.allSatisfy { $0.degreesOfFreedom == StudentT.defaultMaximumDF })
     }

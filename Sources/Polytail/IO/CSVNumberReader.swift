@@ -1,0 +1,372 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What to do with a row whose selected cell is missing: empty (after trimming spaces and
+/// tabs) or a missing-value marker such as `NA`.
+public enum MissingValues: String, Sendable, Codable, CaseIterable {
+    /// The first missing cell is an error naming its line and column.
+    case error
+    /// Rows with a missing selected cell are skipped and counted in ``CSVNumbers/droppedRows``.
+    case drop
+}
+
+/// How to read a CSV file: the delimiter and the treatment of missing values.
+public struct CSVReadOptions: Sendable, Equatable {
+    /// The field delimiter: one ASCII character other than a double quote, CR or LF
+    /// (`,` by default; `;` and tab are common).
+    public var delimiter: Character
+    /// Missing cells are errors (the default) or drop their row.
+    public var missing: MissingValues
+    /// Cell texts (after trimming spaces and tabs) that mean "missing", besides the empty
+    /// cell. Default `["NA"]` (what R writes). Compared exactly, case included.
+    public var missingMarkers: Set<String>
+
+    /// - Parameters:
+    ///   - delimiter: the field delimiter (default `,`).
+    ///   - missing: `.error` (default) or `.drop`.
+    ///   - missingMarkers: texts that mean "missing" besides the empty cell (default `NA`).
+    public init(delimiter: Character = ",", missing: MissingValues = .error, missingMarkers: Set<String> = ["NA"]) {
+        self.delimiter = delimiter
+        self.missing = missing
+        self.missingMarkers = missingMarkers
+    }
+}
+
+/// Numbers (and optional text columns) read from a CSV file: the rows kept, row-major.
+public struct CSVNumbers: Sendable, Equatable {
+    /// The file's header, in file order.
+    public let header: [String]
+    /// The numeric columns read, in the order they were selected.
+    public let numberColumns: [String]
+    /// The text columns read, in the order they were selected.
+    public let textColumns: [String]
+    /// The numbers, row-major: `rowCount × numberColumns.count`.
+    public internal(set) var values: [Double]
+    /// The text cells, one array per text column (trimmed of spaces and tabs).
+    public internal(set) var text: [[String]]
+    /// Rows kept.
+    public internal(set) var rowCount: Int
+    /// Rows skipped because a selected cell was missing (with ``MissingValues/drop``).
+    public internal(set) var droppedRows: Int
+    /// Where kept row r starts in the file: line = r + offset of the last break at or before r.
+    var lineBreaks: [LineBreak]
+
+    struct LineBreak: Sendable, Equatable { var row: Int; var offset: Int }
+
+    /// The file line (1-based; the header is line 1) that kept row `row` starts on.
+    /// - Parameter row: a zero-based index of a kept row.
+    /// - Returns: the line, or `row + 2` (saturating) for an index out of range.
+    public func line(ofRow row: Int) -> Int {
+        guard row >= 0, row < rowCount, !lineBreaks.isEmpty else { return CSVTable.saturatingLine(row) }
+        var lo = 0, hi = lineBreaks.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineBreaks[mid].row <= row { lo = mid } else { hi = mid - 1 }
+        }
+        return row + lineBreaks[lo].offset
+    }
+
+    /// The numbers of one selected column.
+    /// - Throws: ``CSVError/unknownColumn(name:available:)`` when `name` was not read as numbers.
+    public func column(named name: String) throws(CSVError) -> [Double] {
+        guard let j = numberColumns.firstIndex(of: name) else {
+            throw .unknownColumn(name: name, available: numberColumns)
+        }
+        let k = numberColumns.count
+        if k == 1 { return values }
+        var out = [Double](repeating: 0, count: rowCount)
+        values.withUnsafeBufferPointer { v in
+            for i in 0..<rowCount { out[i] = v[i * k + j] }
+        }
+        return out
+    }
+
+    /// The cells of one text column.
+    /// - Throws: ``CSVError/unknownColumn(name:available:)`` when `name` was not read as text.
+    public func textColumn(named name: String) throws(CSVError) -> [String] {
+        guard let j = textColumns.firstIndex(of: name) else {
+            throw .unknownColumn(name: name, available: textColumns)
+        }
+        return text[j]
+    }
+
+    /// The numbers as an n × k ``Matrix`` (one row per kept row).
+    public var matrix: Matrix {
+        Matrix(uncheckedRows: rowCount, columns: numberColumns.count, elements: values)
+    }
+}
+
+/// A streaming CSV reader that parses selected columns straight into `Double`s.
+///
+/// No `String` is made per cell and no table of cells is kept: one buffered pass over the
+/// bytes (``CSVTable``'s RFC 4180 state machine) hands each selected cell's bytes to an
+/// exact decimal parser (correctly rounded, the grammar of `Double(_: String)`), and
+/// unselected cells are skipped after their quoting and UTF-8 are checked. Memory is the
+/// numbers kept plus a 1 MiB buffer. The same errors as ``CSVTable`` (line and column), plus
+/// missing values (``CSVReadOptions/missing``).
+///
+/// ```swift
+/// let reader = try CSVNumberReader(path: "data.csv")          // "-" reads standard input
+/// try reader.select(numbers: ["x", "w"])
+/// let numbers = try reader.readAll()                          // numbers.values: n × 2, row-major
+/// ```
+/// Or block by block, in bounded memory: `while let block = try reader.next(maxRows: 65_536) { … }`.
+public final class CSVNumberReader {
+    /// The file's header.
+    public let header: [String]
+    /// The path (`-` for standard input).
+    public let path: String
+    let options: CSVReadOptions
+    private let scanner: CSVScanner
+    private var sink: NumberSink?
+    private var pendingBlankLines: [Int] = []
+    private var bytesSource: [UInt8]?
+    private var fileSize: Int?
+    private var finished = false
+
+    /// Opens a file (or standard input for `"-"`) and reads its header.
+    /// - Parameters:
+    ///   - path: the file, or `"-"` for standard input.
+    ///   - options: delimiter and missing values.
+    /// - Throws: ``CSVError`` when the file cannot be opened or its header is bad.
+    public init(path: String, options: CSVReadOptions = CSVReadOptions()) throws(CSVError) {
+        self.path = path
+        self.options = options
+        scanner = try CSVScanner(path: path, delimiter: CSVScanner.delimiterByte(options.delimiter))
+        header = try scanner.readHeader()
+        if path != "-" {
+            var info = stat()
+            if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG { fileSize = Int(info.st_size) }
+        }
+    }
+
+    /// Reads CSV bytes in memory (copied).
+    /// - Parameters:
+    ///   - utf8: the file's bytes.
+    ///   - options: delimiter and missing values.
+    /// - Throws: ``CSVError`` for a bad header.
+    public init(utf8 bytes: [UInt8], options: CSVReadOptions = CSVReadOptions()) throws(CSVError) {
+        path = "<memory>"
+        self.options = options
+        // A class-owned copy that outlives the scanner reading it in place.
+        let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        _ = storage.initialize(from: bytes)
+        ownedBytes = storage
+        scanner = CSVScanner(
+            bytes: UnsafeBufferPointer(rebasing: storage[0..<bytes.count]),
+            delimiter: try CSVScanner.delimiterByte(options.delimiter))
+        header = try scanner.readHeader()
+    }
+
+    private var ownedBytes: UnsafeMutableBufferPointer<UInt8>?
+
+    deinit { ownedBytes?.deallocate() }
+
+    /// Chooses the columns to read: numbers and (optionally) text, such as labels.
+    /// - Parameters:
+    ///   - numbers: the numeric columns, in the order wanted in each row of ``CSVNumbers/values``.
+    ///   - text: columns kept as trimmed strings (a missing text cell is missing like a number).
+    /// - Throws: ``CSVError/unknownColumn(name:available:)`` or ``CSVError/repeatedColumn(name:)``.
+    public func select(numbers: [String], text: [String] = []) throws(CSVError) {
+        var slots = [Int32](repeating: -1, count: header.count)
+        var seen = Set<String>()
+        var numberIndices: [Int] = []
+        for name in numbers + text {
+            guard let index = header.firstIndex(of: name) else { throw .unknownColumn(name: name, available: header) }
+            guard seen.insert(name).inserted else { throw .repeatedColumn(name: name) }
+            numberIndices.append(index)
+        }
+        for (k, index) in numberIndices.enumerated() {
+            slots[index] = k < numbers.count ? Int32(k) : Int32(-2 - (k - numbers.count))
+        }
+        sink = NumberSink(header: header, numberColumns: numbers, textColumns: text, slots: slots, options: options)
+    }
+
+    /// The next block of at most `maxRows` kept rows, or nil at the end of the file.
+    /// - Parameter maxRows: the largest block wanted (≥ 1).
+    /// - Throws: ``CSVError`` for malformed CSV, bad numbers and (with `.error`) missing values.
+    public func next(maxRows: Int) throws(CSVError) -> CSVNumbers? {
+        if sink == nil { try select(numbers: header) }
+        guard !finished else { return nil }
+        let block = try read(maxRows: max(1, maxRows), estimateCapacity: false)
+        if block.rowCount == 0 && block.droppedRows == 0 && finished { return nil }
+        return block
+    }
+
+    /// Every remaining row.
+    /// - Throws: ``CSVError`` for malformed CSV, bad numbers and (with `.error`) missing values.
+    public func readAll() throws(CSVError) -> CSVNumbers {
+        if sink == nil { try select(numbers: header) }
+        return try read(maxRows: .max, estimateCapacity: true)
+    }
+
+    /// Reads the named columns of a whole file.
+    /// - Parameters:
+    ///   - path: the file, or `"-"` for standard input.
+    ///   - numbers: numeric columns (nil: every column).
+    ///   - text: text columns.
+    ///   - options: delimiter and missing values.
+    /// - Returns: the rows kept.
+    /// - Throws: ``CSVError``.
+    public static func read(
+        path: String, numbers: [String]? = nil, text: [String] = [], options: CSVReadOptions = CSVReadOptions()
+    ) throws(CSVError) -> CSVNumbers {
+        let reader = try CSVNumberReader(path: path, options: options)
+        try reader.select(numbers: numbers ?? reader.header.filter { !text.contains($0) }, text: text)
+        return try reader.readAll()
+    }
+
+    private func read(maxRows: Int, estimateCapacity: Bool) throws(CSVError) -> CSVNumbers {
+        var sink = self.sink!
+        self.sink = nil
+        defer { self.sink = sink }
+        let k = sink.numberCount
+        let width = header.count
+        var out = CSVNumbers(
+            header: header, numberColumns: sink.numberColumns, textColumns: sink.textColumns,
+            values: [], text: Array(repeating: [], count: sink.textColumns.count),
+            rowCount: 0, droppedRows: 0, lineBreaks: [])
+        var offset = Int.min
+        var estimated = !estimateCapacity || fileSize == nil
+        let startConsumed = scanner.consumed
+        while out.rowCount < maxRows {
+            let step = try scanner.next(&sink)
+            guard case let .record(fieldCount, blank, line) = step else { finished = true; break }
+            if blank {
+                pendingBlankLines.append(line)
+                continue
+            }
+            if !pendingBlankLines.isEmpty {
+                for blankLine in pendingBlankLines {
+                    guard width == 1 else { throw .raggedRow(line: blankLine, fields: 1, expected: width) }
+                    // The one column is empty: missing if selected, a row of nothing otherwise.
+                    if sink.numberCount + sink.textColumns.count > 0 {
+                        guard options.missing == .drop else { throw .emptyCell(line: blankLine, column: header[0]) }
+                        out.droppedRows += 1
+                    }
+                }
+                pendingBlankLines.removeAll()
+            }
+            guard fieldCount == width else { throw .raggedRow(line: line, fields: fieldCount, expected: width) }
+            if let error = sink.error { throw error }
+            if sink.missing { out.droppedRows += 1; continue }
+            // Commit the row.
+            if k == 1 { out.values.append(sink.scratch[0]) } else if k > 0 {
+                out.values.append(contentsOf: UnsafeBufferPointer(start: sink.scratch, count: k))
+            }
+            for j in 0..<sink.textColumns.count { out.text[j].append(sink.textScratch[j]) }
+            let rowOffset = line - out.rowCount
+            if rowOffset != offset {
+                out.lineBreaks.append(CSVNumbers.LineBreak(row: out.rowCount, offset: rowOffset))
+                offset = rowOffset
+            }
+            out.rowCount += 1
+            // Size the arrays once from the file size and the bytes per row seen so far, so
+            // that a large file does not double its arrays (and hold both copies) as it grows.
+            if !estimated, out.rowCount == 4096, let fileSize {
+                estimated = true
+                let perRow = Double(scanner.consumed - startConsumed) / 4096
+                let rows = Int(Double(fileSize - startConsumed) / max(perRow, 1) * 1.02) + 1024
+                out.values.reserveCapacity(rows * k)
+            }
+        }
+        return out
+    }
+}
+
+/// Parses the selected cells of one record into a scratch row.
+struct NumberSink: CSVFieldSink {
+    let header: [String]
+    let numberColumns: [String]
+    let textColumns: [String]
+    let numberCount: Int
+    /// Per file column: its number slot (≥ 0), its text slot (−2 − k), or −1 (skipped).
+    let slots: UnsafeMutablePointer<Int32>
+    let width: Int
+    let scratch: UnsafeMutablePointer<Double>
+    var textScratch: [String]
+    let dropMissing: Bool
+    let markers: [[UInt8]]
+    var error: CSVError?
+    var missing = false
+    private let storage: Storage
+
+    /// Owns the pointers (the sink itself is copied in and out of the reader).
+    final class Storage {
+        let slots: UnsafeMutablePointer<Int32>
+        let scratch: UnsafeMutablePointer<Double>
+        init(width: Int, numbers: Int) {
+            slots = .allocate(capacity: max(width, 1))
+            scratch = .allocate(capacity: max(numbers, 1))
+            scratch.initialize(repeating: 0, count: max(numbers, 1))
+        }
+        deinit { slots.deallocate(); scratch.deallocate() }
+    }
+
+    init(header: [String], numberColumns: [String], textColumns: [String], slots: [Int32], options: CSVReadOptions) {
+        self.header = header
+        self.numberColumns = numberColumns
+        self.textColumns = textColumns
+        numberCount = numberColumns.count
+        width = header.count
+        storage = Storage(width: header.count, numbers: numberColumns.count)
+        self.slots = storage.slots
+        self.slots.initialize(from: slots, count: slots.count)
+        scratch = storage.scratch
+        textScratch = Array(repeating: "", count: textColumns.count)
+        dropMissing = options.missing == .drop
+        markers = options.missingMarkers.filter { !$0.isEmpty }.map { Array($0.utf8) }
+    }
+
+    mutating func beginRecord() {
+        error = nil
+        missing = false
+    }
+
+    @inline(__always)
+    mutating func field(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, escaped: Bool, line: Int) {
+        guard index < width else { return }
+        let slot = Int(slots[index])
+        if slot == -1 || missing || error != nil { return }
+        // Trim spaces and tabs.
+        guard var start = bytes.baseAddress else { return markMissing(index, line, bytes, escaped: escaped, empty: true) }
+        var count = bytes.count
+        while count > 0, start[0] == 0x20 || start[0] == 0x09 { start += 1; count -= 1 }
+        while count > 0, start[count - 1] == 0x20 || start[count - 1] == 0x09 { count -= 1 }
+        if count == 0 { return markMissing(index, line, bytes, escaped: escaped, empty: true) }
+        if slot >= 0 {
+            if let value = DecimalParser.parse(start, count), value.isFinite {
+                scratch[slot] = value
+                return
+            }
+            // Not a finite number: a missing-value marker, or an error.
+            if isMarker(start, count) { return markMissing(index, line, bytes, escaped: escaped, empty: false) }
+            let text = CSVStringSink.string(bytes, escaped: escaped)
+            error = DecimalParser.parse(start, count) == nil
+                ? .notANumber(line: line, column: header[index], text: text)
+                : .nonFiniteNumber(line: line, column: header[index], text: text)
+        } else {
+            if isMarker(start, count) { return markMissing(index, line, bytes, escaped: escaped, empty: false) }
+            textScratch[-2 - slot] = CSVStringSink.string(UnsafeBufferPointer(start: start, count: count), escaped: escaped)
+        }
+    }
+
+    @inline(__always)
+    func isMarker(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        for marker in markers where marker.count == count {
+            if marker.withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, count) == 0 }) { return true }
+        }
+        return false
+    }
+
+    mutating func markMissing(_ index: Int, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>, escaped: Bool, empty: Bool) {
+        if dropMissing { missing = true; return }
+        error = empty
+            ? .emptyCell(line: line, column: header[index])
+            : .missingValue(line: line, column: header[index], text: CSVStringSink.string(bytes, escaped: escaped))
+    }
+}

@@ -1,0 +1,354 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a scanner hands its fields to. The scanner may restart a record when it reaches the
+/// end of its buffer mid-record (it reads more and scans the record again), so a sink keeps
+/// a record's fields provisional until ``endRecord(fieldCount:line:)``.
+protocol CSVFieldSink {
+    /// A record starts (again, after a restart): forget any provisional fields.
+    mutating func beginRecord()
+    /// Field `index` of the current record: its bytes (between the quotes, with `""` still
+    /// doubled when `escaped`), starting on file line `line`.
+    mutating func field(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, escaped: Bool, line: Int)
+}
+
+/// The one RFC 4180 byte-level state machine behind ``CSVTable`` and ``CSVNumberReader``:
+/// a buffered read of a file descriptor (or a buffer in memory), records scanned in place,
+/// fields handed to a sink as byte ranges — no `String` is made here.
+///
+/// Accepted: LF, CRLF or lone CR line ends (mixed too); a final line end or none; a UTF-8
+/// byte-order mark (skipped); fields in double quotes holding delimiters, line ends and
+/// doubled quotes. The bytes must be UTF-8; a bad sequence is reported at its first byte.
+/// Memory: the buffer (1 MiB, doubled only for a record longer than that).
+final class CSVScanner {
+    enum Step { case record(fieldCount: Int, blank: Bool, line: Int), end }
+
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private let ownsBuffer: Bool
+    private var pos = 0
+    private var end = 0
+    private var eof = false
+    private let fd: Int32
+    private let closeOnDeinit: Bool
+    /// The path for messages.
+    let path: String
+    /// The physical line the next record starts on, 1-based.
+    private(set) var line = 1
+    private var lineStart = 0
+    let delimiter: UInt8
+    /// Bytes that end the fast scan of an unquoted field: the delimiter, CR, LF, the quote
+    /// and every byte ≥ 0x80 (validated as UTF-8).
+    private let special = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+
+    static let quote: UInt8 = 0x22, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
+
+    /// Checks a delimiter: one ASCII byte, not a quote, CR or LF.
+    static func delimiterByte(_ delimiter: Character) throws(CSVError) -> UInt8 {
+        guard let ascii = delimiter.asciiValue, ascii != quote, ascii != lf, ascii != cr, ascii != 0 else {
+            throw .invalidDelimiter(String(delimiter))
+        }
+        return ascii
+    }
+
+    /// Opens `path` for reading; `"-"` is standard input.
+    init(path: String, delimiter: UInt8) throws(CSVError) {
+        self.path = path
+        self.delimiter = delimiter
+        if path == "-" {
+            fd = 0
+            closeOnDeinit = false
+        } else {
+            let opened = open(path, O_RDONLY | O_CLOEXEC)
+            if opened < 0 {
+                let code = errno
+                if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
+                throw .unreadable(path: path, reason: code == EACCES ? "permission denied" : String(cString: strerror(code)))
+            }
+            var info = stat()
+            if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                close(opened)
+                throw .unreadable(path: path, reason: "it is a directory")
+            }
+            fd = opened
+            closeOnDeinit = true
+        }
+        capacity = 1 << 20
+        buffer = .allocate(capacity: capacity)
+        ownsBuffer = true
+        setUp()
+    }
+
+    /// Scans bytes already in memory (not copied; they must outlive the scanner).
+    init(bytes: UnsafeBufferPointer<UInt8>, delimiter: UInt8) {
+        path = "<memory>"
+        self.delimiter = delimiter
+        fd = -1
+        closeOnDeinit = false
+        ownsBuffer = false
+        buffer = UnsafeMutablePointer(mutating: bytes.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+        capacity = bytes.count
+        end = bytes.count
+        eof = true
+        setUp()
+    }
+
+    deinit {
+        special.deallocate()
+        if ownsBuffer { buffer.deallocate() }
+        if closeOnDeinit { close(fd) }
+    }
+
+    private func setUp() {
+        special.initialize(repeating: false, count: 256)
+        special[Int(delimiter)] = true
+        special[Int(CSVScanner.quote)] = true
+        special[Int(CSVScanner.lf)] = true
+        special[Int(CSVScanner.cr)] = true
+        for b in 0x80..<0x100 { special[b] = true }
+    }
+
+    private var bomChecked = false
+    /// Bytes read from the source so far.
+    private var bytesRead = 0
+    /// Bytes consumed by the records scanned so far (the BOM included).
+    var consumed: Int { (ownsBuffer ? bytesRead : capacity) - (end - pos) }
+
+    /// Reads more bytes after moving the unconsumed tail to the front (growing the buffer
+    /// when one record fills it).
+    private func refill() throws(CSVError) {
+        guard !eof else { return }
+        if pos > 0 {
+            let tail = end - pos
+            if tail > 0 { (buffer).update(from: buffer + pos, count: tail) }
+            end = tail
+            lineStart -= pos
+            pos = 0
+        }
+        if end == capacity {
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            bigger.update(from: buffer, count: end)
+            buffer.deallocate()
+            buffer = bigger
+            capacity *= 2
+        }
+        while true {
+            let r = read(fd, buffer + end, capacity - end)
+            if r > 0 { end += r; bytesRead += r; return }
+            if r == 0 { eof = true; return }
+            let code = errno
+            if code == EINTR { continue }
+            if code == EISDIR { throw .unreadable(path: path, reason: "it is a directory") }
+            throw .unreadable(path: path, reason: String(cString: strerror(code)))
+        }
+    }
+
+    /// Skips a byte-order mark at the very start.
+    private func checkBOM() throws(CSVError) {
+        bomChecked = true
+        while end - pos < 3 && !eof { try refill() }
+        if end - pos >= 3, buffer[pos] == 0xEF, buffer[pos + 1] == 0xBB, buffer[pos + 2] == 0xBF {
+            pos += 3
+            lineStart = pos
+        }
+    }
+
+    /// 1-based character column of buffer offset `offset` on the line starting at `start`.
+    private func column(_ offset: Int, lineStart start: Int) -> Int {
+        var c = 1
+        var j = start
+        while j < offset { if buffer[j] & 0xC0 != 0x80 { c += 1 }; j += 1 }
+        return c
+    }
+
+    private enum Scan { case done(Step), needMore }
+
+    /// The next record, its fields given to `sink`, or `.end` at the end of the input.
+    func next<Sink: CSVFieldSink>(_ sink: inout Sink) throws(CSVError) -> Step {
+        if !bomChecked { try checkBOM() }
+        while true {
+            switch try scan(&sink) {
+            case let .done(step): return step
+            case .needMore: try refill()
+            }
+        }
+    }
+
+    /// Validates the UTF-8 sequence whose lead byte is at `i`; returns the offset after it,
+    /// or nil when the buffer ends inside it and more bytes may come.
+    @inline(never)
+    private func utf8Sequence(at i: Int, line: Int, lineStart: Int) throws(CSVError) -> Int? {
+        let b = buffer[i]
+        let length: Int
+        var minimum: UInt32 = 0
+        switch b {
+        case 0xC2...0xDF: length = 2; minimum = 0x80
+        case 0xE0...0xEF: length = 3; minimum = 0x800
+        case 0xF0...0xF4: length = 4; minimum = 0x10000
+        default: throw .notUTF8(line: line, column: column(i, lineStart: lineStart))
+        }
+        var scalar = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for k in 1..<length {
+            guard i + k < end else {
+                if eof { throw .notUTF8(line: line, column: column(i, lineStart: lineStart)) }
+                return nil
+            }
+            let c = buffer[i + k]
+            guard c & 0xC0 == 0x80 else { throw .notUTF8(line: line, column: column(i, lineStart: lineStart)) }
+            scalar = scalar << 6 | UInt32(c & 0x3F)
+        }
+        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else {
+            throw .notUTF8(line: line, column: column(i, lineStart: lineStart))
+        }
+        return i + length
+    }
+
+    /// One record from `pos`; `.needMore` (nothing committed) when the buffer ends inside it.
+    private func scan<Sink: CSVFieldSink>(_ sink: inout Sink) throws(CSVError) -> Scan {
+        let b = buffer
+        let n = end
+        var i = pos
+        if i >= n { return eof ? .done(.end) : .needMore }
+        var line = self.line
+        var lineStart = self.lineStart
+        let recordLine = line
+        let delimiter = self.delimiter
+        var index = 0
+        var blank = true
+        sink.beginRecord()
+        let special = self.special
+        while true {
+            if i < n, b[i] == CSVScanner.quote {
+                blank = false
+                let openLine = line, openLineStart = lineStart, open = i
+                i += 1
+                let contentStart = i
+                var escaped = false
+                while true {
+                    if i >= n {
+                        if eof { throw .unterminatedQuote(line: openLine, column: column(open, lineStart: openLineStart)) }
+                        return .needMore
+                    }
+                    let c = b[i]
+                    if c == CSVScanner.quote {
+                        if i + 1 >= n, !eof { return .needMore }
+                        if i + 1 < n, b[i + 1] == CSVScanner.quote { escaped = true; i += 2; continue }
+                        break
+                    } else if c == CSVScanner.lf {
+                        line += 1; lineStart = i + 1
+                    } else if c == CSVScanner.cr {
+                        if i + 1 >= n, !eof { return .needMore }
+                        if i + 1 < n, b[i + 1] == CSVScanner.lf { i += 1 }
+                        line += 1; lineStart = i + 1
+                    } else if c >= 0x80 {
+                        guard let next = try utf8Sequence(at: i, line: line, lineStart: lineStart) else { return .needMore }
+                        i = next
+                        continue
+                    }
+                    i += 1
+                }
+                let contentEnd = i
+                i += 1  // the closing quote
+                if i >= n, !eof { return .needMore }
+                if i < n {
+                    let c = b[i]
+                    if c != delimiter && c != CSVScanner.lf && c != CSVScanner.cr {
+                        throw .textAfterClosingQuote(line: line, column: column(i, lineStart: lineStart))
+                    }
+                }
+                sink.field(index, UnsafeBufferPointer(start: b + contentStart, count: contentEnd - contentStart),
+                           quoted: true, escaped: escaped, line: recordLine)
+            } else {
+                let start = i
+                while i < n {
+                    let c = b[i]
+                    if special[Int(c)] {
+                        if c == delimiter || c == CSVScanner.lf || c == CSVScanner.cr { break }
+                        if c == CSVScanner.quote {
+                            throw .strayQuote(line: line, column: column(i, lineStart: lineStart))
+                        }
+                        guard let next = try utf8Sequence(at: i, line: line, lineStart: lineStart) else { return .needMore }
+                        i = next
+                        continue
+                    }
+                    i += 1
+                }
+                if i >= n, !eof { return .needMore }
+                if i > start { blank = false }
+                sink.field(index, UnsafeBufferPointer(start: b + start, count: i - start),
+                           quoted: false, escaped: false, line: recordLine)
+            }
+            index += 1
+            // After a field: a delimiter, a line end, or the end of the input.
+            guard i < n else { break }
+            let c = b[i]
+            i += 1
+            if c == delimiter { blank = false; continue }
+            if c == CSVScanner.cr {
+                if i >= n, !eof { return .needMore }
+                if i < n, b[i] == CSVScanner.lf { i += 1 }
+            }
+            line += 1
+            lineStart = i
+            break
+        }
+        pos = i
+        self.line = line
+        self.lineStart = lineStart
+        return .done(.record(fieldCount: index, blank: blank, line: recordLine))
+    }
+}
+
+/// Collects the fields of one record as strings (the header, and ``CSVTable`` rows).
+struct CSVStringSink: CSVFieldSink {
+    var fields: [String] = []
+
+    mutating func beginRecord() { fields.removeAll(keepingCapacity: true) }
+
+    mutating func field(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, escaped: Bool, line: Int) {
+        fields.append(CSVStringSink.string(bytes, escaped: escaped))
+    }
+
+    /// The field's text, with doubled quotes undoubled.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, escaped: Bool) -> String {
+        guard escaped else { return String(decoding: bytes, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var k = 0
+        while k < bytes.count {
+            out.append(bytes[k])
+            k += bytes[k] == CSVScanner.quote ? 2 : 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension CSVScanner {
+    /// Reads the header: the first record that is not a blank line, names trimmed of spaces
+    /// and tabs, each non-empty and distinct.
+    func readHeader() throws(CSVError) -> [String] {
+        var sink = CSVStringSink()
+        while true {
+            switch try next(&sink) {
+            case .end: throw .noHeader
+            case let .record(_, blank, _):
+                if blank { continue }
+                let header = sink.fields.map { String(CSVTable.trimmed($0)) }
+                var firstIndex: [String: Int] = [:]
+                for (k, name) in header.enumerated() {
+                    guard !name.isEmpty else { throw .emptyHeaderName(column: k + 1) }
+                    if let first = firstIndex[name] {
+                        throw .duplicateHeaderName(name: name, firstColumn: first + 1, secondColumn: k + 1)
+                    }
+                    firstIndex[name] = k
+                }
+                return header
+            }
+        }
+    }
+}
+

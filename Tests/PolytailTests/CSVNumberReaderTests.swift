@@ -1,0 +1,253 @@
+import Foundation
+import Testing
+@testable import Polytail
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct CSVNumberReaderTests {
+    /// glibc's strtod (correctly rounded, multiple precision) on a whole string: the
+    /// independent reference for the decimal parser.
+    static func reference(_ text: String) -> Double? {
+        // strtod skips leading white space; a cell must be the number alone.
+        guard let first = text.unicodeScalars.first, !first.properties.isWhitespace, !text.utf8.contains(0) else { return nil }
+        return text.withCString { (p: UnsafePointer<CChar>) -> Double? in
+            var end: UnsafeMutablePointer<CChar>? = nil
+            let v = strtod(p, &end)
+            guard let end else { return nil }
+            return UnsafePointer(end) - p == text.utf8.count ? v : nil
+        }
+    }
+
+    static func parse(_ text: String) -> Double? {
+        var t = text
+        return t.withUTF8 { DecimalParser.parse($0.baseAddress!, $0.count) }
+    }
+
+    static func sameBits(_ a: Double?, _ b: Double?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (x?, y?): return x.bitPattern == y.bitPattern || (x.isNaN && y.isNaN)
+        default: return false
+        }
+    }
+
+    // MARK: Exact decimal parsing
+
+    /// Shortest representations of random doubles over the whole range, and the same
+    /// digits with 1–3 more digits (which the fast path must still round correctly).
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func randomDoublesParseExactly(seed: UInt64) {
+        var rng = PolytailRandom(seed: seed)
+        var checked = 0
+        for _ in 0..<40_000 {
+            let bits = UInt64.random(in: 0...UInt64.max, using: &rng)
+            let x = Double(bitPattern: bits)
+            guard x.isFinite else { continue }
+            let text = "\(x)"
+            #expect(Self.parse(text) == x, "\(text)")
+            let longer = text.replacingOccurrences(of: "e", with: "\(Int.random(in: 1...999, using: &rng))e")
+            let withDigits = text.contains("e") ? longer : text + "\(Int.random(in: 1...999, using: &rng))"
+            #expect(Self.sameBits(Self.parse(withDigits), Self.reference(withDigits)), "\(withDigits)")
+            checked += 1
+        }
+        #expect(checked > 30_000)
+    }
+
+    /// Random decimal strings of 1–22 digits with a point and an exponent near the fast
+    /// path's edges, and values typical of data files.
+    @Test(arguments: [4, 5] as [UInt64])
+    func randomDecimalsMatchStrtod(seed: UInt64) {
+        var rng = PolytailRandom(seed: seed)
+        for _ in 0..<60_000 {
+            let digits = Int.random(in: 1...22, using: &rng)
+            var s = Bool.random(using: &rng) ? "-" : ""
+            for k in 0..<digits {
+                s += String(Int.random(in: (k == 0 ? 1 : 0)...9, using: &rng))
+                if k == 0, Bool.random(using: &rng) { s += "." }
+            }
+            if Int.random(in: 0..<3, using: &rng) > 0 { s += "e\(Int.random(in: -40...40, using: &rng))" }
+            #expect(Self.sameBits(Self.parse(s), Self.reference(s)), "\(s)")
+            let plain = String(format: "%.17g", Double.random(in: -1e4...1e4, using: &rng) * .random(in: 0...1, using: &rng))
+            #expect(Self.sameBits(Self.parse(plain), Self.reference(plain)), "\(plain)")
+        }
+    }
+
+    /// Cells that sit exactly on or next to midpoints between doubles, and other edges.
+    @Test(arguments: [
+        "9007199254740993", "9007199254740993.0000000000001", "9007199254740992.9999999999",
+        "2.2250738585072011e-308", "2.2250738585072014e-308", "4.9406564584124654e-324", "1e-400",
+        "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308", "1e309",
+        "0.1", "0.30000000000000004", "123456789012345678", "1234567890123456789", "12345678901234567890",
+        "18446744073709551615", "18446744073709551616", "9223372036854775808", "1.00000000000000011102230246251565404",
+        "1.000000000000000111022302462515654", "0x1p-3", "0X1.8P1", "-0", "+0.0", "-0e5", ".5", "5.", "+.5e-0",
+        "inf", "-Infinity", "nan", "NaN", "1e", "1e+", "e5", ".", "-", "+", "1.2.3", "0x", "1_000", " 1", "1 ", "\t1",
+        "1\u{0}", "7\u{0}garbage", "\n5", "1,5", "١٢",
+    ])
+    func edgeCells(_ text: String) {
+        #expect(Self.sameBits(Self.parse(text), Self.reference(text)), "\(text.debugDescription)")
+    }
+
+    // MARK: Reader against CSVTable
+
+    static func write(_ text: String) throws -> String {
+        try TempFiles.write(text, name: "numbers.csv").path
+    }
+
+    @Test(arguments: CSVTests.forms.filter { form in
+        form.rows.allSatisfy { $0.allSatisfy { CSVTable.number($0).map(\.isFinite) == true } }
+    })
+    func acceptedFormsReadAsTheTableDoes(_ form: CSVTests.Form) throws {
+        let table = try CSVTable.parse(form.text)
+        let expected = try table.numericColumns(nil)
+        let numbers = try CSVNumberReader.read(path: Self.write(form.text))
+        #expect(numbers.header == table.header)
+        #expect(numbers.values == expected.matrix.elements)
+        #expect(numbers.rowCount == table.rows.count)
+        for r in 0..<table.rows.count { #expect(numbers.line(ofRow: r) == table.line(ofRow: r)) }
+        let fromMemory = try CSVNumberReader(utf8: Array(form.text.utf8)).readAll()
+        #expect(fromMemory == numbers)
+    }
+
+    @Test(arguments: CSVTests.failures)
+    func syntaxErrorsAreTheTables(_ failure: CSVTests.Failure) throws {
+        let path = try Self.write(failure.text)
+        // No column selected: syntax alone (a selected cell could fail first, in file order).
+        expectError(failure.error) { try CSVNumberReader.read(path: path, numbers: []) }
+    }
+
+    @Test(arguments: CSVTests.numberFailures)
+    func numberErrorsAreTheTables(_ failure: CSVTests.Failure) throws {
+        let table = try CSVTable.parse(failure.text)
+        let path = try Self.write(failure.text)
+        expectError(failure.error) { try CSVNumberReader.read(path: path, numbers: [table.header.last!]) }
+    }
+
+    @Test func nulByteIsNotANumberAndIsEscaped() throws {
+        let path = try Self.write("x\n1\n7\u{0}garbage\n")
+        do {
+            _ = try CSVNumberReader.read(path: path)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error == .notANumber(line: 3, column: "x", text: "7\u{0}garbage"))
+            #expect(error.description.contains("7\\0garbage"))
+            #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 })
+        }
+        expectError(CSVError.notANumber(line: 2, column: "x", text: "7\u{0}garbage")) {
+            try CSVTable.parse("x\n7\u{0}garbage\n").numericColumn("x")
+        }
+    }
+
+    @Test func controlCharactersInMessagesAreEscaped() throws {
+        let header = "\"a\nb\u{1B}[31m\",\"a\nb\u{1B}[31m\"\n1,2\n"
+        do {
+            _ = try CSVTable.parse(header)
+            Issue.record("expected an error")
+        } catch {
+            guard case .duplicateHeaderName = error else { Issue.record("got \(error)"); return }
+            let text = error.description
+            #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
+            #expect(text.contains("a\\nb\\u{1B}[31m"))
+        }
+        #expect(CSVError.printable("C:\\data\\x.csv") == "C:\\data\\x.csv")
+        #expect(CSVError.printable("bell\u{7}\u{85}\u{2028}") == "bell\\u{7}\\u{85}\\u{2028}")
+    }
+
+    /// A file several times the reader's 1 MiB buffer, with quoted multi-line cells, CRLF and
+    /// a record longer than the buffer, reads as the table reads it.
+    @Test func buffersRefillAcrossRecords() throws {
+        var rng = PolytailRandom(seed: 9)
+        var text = "\u{FEFF}label,x,y\r\n"
+        var expected: [Double] = []
+        for i in 0..<120_000 {
+            let x = Double.random(in: -1e3...1e3, using: &rng), y = Double(i)
+            let label = i % 1000 == 0 ? "\"multi\r\nline, \"\"quoted\"\"\"" : "é\(i % 7)"
+            text += "\(label),\(x),\"\(y)\"" + (i % 3 == 0 ? "\n" : "\r\n")
+            expected += [x, y]
+        }
+        text += "\"" + String(repeating: "long ", count: 300_000) + "\",1,2\n"
+        expected += [1, 2]
+        let path = try Self.write(text)
+        let reader = try CSVNumberReader(path: path)
+        try reader.select(numbers: ["x", "y"], text: ["label"])
+        let numbers = try reader.readAll()
+        #expect(numbers.values == expected)
+        let table = try CSVTable.read(contentsOf: path)
+        #expect(numbers.text[0] == table.rows.map { String(CSVTable.trimmed($0[0])) })
+        for r in Swift.stride(from: 0, to: table.rows.count, by: 997) { #expect(numbers.line(ofRow: r) == table.line(ofRow: r)) }
+        // Block by block: the same numbers.
+        let blocks = try CSVNumberReader(path: path)
+        try blocks.select(numbers: ["x", "y"])
+        var joined: [Double] = []
+        while let block = try blocks.next(maxRows: 4099) { joined += block.values }
+        #expect(joined == expected)
+    }
+
+    // MARK: Options
+
+    @Test func delimiters() throws {
+        let semicolon = try CSVNumberReader(utf8: Array("a;b\n1,5;2\n\"3;\";4\n".utf8), options: CSVReadOptions(delimiter: ";"))
+        try semicolon.select(numbers: ["b"], text: ["a"])
+        let s = try semicolon.readAll()
+        #expect(s.values == [2, 4] && s.text[0] == ["1,5", "3;"])
+        let tab = try CSVNumberReader(utf8: Array("a\tb\n1\t2\n".utf8), options: CSVReadOptions(delimiter: "\t")).readAll()
+        #expect(tab.values == [1, 2])
+        expectError(CSVError.invalidDelimiter("\"")) { try CSVNumberReader(utf8: [0x61], options: CSVReadOptions(delimiter: "\"")) }
+        expectError(CSVError.invalidDelimiter("é")) { try CSVTable.parse("a", delimiter: "é") }
+    }
+
+    @Test func missingValues() throws {
+        let text = "x,y,label\n1,2,a\nNA,3,b\n4,,c\n5,6,NA\n\n7,8,d\n"
+        // Error by default, naming the first missing cell.
+        expectError(CSVError.missingValue(line: 3, column: "x", text: "NA")) {
+            try CSVNumberReader.read(path: Self.write(text), numbers: ["x", "y"])
+        }
+        expectError(CSVError.raggedRow(line: 6, fields: 1, expected: 3)) {
+            try CSVNumberReader.read(path: Self.write(text), numbers: ["x"], options: CSVReadOptions(missing: .drop))
+        }
+        let clean = text.replacingOccurrences(of: "\n\n", with: "\n")
+        let reader = try CSVNumberReader(path: Self.write(clean), options: CSVReadOptions(missing: .drop))
+        try reader.select(numbers: ["x", "y"], text: ["label"])
+        let kept = try reader.readAll()
+        #expect(kept.values == [1, 2, 7, 8])
+        #expect(kept.text[0] == ["a", "d"])
+        #expect(kept.droppedRows == 3)
+        #expect(kept.line(ofRow: 0) == 2 && kept.line(ofRow: 1) == 6)
+        // Only the selected columns count: y alone drops one row.
+        let y = try CSVNumberReader.read(path: Self.write(clean), numbers: ["y"], options: CSVReadOptions(missing: .drop))
+        #expect(y.values == [2, 3, 6, 8] && y.droppedRows == 1)
+        // A text that is not a number is still an error under .drop.
+        expectError(CSVError.notANumber(line: 2, column: "x", text: "n/a")) {
+            try CSVNumberReader.read(path: Self.write("x\nn/a\n"), options: CSVReadOptions(missing: .drop))
+        }
+        // A one-column file: blank lines between rows are missing cells.
+        let one = try CSVNumberReader.read(path: Self.write("x\n1\n\n2\n\n"), options: CSVReadOptions(missing: .drop))
+        #expect(one.values == [1, 2] && one.droppedRows == 1 && one.line(ofRow: 1) == 4)
+    }
+
+    @Test func fileErrors() throws {
+        let missing = TempFiles.directory.appendingPathComponent("nope.csv").path
+        expectError(CSVError.fileNotFound(path: missing)) { try CSVNumberReader(path: missing) }
+        do {
+            _ = try CSVNumberReader(path: TempFiles.directory.path)
+            Issue.record("expected an error")
+        } catch {
+            guard case let .unreadable(_, reason) = error else { Issue.record("got \(error)"); return }
+            #expect(reason.contains("directory"))
+        }
+        expectError(CSVError.noHeader) { try CSVNumberReader(path: "/dev/null") }
+        expectError(CSVError.unknownColumn(name: "z", available: ["a"])) {
+            try CSVNumberReader.read(path: Self.write("a\n1\n"), numbers: ["z"])
+        }
+        expectError(CSVError.repeatedColumn(name: "a")) {
+            try CSVNumberReader.read(path: Self.write("a\n1\n"), numbers: ["a"], text: ["a"])
+        }
+    }
+
+    @Test func textColumnAccessor() throws {
+        let table = try CSVTable.parse("x,name\n1,\"a, b\"\n2, c \n")
+        #expect(try table.column(named: "name") == ["a, b", " c "])
+        expectError(CSVError.unknownColumn(name: "q", available: ["x", "name"])) { try table.column(named: "q") }
+        #expect(table.line(ofRow: .max) == .max)
+    }
+}

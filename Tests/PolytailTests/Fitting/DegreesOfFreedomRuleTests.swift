@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+@testable import Polytail
+
+/// The one ν rule: single-sample fits refuse per-group rules; multi-group fits resolve each case.
+@Suite("DegreesOfFreedomRule")
+struct DegreesOfFreedomRuleTests {
+    static let sample: [Double] = [-2.1, 0.3, 1.7, -0.4, 5.9, 0.8, -1.2, 0.05, 2.4, -7.5, 0.6, 1.1]
+    static let other: [Double] = [1.2, 3.4, 0.9, 2.2, 8.1, 1.7, -0.3, 2.6, 1.9, 2.05, -3.1, 2.8, 1.4]
+
+    @Test(arguments: [DegreesOfFreedomRule.fixedPerGroup([3, 4]), .estimatedPerGroup])
+    func singleSampleFitsRefusePerGroupRules(_ rule: DegreesOfFreedomRule) throws {
+        #expect(throws: PolytailError.self) { try StudentT.fit(Self.sample, degreesOfFreedom: rule) }
+        #expect(throws: PolytailError.self) { try NoncentralT.fit(Self.sample, degreesOfFreedom: rule) }
+        let m = try Matrix(rowArrays: zip(Self.sample, Self.other.prefix(12)).map { [$0, $1] })
+        #expect(throws: PolytailError.self) { try MultivariateT.fit(m, degreesOfFreedom: rule) }
+        let error = #expect(throws: PolytailError.self) { try StudentT.fit(Self.sample, degreesOfFreedom: rule) }
+        if case let .invalidParameter(name, _, _)? = error { #expect(name == "degreesOfFreedom") } else { Issue.record("\(String(describing: error))") }
+    }
+
+    @Test func importanceWeightsFixedPerGroupIsTwoFixedFits() throws {
+        let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.fixedPerGroup([3, 7])))
+        let s = try StudentT.fit(Self.sample, degreesOfFreedom: .fixed(3))
+        let t = try StudentT.fit(Self.other, degreesOfFreedom: .fixed(7))
+        #expect(iw.densities == .studentT(source: s.model, target: t.model))
+    }
+
+    @Test func importanceWeightsEstimatedPerGroupIsTwoSeparateFits() throws {
+        let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.estimatedPerGroup(minimum: 0.5, maximum: 1e4)))
+        let s = try StudentT.fit(Self.sample, degreesOfFreedom: .estimated(minimum: 0.5, maximum: 1e4))
+        let t = try StudentT.fit(Self.other, degreesOfFreedom: .estimated(minimum: 0.5, maximum: 1e4))
+        #expect(iw.densities == .studentT(source: s.model, target: t.model))
+    }
+
+    @Test func importanceWeightsEstimatedTiesOneNu() throws {
+        let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.estimated))
+        guard case let .studentT(s, t) = iw.densities else { Issue.record("wrong family"); return }
+        #expect(s.degreesOfFreedom == t.degreesOfFreedom)
+    }
+
+    @Test func importanceWeightsFixedPerGroupNeedsTwoValues() {
+        expectError(PolytailError.dimensionMismatch(what: "degrees of freedom per group (one per group, in group order)", expected: 2, got: 3)) {
+            try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.fixedPerGroup([1, 2, 3])))
+        }
+        expectError(PolytailError.invalidParameter(name: "degrees of freedom of the target sample", value: 0, requirement: "must be finite and > 0")) {
+            try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.fixedPerGroup([1, 0])))
+        }
+    }
+
+    @Test func discriminantFixedPerGroupFollowsClassLabelOrder() throws {
+        // Labels given out of order: per-group values belong to the sorted labels.
+        var g = PolytailRandom(seed: 11)
+        let x = try Matrix(rowArrays: (0..<60).map { i in [Double(i % 3) * 2 + g.standardNormal(), g.standardNormal()] })
+        let labels = (0..<60).map { ["c", "a", "b"][$0 % 3] }
+        let model = try DiscriminantAnalysis.fit(x, labels: labels, family: .studentT(.fixedPerGroup([2, 5, 9])))
+        #expect(model.conditionals.map(\.degreesOfFreedom) == [2, 5, 9])
+    }
+
+    @Test func rulesRoundTripThroughJSON() throws {
+        for rule in [DegreesOfFreedomRule.fixed(3), .fixedPerGroup([1, 2]), .estimated, .estimatedPerGroup(minimum: 2, maximum: 50)] {
+            let data = try JSONEncoder().encode(rule)
+            #expect(try JSONDecoder().decode(DegreesOfFreedomRule.self, from: data) == rule)
+        }
+    }
+}
