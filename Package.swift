@@ -40,56 +40,64 @@ let package = Package(
             path: "Sources/polytail"
         ),
 
-        // MARK: Figure scripts (swift run NAME)
+        // MARK: SVG drawing for the figure scripts
         .target(
             name: "PolytailPlot",
-            dependencies: ["Polytail", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/PolytailPlot"
         ),
+
+        // MARK: Experiment layer (the paper's experiments as an API the scripts call)
+        .target(
+            name: "PolytailExperiments",
+            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/PolytailExperiments"
+        ),
+
+        // MARK: Figure scripts (swift run NAME)
         .executableTarget(
             name: "demo",
-            dependencies: ["Polytail", "PolytailPlot"],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments"],
             path: "Scripts/Demo"
         ),
 
         .executableTarget(
             name: "fig1",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig1"
         ),
         .executableTarget(
             name: "fig3",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig3"
         ),
         .executableTarget(
             name: "fig2",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig2"
         ),
         .executableTarget(
             name: "fig4",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig4"
         ),
         .executableTarget(
             name: "fig5",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig5"
         ),
         .executableTarget(
             name: "fig6",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Fig6"
         ),
         .executableTarget(
             name: "table1",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Table1"
         ),
         .executableTarget(
             name: "table2",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Table2"
         ),
 
@@ -129,7 +137,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "PolytailTests",
-            dependencies: ["Polytail", "PolytailCLI"],
+            dependencies: ["Polytail", "PolytailCLI", "PolytailExperiments"],
             path: "Tests/PolytailTests"
         ),
         .testTarget(

@@ -7,6 +7,7 @@
 // Docs/numbers/demo.json within their tolerances; `--record` rewrites that file.
 import Foundation
 import Polytail
+import PolytailExperiments
 import PolytailPlot
 
 // MARK: Parameters

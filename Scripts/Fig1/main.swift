@@ -10,6 +10,7 @@
 import ArgumentParser
 import Foundation
 import Polytail
+import PolytailExperiments
 import PolytailPlot
 
 struct Fig1: ParsableCommand {

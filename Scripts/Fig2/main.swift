@@ -20,9 +20,9 @@
 import ArgumentParser
 import Foundation
 import Polytail
+import PolytailExperiments
 import PolytailPlot
 
-func progress(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
 
 struct Points {
     var x: [Double], y: [Double], labels: [Int]
@@ -198,7 +198,7 @@ struct Fig2: ParsableCommand {
         var md = "# Fig. 2: snapshots over training epochs\n\n"
         md += "\(points) points per set, seed \(seed); Adam, learning rate \(learningRate), batch \(batchSize). Separable set: linear classifier; moons (noise \(noise)): MLP 2 → 32 → 32 → 2.\n"
         md += "Scale: ‖w₁ − w₀‖ (linear) or median ‖∇ₓM_z‖₂ (MLP). Distance: signed geometric distance of a training point to the decision boundary, exact (linear) or measured on the \(resolution)² grid (MLP, to within one grid step).\n\n"
-        md += tableMarkdown(["data", "model", "epoch", "train acc %", "training NLL", "scale", "min distance", "median distance"], rows)
+        md += markdownTable(["data", "model", "epoch", "train acc %", "training NLL", "scale", "min distance", "median distance"], rows, alignRightFrom: 2)
         try md.write(to: file("fig2.md"), atomically: true, encoding: .utf8)
         print(md, terminator: "")
         progress("wrote \(outURL.path): fig2.svg, snapshots.csv, <set>_points.csv, <set>_<model>_epoch<E>.csv, fig2.md")
@@ -218,18 +218,6 @@ func gridDistances(_ data: Points, grid: Matrix, predicted: [Int], pointPredicti
         }
         return correct ? best : -best
     }
-}
-
-func median(_ v: [Double]) -> Double {
-    let s = v.filter(\.isFinite).sorted()
-    guard !s.isEmpty else { return .nan }
-    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-}
-
-func tableMarkdown(_ header: [String], _ rows: [[String]]) -> String {
-    var s = "| " + header.joined(separator: " | ") + " |\n|" + header.indices.map { $0 < 2 ? "---|" : "---:|" }.joined() + "\n"
-    for r in rows { s += "| " + r.joined(separator: " | ") + " |\n" }
-    return s
 }
 
 Fig2.main()

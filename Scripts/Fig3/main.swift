@@ -14,9 +14,9 @@
 import ArgumentParser
 import Foundation
 import Polytail
+import PolytailExperiments
 import PolytailPlot
 
-func progress(_ text: String) { FileHandle.standardError.write((text + "\n").data(using: .utf8)!) }
 
 func sinc(_ x: Double) -> Double { x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x) }
 

@@ -44,28 +44,3 @@ public struct SVGGrid: SVGPicture {
         return out
     }
 }
-
-/// Counts of `values` in the bins [e₀, e₁), [e₁, e₂), …, [e_{m−1}, e_m] (the last bin closed);
-/// values outside [e₀, e_m] and non-finite values are not counted.
-/// - Parameter normalise: divide by the number of values given (finite or not), so that the
-///   heights are fractions of the sample and two samples of different sizes compare.
-public func histogram(_ values: [Double], edges: [Double], normalise: Bool = false) -> [Double] {
-    guard edges.count >= 2 else { return [] }
-    var counts = [Double](repeating: 0, count: edges.count - 1)
-    for v in values where v.isFinite && v >= edges[0] && v <= edges[edges.count - 1] {
-        // Binary search for the last edge ≤ v.
-        var lo = 0, hi = edges.count - 1
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2
-            if edges[mid] <= v { lo = mid } else { hi = mid }
-        }
-        counts[lo] += 1
-    }
-    if normalise, !values.isEmpty { counts = counts.map { $0 / Double(values.count) } }
-    return counts
-}
-
-/// m + 1 equally spaced edges from `lower` to `upper`.
-public func binEdges(_ lower: Double, _ upper: Double, bins m: Int) -> [Double] {
-    (0...max(m, 1)).map { lower + (upper - lower) * Double($0) / Double(max(m, 1)) }
-}

@@ -312,15 +312,6 @@ public struct SVGPlot: SVGPicture {
         return out
     }
 }
-
-/// Writes a CSV file with a header from named numeric columns of equal length.
-public func writeCSV(_ columns: [(String, [Double])], to url: URL) throws {
-    var text = columns.map(\.0).joined(separator: ",") + "\n"
-    let n = columns.first?.1.count ?? 0
-    for i in 0..<n { text += columns.map { "\($0.1[i])" }.joined(separator: ",") + "\n" }
-    try text.write(to: url, atomically: true, encoding: .utf8)
-}
-
 extension SVGPlot {
     /// A Fig. 1 panel: posterior curves p(y₀ | x) over x, with the training points of each
     /// class drawn at the posterior they should have (class 0 at 1, class 1 at 0).

@@ -62,9 +62,12 @@ public struct RobustnessSummary: Sendable, Equatable {
     /// The fraction of samples classified correctly under every attack (the per-sample
     /// worst case, ≤ `worst.accuracy`).
     public let allAttacks: Double
+    /// Per sample: true when it is classified correctly under every attack (its mean is
+    /// `allAttacks`; grouped by label it gives the per-class worst case of Table 2).
+    public let survivedEveryAttack: [Bool]
 
     public static func == (a: RobustnessSummary, b: RobustnessSummary) -> Bool {
-        a.clean == b.clean && a.allAttacks == b.allAttacks && a.worst == b.worst
+        a.clean == b.clean && a.allAttacks == b.allAttacks && a.worst == b.worst && a.survivedEveryAttack == b.survivedEveryAttack
             && a.attacks.elementsEqual(b.attacks, by: { $0 == $1 })
     }
 
@@ -89,7 +92,7 @@ public struct RobustnessSummary: Sendable, Equatable {
         }
         let worst = results.min(by: { $0.accuracy < $1.accuracy })!
         let all = Double(survived.filter { $0 }.count) / Double(inputs.rows)
-        return RobustnessSummary(clean: clean, attacks: results, worst: worst, allAttacks: all)
+        return RobustnessSummary(clean: clean, attacks: results, worst: worst, allAttacks: all, survivedEveryAttack: survived)
     }
 
     /// Accuracy per true class (Table 2 of the paper): entry c is the fraction of rows of

@@ -35,12 +35,185 @@ public struct BlackBoxAttack: Sendable {
     public let agreement: Double
 }
 
+/// Papernot et al.'s Jacobian-based dataset augmentation (Papernot, McDaniel, Goodfellow,
+/// Jha, Celik & Swami 2017, "Practical black-box attacks against machine learning",
+/// Algorithm 1): the attacker starts from a small seed set, labels it with the attacked
+/// model, and after every substitute training round adds, for each sample x with oracle
+/// label ŷ, the point
+///
+///     x_new = clip(x + λ_ρ · sign(∇ₓ z_ŷ(x; F_ρ))),     λ_ρ = λ · (−1)^{⌊ρ/τ⌋},
+///
+/// z the substitute F_ρ's logits (cleverhans' variant; the paper differentiates F's output),
+/// then queries the attacked model for the new points' labels. The set doubles every round.
+public struct JacobianAugmentation: Sendable, Equatable, Codable {
+    /// The size of the seed set S₀, drawn without replacement from the attacker's pool.
+    public var initialCount: Int
+    /// The number of augmentation rounds ρ; the substitute is trained ρ + 1 times, the last
+    /// time on |S₀| · 2^ρ samples (all of them labelled by the attacked model).
+    public var augmentations: Int
+    /// The step λ > 0 (0.1 in the paper's MNIST experiments).
+    public var lambda: Double
+    /// τ: λ changes sign every τ rounds (Papernot et al.'s periodic step size); nil: never.
+    public var signPeriod: Int?
+
+    /// Augmentation settings (defaults: 150 seed samples as in the paper, 4 rounds, λ = 0.1).
+    public init(initialCount: Int = 150, augmentations: Int = 4, lambda: Double = 0.1, signPeriod: Int? = nil) {
+        self.initialCount = initialCount
+        self.augmentations = augmentations
+        self.lambda = lambda
+        self.signPeriod = signPeriod
+    }
+
+    /// |S₀| · 2^ρ: the number of queries to the attacked model (every sample of the final set
+    /// is labelled once).
+    public var queryCount: Int { initialCount << augmentations }
+}
+
+/// How the attacker builds the substitute's training set.
+public enum SubstituteMethod: Sendable, Equatable, Codable {
+    /// Every image of the attacker's pool is labelled by the attacked model (as many queries
+    /// as the pool has rows) and the substitute is trained once on them.
+    case full
+    /// Jacobian-based augmentation from a small seed set (``JacobianAugmentation``).
+    case papernot(JacobianAugmentation)
+}
+
+/// A substitute network trained on the attacked model's predicted labels.
+public struct Substitute<Model: DifferentiableClassifier>: Sendable {
+    /// The trained substitute.
+    public let model: Model
+    /// The number of inputs the attacked model was asked to label.
+    public let queryCount: Int
+    /// The fraction of the attacker's pool on which substitute and attacked model predict
+    /// the same class (an evaluation: these predictions are not counted as queries for
+    /// ``SubstituteMethod/papernot(_:)``).
+    public let agreement: Double
+}
+
 extension Adversarial {
-    /// A black-box transfer attack (Papernot et al. 2017; Wang & Loog 2022, §4.2.3): the
-    /// target is only queried for its predicted labels ŷ = argmax f(q) on `queries`; a
-    /// substitute MLP is trained on (q, ŷ) by seeded Adam; the white-box attack — FGSM
-    /// (Eq. 1) or targeted (Eq. 2) when `steps` = 1, else BIM (Eq. 3) with projection — is
-    /// run on the substitute and its output transferred.
+    /// Trains a substitute of `target` from its predicted labels (the black-box threat model
+    /// of Papernot et al. 2017): on every row of `pool` (``SubstituteMethod/full``), or by
+    /// Jacobian-based augmentation from a seed subset of `pool`
+    /// (``SubstituteMethod/papernot(_:)``, see ``JacobianAugmentation``).
+    /// - Parameters:
+    ///   - target: the attacked model, used only through its predictions.
+    ///   - pool: the attacker's unlabelled images (n × d, inside `clip`).
+    ///   - method: full pool or Jacobian augmentation.
+    ///   - clip: the valid input range; augmented points are clipped to it.
+    ///   - generator: draws the seed subset (Papernot) and is handed to `fit`.
+    ///   - fit: trains a substitute of the caller's architecture on (observations, labels);
+    ///     it is called once (full) or ρ + 1 times (Papernot, each time on the grown set).
+    /// - Returns: the substitute, the number of queries and its agreement on `pool`.
+    /// - Throws: `PolytailError` (`.emptyData`, `.dimensionMismatch`, `.nonFiniteValue`,
+    ///   `.invalidParameter` for a pool value outside `clip` or bad augmentation settings) and
+    ///   whatever `fit` throws.
+    /// - Complexity: full: n predictions and one fit. Papernot: |S₀|·2^ρ predictions, ρ + 1
+    ///   fits and one input-gradient pass over each intermediate set.
+    public static func substitute<Model: DifferentiableClassifier>(
+        of target: some DifferentiableClassifier, pool: Matrix, method: SubstituteMethod = .full,
+        clip: ClosedRange<Double> = 0...1, using generator: inout PolytailRandom,
+        fit: (_ observations: Matrix, _ labels: [Int], _ generator: inout PolytailRandom) throws -> Model
+    ) throws -> Substitute<Model> {
+        let d = target.inputDimension
+        guard pool.rows > 0 else { throw PolytailError.emptyData }
+        guard pool.columns == d else { throw PolytailError.dimensionMismatch(what: "pool columns", expected: d, got: pool.columns) }
+        for i in 0..<pool.elements.count {
+            let v = pool.elements[i]
+            guard v.isFinite else { throw PolytailError.nonFiniteValue(row: i / d, column: i % d) }
+            guard clip.contains(v) else {
+                throw PolytailError.invalidParameter(name: "pool[\(i / d), \(i % d)]", value: v,
+                                                     requirement: "must lie in the clip range [\(clip.lowerBound), \(clip.upperBound)]")
+            }
+        }
+        let model: Model
+        let queries: Int
+        switch method {
+        case .full:
+            let oracle = try target.predict(pool)
+            model = try fit(pool, oracle, &generator)
+            queries = pool.rows
+        case let .papernot(settings):
+            guard settings.initialCount >= 1, settings.initialCount <= pool.rows else {
+                throw PolytailError.invalidParameter(name: "initialCount", value: Double(settings.initialCount),
+                                                     requirement: "between 1 and the pool's \(pool.rows) rows")
+            }
+            guard settings.augmentations >= 0, settings.augmentations <= 20 else {
+                throw PolytailError.invalidParameter(name: "augmentations", value: Double(settings.augmentations), requirement: "in 0…20")
+            }
+            guard settings.lambda.isFinite, settings.lambda > 0 else {
+                throw PolytailError.invalidParameter(name: "lambda", value: settings.lambda, requirement: "finite and positive")
+            }
+            if let tau = settings.signPeriod, tau < 1 {
+                throw PolytailError.invalidParameter(name: "signPeriod", value: Double(tau), requirement: "at least 1")
+            }
+            var order = Array(0..<pool.rows)
+            order.shuffle(using: &generator)
+            var elements: [Double] = []
+            elements.reserveCapacity(settings.queryCount * d)
+            for r in order.prefix(settings.initialCount) { elements += pool.elements[(r * d)..<((r + 1) * d)] }
+            var set = Matrix(uncheckedRows: settings.initialCount, columns: d, elements: elements)
+            var labels = try target.predict(set)
+            var trained = try fit(set, labels, &generator)
+            for round in 0..<settings.augmentations {
+                let flips = settings.signPeriod.map { round / $0 } ?? 0
+                let lambda = flips % 2 == 0 ? settings.lambda : -settings.lambda
+                // ∇ₓ z_ŷ(x) row by row: one input-gradient pass per oracle class.
+                var gradient = [Double](repeating: 0, count: set.rows * d)
+                for c in 0..<target.classes {
+                    let members = labels.indices.filter { labels[$0] == c }
+                    guard !members.isEmpty else { continue }
+                    var rows: [Double] = []
+                    rows.reserveCapacity(members.count * d)
+                    for r in members { rows += set.elements[(r * d)..<((r + 1) * d)] }
+                    let g = try trained.inputGradients(of: .output(c), at: Matrix(uncheckedRows: members.count, columns: d, elements: rows))
+                    for (i, r) in members.enumerated() {
+                        for j in 0..<d { gradient[r * d + j] = g.elements[i * d + j] }
+                    }
+                }
+                let grown = signStep(set, gradient: Matrix(uncheckedRows: set.rows, columns: d, elements: gradient),
+                                     step: abs(lambda), direction: lambda > 0 ? 1 : -1, origin: nil, epsilon: 0, clip: clip)
+                labels += try target.predict(grown)
+                set = Matrix(uncheckedRows: set.rows * 2, columns: d, elements: set.elements + grown.elements)
+                trained = try fit(set, labels, &generator)
+            }
+            model = trained
+            queries = set.rows
+        }
+        let agreement = zip(try model.predict(pool), try target.predict(pool)).filter { $0 == $1 }.count
+        return Substitute(model: model, queryCount: queries, agreement: Double(agreement) / Double(pool.rows))
+    }
+
+    /// The transfer step of a black-box attack: the white-box attack — FGSM (Eq. 1), or the
+    /// targeted attack (Eq. 2) when `targets` is given, for `steps` = 1; BIM (Eq. 3) with
+    /// projection otherwise — run on the substitute, its output to be fed to the attacked
+    /// model.
+    /// - Parameters:
+    ///   - substitute: from ``substitute(of:pool:method:clip:using:fit:)``.
+    ///   - inputs: the n clean inputs, inside `clip`; labels: their true labels.
+    ///   - targets: target classes for a targeted attack, or nil.
+    ///   - epsilon: ε; steps: T; loss: the attack loss on the substitute.
+    /// - Returns: the n × d adversarial inputs.
+    /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
+    public static func blackBox<Model: DifferentiableClassifier>(
+        substitute: Substitute<Model>, inputs: Matrix, labels: [Int], targets: [Int]? = nil, epsilon: Double,
+        steps: Int = 1, loss: AttackLoss = .nll, clip: ClosedRange<Double> = 0...1
+    ) throws(PolytailError) -> Matrix {
+        let model = substitute.model
+        if steps == 1 {
+            if let targets {
+                try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classes, epsilon: epsilon, clip: clip)
+                return try Adversarial.targeted(model, inputs: inputs, targets: targets, epsilon: epsilon, loss: loss, clip: clip)
+            }
+            return try fgsm(model, inputs: inputs, labels: labels, epsilon: epsilon, loss: loss, clip: clip)
+        }
+        return try bim(model, inputs: inputs, labels: labels, targets: targets, epsilon: epsilon, steps: steps, loss: loss, clip: clip)
+    }
+
+    /// A black-box transfer attack (Papernot et al. 2017; Wang & Loog 2022, §4.2.3) with an MLP
+    /// substitute trained on the target's predicted labels of every row of `queries`:
+    /// ``substitute(of:pool:method:clip:using:fit:)`` with ``SubstituteMethod/full`` and
+    /// ``MultilayerPerceptron/train(features:labels:classes:hidden:output:epochs:batchSize:learningRate:weightDecay:seed:progress:)``,
+    /// then ``blackBox(substitute:inputs:labels:targets:epsilon:steps:loss:clip:)``.
     /// - Parameters:
     ///   - target: the attacked model (used only through ``DifferentiableClassifier/predict(_:)``).
     ///   - queries: inputs the attacker may label with the target (e.g. a held-out split).
@@ -65,28 +238,28 @@ extension Adversarial {
             throw .dimensionMismatch(what: "query columns", expected: target.inputDimension, got: queries.columns)
         }
         guard queries.rows > 0 else { throw .emptyData }
-        let oracle = try target.predict(queries)
-        let (substitute, report) = try MultilayerPerceptron.train(
-            features: queries, labels: oracle, classes: target.classes, hidden: settings.hidden,
-            output: settings.output, epochs: settings.epochs, batchSize: settings.batchSize,
-            learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed)
-        let mimic = try substitute.predict(queries)
-        var same = 0
-        for (a, b) in zip(mimic, oracle) where a == b { same += 1 }
-        let adversarial: Matrix
-        if steps == 1 {
-            if let targets {
-                try validateLabels(targets, rows: inputs.rows, classes: target.classes)
-                adversarial = try Adversarial.targeted(substitute, inputs: inputs, targets: targets, epsilon: epsilon,
-                                                       loss: loss, clip: clip)
-            } else {
-                adversarial = try fgsm(substitute, inputs: inputs, labels: labels, epsilon: epsilon, loss: loss, clip: clip)
+        if let targets { try validateLabels(targets, rows: inputs.rows, classes: target.classes) }
+        var report: TrainingReport?
+        var generator = PolytailRandom(seed: seed)
+        let trained: Substitute<MultilayerPerceptron>
+        do {
+            trained = try substitute(of: target, pool: queries, method: .full, clip: -Double.infinity...Double.infinity,
+                                     using: &generator) { x, y, _ in
+                let (model, r) = try MultilayerPerceptron.train(
+                    features: x, labels: y, classes: target.classes, hidden: settings.hidden,
+                    output: settings.output, epochs: settings.epochs, batchSize: settings.batchSize,
+                    learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed)
+                report = r
+                return model
             }
-        } else {
-            adversarial = try bim(substitute, inputs: inputs, labels: labels, targets: targets, epsilon: epsilon,
-                                  steps: steps, loss: loss, clip: clip)
+        } catch let error as PolytailError {
+            throw error
+        } catch {
+            throw .numericalFailure(String(describing: error))
         }
-        return BlackBoxAttack(adversarial: adversarial, substitute: substitute, report: report,
-                              agreement: Double(same) / Double(queries.rows))
+        let adversarial = try blackBox(substitute: trained, inputs: inputs, labels: labels, targets: targets,
+                                       epsilon: epsilon, steps: steps, loss: loss, clip: clip)
+        return BlackBoxAttack(adversarial: adversarial, substitute: trained.model, report: report!,
+                              agreement: trained.agreement)
     }
 }

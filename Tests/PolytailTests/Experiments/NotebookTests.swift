@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import PolytailPlot
+@testable import PolytailExperiments
 
 /// The numbers the README and `Docs/` quote for Fig. 1, Fig. 3 and its Monte-Carlo study come
 /// from `Docs/numbers/<script>.json`, which the scripts write (`--record`) and check (`--check`,
@@ -55,7 +55,7 @@ import Testing
     ]
 
     /// The repository's root, from this file's path.
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// The value a quote states and half a unit of its last digit: "0.4691" → (0.4691, 5e-5),
     /// "2.4·10⁻¹⁴⁴" → (2.4e-144, 5e-146), "4.5%" → (4.5, 0.05).
