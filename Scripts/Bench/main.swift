@@ -60,7 +60,7 @@ if !scipyNote.isEmpty { print("\nscipy not measured: \(scipyNote)") }
 
 // Multivariate t, n = 2·10^4, d = 20.
 let d = 20, n = 20_000
-var scatter = Matrix.identity(d)
+var scatter = try Matrix.identity(d)
 for i in 0..<d { for j in 0..<d { scatter[i, j] = i == j ? 1 + 0.1 * Double(i) : 0.3 / Double(1 + abs(i - j)) } }
 let mvt = try MultivariateT(location: (0..<d).map { Double($0) / 4 }, scatter: scatter, degreesOfFreedom: 4)
 let sample = mvt.sample(n, using: &generator)
@@ -82,7 +82,7 @@ let blas = ((try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ??
     .filter { $0.contains("blas") || $0.contains("lapack") }
     .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "`, `")
 let bigD = 100, bigN = 100_000
-var bigScatter = Matrix.identity(bigD)
+var bigScatter = try Matrix.identity(bigD)
 for i in 0..<bigD { for j in 0..<bigD { bigScatter[i, j] = i == j ? 2 : 0.5 / Double(1 + abs(i - j)) } }
 let bigNormal = try MultivariateNormal(mean: [Double](repeating: 0, count: bigD), covariance: bigScatter)
 let bigSample = bigNormal.sample(bigN, using: &generator)

@@ -75,6 +75,21 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         self.output = output
     }
 
+    enum CodingKeys: String, CodingKey { case weights, bias, output }
+
+    /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects
+    ///   (a bias of the wrong length, a non-finite weight, fewer than two classes).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let weights = try c.decode(Matrix.self, forKey: .weights)
+        let bias = try c.decode([Double].self, forKey: .bias)
+        let output = try c.decode(OutputLayer.self, forKey: .output)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try LinearClassifier(weights: weights, bias: bias, output: output)
+        }
+    }
+
     init(unchecked weights: Matrix, bias: [Double], output: OutputLayer) {
         self.weights = weights
         self.bias = bias

@@ -109,7 +109,10 @@ public enum WeightedLeastSquares {
         if let rankTolerance, !(rankTolerance.isFinite && rankTolerance >= 0) {
             throw .invalidParameter(name: "rankTolerance", value: rankTolerance, requirement: "must be finite and ≥ 0")
         }
-        return try solve(design: design, response: response, weights: w, rankTolerance: rankTolerance, what: "design matrix")
+        var fit = try solve(design: design, response: response, weights: w, rankTolerance: rankTolerance, what: "design matrix")
+        // The solve saw the weights divided by their maximum; the RSS is stated for the weights as given.
+        fit.weightedResidualSumOfSquares *= DataValidation.weightScale(weights)
+        return fit
     }
 
     /// Validated input: scale, solve, unscale.
@@ -211,7 +214,7 @@ public enum WeightedLeastSquares {
         return PolynomialFit(
             degree: degree, center: center, scale: scale, scaledCoefficients: fit.coefficients,
             coefficients: expandInX(fit.coefficients, center: center, scale: scale),
-            weightedResidualSumOfSquares: fit.weightedResidualSumOfSquares, rank: fit.rank)
+            weightedResidualSumOfSquares: fit.weightedResidualSumOfSquares * DataValidation.weightScale(weights), rank: fit.rank)
     }
 
     /// The weighted least-squares line y ≈ a₀ + a₁ x: ``polynomial(x:y:degree:weights:rankTolerance:)``

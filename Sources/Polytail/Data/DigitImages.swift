@@ -27,15 +27,17 @@ public struct DigitImages: Equatable, Sendable {
     ///   - images: n × (rows · columns), every entry finite and in [0, 1].
     ///   - labels: n non-negative class labels.
     ///   - rows: image height; `columns`: image width (both ≥ 1).
-    /// - Throws: `PolytailError.dimensionMismatch` when the sizes disagree,
+    /// - Throws: `PolytailError.invalidParameter` for a height or width below 1 or whose
+    ///   product overflows, `.dimensionMismatch` when the sizes disagree,
     ///   `.nonFiniteValue` / `.invalidParameter` for a pixel outside [0, 1],
     ///   `.unknownLabel` for a negative label.
     public init(images: Matrix, labels: [Int], rows: Int, columns: Int) throws(PolytailError) {
         guard rows >= 1, columns >= 1 else {
             throw .invalidParameter(name: "rows/columns", value: Double(min(rows, columns)), requirement: "must be at least 1")
         }
-        guard images.columns == rows * columns else {
-            throw .dimensionMismatch(what: "pixels per image", expected: rows * columns, got: images.columns)
+        let pixels = try Matrix.elementCount(rows: rows, columns: columns)
+        guard images.columns == pixels else {
+            throw .dimensionMismatch(what: "pixels per image", expected: pixels, got: images.columns)
         }
         guard images.rows == labels.count else {
             throw .dimensionMismatch(what: "number of labels", expected: images.rows, got: labels.count)
@@ -103,8 +105,9 @@ public struct DigitImages: Equatable, Sendable {
         let kept = labels.indices.filter { position[labels[$0]] != nil }
         let picked = gather(kept)
         guard relabel else { return picked }
+        // Every kept label is a key of `position` (that is how `kept` was chosen).
         return DigitImages(
-            unchecked: picked.images, labels: picked.labels.map { position[$0]! }, rows: rows, columns: columns)
+            unchecked: picked.images, labels: picked.labels.map { position[$0] ?? 0 }, rows: rows, columns: columns)
     }
 
     /// A stratified random split into a training and a test part.

@@ -34,7 +34,8 @@ extension DiscriminantAnalysis {
     ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
     ///   too few rows for its own matrix (d + 1 normal, d + 2 t), a bad prior or ν (a
     ///   per-group ν names its class); `.dimensionMismatch` for a `.fixedPerGroup` rule without
-    ///   one ν per class; `.unknownLabel` for a prior given for a label not in the data;
+    ///   one ν per class; `.unknownLabel` for a prior given for a label not in the data, or for
+    ///   a label that is not equal to itself (a NaN);
     ///   `.singularMatrix` naming the matrix (and the class) that is singular.
     /// - Complexity: normal O(n d² + k d³); t O(n d² + k d³) per ECME iteration.
     public static func fit(
@@ -54,13 +55,19 @@ extension DiscriminantAnalysis {
         for i in 0..<n {
             for j in 0..<d where !x.elements[i * d + j].isFinite { throw .nonFiniteValue(row: i, column: j) }
         }
+        // A label unequal to itself (a Double NaN) cannot name a class: it would fall in no
+        // class, or in a class of its own on every row.
+        if let bad = labels.first(where: { $0 != $0 }) { throw .unknownLabel("\(bad)") }
         let classes = Array(Set(labels)).sorted()
         let k = classes.count
         guard k >= 2 else { throw .tooFewClasses(needed: 2, got: k) }
         var index: [Label: Int] = [:]
         for (j, c) in classes.enumerated() { index[c] = j }
         var rows = [[Int]](repeating: [], count: k)
-        for (i, label) in labels.enumerated() { rows[index[label]!].append(i) }
+        for (i, label) in labels.enumerated() {
+            guard let j = index[label] else { throw .unknownLabel("\(label)") }
+            rows[j].append(i)
+        }
         let counts = rows.map(\.count)
         let groups = rows.map { r in
             var e: [Double] = []

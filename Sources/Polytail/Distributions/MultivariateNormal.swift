@@ -82,9 +82,14 @@ public struct MultivariateNormal: MultivariateDistribution, Equatable, Codable {
     }
 
     /// Decodes through the throwing initialiser, so a decoded value is always valid.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(mean: c.decode([Double].self, forKey: .mean), covariance: c.decode(Matrix.self, forKey: .covariance))
+        let mean = try c.decode([Double].self, forKey: .mean)
+        let covariance = try c.decode(Matrix.self, forKey: .covariance)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try MultivariateNormal(mean: mean, covariance: covariance)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -37,15 +37,32 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         GammaRatio.log(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * log(nu * Double.pi) - 0.5 * logDeterminant
     }
 
-    /// log f of every row of `x`. Far points stay finite: log(1 + δ²/ν) is taken from δ/√ν
-    /// without squaring when δ² would overflow.
+    /// log f of every row of `x`. Far points stay finite: each row is centred and scaled by a
+    /// power of two as (xⱼ/2 − μⱼ/2)/2ᵏ (exact, and no difference or square can overflow,
+    /// even for x = ±`Double.greatestFiniteMagnitude`), and log(1 + δ²/ν) is taken from the
+    /// scaled distance and k without forming δ when δ itself would overflow. A row with a
+    /// NaN gives NaN; a row with an infinite coordinate (and no NaN) gives −∞.
     public func logDensities(_ x: Matrix) -> [Double] {
         guard x.columns == dimension else { return [Double](repeating: .nan, count: x.rows) }
-        let nu = degreesOfFreedom
-        let c = MultivariateT.logNormalizer(nu: nu, d: dimension, logDeterminant: logDeterminant)
-        let half = 0.5 * (nu + Double(dimension))
-        return MultivariateT.distances(x, location: location, lower: lower).map { delta in
-            c - half * StudentT.logOnePlusSquare(delta, nu)
+        let nu = degreesOfFreedom, n = x.rows, d = dimension
+        let c = MultivariateT.logNormalizer(nu: nu, d: d, logDeterminant: logDeterminant)
+        let half = 0.5 * (nu + Double(d))
+        var exponents = [Int](repeating: 0, count: n)
+        var special = [Double?](repeating: nil, count: n)
+        for i in 0..<n {
+            var e = 0.0
+            for j in 0..<d {
+                let v = x.elements[i * d + j]
+                if v.isNaN { special[i] = .nan; break }
+                if v.isInfinite { special[i] = -.infinity }
+                e = max(e, abs(0.5 * v - 0.5 * location[j]))
+            }
+            if special[i] == nil, e > 0 { exponents[i] = e.exponent }
+        }
+        // δ = 2^(k+1) δ̃ exactly.
+        let scaled = Component(self).scaledDistances(x, exponents: exponents)
+        return (0..<n).map { i in
+            special[i] ?? c - half * Component.logOnePlusSquare(scaled[i], exponent: exponents[i] + 1, nu: nu)
         }
     }
 
@@ -80,11 +97,16 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         }
     }
 
+    /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(location: c.decode([Double].self, forKey: .location),
-                      scatter: c.decode(Matrix.self, forKey: .scatter),
-                      degreesOfFreedom: c.decode(Double.self, forKey: .degreesOfFreedom))
+        let location = try c.decode([Double].self, forKey: .location)
+        let scatter = try c.decode(Matrix.self, forKey: .scatter)
+        let nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try MultivariateT(location: location, scatter: scatter, degreesOfFreedom: nu)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -77,6 +77,21 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         self.scale = scale
     }
 
+    enum CodingKeys: String, CodingKey { case degreesOfFreedom, noncentrality, location, scale }
+
+    /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
+        let delta = try c.decode(Double.self, forKey: .noncentrality)
+        let location = try c.decode(Double.self, forKey: .location)
+        let scale = try c.decode(Double.self, forKey: .scale)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try NoncentralT(degreesOfFreedom: nu, noncentrality: delta, location: location, scale: scale)
+        }
+    }
+
     // MARK: - Standardisation
 
     /// t = (x − μ)/σ as a sign and log|t|, valid when t itself overflows.

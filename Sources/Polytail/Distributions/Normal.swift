@@ -23,6 +23,19 @@ public struct Normal: UnivariateDistribution, Equatable, Codable, Hashable {
         self.standardDeviation = standardDeviation
     }
 
+    enum CodingKeys: String, CodingKey { case mean, standardDeviation }
+
+    /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let mean = try c.decode(Double.self, forKey: .mean)
+        let sd = try c.decode(Double.self, forKey: .standardDeviation)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try Normal(mean: mean, standardDeviation: sd)
+        }
+    }
+
     static let logRootTwoPi = 0.91893853320467274178
 
     public func logDensity(_ x: Double) -> Double {

@@ -39,11 +39,15 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     enum CodingKeys: String, CodingKey { case degreesOfFreedom, location, scale }
 
     /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(degreesOfFreedom: c.decode(Double.self, forKey: .degreesOfFreedom),
-                      location: c.decode(Double.self, forKey: .location),
-                      scale: c.decode(Double.self, forKey: .scale))
+        let nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
+        let location = try c.decode(Double.self, forKey: .location)
+        let scale = try c.decode(Double.self, forKey: .scale)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try StudentT(degreesOfFreedom: nu, location: location, scale: scale)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

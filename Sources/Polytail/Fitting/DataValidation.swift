@@ -19,18 +19,57 @@ enum DataValidation {
     /// The number of positive weights: the observations a weighted fit uses.
     static func positiveCount(_ w: [Double]) -> Int { w.reduce(0) { $0 + ($1 > 0 ? 1 : 0) } }
 
+    /// Checks per-row weights and returns them divided by their maximum, the one place
+    /// where weights are normalised. Weights are relative (only their ratios matter), so
+    /// dividing by the largest makes every fit scale-free: equal weights of any size —
+    /// 5·10⁻³²⁴ or 10³⁰⁸ on every row — give exactly the unweighted fit, and no weighted sum
+    /// Σ wᵢ·(…) can overflow or underflow because of the weights' scale (each wᵢ ≤ 1).
+    ///
+    /// - Returns: all ones without weights; otherwise wᵢ / maxⱼ wⱼ ∈ [0, 1], the largest 1.
+    /// - Throws: `.dimensionMismatch` for a wrong count, `.invalidWeight(row:)` for a
+    ///   negative, NaN or infinite weight, `.invalidWeight(row: nil)` when all are zero.
     static func checkWeights(_ weights: [Double]?, count: Int) throws(PolytailError) -> [Double] {
         guard let weights else { return [Double](repeating: 1, count: count) }
         guard weights.count == count else {
             throw .dimensionMismatch(what: "weights", expected: count, got: weights.count)
         }
-        var total = 0.0
+        var largest = 0.0
         for (i, w) in weights.enumerated() {
             guard w.isFinite, w >= 0 else { throw .invalidWeight(row: i) }
-            total += w
+            largest = max(largest, w)
         }
-        guard total > 0 else { throw .invalidWeight(row: nil) }
-        return weights
+        guard largest > 0 else { throw .invalidWeight(row: nil) }
+        // Division by the largest is exact for equal weights (w/w = 1), subnormal ones included.
+        let normalised = weights.map { $0 / largest }
+        // Frequencies whose total exceeds the double range cannot give a finite log-likelihood.
+        guard (normalised.reduce(0, +) * largest).isFinite else { throw .invalidWeight(row: nil) }
+        return normalised
+    }
+
+    /// The factor M = maxᵢ wᵢ that ``checkWeights(_:count:)`` divided the weights by (1 without
+    /// weights); call only after the weights were checked.
+    static func weightScale(_ weights: [Double]?) -> Double {
+        weights?.max() ?? 1
+    }
+
+    /// A fit computed with weights divided by M, restated for the weights as given
+    /// (frequencies): ℓ = M · ℓ', W = M · W', the covariance · 1/M (the information grows with
+    /// M), and the tail test from the restated log-likelihoods. Equal weights of any size
+    /// therefore give the unweighted estimates exactly, and integer weights the results of the
+    /// sample with rows repeated.
+    static func frequencyScaled(_ result: FitResult, weights: [Double]?) -> FitResult {
+        let m = weightScale(weights)
+        guard m != 1 else { return result }
+        var scaled = result
+        scaled.logLikelihood = result.logLikelihood * m
+        scaled.totalWeight = result.totalWeight * m
+        if let c = result.covariance {
+            scaled.covariance = Matrix(uncheckedRows: c.rows, columns: c.columns, elements: c.elements.map { $0 / m })
+        }
+        if let test = result.tailTest {
+            scaled.tailTest = TailTest(tLogLikelihood: result.logLikelihood * m, normalLogLikelihood: test.normalLogLikelihood * m)
+        }
+        return scaled
     }
 }
 

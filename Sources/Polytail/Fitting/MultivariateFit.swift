@@ -41,10 +41,10 @@ extension MultivariateNormal {
             }
             information = Matrix(uncheckedRows: k, columns: k, elements: e)
         }
-        return Fitted(model: fitted, result: FitResult(
+        return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,
             observationCount: DataValidation.positiveCount(w), totalWeight: total, logLikelihood: ll,
-            parameterCount: k, iterations: 0, converged: true))
+            parameterCount: k, iterations: 0, converged: true), weights: weights))
     }
 }
 
@@ -133,11 +133,11 @@ extension MultivariateT {
         if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu) }
         let tailTest = bounds.fixed == nil
             ? TailTest(tLogLikelihood: ll, normalLogLikelihood: normal.result.logLikelihood) : nil
-        return Fitted(model: fitted, result: FitResult(
+        return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: nil,
             observationCount: DataValidation.positiveCount(w), totalWeight: total, logLikelihood: ll,
             parameterCount: parameters.count + (bounds.fixed == nil && atBound ? 1 : 0),
-            iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest))
+            iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest), weights: weights))
     }
 }
 

@@ -241,7 +241,7 @@ extension NoncentralT {
             observationCount: xs.count, totalWeight: totalWeight, logLikelihood: logLikelihood,
             parameterCount: estimateNu ? 4 : 3, iterations: iterations, converged: converged,
             dfAtBound: estimateNu && current[0] >= logMax - 1e-6)
-        return Fitted(model: distribution, result: result)
+        return Fitted(model: distribution, result: DataValidation.frequencyScaled(result, weights: weights))
     }
 
     /// The smallest x with cumulative weight ≥ p·W (after sorting): equal for weighted rows and

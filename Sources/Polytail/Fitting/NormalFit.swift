@@ -34,9 +34,9 @@ extension Normal {
         let covariance = Matrix(uncheckedRows: 2, columns: 2, elements: [variance / total, 0, 0, variance / (2 * total)])
         return Fitted(
             model: normal,
-            result: FitResult(
+            result: DataValidation.frequencyScaled(FitResult(
                 unchecked: [.mean, .standardDeviation], estimates: [mean, sd], covariance: covariance,
                 observationCount: DataValidation.positiveCount(w), totalWeight: total,
-                logLikelihood: logLikelihood, parameterCount: 2, iterations: 0, converged: true))
+                logLikelihood: logLikelihood, parameterCount: 2, iterations: 0, converged: true), weights: weights))
     }
 }

@@ -67,17 +67,19 @@ extension StudentT {
         let (parameters, estimates, covariance) = outcome.naturalCovariance(location: s.mu, scale: exp(s.eta), nu: nu)
         var tailTest: TailTest? = nil
         if bounds.fixed == nil {
-            let normal = try Normal.fit(data, weights: weights)
+            // The weights as normalised (max 1), like the t fit's own: both log-likelihoods
+            // are restated for the weights as given by DataValidation.frequencyScaled.
+            let normal = try Normal.fit(data, weights: weights == nil ? nil : w)
             tailTest = TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: normal.result.logLikelihood)
         }
         return Fitted(
             model: fitted,
-            result: FitResult(
+            result: DataValidation.frequencyScaled(FitResult(
                 unchecked: parameters, estimates: estimates, covariance: covariance,
                 observationCount: DataValidation.positiveCount(w), totalWeight: fitter.totalWeight,
                 logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
                 iterations: outcome.iterations, converged: outcome.converged,
-                dfAtBound: outcome.atUpperBound, tailTest: tailTest))
+                dfAtBound: outcome.atUpperBound, tailTest: tailTest), weights: weights))
     }
 }
 

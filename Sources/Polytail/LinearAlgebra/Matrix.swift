@@ -6,12 +6,18 @@ public struct Matrix: Equatable, Sendable, Codable {
     public var elements: [Double]
 
     /// A matrix from its row-major entries.
+    ///
+    /// - Parameters:
+    ///   - rows: the number of rows, ≥ 0.
+    ///   - columns: the number of columns, ≥ 0.
+    ///   - elements: rows · columns entries, row after row.
+    /// - Throws: `PolytailError.invalidParameter` for a negative size or one whose product
+    ///   rows · columns overflows `Int`; `.dimensionMismatch` when `elements` does not hold
+    ///   rows · columns entries.
     public init(rows: Int, columns: Int, elements: [Double]) throws(PolytailError) {
-        guard rows >= 0, columns >= 0 else {
-            throw .invalidParameter(name: "rows/columns", value: Double(min(rows, columns)), requirement: "must be non-negative")
-        }
-        guard elements.count == rows * columns else {
-            throw .dimensionMismatch(what: "matrix elements", expected: rows * columns, got: elements.count)
+        let count = try Matrix.elementCount(rows: rows, columns: columns)
+        guard elements.count == count else {
+            throw .dimensionMismatch(what: "matrix elements", expected: count, got: elements.count)
         }
         self.rows = rows
         self.columns = columns
@@ -46,9 +52,28 @@ public struct Matrix: Equatable, Sendable, Codable {
         self.elements = elements
     }
 
+    /// rows · columns, checked: both non-negative and the product representable.
+    ///
+    /// - Throws: `PolytailError.invalidParameter` naming the size that is negative or too large.
+    static func elementCount(rows: Int, columns: Int) throws(PolytailError) -> Int {
+        guard rows >= 0 else { throw .invalidParameter(name: "rows", value: Double(rows), requirement: "must be non-negative") }
+        guard columns >= 0 else {
+            throw .invalidParameter(name: "columns", value: Double(columns), requirement: "must be non-negative")
+        }
+        let (count, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard !overflow else {
+            throw .invalidParameter(name: "rows × columns", value: Double(rows) * Double(columns),
+                                    requirement: "must not exceed \(Int.max) entries")
+        }
+        return count
+    }
+
     /// The n × n identity.
-    public static func identity(_ n: Int) -> Matrix {
-        var e = [Double](repeating: 0, count: n * n)
+    ///
+    /// - Parameter n: the size, ≥ 0.
+    /// - Throws: `PolytailError.invalidParameter` when n is negative or n² overflows `Int`.
+    public static func identity(_ n: Int) throws(PolytailError) -> Matrix {
+        var e = [Double](repeating: 0, count: try elementCount(rows: n, columns: n))
         for i in 0..<n { e[i * n + i] = 1 }
         return Matrix(uncheckedRows: n, columns: n, elements: e)
     }
@@ -58,6 +83,23 @@ public struct Matrix: Equatable, Sendable, Codable {
         get { elements[row * columns + column] }
         set { elements[row * columns + column] = newValue }
     }
+
+    /// Decodes `rows`, `columns` and `elements` and checks them through
+    /// ``init(rows:columns:elements:)``.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` when the sizes are negative, overflow, or
+    ///   disagree with the number of elements.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try c.decode(Int.self, forKey: .rows)
+        let columns = try c.decode(Int.self, forKey: .columns)
+        let elements = try c.decode([Double].self, forKey: .elements)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try Matrix(rows: rows, columns: columns, elements: elements)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case rows, columns, elements }
 
     /// Row `i` (zero-based) as an array: `matrix[row: i]` is observation i, a copy of its
     /// ``columns`` entries. An index outside 0 ..< ``rows`` is a programmer error and traps,

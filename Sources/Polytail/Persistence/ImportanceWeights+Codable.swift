@@ -1,0 +1,67 @@
+/// JSON persistence of importance weights: fit once, save, and weigh new points later.
+///
+/// Stored as `{"densities": {"family": "normal" | "studentT" | "multivariateNormal" |
+/// "multivariateT", "source": …, "target": …}, "sourceFit": …, "targetFit": …}`; each density
+/// decodes through its own validating initialiser and the pair through
+/// ``ImportanceWeights/init(_:)``, so corrupt JSON throws `DecodingError.dataCorrupted`.
+extension ImportanceDensities: Codable {
+    enum CodingKeys: String, CodingKey { case family, source, target }
+
+    enum FamilyName: String, Codable { case normal, studentT, multivariateNormal, multivariateT }
+
+    /// - Throws: `DecodingError` for an unknown family or a density its initialiser rejects.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(FamilyName.self, forKey: .family) {
+        case .normal:
+            self = .normal(source: try c.decode(Normal.self, forKey: .source), target: try c.decode(Normal.self, forKey: .target))
+        case .studentT:
+            self = .studentT(source: try c.decode(StudentT.self, forKey: .source), target: try c.decode(StudentT.self, forKey: .target))
+        case .multivariateNormal:
+            self = .multivariateNormal(source: try c.decode(MultivariateNormal.self, forKey: .source),
+                                       target: try c.decode(MultivariateNormal.self, forKey: .target))
+        case .multivariateT:
+            self = .multivariateT(source: try c.decode(MultivariateT.self, forKey: .source),
+                                  target: try c.decode(MultivariateT.self, forKey: .target))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case let .normal(s, t):
+            try c.encode(FamilyName.normal, forKey: .family); try c.encode(s, forKey: .source); try c.encode(t, forKey: .target)
+        case let .studentT(s, t):
+            try c.encode(FamilyName.studentT, forKey: .family); try c.encode(s, forKey: .source); try c.encode(t, forKey: .target)
+        case let .multivariateNormal(s, t):
+            try c.encode(FamilyName.multivariateNormal, forKey: .family); try c.encode(s, forKey: .source); try c.encode(t, forKey: .target)
+        case let .multivariateT(s, t):
+            try c.encode(FamilyName.multivariateT, forKey: .family); try c.encode(s, forKey: .source); try c.encode(t, forKey: .target)
+        }
+    }
+}
+
+extension ImportanceWeights: Codable {
+    enum CodingKeys: String, CodingKey { case densities, sourceFit, targetFit }
+
+    /// Decodes the densities and fit reports and rebuilds the weights through the
+    /// validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` when the two densities differ in dimension
+    ///   or a density is invalid.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let densities = try c.decode(ImportanceDensities.self, forKey: .densities)
+        let sourceFit = try c.decodeIfPresent(FitResult.self, forKey: .sourceFit)
+        let targetFit = try c.decodeIfPresent(FitResult.self, forKey: .targetFit)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try ImportanceWeights(densities, sourceFit: sourceFit, targetFit: targetFit)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(densities, forKey: .densities)
+        try c.encodeIfPresent(sourceFit, forKey: .sourceFit)
+        try c.encodeIfPresent(targetFit, forKey: .targetFit)
+    }
+}
