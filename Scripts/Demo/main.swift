@@ -17,33 +17,33 @@ var seed: UInt64 = 2022
 var n = 400
 var mode = Notebook.NumbersMode.none
 
-func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(("demo: " + message + "\n").data(using: .utf8)!)
-    exit(status)
+/// A bad command line: one line on stderr, exit 2 (the contract of every script, ScriptExit).
+func usage(_ message: String) -> Never {
+    ScriptExit.fail("demo", message + " (see 'demo --help')", code: ScriptExit.usageError)
 }
 var args = CommandLine.arguments.dropFirst()
 @MainActor func value(after option: String) -> String {
-    guard let v = args.popFirst() else { fail("\(option) needs a value", status: 2) }
+    guard let v = args.popFirst() else { usage("\(option) needs a value") }
     return v
 }
 while let a = args.popFirst() {
     switch a {
     case "--out": outDir = value(after: a)
     case "--seed":
-        guard let s = UInt64(value(after: a)) else { fail("--seed needs a non-negative integer", status: 2) }
+        guard let s = UInt64(value(after: a)) else { usage("--seed needs a non-negative integer") }
         seed = s
     case "--n":
-        guard let v = Int(value(after: a)), v >= 10 else { fail("--n needs an integer ≥ 10", status: 2) }
+        guard let v = Int(value(after: a)), v >= 10, v <= 10_000_000 else { usage("--n needs an integer from 10 to 10,000,000") }
         n = v
     case "--check": mode = .check
     case "--record": mode = .record
     case "-h", "--help":
         print("usage: demo [--out DIR] [--seed N] [--n N] [--check | --record]")
         exit(0)
-    default: fail("unknown option \(a)", status: 2)
+    default: usage("unknown option \(a)")
     }
 }
-if mode != .none && (seed != 2022 || n != 400) { fail("--check and --record compare the default run: leave --seed and --n alone", status: 2) }
+if mode != .none && (seed != 2022 || n != 400) { usage("--check and --record compare the default run: leave --seed and --n alone") }
 
 do {
     let out = URL(fileURLWithPath: outDir)
@@ -116,8 +116,6 @@ do {
 
     try book.finish(folder: out, numbersFile: URL(fileURLWithPath: "Docs/numbers/demo.json"), mode: mode)
     FileHandle.standardError.write("demo: wrote \(out.path)/README.md, data.csv, densities.csv, densities.svg\n".data(using: .utf8)!)
-} catch let failure as Notebook.CheckFailure {
-    fail("\(failure)", status: 1)
 } catch {
-    fail("\(error)", status: 1)
+    ScriptExit.fail("demo", "\(error)", code: ScriptExit.dataError)
 }

@@ -53,7 +53,17 @@ public struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A column of per-row non-negative weights.", valueName: "column"))
     var weights: String?
 
+    @Flag(help: "Fit by passes over the file in bounded memory (normal and t, one column; automatic for files larger than a quarter of the memory).")
+    var stream = false
+
     @OptionGroup var csv: CSVOptions
+
+    /// ν fixed by --df, or estimated up to --max-df.
+    var degreesOfFreedomRule: DegreesOfFreedomRule {
+        if let nu = degreesOfFreedom { return .fixed(nu) }
+        if let maximum = maximumDegreesOfFreedom { return .estimated(minimum: StudentT.defaultMinimumDF, maximum: maximum) }
+        return .estimated
+    }
 
     /// The file as messages name it.
     var shownFile: String { file == "-" ? "standard input" : CSVError.printable(file) }
@@ -88,6 +98,12 @@ public struct FitCommand: ParsableCommand {
             }
         }
         if let weights, weights.isEmpty { throw ValidationError("--weights needs a column name") }
+        if stream, family == .t, file == "-" {
+            throw ValidationError("--stream with the t family reads the file once per Newton step: give a file, not standard input")
+        }
+        if stream, family == .noncentralT {
+            throw ValidationError("--stream fits the normal and t families (their statistics add up over blocks), not noncentral-t")
+        }
     }
 
     /// When run through ArgumentParser's own entry points.
@@ -151,6 +167,29 @@ public struct FitCommand: ParsableCommand {
         if let weights, !header.contains(weights) {
             throw Failure(message: CSVInput.failure(.unknownColumn(name: weights, available: header), path: file).message)
         }
+        let rule = degreesOfFreedomRule
+
+        // Bounded memory: passes over the file.
+        if shouldStream(columns: names.count) {
+            guard names.count == 1 else {
+                throw Failure(message: "--stream fits one column (got \(names.count): \(names.map(CSVError.printable).joined(separator: ", ")))",
+                              exitCode: PolytailExitCode.usageError)
+            }
+            if let unknown = names.first(where: { !header.contains($0) }) {
+                throw Failure(message: CSVInput.failure(.unknownColumn(name: unknown, available: header), path: file).message)
+            }
+            let streamed = try streamFit(reader, column: names[0], rule: rule)
+            let json: JSONValue
+            do {
+                json = try fitUnivariate([], weights: nil, rule: rule, rows: streamed.rows, streamed: streamed)
+            } catch {
+                throw Failure(message: "\(shownFile): \(error.description)")
+            }
+            guard case var .object(members) = json else { return json }
+            members.append(("passes", .int(streamed.passes)))
+            if csv.missing == .drop { members.append(("droppedRows", .int(streamed.dropped))) }
+            return .object(members)
+        }
         let numbers: CSVNumbers
         do {
             numbers = try CSVInput.numbers(reader, numbers: names + (weights.map { [$0] } ?? []))
@@ -177,14 +216,6 @@ public struct FitCommand: ParsableCommand {
             data = numbers.matrix
         }
 
-        let rule: DegreesOfFreedomRule
-        if let nu = degreesOfFreedom {
-            rule = .fixed(nu)
-        } else if let maximum = maximumDegreesOfFreedom {
-            rule = .estimated(minimum: StudentT.defaultMinimumDF, maximum: maximum)
-        } else {
-            rule = .estimated
-        }
 
         let json: JSONValue
         do {
@@ -201,12 +232,18 @@ public struct FitCommand: ParsableCommand {
         return .object(members + [("droppedRows", .int(numbers.droppedRows))])
     }
 
-    func fitUnivariate(_ x: [Double], weights w: [Double]?, rule: DegreesOfFreedomRule) throws(PolytailError) -> JSONValue {
-        var members: [(String, JSONValue)] = [("family", .string(family.rawValue)), ("n", .int(x.count))]
+    /// The univariate fit as JSON; `streamed` gives a fit already made by passes over the
+    /// file (then `x` is empty and `rows` counts the rows).
+    func fitUnivariate(
+        _ x: [Double], weights w: [Double]?, rule: DegreesOfFreedomRule,
+        rows: Int? = nil, streamed: StreamedFit? = nil
+    ) throws(PolytailError) -> JSONValue {
+        var members: [(String, JSONValue)] = [("family", .string(family.rawValue)), ("n", .int(rows ?? x.count))]
         let result: FitResult
         switch family {
         case .normal:
-            let fit = try Normal.fit(x, weights: w)
+            let fit: Fitted<Normal>
+            if let given = streamed?.normal { fit = given } else { fit = try Normal.fit(x, weights: w) }
             members += [
                 ("location", .number(fit.model.mean)),
                 ("scale", .number(fit.model.standardDeviation)),
@@ -214,7 +251,8 @@ public struct FitCommand: ParsableCommand {
             ]
             result = fit.result
         case .t:
-            let fit = try StudentT.fit(x, weights: w, degreesOfFreedom: rule)
+            let fit: Fitted<StudentT>
+            if let given = streamed?.t { fit = given } else { fit = try StudentT.fit(x, weights: w, degreesOfFreedom: rule) }
             members += [
                 ("location", .number(fit.model.location)),
                 ("scale", .number(fit.model.scale)),
@@ -292,6 +330,12 @@ struct FitContext {
     init(file: String, table: CSVTable, weightsColumn: String?) {
         self.file = file
         self.lineOfRow = { table.line(ofRow: $0) }
+        self.weightsColumn = weightsColumn
+    }
+
+    init(file: String, lineOfRow: @escaping (Int) -> Int, weightsColumn: String?) {
+        self.file = file
+        self.lineOfRow = lineOfRow
         self.weightsColumn = weightsColumn
     }
 

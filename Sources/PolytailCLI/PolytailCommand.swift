@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Polytail
 
 /// The `polytail` command. Its subcommands do their work in `execute()`, which returns
 /// the text for stdout and stderr and an exit code, so tests can run them in-process
@@ -8,7 +9,13 @@ public struct PolytailCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "polytail",
         abstract: "Statistics with polynomial tails.",
+        version: "polytail \(polytailVersion)",
         subcommands: [FitCommand.self, LDACommand.self, WeightsCommand.self])
+
+    /// The subcommand names, for the message about an unknown one.
+    static var subcommandNames: [String] {
+        configuration.subcommands.map { $0.configuration.commandName ?? "" }
+    }
 
     public init() {}
 
@@ -22,6 +29,9 @@ public struct PolytailCommand: ParsableCommand {
         Foundation.exit(output.exitCode)
     }
 }
+
+/// The version `polytail --version` prints.
+public let polytailVersion = "0.4.0"
 
 /// Exit codes of the `polytail` tool.
 public enum PolytailExitCode {
@@ -38,6 +48,13 @@ public enum PolytailExitCode {
 /// help on stdout with code 0. Failure: stdout is empty and stderr holds exactly one
 /// line, `error: ...`; the code is 2 for command-line mistakes and 1 for bad input data.
 public func runPolytail(arguments: [String]) -> (stdout: String, stderr: String, exitCode: Int32) {
+    // A first argument that is neither an option nor a subcommand: say so in one line.
+    if let first = arguments.first, !first.hasPrefix("-"), first != "help",
+       !PolytailCommand.subcommandNames.contains(first) {
+        let known = PolytailCommand.subcommandNames.joined(separator: ", ")
+        return ("", "error: unknown subcommand '\(CSVError.printable(first))' (known: \(known); see 'polytail --help')\n",
+                PolytailExitCode.usageError)
+    }
     do {
         var command = try PolytailCommand.parseAsRoot(arguments)
         if let fit = command as? FitCommand { return fit.execute() }
@@ -52,7 +69,7 @@ public func runPolytail(arguments: [String]) -> (stdout: String, stderr: String,
             return (text, "", PolytailExitCode.success)
         }
         let message = oneLine(PolytailCommand.message(for: error))
-        let helpCommand = ["fit", "lda", "weights"].contains(arguments.first ?? "") ? "polytail \(arguments[0]) --help" : "polytail --help"
+        let helpCommand = PolytailCommand.subcommandNames.contains(arguments.first ?? "") ? "polytail \(arguments[0]) --help" : "polytail --help"
         return ("", "error: \(message) (see '\(helpCommand)')\n", PolytailExitCode.usageError)
     }
 }

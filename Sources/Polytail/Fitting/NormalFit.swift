@@ -18,25 +18,11 @@ extension Normal {
     /// - Complexity: O(n).
     public static func fit(_ data: [Double], weights: [Double]? = nil) throws(PolytailError) -> Fitted<Normal> {
         let w = try DataValidation.checkUnivariate(data, weights: weights, parameters: 2)
-        var total = 0.0, sum = 0.0
-        for (x, wi) in zip(data, w) { total += wi; sum += wi * x }
-        let mean = sum / total
-        var squares = 0.0
-        for (x, wi) in zip(data, w) { let d = x - mean; squares += wi * d * d }
-        let sd = (squares / total).squareRoot()
-        guard sd > 0, sd.isFinite else { throw .constantData(column: nil) }
-        let normal = try Normal(mean: mean, standardDeviation: sd)
-        // Σ w log φ at the ML point = −W (log σ̂ + ½ log 2π + ½).
-        let logLikelihood = -total * (log(sd) + Normal.logRootTwoPi + 0.5)
-        // The inverse observed information at (μ̂, σ̂): diag(σ̂²/W, σ̂²/(2W)) (−∂²ℓ/∂μ² = W/σ̂²,
-        // −∂²ℓ/∂σ² = 2W/σ̂², −∂²ℓ/∂μ∂σ = 0 at the optimum).
-        let variance = sd * sd
-        let covariance = Matrix(uncheckedRows: 2, columns: 2, elements: [variance / total, 0, 0, variance / (2 * total)])
-        return Fitted(
-            model: normal,
-            result: DataValidation.frequencyScaled(FitResult(
-                unchecked: [.mean, .standardDeviation], estimates: [mean, sd], covariance: covariance,
-                observationCount: DataValidation.positiveCount(w), totalWeight: total,
-                logLikelihood: logLikelihood, parameterCount: 2, iterations: 0, converged: true), weights: weights))
+        // The same two passes as the mergeable statistics of one block (one code path), on
+        // the normalised weights, restated for the weights as given.
+        var statistics = NormalStatistics()
+        try statistics.add(data, weights: w)
+        let fit = try statistics.fit()
+        return Fitted(model: fit.model, result: DataValidation.frequencyScaled(fit.result, weights: weights))
     }
 }

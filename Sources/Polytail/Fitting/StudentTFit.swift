@@ -54,6 +54,24 @@ extension StudentT {
             start = fitter.robustStart(fixedNu: bounds.fixed)
         }
         let outcome = fitter.newton(from: start, tolerance: tolerance, maxIterations: maxIterations)
+        return try fitted(
+            outcome, start: start, bounds: bounds, totalWeight: fitter.totalWeight,
+            observationCount: DataValidation.positiveCount(w),
+            weights: weights,
+            normalLogLikelihood: { () throws(PolytailError) -> Double in
+                // The weights as normalised (max 1), like the t fit's own: both log-likelihoods
+                // are restated for the weights as given by DataValidation.frequencyScaled.
+                try Normal.fit(data, weights: weights == nil ? nil : w).result.logLikelihood
+            })
+    }
+
+    /// The fitted t and its ``FitResult`` from the Newton outcome (shared by the in-memory
+    /// fit and the fit by passes over data held elsewhere).
+    static func fitted(
+        _ outcome: TFitter.Outcome, start: TFitter.State, bounds: DegreesOfFreedomRule.Bounds,
+        totalWeight: Double, observationCount: Int, weights: [Double]?,
+        normalLogLikelihood: () throws(PolytailError) -> Double
+    ) throws(PolytailError) -> Fitted<StudentT> {
         let s = outcome.state
         guard s.isFinite else { throw .numericalFailure("Student-t fit diverged") }
         // With many tied values the likelihood is unbounded as σ → 0 (k ties among n rows
@@ -67,16 +85,13 @@ extension StudentT {
         let (parameters, estimates, covariance) = outcome.naturalCovariance(location: s.mu, scale: exp(s.eta), nu: nu)
         var tailTest: TailTest? = nil
         if bounds.fixed == nil {
-            // The weights as normalised (max 1), like the t fit's own: both log-likelihoods
-            // are restated for the weights as given by DataValidation.frequencyScaled.
-            let normal = try Normal.fit(data, weights: weights == nil ? nil : w)
-            tailTest = TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: normal.result.logLikelihood)
+            tailTest = TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: try normalLogLikelihood())
         }
         return Fitted(
             model: fitted,
             result: DataValidation.frequencyScaled(FitResult(
                 unchecked: parameters, estimates: estimates, covariance: covariance,
-                observationCount: DataValidation.positiveCount(w), totalWeight: fitter.totalWeight,
+                observationCount: observationCount, totalWeight: totalWeight,
                 logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
                 iterations: outcome.iterations, converged: outcome.converged,
                 dfAtBound: outcome.atUpperBound, tailTest: tailTest), weights: weights))
@@ -115,21 +130,28 @@ enum TDegreesOfFreedom {
 
 /// Newton iterations for the univariate t, on unconstrained (μ, η = log σ, τ = log ν).
 struct TFitter {
-    struct State {
+    struct State: Equatable, Sendable {
         var mu: Double, eta: Double, tau: Double
         var isFinite: Bool { mu.isFinite && eta.isFinite && tau.isFinite }
     }
 
-    /// Weighted sums over the data at one parameter point (see `accumulate`).
-    struct Sums {
+    /// Weighted sums over the data at one parameter point (see `accumulate`); `su` = Σ w u
+    /// (with `gMu` = Σ w u z and `gEta` = Σ w u z² it gives an EM step, see `emStep`).
+    struct Sums: Equatable, Sendable, Codable {
         var logR = 0.0, gMu = 0.0, gEta = 0.0, gNu = 0.0
         var hMuMu = 0.0, hMuEta = 0.0, hEtaEta = 0.0, hMuNu = 0.0, hEtaNu = 0.0, hNuNu = 0.0
+        var su = 0.0
         static func + (a: Sums, b: Sums) -> Sums {
             Sums(logR: a.logR + b.logR, gMu: a.gMu + b.gMu, gEta: a.gEta + b.gEta, gNu: a.gNu + b.gNu,
                  hMuMu: a.hMuMu + b.hMuMu, hMuEta: a.hMuEta + b.hMuEta, hEtaEta: a.hEtaEta + b.hEtaEta,
-                 hMuNu: a.hMuNu + b.hMuNu, hEtaNu: a.hEtaNu + b.hEtaNu, hNuNu: a.hNuNu + b.hNuNu)
+                 hMuNu: a.hMuNu + b.hMuNu, hEtaNu: a.hEtaNu + b.hEtaNu, hNuNu: a.hNuNu + b.hNuNu,
+                 su: a.su + b.su)
         }
     }
+
+    /// Passes over data that are not in memory (a file read again, shards on other machines):
+    /// the sums at a parameter point. When set, `x` and `w` are empty and every pass goes here.
+    var externalPass: ((State) -> Sums)? = nil
 
     struct Outcome {
         var state: State
@@ -161,6 +183,15 @@ struct TFitter {
     let w: [Double]
     let bounds: DegreesOfFreedomRule.Bounds
     let totalWeight: Double
+
+    /// A fitter whose passes go to `externalPass` (no observations in memory).
+    init(totalWeight: Double, bounds: DegreesOfFreedomRule.Bounds, externalPass: @escaping (State) -> Sums) {
+        x = []
+        w = []
+        self.bounds = bounds
+        self.totalWeight = totalWeight
+        self.externalPass = externalPass
+    }
 
     init(x: [Double], w: [Double]?, bounds: DegreesOfFreedomRule.Bounds) {
         self.x = x
@@ -215,6 +246,14 @@ struct TFitter {
     /// σ² = Σwuᵢ(xᵢ−μ)²/Σw (Liu & Rubin 1995). It never decreases ℓ.
     func emStep(_ s: inout State) {
         let nu = exp(s.tau), sigma = exp(s.eta)
+        if let externalPass {
+            // One pass: Σwux = μΣwu + σΣwuz and Σwu(x − μ′)² = σ²(Σwuz² − (Σwuz)²/Σwu).
+            let t = externalPass(s)
+            let mu = s.mu + sigma * t.gMu / t.su
+            let newSigma = (sigma * sigma * max(t.gEta - t.gMu * t.gMu / t.su, 0) / totalWeight).squareRoot()
+            if mu.isFinite, newSigma.isFinite, newSigma > 0 { s.mu = mu; s.eta = log(newSigma) }
+            return
+        }
         var su = 0.0, sux = 0.0
         for i in 0..<x.count {
             let wi = w[i]
@@ -238,7 +277,11 @@ struct TFitter {
 
     /// Runs `body` over contiguous chunks, on all cores for large samples, and adds the parts.
     func reduceChunks(_ body: (Range<Int>) -> Sums) -> Sums {
-        let n = x.count
+        TFitter.reduceChunks(x.count, body)
+    }
+
+    /// `n` rows in contiguous chunks, on all cores for large blocks, the parts added.
+    static func reduceChunks(_ n: Int, _ body: (Range<Int>) -> Sums) -> Sums {
         let chunks = Parallel.chunkCount(n)
         return Parallel.map(chunks, placeholder: Sums()) { c in
             body((n * c / chunks)..<(n * (c + 1) / chunks))
@@ -247,6 +290,7 @@ struct TFitter {
 
     /// Σ w log(1 + z²/ν), all the data-dependent part of ℓ.
     func sumLogR(_ s: State) -> Double {
+        if let externalPass { return externalPass(s).logR }
         let nu = exp(s.tau), invSigma = exp(-s.eta), mu = s.mu
         return x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
@@ -270,48 +314,52 @@ struct TFitter {
     /// and the second derivatives written out in the body. One division and one log1p per
     /// observation: everything else is a product with 1/(ν+q).
     func accumulate(_ s: State) -> Sums {
+        if let externalPass { return externalPass(s) }
+        return x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in TFitter.accumulate(s, x: xp, w: wp) } }
+    }
+
+    /// The sums of `accumulate` over one block of observations and their weights (as many),
+    /// on all cores for large blocks.
+    static func accumulate(_ s: State, x xp: UnsafeBufferPointer<Double>, w wp: UnsafeBufferPointer<Double>) -> Sums {
         let nu = exp(s.tau), sigma = exp(s.eta), mu = s.mu
         let nuPlusOne = nu + 1, invSigma = 1 / sigma, invNu = 1 / nu
         let twoOverNuPlusOne = 2 / nuPlusOne
-        return x.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in
-                reduceChunks { range in
-                    var t = Sums()
-                    for i in range {
-                        let wi = wp[i]
-                        let z = (xp[i] - mu) * invSigma
-                        let q = z * z
-                        let a = q * invNu
-                        let nq = nu + q
-                        let inq = 1 / nq
-                        let u = nuPlusOne * inq
-                        let ratio = q * inq  // a/(1+a)
-                        let logR: Double
-                        let logMinusRatio: Double
-                        if a < 1e-3 {
-                            logMinusRatio = TDegreesOfFreedom.logOnePlusMinusRatio(a)
-                            logR = logMinusRatio + ratio
-                        } else {
-                            logR = StudentT.logOnePlusSquare(z, nu)
-                            logMinusRatio = logR - ratio
-                        }
-                        t.logR += wi * logR
-                        t.gMu += wi * u * z
-                        let uq = u * q
-                        t.gEta += wi * uq
-                        t.gNu += wi * (ratio * invNu - logMinusRatio)
-                        let c = twoOverNuPlusOne * uq
-                        t.hMuMu += wi * u * (c - 1)
-                        t.hMuEta += wi * z * u * (c - 2)
-                        t.hEtaEta += wi * uq * (c - 2)
-                        let r = (q - 1) * inq * inq
-                        t.hMuNu += wi * z * r
-                        t.hEtaNu += wi * q * r
-                        t.hNuNu += wi * q * (nu * q - 2 * nu - q) * inq * inq * invNu * invNu
-                    }
-                    return t
+        return reduceChunks(xp.count) { range in
+            var t = Sums()
+            for i in range {
+                let wi = wp[i]
+                let z = (xp[i] - mu) * invSigma
+                let q = z * z
+                let a = q * invNu
+                let nq = nu + q
+                let inq = 1 / nq
+                let u = nuPlusOne * inq
+                t.su += wi * u
+                let ratio = q * inq  // a/(1+a)
+                let logR: Double
+                let logMinusRatio: Double
+                if a < 1e-3 {
+                    logMinusRatio = TDegreesOfFreedom.logOnePlusMinusRatio(a)
+                    logR = logMinusRatio + ratio
+                } else {
+                    logR = StudentT.logOnePlusSquare(z, nu)
+                    logMinusRatio = logR - ratio
                 }
+                t.logR += wi * logR
+                t.gMu += wi * u * z
+                let uq = u * q
+                t.gEta += wi * uq
+                t.gNu += wi * (ratio * invNu - logMinusRatio)
+                let c = twoOverNuPlusOne * uq
+                t.hMuMu += wi * u * (c - 1)
+                t.hMuEta += wi * z * u * (c - 2)
+                t.hEtaEta += wi * uq * (c - 2)
+                let r = (q - 1) * inq * inq
+                t.hMuNu += wi * z * r
+                t.hEtaNu += wi * q * r
+                t.hNuNu += wi * q * (nu * q - 2 * nu - q) * inq * inq * invNu * invNu
             }
+            return t
         }
     }
 
