@@ -86,7 +86,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
             let x = rows.map { s.sourceX[$0] }, y = rows.map { s.sourceY[$0] }
             for lambda in lambdas {
                 let weights = try w.normalizedWeights(at: x, lambda: lambda)
-                let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights)
+                let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights).model
                 let predictions = line.predict(s.testX)
                 let mse = zip(predictions, s.testY).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(s.testX.count)
                 let total = weights.reduce(0, +)
@@ -392,12 +392,12 @@ struct Fig3: ParsableCommand {
         // MARK: 3. ML degrees of freedom
         book.step("Where maximum-likelihood ν goes", """
             The samples are Gaussian, so their maximum-likelihood ν runs to infinity: the fit stops at \
-            the bound 10⁶. Estimated per domain, one ν often stays finite while the other is at the \
+            the bound (10⁶, or ∞ for the univariate fit). Estimated per domain, one ν often stays finite while the other is at the \
             bound, and the weight ratio then grows polynomially without limit.
             """)
         for (name, values) in dfNotes.sorted(by: { $0.key < $1.key }) {
-            let atBound = values.filter { $0 >= StudentT.defaultMaximumDF }.count
-            book.number("ml_nu.\(name).at_bound", Double(atBound), label: "ML ν, \(name): trials with ν at the bound 10⁶ (of \(values.count))",
+            let atBound = values.filter { $0 >= StudentT.largestSearchedDF }.count
+            book.number("ml_nu.\(name).at_bound", Double(atBound), label: "ML ν, \(name): trials with ν at the bound (of \(values.count))",
                         tolerance: .absolute(0), format: "%.0f")
         }
         try book.finish(folder: outURL, numbersFile: numbersFile, mode: numbersMode)
