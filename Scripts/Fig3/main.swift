@@ -85,7 +85,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
             let rows = s.sourceX.indices.filter { withOutliers || !s.outlier[$0] }
             let x = rows.map { s.sourceX[$0] }, y = rows.map { s.sourceY[$0] }
             for lambda in lambdas {
-                let weights = try w.normalizedWeights(at: x, lambda: lambda)
+                let weights = try w.normalizedWeights(x, lambda: lambda)
                 let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights).model
                 let predictions = line.predict(s.testX)
                 let mse = zip(predictions, s.testY).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(s.testX.count)
@@ -215,7 +215,7 @@ struct Fig3: ParsableCommand {
             plotA.series += [SVGPlot.Series(name: "source, \(name)", x: grid, y: ys, color: Fig3Colours.source, dashed: k == 1),
                              SVGPlot.Series(name: "target, \(name)", x: grid, y: yt, color: Fig3Colours.target, dashed: k == 1)]
             let far = -4.5
-            book.number("weights.\(name).log_w_at_minus_4.5", try w.logWeights(at: [far], lambda: 1)[0],
+            book.number("weights.\(name).log_w_at_minus_4.5", try w.logWeights([far], lambda: 1)[0],
                         label: "\(name): log w(x = −4.5) at λ = 1 (the outliers' region)", tolerance: .relative(1e-6), format: "%.4g")
         }
         try writeCSV(aColumns, to: file("a_densities.csv"))
