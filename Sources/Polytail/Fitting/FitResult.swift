@@ -116,7 +116,7 @@ public struct FitResult: Equatable, Sendable, Codable {
     /// Residuals, R² and the residual variance of a least-squares fit; `nil` otherwise.
     public var leastSquares: LeastSquaresSummary?
     /// For a fit over several groups (the classes of a ``DiscriminantAnalysis``, in
-    /// ``DiscriminantAnalysis/classes`` order): each group's own result — its rows, its share of
+    /// ``DiscriminantAnalysis/classLabels`` order): each group's own result — its rows, its share of
     /// the log-likelihood, its parameters and, where the group's parameters separate from the
     /// others', their covariance. `nil` for single-sample fits.
     public var groupResults: [FitResult]?
