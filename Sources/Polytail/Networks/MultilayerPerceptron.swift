@@ -70,6 +70,7 @@ public struct MultilayerPerceptron: DifferentiableClassifier, Equatable, Codable
     /// biases 0 — the variance that keeps ReLU activations of order one.
     /// - Parameters:
     ///   - layerSizes: d, h_1, …, k (at least two entries, all positive, k ≥ 2).
+    ///   - output: the output layer, softmax or softRmax.
     ///   - seed: the generator seed; equal seeds give bit-identical networks.
     /// - Throws: `.invalidParameter` for fewer than two widths or a non-positive width,
     ///   `.tooFewClasses` when k < 2.
