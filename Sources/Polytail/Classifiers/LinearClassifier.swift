@@ -42,7 +42,7 @@ public struct FittedClassifier: Equatable, Sendable {
 ///     p(yᵢ | x) = ζᵢ(x W + b),   ζ = softmax (Eq. 8) or softRmax (Eq. 13),
 ///
 /// with x a row (one observation), W d × k (fan-in × fan-out, the orientation of every
-/// layer of ``MultilayerPerceptron``) and b k entries. With softmax this is multinomial logistic
+/// layer of ``Network``) and b k entries. With softmax this is multinomial logistic
 /// regression; with softRmax the posteriors tend to 1/k far from the training data (the
 /// paper's conservative regressor, Fig. 1c).
 public struct LinearClassifier: Equatable, Sendable, Codable {
