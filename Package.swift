@@ -128,6 +128,12 @@ let package = Package(
             exclude: ["sklearn_mlp.py"]
         ),
         .executableTarget(
+            name: "cli-bench",
+            dependencies: ["Polytail", "BenchSupport"],
+            path: "Scripts/CLIBench",
+            exclude: ["pandas_peer.py"]
+        ),
+        .executableTarget(
             name: "digits-bench",
             dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/DigitsBench",
