@@ -207,7 +207,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             ("family", .string(nus.contains { $0 != nil } ? "t" : "normal")),
             ("features", .array(fitted.features.map { .string($0) })),
             ("label", .string(fitted.label)),
-            ("classLabels", .array(m.classes.map { .string($0.text) })),
+            ("classLabels", .array(m.classLabels.map { .string($0.text) })),
             ("priors", .array(m.priors.map { .number($0) })),
             ("classCounts", .array(m.report.classCounts.map { .int($0) })),
         ]

@@ -191,7 +191,7 @@ import Testing
                 let model = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: family, scatter: scatter)
                 let data = try JSONEncoder().encode(model)
                 let back = try JSONDecoder().decode(DiscriminantAnalysis<ClassLabel>.self, from: data)
-                #expect(back.classes == model.classes && back.classes.map(\.text) == ["2", "10"])
+                #expect(back.classLabels == model.classLabels && back.classLabels.map(\.text) == ["2", "10"])
                 #expect(try back.posteriors(x) == model.posteriors(x))
                 #expect(back.report == model.report)
             }

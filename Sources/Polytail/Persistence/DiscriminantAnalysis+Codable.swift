@@ -98,13 +98,13 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
             guard matrices.allSatisfy({ $0 == matrices[0] }) else { throw corrupt("a shared scatter differs between classes") }
         }
         self = try validatedDecoding(decoder) { () throws(PolytailError) in
-            try DiscriminantAnalysis(classes: labels, priors: priors, conditionals: conditionals, shared: shared, report: report)
+            try DiscriminantAnalysis(classLabels: labels, priors: priors, conditionals: conditionals, shared: shared, report: report)
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(classes, forKey: .classLabels)
+        try c.encode(classLabels, forKey: .classLabels)
         try c.encode(priors, forKey: .priors)
         try c.encode(conditionals, forKey: .conditionals)
         try c.encode(kernel.mode != .perClass, forKey: .sharedScatter)
