@@ -134,6 +134,12 @@ let package = Package(
             exclude: ["pandas_peer.py"]
         ),
         .executableTarget(
+            name: "cnn-bench",
+            dependencies: ["Polytail", "BenchSupport"],
+            path: "Scripts/CNNBench",
+            exclude: ["jax_peer.py"]
+        ),
+        .executableTarget(
             name: "digits-bench",
             dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/DigitsBench",
