@@ -209,18 +209,18 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             ("label", .string(fitted.label)),
             ("classLabels", .array(m.classLabels.map { .string($0.text) })),
             ("priors", .array(m.priors.map { .number($0) })),
-            ("classCounts", .array(m.report.classCounts.map { .int($0) })),
+            ("classCounts", .array((m.result.groupResults ?? []).map { .int($0.observationCount) })),
         ]
         if nus.allSatisfy({ $0 != nil }) {
             let values = nus.map { $0! }
             members.append(("df", .array(values.map { .number($0) })))
             members.append(("dfRule", fitted.dfRule.map { .string($0) } ?? .null))
-            members.append(("dfAtBound", .bool(m.report.overall.dfAtBound)))
-            members.append(("dfAtBoundPerClass", .array(m.report.perClass.map { .bool($0.dfAtBound) })))
+            members.append(("dfAtBound", .bool(m.result.dfAtBound)))
+            members.append(("dfAtBoundPerClass", .array((m.result.groupResults ?? []).map { .bool($0.dfAtBound) })))
         } else {
             members.append(("df", .null))
         }
-        members.append(("logLikelihood", .number(m.report.overall.logLikelihood)))
+        members.append(("logLikelihood", .number(m.result.logLikelihood)))
         if let trainDropped { members.append(("trainDroppedRows", .int(trainDropped))) }
         members.append(("testDroppedRows", .int(testDropped)))
         return .object(members)

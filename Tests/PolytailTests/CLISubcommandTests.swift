@@ -193,7 +193,7 @@ import Testing
                 let back = try JSONDecoder().decode(DiscriminantAnalysis<ClassLabel>.self, from: data)
                 #expect(back.classLabels == model.classLabels && back.classLabels.map(\.text) == ["2", "10"])
                 #expect(try back.posteriors(x) == model.posteriors(x))
-                #expect(back.report == model.report)
+                #expect(back.result == model.result)
             }
         }
         let model = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: .normal)

@@ -29,38 +29,15 @@ extension DiscriminantAnalysis.ClassConditional: Codable {
     }
 }
 
-extension DiscriminantFitReport: Codable {
-    private enum CodingKeys: String, CodingKey { case classCounts, overall, perClass }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let counts = try c.decode([Int].self, forKey: .classCounts)
-        let overall = try c.decode(FitResult.self, forKey: .overall)
-        let perClass = try c.decode([FitResult].self, forKey: .perClass)
-        guard counts.allSatisfy({ $0 > 0 }), perClass.count == counts.count else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "a discriminant fit report needs a positive count and a result per class"))
-        }
-        self.init(classCounts: counts, overall: overall, perClass: perClass)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(classCounts, forKey: .classCounts)
-        try c.encode(overall, forKey: .overall)
-        try c.encode(perClass, forKey: .perClass)
-    }
-}
-
 /// A fitted discriminant analysis persists as JSON (`polytail lda --save-model`): the class
-/// labels, priors, class conditionals, whether the scatter is shared, and the fit report.
+/// labels, priors, class conditionals, whether the scatter is shared, and the fit result.
 /// Decoding is user input: it goes through the validating initialiser and throws
 /// `DecodingError.dataCorrupted` — never traps — for labels that are not distinct and
 /// ascending, priors that are not finite, non-negative and summing to 1 (within 1e-9),
 /// counts that disagree, class conditionals of mixed families or dimensions, a "shared"
 /// scatter that differs between classes, and any matrix the distributions reject.
 extension DiscriminantAnalysis: Codable where Label: Codable {
-    private enum CodingKeys: String, CodingKey { case classLabels, priors, conditionals, sharedScatter, report }
+    private enum CodingKeys: String, CodingKey { case classLabels, priors, conditionals, sharedScatter, result }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -68,7 +45,7 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
         let priors = try c.decode([Double].self, forKey: .priors)
         let conditionals = try c.decode([ClassConditional].self, forKey: .conditionals)
         let shared = try c.decode(Bool.self, forKey: .sharedScatter)
-        let report = try c.decode(DiscriminantFitReport.self, forKey: .report)
+        let result = try c.decode(FitResult.self, forKey: .result)
         func corrupt(_ why: String) -> DecodingError {
             .dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "discriminant analysis: \(why)"))
         }
@@ -77,8 +54,9 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
         guard zip(labels, labels.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw corrupt("class labels must be distinct and in ascending order")
         }
-        guard priors.count == k, conditionals.count == k, report.classCounts.count == k else {
-            throw corrupt("\(k) class labels but \(priors.count) priors, \(conditionals.count) class conditionals and \(report.classCounts.count) class counts")
+        let groups = result.groupResults?.count ?? k
+        guard priors.count == k, conditionals.count == k, groups == k else {
+            throw corrupt("\(k) class labels but \(priors.count) priors, \(conditionals.count) class conditionals and \(groups) class results")
         }
         guard priors.allSatisfy({ $0.isFinite && $0 >= 0 }), abs(priors.reduce(0, +) - 1) <= 1e-9 else {
             throw corrupt("priors must be finite, non-negative and sum to 1")
@@ -98,7 +76,7 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
             guard matrices.allSatisfy({ $0 == matrices[0] }) else { throw corrupt("a shared scatter differs between classes") }
         }
         self = try validatedDecoding(decoder) { () throws(PolytailError) in
-            try DiscriminantAnalysis(classLabels: labels, priors: priors, conditionals: conditionals, shared: shared, report: report)
+            try DiscriminantAnalysis(classLabels: labels, priors: priors, conditionals: conditionals, shared: shared, result: result)
         }
     }
 
@@ -108,6 +86,6 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
         try c.encode(priors, forKey: .priors)
         try c.encode(conditionals, forKey: .conditionals)
         try c.encode(kernel.mode != .perClass, forKey: .sharedScatter)
-        try c.encode(report, forKey: .report)
+        try c.encode(result, forKey: .result)
     }
 }
