@@ -75,7 +75,7 @@ public struct FitCommand: ParsableCommand {
             guard family.hasDegreesOfFreedom else {
                 throw ValidationError("--df applies to the t and noncentral-t families, not \(family.rawValue)")
             }
-            guard nu.isFinite, nu > 0 else { throw ValidationError("--df must be finite and > 0, got \(nu)") }
+            guard nu.isFinite, nu >= StudentT.minimumDegreesOfFreedom else { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(nu)") }
             guard maximumDegreesOfFreedom == nil else {
                 throw ValidationError("--df and --max-df cannot be used together")
             }

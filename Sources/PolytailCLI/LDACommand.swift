@@ -47,7 +47,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             throw ValidationError("--df and --df-rule apply to --family t")
         }
         if degreesOfFreedom != nil, dfRule != nil { throw ValidationError("--df and --df-rule cannot be used together") }
-        if let nu = degreesOfFreedom, !(nu.isFinite && nu > 0) { throw ValidationError("--df must be finite and > 0, got \(nu)") }
+        if let nu = degreesOfFreedom, !(nu.isFinite && nu >= StudentT.minimumDegreesOfFreedom) { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(nu)") }
         if label.isEmpty { throw ValidationError("--label needs a column name") }
     }
 

@@ -116,14 +116,14 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     /// - Throws: `.dimensionMismatch` when x does not have d columns.
     /// - Complexity: O(n d k).
     public func posteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
-        output.apply(try logits(x), logarithm: false)
+        try output.posteriors(of: x, logarithm: false) { (x: Matrix) throws(PolytailError) in try logits(x) }
     }
 
     /// log p(y | xᵣ) of every row, n × k, computed without forming the posteriors (finite
     /// where the posterior underflows).
     /// - Complexity: O(n d k).
     public func logPosteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
-        output.apply(try logits(x), logarithm: true)
+        try output.posteriors(of: x, logarithm: true) { (x: Matrix) throws(PolytailError) in try logits(x) }
     }
 
     /// The most probable class of every row (the first on ties).

@@ -18,11 +18,12 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − log σ, computed once.
     let logConstant: Double
 
-    /// - Throws: `PolytailError.invalidParameter` unless ν > 0 and finite, μ finite,
-    ///   σ > 0 and finite.
+    /// - Throws: `PolytailError.invalidParameter` unless ν is finite and at least
+    ///   ``minimumDegreesOfFreedom``, μ finite, σ > 0 and finite.
     public init(degreesOfFreedom: Double, location: Double = 0, scale: Double = 1) throws(PolytailError) {
-        guard degreesOfFreedom.isFinite, degreesOfFreedom > 0 else {
-            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be finite and > 0")
+        guard degreesOfFreedom.isFinite, degreesOfFreedom >= StudentT.minimumDegreesOfFreedom else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom,
+                                    requirement: "must be finite and ≥ \(StudentT.minimumDegreesOfFreedom)")
         }
         guard location.isFinite else {
             throw .invalidParameter(name: "location", value: location, requirement: "must be finite")
@@ -35,6 +36,13 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         self.scale = scale
         self.logConstant = StudentT.logNormalizer(degreesOfFreedom) - log(scale)
     }
+
+    /// The smallest ν accepted, 10⁻³⁰⁰. Below it (subnormal ν such as 5·10⁻³²⁴) the gamma
+    /// ratio of the normalising constant cannot be evaluated in double precision and every
+    /// density would be NaN; down to it the constant, densities, tails and quantiles are
+    /// finite or the documented ±∞ (a quantile beyond the double range). A t with ν this small
+    /// puts almost all its mass beyond any double: P(|T| > 10³⁰⁰) ≈ 1 − 10⁻²⁹⁷.
+    public static let minimumDegreesOfFreedom = 1e-300
 
     enum CodingKeys: String, CodingKey { case degreesOfFreedom, location, scale }
 
@@ -72,7 +80,9 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         let a = abs(z) / nu.squareRoot()
         if a < 1e150 { return log1p(a * a) }
         // 1 + a² = a² (1 + a⁻²) and a⁻² < 1e-300 is lost in rounding.
-        return 2 * log(a)
+        if a.isFinite { return 2 * log(a) }
+        // |z|/√ν overflowed (a tiny ν): log a = log|z| − ½ log ν.
+        return 2 * (log(abs(z)) - 0.5 * log(nu))
     }
 
     /// log|x − μ| − log σ, safe when x − μ or (x − μ)/σ overflows.
