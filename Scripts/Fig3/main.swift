@@ -80,7 +80,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
             let x = rows.map { s.sourceX[$0] }, y = rows.map { s.sourceY[$0] }
             for lambda in lambdas {
                 let weights = try w.normalizedWeights(at: x, lambda: lambda)
-                let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights)
+                let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights).model
                 let predictions = line.predict(s.testX)
                 let mse = zip(predictions, s.testY).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(s.testX.count)
                 let total = weights.reduce(0, +)
@@ -276,8 +276,8 @@ struct Fig3: ParsableCommand {
         md += "\n\(all.count) trials (seeds \(seed)…\(seed &+ UInt64(count - 1))), \(failures) failed; t densities with fixed ν = \(SVGPlot.label(df)).\n"
         for (name, values) in dfNotes.sorted(by: { $0.key < $1.key }) {
             let sorted = values.sorted()
-            let atBound = values.filter { $0 >= StudentT.defaultMaximumDF }.count
-            md += "\n- ML ν, \(name): median \(String(format: "%.3g", sorted[sorted.count / 2])), at the bound 10⁶ in \(atBound) of \(values.count) trials"
+            let atBound = values.filter { $0 >= StudentT.largestSearchedDF }.count
+            md += "\n- ML ν, \(name): median \(String(format: "%.3g", sorted[sorted.count / 2])), at the bound (10⁶, or ∞ for the univariate fit) in \(atBound) of \(values.count) trials"
         }
         md += "\n"
         try csv.write(to: outURL.appendingPathComponent("trials.csv"), atomically: true, encoding: .utf8)

@@ -62,13 +62,13 @@ extension PromiseRegressionTests {
     /// finite or the documented ±∞ of a quantile beyond the double range.
     @Test func studentTDegreesOfFreedomLimit() throws {
         for nu in [5e-324, 1e-310, 9.9e-301] {
-            expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and ≥ 1e-300")) {
+            expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be ≥ 1e-300 (+∞ for the normal limit)")) {
                 try StudentT(degreesOfFreedom: nu)
             }
             expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and ≥ 1e-300")) {
                 try MultivariateT(location: [0], scatter: .identity(1), degreesOfFreedom: nu)
             }
-            expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and ≥ 1e-300")) {
+            expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be ≥ 1e-300 (+∞ for the normal limit)")) {
                 try StudentT.fit(Self.sample, degreesOfFreedom: .fixed(nu))
             }
         }
