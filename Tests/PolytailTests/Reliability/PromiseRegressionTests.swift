@@ -95,9 +95,9 @@ extension PromiseRegressionTests {
     @Test func marginRatiosOnTheBoundaryAreInfinite() throws {
         // Two identical output columns: z₀ = z₁ everywhere, so M_z = 0 and ‖∇z₀ − ∇z₁‖ = 0.
         let w = try Matrix(rowArrays: [[1, 1, -1], [2, 2, 0.5]])
-        let network = try MultilayerPerceptron(weights: [w], biases: [[0, 0, 0.25]], output: .softRmax)
+        let network = try Network(weights: [w], biases: [[0, 0, 0.25]], output: .softRmax)
         let x = try Matrix(rowArrays: [[0.5, 0.25], [-1, 3]])
-        let analysis = try MarginAnalysis.analyse(network, inputs: x, labels: [0, 1])
+        let analysis = try MarginAnalysis.evaluate(network, inputs: x, labels: [0, 1])
         #expect(analysis.margins == [0, 0])
         #expect(analysis.ratios == [.infinity, .infinity])
     }
@@ -105,7 +105,8 @@ extension PromiseRegressionTests {
     /// Posteriors of finite inputs are finite and sum to one, even where the logits overflow.
     @Test(arguments: [OutputLayer.softmax, .softRmax])
     func networkPosteriorsAtTheEdgeOfTheDoubleRange(output: OutputLayer) throws {
-        let network = try MultilayerPerceptron.heInitialised(layerSizes: [3, 16, 16, 4], output: output, seed: 7)
+        var generator = PolytailRandom(seed: 7)
+        let network = try Network.multilayerPerceptron(layerSizes: [3, 16, 16, 4], output: output, using: &generator)
         let big = Double.greatestFiniteMagnitude
         let x = try Matrix(rowArrays: [[1e308, 1e308, 1e308], [-big, big, 0], [1e308, -1e308, 5], [0.5, -0.25, 1], [1e300, 0, 0]])
         #expect(try network.logits(x).elements.contains { !$0.isFinite })  // the case being fixed
