@@ -130,6 +130,12 @@ let package = Package(
             exclude: ["sklearn_mlp.py"]
         ),
         .executableTarget(
+            name: "cli-bench",
+            dependencies: ["Polytail", "BenchSupport"],
+            path: "Scripts/CLIBench",
+            exclude: ["pandas_peer.py"]
+        ),
+        .executableTarget(
             name: "cnn-bench",
             dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/CNNBench",

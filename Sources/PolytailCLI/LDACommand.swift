@@ -27,9 +27,15 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
     public enum CovarianceOption: String, ExpressibleByArgument, CaseIterable { case shared, perClass = "per-class" }
     public enum PriorsOption: String, ExpressibleByArgument, CaseIterable { case empirical, equal }
 
-    @Option(help: "Training CSV file (features and the label column).") var train: String
+    @Option(help: "Training CSV file (features and the label column).") var train: String?
     @Option(help: "Test CSV file (the same feature columns).") var test: String
-    @Option(help: "Name of the label column in the training file.") var label: String
+    @Option(help: "Name of the label column in the training file.") var label: String?
+    @Option(name: .customLong("save-model"), help: ArgumentHelp("Write the fitted model (JSON) to this file.", valueName: "file"))
+    var saveModel: String?
+    @Option(help: ArgumentHelp("Apply a model saved by --save-model instead of fitting (no --train, --label or fit options).", valueName: "file"))
+    var model: String?
+    @Option(help: ArgumentHelp("Write a JSON report (class labels, priors, ν per class, dfAtBound, counts) to this file.", valueName: "file"))
+    var report: String?
     @Option(help: "Class conditionals: normal or t.") var family: Family = .normal
     @Option(name: .customLong("df"), parsing: .unconditional,
             help: ArgumentHelp("Hold ν fixed, the same in every class (t only).", valueName: "nu"))
@@ -48,36 +54,131 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
         }
         if degreesOfFreedom != nil, dfRule != nil { throw ValidationError("--df and --df-rule cannot be used together") }
         if let nu = degreesOfFreedom, !(nu.isFinite && nu >= StudentT.minimumDegreesOfFreedom) { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(nu)") }
-        if label.isEmpty { throw ValidationError("--label needs a column name") }
+        if model != nil {
+            guard train == nil, label == nil, saveModel == nil else {
+                throw ValidationError("--model applies a saved model: it cannot be used with --train, --label or --save-model")
+            }
+            guard family == .normal, degreesOfFreedom == nil, dfRule == nil, covariance == .shared, priors == .empirical else {
+                throw ValidationError("--model applies a saved model: the fit options (--family, --df, --df-rule, --covariance, --priors) belong to the fit")
+            }
+        } else {
+            guard train != nil else { throw ValidationError("--train is required (or --model to apply a saved model)") }
+            guard let label, !label.isEmpty else { throw ValidationError("--label needs a column name") }
+        }
+        if test == "-", train == "-" { throw ValidationError("--train and --test cannot both read standard input") }
+    }
+
+    /// The file `--save-model` writes and `--model` reads: the feature columns, the label
+    /// column's name and the fitted analysis.
+    struct ModelFile: Codable {
+        var format = "polytail-lda"
+        var version = 1
+        var features: [String]
+        var label: String
+        /// How ν was chosen: "fixed", "tied" or "per-class" (nil for the normal family).
+        var dfRule: String?
+        var model: DiscriminantAnalysis<ClassLabel>
+
+        init(features: [String], label: String, dfRule: String?, model: DiscriminantAnalysis<ClassLabel>) {
+            self.features = features
+            self.label = label
+            self.dfRule = dfRule
+            self.model = model
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            guard try c.decode(String.self, forKey: .format) == "polytail-lda", try c.decode(Int.self, forKey: .version) == 1 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a polytail-lda model of version 1"))
+            }
+            features = try c.decode([String].self, forKey: .features)
+            label = try c.decode(String.self, forKey: .label)
+            dfRule = try c.decodeIfPresent(String.self, forKey: .dfRule)
+            guard dfRule.map({ ["fixed", "tied", "per-class"].contains($0) }) ?? true else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "dfRule must be fixed, tied or per-class"))
+            }
+            model = try c.decode(DiscriminantAnalysis<ClassLabel>.self, forKey: .model)
+            guard !features.isEmpty, Set(features).count == features.count, model.dimension == features.count else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the feature names do not match the model's dimension"))
+            }
+        }
+    }
+
+    /// Reads a saved model; a missing file or corrupt JSON is one line.
+    static func loadModel(_ path: String) throws(CommandFailure) -> ModelFile {
+        let shown = CSVError.printable(path)
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CommandFailure(message: "cannot read the model \(shown): \(FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file")")
+        }
+        do {
+            return try JSONDecoder().decode(ModelFile.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw CommandFailure(message: "\(shown): not a valid polytail lda model: \(CSVError.printable(context.debugDescription))")
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw CommandFailure(message: "\(shown): not a valid polytail lda model: no \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw CommandFailure(message: "\(shown): not a valid polytail lda model: wrong type at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch {
+            throw CommandFailure(message: "\(shown): not a valid polytail lda model")
+        }
+    }
+
+    /// Writes `data` to `path`, as one line on failure.
+    static func write(_ data: Data, to path: String, what: String) throws(CommandFailure) {
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw CommandFailure(message: "cannot write the \(what) to \(CSVError.printable(path))")
+        }
     }
 
     public func run() throws { try runAndExit() }
 
     func produce() throws(CommandFailure) -> String {
         let options = csv.readOptions
-        let trainReader = try CSVInput.open(train, options: options)
-        guard trainReader.header.contains(label) else {
-            let columns = trainReader.header.map(CSVError.printable).joined(separator: ", ")
-            throw CommandFailure(message: "\(CSVError.printable(train)): no column named \"\(CSVError.printable(label))\" (columns: \(columns))")
+        let fitted: ModelFile
+        var trainDropped: Int? = nil
+        if let model {
+            fitted = try LDACommand.loadModel(model)
+        } else {
+            let train = self.train ?? "", label = self.label ?? ""
+            let trainReader = try CSVInput.open(train, options: options)
+            guard trainReader.header.contains(label) else {
+                let columns = trainReader.header.map(CSVError.printable).joined(separator: ", ")
+                throw CommandFailure(message: "\(CSVError.printable(train)): no column named \"\(CSVError.printable(label))\" (columns: \(columns))")
+            }
+            let features = trainReader.header.filter { $0 != label }
+            guard !features.isEmpty else {
+                throw CommandFailure(message: "\(CSVError.printable(train)): no feature columns besides the label \"\(CSVError.printable(label))\"")
+            }
+            let trainNumbers = try CSVInput.numbers(trainReader, numbers: features, text: [label])
+            trainDropped = trainNumbers.droppedRows
+            let labels = ((try? trainNumbers.textColumn(named: label)) ?? []).map(ClassLabel.init)
+            let rule: String? = family == .normal ? nil : degreesOfFreedom != nil ? "fixed" : dfRule == .perClass ? "per-class" : "tied"
+            fitted = ModelFile(features: features, label: label, dfRule: rule, model: try fit(trainNumbers.matrix, labels, features: features))
+            if let saveModel {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let data: Data
+                do { data = try encoder.encode(fitted) } catch {
+                    throw CommandFailure(message: "the model cannot be written as JSON: \(error)")
+                }
+                try LDACommand.write(data, to: saveModel, what: "model")
+            }
         }
-        let features = trainReader.header.filter { $0 != label }
-        guard !features.isEmpty else {
-            throw CommandFailure(message: "\(CSVError.printable(train)): no feature columns besides the label \"\(CSVError.printable(label))\"")
-        }
-        let trainNumbers = try CSVInput.numbers(trainReader, numbers: features, text: [label])
-        let labels = (try? trainNumbers.textColumn(named: label)) ?? []
         let testReader = try CSVInput.open(test, options: options)
-        for name in features where !testReader.header.contains(name) {
-            throw CommandFailure(message: "\(CSVError.printable(test)): no column named \"\(CSVError.printable(name))\", a feature of the training file")
+        for name in fitted.features where !testReader.header.contains(name) {
+            throw CommandFailure(message: "\(CSVError.printable(test)): no column named \"\(CSVError.printable(name))\", a feature of the \(model == nil ? "training file" : "model")")
         }
-        let testNumbers = try CSVInput.numbers(testReader, numbers: features)
-        return try posteriorsCSV(
-            trainNumbers.matrix, labels.map(ClassLabel.init), testNumbers, features: features)
+        let testNumbers = try CSVInput.numbers(testReader, numbers: fitted.features)
+        if let report {
+            try LDACommand.write(Data((reportJSON(fitted, trainDropped: trainDropped, testDropped: testNumbers.droppedRows).rendered + "\n").utf8),
+                                 to: report, what: "report")
+        }
+        return try posteriorsCSV(fitted.model, testNumbers, features: fitted.features)
     }
 
-    func posteriorsCSV(
-        _ x: Matrix, _ labels: [ClassLabel], _ test: CSVNumbers, features: [String]
-    ) throws(CommandFailure) -> String {
+    /// The fitted analysis.
+    func fit(_ x: Matrix, _ labels: [ClassLabel], features: [String]) throws(CommandFailure) -> DiscriminantAnalysis<ClassLabel> {
         let familyValue: DiscriminantAnalysis<ClassLabel>.Family
         switch family {
         case .normal: familyValue = .normal
@@ -87,10 +188,48 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             else { familyValue = .studentT(.estimated()) }
         }
         do {
-            let model = try DiscriminantAnalysis<ClassLabel>.fit(
+            return try DiscriminantAnalysis<ClassLabel>.fit(
                 x, labels: labels, family: familyValue,
                 scatter: covariance == .shared ? .shared : .perClass,
                 priors: priors == .empirical ? .empirical : .equal)
+        } catch {
+            throw CommandFailure(message: describe(error, features: features))
+        }
+    }
+
+    /// The `--report` JSON: class labels, priors, training counts, ν per class and how it was
+    /// chosen (fixed, tied, per-class), dfAtBound overall and per class, the features and
+    /// dropped rows.
+    func reportJSON(_ fitted: ModelFile, trainDropped: Int?, testDropped: Int) -> JSONValue {
+        let m = fitted.model
+        let nus = m.conditionals.map(\.degreesOfFreedom)
+        var members: [(String, JSONValue)] = [
+            ("family", .string(nus.contains { $0 != nil } ? "t" : "normal")),
+            ("features", .array(fitted.features.map { .string($0) })),
+            ("label", .string(fitted.label)),
+            ("classLabels", .array(m.classLabels.map { .string($0.text) })),
+            ("priors", .array(m.priors.map { .number($0) })),
+            ("classCounts", .array((m.result.groupResults ?? []).map { .int($0.observationCount) })),
+        ]
+        if nus.allSatisfy({ $0 != nil }) {
+            let values = nus.map { $0! }
+            members.append(("df", .array(values.map { .number($0) })))
+            members.append(("dfRule", fitted.dfRule.map { .string($0) } ?? .null))
+            members.append(("dfAtBound", .bool(m.result.dfAtBound)))
+            members.append(("dfAtBoundPerClass", .array((m.result.groupResults ?? []).map { .bool($0.dfAtBound) })))
+        } else {
+            members.append(("df", .null))
+        }
+        members.append(("logLikelihood", .number(m.result.logLikelihood)))
+        if let trainDropped { members.append(("trainDroppedRows", .int(trainDropped))) }
+        members.append(("testDroppedRows", .int(testDropped)))
+        return .object(members)
+    }
+
+    func posteriorsCSV(
+        _ model: DiscriminantAnalysis<ClassLabel>, _ test: CSVNumbers, features: [String]
+    ) throws(CommandFailure) -> String {
+        do {
             let testX = test.matrix
             let p = try model.posteriors(testX)
             let predicted = try model.predict(testX)
@@ -113,6 +252,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
 
     /// Library errors with rows and columns turned into the files' lines and column names.
     func describe(_ error: PolytailError, features: [String]) -> String {
+        let train = CSVError.printable(self.train ?? model ?? test)
         switch error {
         case let .nonFiniteValue(row, column):
             let c = column.flatMap { features.indices.contains($0) ? features[$0] : nil } ?? "?"

@@ -127,3 +127,96 @@ import Testing
         Self.expectOneLineError(runPolytail(arguments: ["weights", "--source", "/missing.csv", "--target", target]), code: 1, containing: "missing")
     }
 }
+
+/// `lda --save-model`, `--model`, `--report`, label texts and the `predicted` column.
+@Suite struct LDAModelTests {
+    static let train = ["x,y,label", "-1.5,0.2,a", "-1.2,0.4,a", "-1.9,-0.1,a", "-1.1,0.0,a",
+                        "1.5,0.3,b", "1.1,-0.2,b", "1.8,0.1,b", "1.3,0.5,b"]
+
+    @Test(arguments: [["--family", "normal"], ["--family", "t"], ["--family", "t", "--df-rule", "per-class", "--covariance", "per-class"]])
+    func savedModelGivesTheSamePosteriors(options: [String]) throws {
+        let train = try CLISubcommandTests.csv(Self.train, name: "train.csv")
+        let test = try CLISubcommandTests.csv(["y,x", "0,0", "1,3", "0,-1e200"], name: "test.csv")
+        let model = TempFiles.directory.appendingPathComponent(UUID().uuidString + "-model.json").path
+        let report = TempFiles.directory.appendingPathComponent(UUID().uuidString + "-report.json").path
+        let fitted = runPolytail(arguments: ["lda", "--train", train, "--test", test, "--label", "label", "--save-model", model, "--report", report] + options)
+        #expect(fitted.exitCode == 0, "\(fitted.stderr)")
+        let applied = runPolytail(arguments: ["lda", "--model", model, "--test", test])
+        #expect(applied.exitCode == 0 && applied.stdout == fitted.stdout)
+        #expect(fitted.stdout.hasPrefix("p_a,p_b,predicted\n"))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as! [String: Any]
+        #expect(json["classLabels"] as? [String] == ["a", "b"])
+        #expect(json["priors"] as? [Double] == [0.5, 0.5])
+        #expect(json["classCounts"] as? [Int] == [4, 4])
+        if options.contains("t") {
+            #expect((json["df"] as? [Double])?.count == 2 && json["dfAtBound"] is Bool)
+            #expect(json["dfRule"] as? String == (options.contains("per-class") ? "per-class" : "tied"))
+        } else {
+            #expect(json["df"] is NSNull)
+        }
+    }
+
+    @Test func corruptModelsAreOneLineErrors() throws {
+        let train = try CLISubcommandTests.csv(Self.train, name: "train.csv")
+        let test = try CLISubcommandTests.csv(["x,y", "0,0"], name: "test.csv")
+        let model = TempFiles.directory.appendingPathComponent(UUID().uuidString + "-model.json").path
+        #expect(runPolytail(arguments: ["lda", "--train", train, "--test", test, "--label", "label", "--family", "t", "--save-model", model]).exitCode == 0)
+        let good = try String(contentsOfFile: model, encoding: .utf8)
+        let corruptions = [
+            good.replacingOccurrences(of: #""priors":[0.5,0.5]"#, with: #""priors":[0.9,0.5]"#),
+            good.replacingOccurrences(of: #""classLabels":["a","b"]"#, with: #""classLabels":["b","a"]"#),
+            good.replacingOccurrences(of: #""classLabels":["a","b"]"#, with: #""classLabels":["a","a"]"#),
+            good.replacingOccurrences(of: #""format":"polytail-lda""#, with: #""format":"other""#),
+            good.replacingOccurrences(of: #""features":["x","y"]"#, with: #""features":["x"]"#),
+            good.replacingOccurrences(of: #""sharedScatter":true"#, with: #""sharedScatter":false"#).replacingOccurrences(of: #""family":"t""#, with: #""family":"cauchy""#),
+            String(good.prefix(good.count / 2)),
+            "", "[]", "{\"format\":\"polytail-lda\",\"version\":1}",
+        ]
+        for (k, text) in corruptions.enumerated() {
+            #expect(text != good || k >= 6)
+            let bad = try TempFiles.write(text, name: "bad-model.json").path
+            CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--model", bad, "--test", test]), code: 1, containing: "model")
+        }
+        CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--model", "/nonexistent/m.json", "--test", test]), code: 1, containing: "no such file")
+        CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--model", model, "--train", train, "--test", test]), code: 2, containing: "--model")
+        CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--test", test]), code: 2, containing: "--train")
+    }
+
+    @Test func libraryRoundTripAndCorruption() throws {
+        var g = PolytailRandom(seed: 3)
+        let x = try Matrix(rowArrays: (0..<40).map { i in [Double(i % 2) * 3 + g.standardNormal(), g.standardNormal()] })
+        let labels = (0..<40).map { ClassLabel($0 % 2 == 0 ? "10" : "2") }
+        for family: DiscriminantAnalysis<ClassLabel>.Family in [.normal, .studentT(.estimated), .studentT(.estimatedPerGroup)] {
+            for scatter: DiscriminantAnalysis<ClassLabel>.Scatter in [.shared, .perClass] {
+                let model = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: family, scatter: scatter)
+                let data = try JSONEncoder().encode(model)
+                let back = try JSONDecoder().decode(DiscriminantAnalysis<ClassLabel>.self, from: data)
+                #expect(back.classLabels == model.classLabels && back.classLabels.map(\.text) == ["2", "10"])
+                #expect(try back.posteriors(x) == model.posteriors(x))
+                #expect(back.result == model.result)
+            }
+        }
+        let model = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: .normal)
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(model)) as! [String: Any]
+        object["priors"] = [0.5, Double.nan.isNaN ? -0.5 : 0, 1.0]
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(DiscriminantAnalysis<ClassLabel>.self, from: JSONSerialization.data(withJSONObject: object))
+        }
+    }
+
+    @Test func distinctLabelTextsAreDistinctClasses() throws {
+        let train = try CLISubcommandTests.csv(["x,c", "0,1", "0.1,1", "2,01", "2.1,01", "4,+1", "4.2,+1", "6,10", "6.1,10", "8,2", "8.3,2", "9,-0", "9.2,-0", "10,0", "10.1,0"],
+                                               name: "labels.csv")
+        let test = try CLISubcommandTests.csv(["x", "0"], name: "test.csv")
+        let out = runPolytail(arguments: ["lda", "--train", train, "--test", test, "--label", "c"])
+        #expect(out.exitCode == 0, "\(out.stderr)")
+        // Numerically: -0 and 0 (equal values, by text), then 01, +1, 1, then 2, 10.
+        #expect(out.stdout.hasPrefix("p_-0,p_0,p_+1,p_01,p_1,p_2,p_10,predicted\n"), "\(out.stdout)")
+        #expect(out.stdout.hasSuffix(",1\n"))
+        let mixed = try CLISubcommandTests.csv(["x,c", "0,b", "0.1,b", "5,10", "5.1,10", "9,a", "9.3,a", "3,9", "3.2,9"], name: "mixed.csv")
+        let m = runPolytail(arguments: ["lda", "--train", mixed, "--test", test, "--label", "c"])
+        #expect(m.stdout.hasPrefix("p_9,p_10,p_a,p_b,predicted\n"), "\(m.stdout)")
+        let nul = try TempFiles.write("x,c\n1,a\n2,a\n3\u{0}x,b\n4,b\n", name: "nul.csv").path
+        CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--train", nul, "--test", test, "--label", "c"]), code: 1, containing: "3\\0x")
+    }
+}

@@ -42,7 +42,8 @@ extension StudentT {
     ) throws(PolytailError) -> Fitted<StudentT> {
         let w = try DataValidation.checkUnivariate(data, weights: weights, parameters: rule.isFixed ? 2 : 3)
         let bounds = try rule.validatedBounds()
-        var fitter = TFitter(x: data, w: weights == nil ? nil : w, bounds: bounds)
+        // `w` is all ones without weights: the fitter uses it rather than a second copy.
+        var fitter = TFitter(x: data, w: w, bounds: bounds)
 
         // Start: weighted median and MAD, ν from the kurtosis, a few EM steps; on large
         // samples all of it, and a first Newton fit, on a strided subsample of ~20,000 rows.
@@ -65,8 +66,11 @@ extension StudentT {
             normal: { () throws(PolytailError) -> Fitted<Normal> in
                 // The weights as normalised (max 1), like the t fit's own: the result (and both
                 // log-likelihoods of the tail test) are restated for the weights as given by
-                // DataValidation.frequencyScaled.
-                try Normal.fit(data, weights: weights == nil ? nil : w)
+                // DataValidation.frequencyScaled. (Normal.fit's own path, through the
+                // mergeable statistics, without another n-sized copy of the weights.)
+                var statistics = NormalStatistics()
+                try statistics.add(data, weights: weights == nil ? nil : w)
+                return try statistics.fit()
             })
     }
 

@@ -264,6 +264,19 @@ final class CSVScanner {
                            quoted: true, escaped: escaped, line: recordLine)
             } else {
                 let start = i
+                // Eight bytes at a time while none is special (a delimiter, CR, LF, quote or a
+                // byte ≥ 0x80): a byte of v equals c where v ^ (c·0x01…01) has a zero byte, and
+                // (u − 0x01…01) & ~u & 0x80…80 is non-zero exactly when u has a zero byte.
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let delimiters = UInt64(delimiter) &* ones
+                while i + 8 <= n {
+                    let v = UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self)
+                    @inline(__always) func zeroByte(_ u: UInt64) -> UInt64 { (u &- ones) & ~u & highs }
+                    let hits = zeroByte(v ^ delimiters) | zeroByte(v ^ (0x0A &* ones)) | zeroByte(v ^ (0x0D &* ones))
+                        | zeroByte(v ^ (0x22 &* ones)) | (v & highs)
+                    if hits != 0 { break }
+                    i += 8
+                }
                 while i < n {
                     let c = b[i]
                     if special[Int(c)] {

@@ -1,0 +1,104 @@
+// The command line at scale, side by side with pandas and scipy in one run.
+//
+//   swift build -c release && swift run -c release cli-bench [--rows N] [--repeat R] [--no-scipy]
+//
+// 1. Writes a one-column CSV of N draws (default 10⁶) of 1 + 2·t₃, each number in Swift's
+//    shortest round-trip form (≈ 19 bytes a row, as pandas' to_csv writes them).
+// 2. Reading: CSVNumberReader in this process vs. pandas.read_csv (C engine) in Python,
+//    best of R each.
+// 3. Whole process: `polytail fit FILE` (the t, ν estimated) and `polytail fit --stream`,
+//    best of R wall-clock runs of the binary beside this one, peak memory from
+//    /usr/bin/time -v; against scipy.stats.t.fit on the same numbers in memory (one call),
+//    with both log-likelihoods.
+// Prints Markdown rows for Docs/performance.md.
+import BenchSupport
+import Foundation
+import Polytail
+
+warnIfDebug("cli-bench")
+func option(_ name: String, default fallback: Int) -> Int {
+    let all = BenchArguments.all
+    guard let i = all.firstIndex(of: name), i + 1 < all.endIndex, let v = Int(all[i + 1]), v > 0 else { return fallback }
+    return v
+}
+let rows = option("--rows", default: 1_000_000)
+let repeats = BenchArguments.repeats(default: 5)
+let scratch = try ScratchFolder("polytail-cli-bench")
+defer { scratch.remove() }
+
+// 1. The file.
+log("writing \(rows) rows …")
+var generator = PolytailRandom(seed: 11)
+let t3 = try StudentT(degreesOfFreedom: 3, location: 1, scale: 2)
+var text = "x\n"
+text.reserveCapacity(rows * 21)
+for _ in 0..<rows { text += "\(t3.sample(using: &generator))\n" }
+let csv = scratch.file("t.csv")
+try Data(text.utf8).write(to: csv)
+let bytes = Double(text.utf8.count)
+text = ""
+
+// 2. Reading in process.
+log("reading with CSVNumberReader …")
+let read = try time(repeats) { try CSVNumberReader.read(path: csv.path).rowCount }
+precondition(read.value == rows)
+
+// 3. The whole process, with peak memory.
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("polytail")
+struct Run { var seconds: Double; var peakMB: Double; var stdout: String }
+func runPolytail(_ arguments: [String]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+    process.arguments = ["-v", binary.path] + arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let start = DispatchTime.now().uptimeNanoseconds
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let rss = stderr.split(separator: "\n").first { $0.contains("Maximum resident set size") }
+        .flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? .nan
+    return Run(seconds: seconds, peakMB: rss / 1024, stdout: String(decoding: stdout, as: UTF8.self))
+}
+func best(_ arguments: [String]) throws -> Run {
+    var runs: [Run] = []
+    for _ in 0..<repeats { runs.append(try runPolytail(arguments)) }
+    let fastest = runs.min { $0.seconds < $1.seconds }!
+    return Run(seconds: fastest.seconds, peakMB: runs.map(\.peakMB).max()!, stdout: fastest.stdout)
+}
+log("polytail fit (whole process) …")
+let fit = try best(["fit", csv.path])
+log("polytail fit --stream …")
+let streamed = try best(["fit", csv.path, "--stream"])
+func field(_ json: String, _ key: String) -> Double {
+    ((try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any])?[key] as? Double ?? .nan
+}
+
+// The peer: pandas.read_csv and scipy.stats.t.fit.
+log("pandas.read_csv and scipy.stats.t.fit …")
+struct Peer: Decodable { var n: Int; var readSeconds: Double; var fitSeconds: Double?; var logLikelihood: Double?; var df: Double?; var peakMB: Double }
+let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("pandas_peer.py")
+let (output, note) = runPythonPeer(script, [csv.path, "--repeat", "\(repeats)"] + (BenchArguments.has("--no-scipy") ? ["--no-fit"] : []))
+let peer = output.flatMap { decodeLines($0, as: Peer.self).first }
+
+func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }
+let numbersMB = Double(rows) * 8 / 1_048_576
+print("rows: \(rows), file \(String(format: "%.1f", bytes / 1_048_576)) MB, numbers \(String(format: "%.1f", numbersMB)) MB; best of \(repeats)")
+print("")
+print("| what | Polytail | peer | ratio |")
+print("|---|---:|---:|---:|")
+if let peer {
+    print("| read the column (in process) | \(ms(read.seconds)) `CSVNumberReader` | \(ms(peer.readSeconds)) `pandas.read_csv` | \(String(format: "%.2f×", peer.readSeconds / read.seconds)) |")
+    if let fitSeconds = peer.fitSeconds, let ll = peer.logLikelihood, let df = peer.df {
+        print("| t fit, ν estimated | \(ms(fit.seconds)) whole process `polytail fit` | \(ms(fitSeconds)) `scipy.stats.t.fit` in memory | \(String(format: "%.0f×", fitSeconds / fit.seconds)) |")
+        print("| log-likelihood (ν) | \(field(fit.stdout, "logLikelihood")) (\(String(format: "%.4f", field(fit.stdout, "df")))) | \(ll) (\(String(format: "%.4f", df))) | \(field(fit.stdout, "logLikelihood") >= ll ? "Polytail ≥ scipy" : "Polytail < scipy") |")
+        print("| t fit by passes (`--stream`) | \(ms(streamed.seconds)), \(Int(field(streamed.stdout, "passes"))) passes, \(String(format: "%.2f", streamed.seconds / (bytes / 1e9))) s/GB | — | |")
+    }
+    print("| peak memory | \(String(format: "%.0f MB", fit.peakMB)) (`--stream`: \(String(format: "%.0f MB", streamed.peakMB))); budget 2 × \(String(format: "%.1f", numbersMB)) MB + 40 MB = \(String(format: "%.0f MB", 2 * numbersMB + 40)) | \(String(format: "%.0f MB", peer.peakMB)) (python, pandas, scipy) | |")
+} else {
+    print("| read the column (in process) | \(ms(read.seconds)) | not measured: \(note) | |")
+    print("| t fit, whole process | \(ms(fit.seconds)), peak \(String(format: "%.0f MB", fit.peakMB)) | | |")
+}
