@@ -7,9 +7,9 @@ import Polytail
 import PolytailExperiments
 import PolytailPlot
 
-func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(("demo: " + message + "\n").data(using: .utf8)!)
-    exit(1)
+/// A bad command line: one line on stderr, exit 2 (the contract of every script, ScriptExit).
+func usage(_ message: String) -> Never {
+    ScriptExit.fail("demo", message + " (see 'demo --help')", code: ScriptExit.usageError)
 }
 
 var outDir = "Output/demo"
@@ -17,22 +17,22 @@ var seed: UInt64 = 2022
 var n = 400
 var args = CommandLine.arguments.dropFirst()
 @MainActor func value(after option: String) -> String {
-    guard let v = args.popFirst() else { fail("\(option) needs a value") }
+    guard let v = args.popFirst() else { usage("\(option) needs a value") }
     return v
 }
 while let a = args.popFirst() {
     switch a {
     case "--out": outDir = value(after: a)
     case "--seed":
-        guard let s = UInt64(value(after: a)) else { fail("--seed needs a non-negative integer") }
+        guard let s = UInt64(value(after: a)) else { usage("--seed needs a non-negative integer") }
         seed = s
     case "--n":
-        guard let v = Int(value(after: a)), v >= 10 else { fail("--n needs an integer ≥ 10") }
+        guard let v = Int(value(after: a)), v >= 10, v <= 10_000_000 else { usage("--n needs an integer from 10 to 10,000,000") }
         n = v
     case "-h", "--help":
         print("usage: demo [--out DIR] [--seed N] [--n N]")
         exit(0)
-    default: fail("unknown option \(a)")
+    default: usage("unknown option \(a)")
     }
 }
 
@@ -57,7 +57,7 @@ do {
     plot.xRange = -20...22
     let edges = (0...42).map { -20 + Double($0) }
     var counts = [Double](repeating: 0, count: edges.count - 1)
-    for v in x { let k = Int(floor(v + 20)); if k >= 0 && k < counts.count { counts[k] += 1 } }
+    for v in x where v >= -20 && v < 22 { counts[Int(floor(v + 20))] += 1 }
     plot.bars = [SVGPlot.Bars(edges: edges, heights: counts.map { $0 / Double(n) }, color: "#999999", name: "data")]
     plot.series = [
         SVGPlot.Series(name: "normal fit", x: grid, y: grid.map(normal.model.density), color: SVGPlot.palette[0]),
@@ -69,5 +69,5 @@ do {
     print(String(format: "t:      location %.4f, scale %.4f, df %.4f, log-likelihood %.3f", t.model.location, t.model.scale, t.model.degreesOfFreedom, t.result.logLikelihood))
     FileHandle.standardError.write("wrote \(out.path)/{data.csv,densities.csv,densities.svg}\n".data(using: .utf8)!)
 } catch {
-    fail("\(error)")
+    ScriptExit.fail("demo", "\(error)", code: ScriptExit.dataError)
 }

@@ -35,14 +35,14 @@ struct TwoClassData {
         let table = try CSVTable.read(contentsOf: path)
         let x = try table.numericColumn("x")
         guard let labelColumn = table.header.firstIndex(of: "label") else {
-            throw ValidationError("\(path): no column named \"label\" (columns: \(table.header.joined(separator: ", ")))")
+            throw ScriptDataError("\(path): no column named \"label\" (columns: \(table.header.joined(separator: ", ")))")
         }
         let labels = table.rows.map { $0[labelColumn] }
         for (i, l) in labels.enumerated() where l.isEmpty {
-            throw ValidationError("\(path): empty label at line \(table.line(ofRow: i))")
+            throw ScriptDataError("\(path): empty label at line \(table.line(ofRow: i))")
         }
         let data = TwoClassData(x: x, labels: labels)
-        guard data.classes.count >= 2 else { throw ValidationError("\(path): needs at least two classes, found \(data.classes.count)") }
+        guard data.classes.count >= 2 else { throw ScriptDataError("\(path): needs at least two classes, found \(data.classes.count)") }
         return data
     }
 
@@ -140,4 +140,4 @@ struct Fig1: ParsableCommand {
     }
 }
 
-Fig1.main()
+Fig1.runAsScript()

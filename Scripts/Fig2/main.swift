@@ -220,4 +220,4 @@ func gridDistances(_ data: Points, grid: Matrix, predicted: [Int], pointPredicti
     }
 }
 
-Fig2.main()
+Fig2.runAsScript()

@@ -80,7 +80,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
             let x = rows.map { s.sourceX[$0] }, y = rows.map { s.sourceY[$0] }
             for lambda in lambdas {
                 let weights = try w.normalizedWeights(at: x, lambda: lambda)
-                let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights)
+                let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights).model
                 let predictions = line.predict(s.testX)
                 let mse = zip(predictions, s.testY).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(s.testX.count)
                 let total = weights.reduce(0, +)
@@ -133,7 +133,15 @@ struct Fig3: ParsableCommand {
         guard let source, let target else { return try Samples.generate(seed: seed) }
         let s = try CSVTable.read(contentsOf: source), t = try CSVTable.read(contentsOf: target)
         let sx = try s.numericColumn("x"), sy = try s.numericColumn("y")
-        let outlier = s.header.contains("outlier") ? try s.numericColumn("outlier").map { $0 != 0 } : [Bool](repeating: false, count: sx.count)
+        var outlier = [Bool](repeating: false, count: sx.count)
+        if s.header.contains("outlier") {
+            for (i, v) in try s.numericColumn("outlier").enumerated() {
+                guard v == 0 || v == 1 else {
+                    throw ScriptDataError("\(source): outlier must be 0 or 1, got \(v) at line \(s.line(ofRow: i))")
+                }
+                outlier[i] = v == 1
+            }
+        }
         let tx = try t.numericColumn("x"), ty = try t.numericColumn("y")
         return Samples(sourceX: sx, sourceY: sy, outlier: outlier, targetX: tx, targetY: ty, testX: tx, testY: ty)
     }
@@ -194,6 +202,7 @@ struct Fig3: ParsableCommand {
 
         var table = "family,lambda,intercept,slope,targetMSE\n"
         for l in lines {
+            try requireFinite([l.intercept, l.slope, l.targetMSE], "the \(l.model) line at λ = \(l.lambda)")
             let family = l.withOutliers ? l.model : "\(l.model)-no-outliers"
             table += "\(family),\(l.lambda),\(l.intercept),\(l.slope),\(l.targetMSE)\n"
         }
@@ -258,6 +267,7 @@ struct Fig3: ParsableCommand {
                     let sd = (mses.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(mses.count - 1, 1))).squareRoot()
                     let median = mses.sorted()[mses.count / 2]
                     let blowUp = Double(mses.filter { $0 > 1 }.count) / Double(mses.count)
+                    try requireFinite([mean, sd, median], "the \(m.name) trials at λ = \(lambda)")
                     csv += "\(m.name),\(withOutliers),\(lambda),\(mean),\(sd),\(median),\(blowUp),\(mses.count)\n"
                     md += "| \(m.name) | \(withOutliers ? "5" : "none") | \(SVGPlot.label(lambda)) | \(String(format: "%.4f ± %.4f", mean, sd)) | \(String(format: "%.4f", median)) | \(String(format: "%.1f%%", 100 * blowUp)) |\n"
                 }
@@ -266,8 +276,8 @@ struct Fig3: ParsableCommand {
         md += "\n\(all.count) trials (seeds \(seed)…\(seed &+ UInt64(count - 1))), \(failures) failed; t densities with fixed ν = \(SVGPlot.label(df)).\n"
         for (name, values) in dfNotes.sorted(by: { $0.key < $1.key }) {
             let sorted = values.sorted()
-            let atBound = values.filter { $0 >= StudentT.defaultMaximumDF }.count
-            md += "\n- ML ν, \(name): median \(String(format: "%.3g", sorted[sorted.count / 2])), at the bound 10⁶ in \(atBound) of \(values.count) trials"
+            let atBound = values.filter { $0 >= StudentT.largestSearchedDF }.count
+            md += "\n- ML ν, \(name): median \(String(format: "%.3g", sorted[sorted.count / 2])), at the bound (10⁶, or ∞ for the univariate fit) in \(atBound) of \(values.count) trials"
         }
         md += "\n"
         try csv.write(to: outURL.appendingPathComponent("trials.csv"), atomically: true, encoding: .utf8)
@@ -276,4 +286,4 @@ struct Fig3: ParsableCommand {
     }
 }
 
-Fig3.main()
+Fig3.runAsScript()

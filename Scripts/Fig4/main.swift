@@ -73,4 +73,4 @@ struct Fig4Script: ParsableCommand {
     }
 }
 
-Fig4Script.main()
+Fig4Script.runAsScript()

@@ -75,4 +75,4 @@ struct Fig5Script: ParsableCommand {
     }
 }
 
-Fig5Script.main()
+Fig5Script.runAsScript()

@@ -69,4 +69,4 @@ struct Fig6Script: ParsableCommand {
     }
 }
 
-Fig6Script.main()
+Fig6Script.runAsScript()

@@ -69,4 +69,4 @@ struct Table1Script: ParsableCommand {
     }
 }
 
-Table1Script.main()
+Table1Script.runAsScript()

@@ -52,7 +52,7 @@ struct Table2Script: ParsableCommand {
         let network = experiment.settings(mnist: source.isMNIST)
         let task = try source.tasks(["all"])[0]
         guard task.test.classes == Array(0..<10) else {
-            throw ValidationError("table2 needs test images of all ten digits; got classes \(task.test.classes)")
+            throw ScriptDataError("table2 needs test images of all ten digits; got classes \(task.test.classes)")
         }
         progress("table2: \(source.name), \(task.train.count) training / \(task.test.count) test images; \(network)")
 
@@ -90,4 +90,4 @@ struct Table2Script: ParsableCommand {
     }
 }
 
-Table2Script.main()
+Table2Script.runAsScript()

@@ -24,10 +24,14 @@ public struct FitCommand: ParsableCommand {
             the --weights column is data. Weights are frequencies (non-negative, not all zero).
 
             Output: one JSON object. Univariate keys: family, n, location, scale (the normal's \
-            ML standard deviation, dividing by n), df (null for the normal), noncentrality \
-            (noncentral-t), logLikelihood, converged, iterations, dfAtBound (t, noncentral-t). \
+            ML standard deviation, dividing by n), df (t, noncentral-t; the string "Infinity" \
+            when the t fit is its normal limit), noncentrality (noncentral-t), logLikelihood, \
+            converged, iterations, dfAtBound (t, noncentral-t), standardErrors (by the same \
+            keys), aic, bic, tailTest (t with df estimated: statistic, pValue, \
+            normalLogLikelihood of the likelihood-ratio test against the normal). \
             Multivariate keys: family, n, dimension, location, scatter (the covariance for the \
-            normal), df, logLikelihood, converged, iterations, dfAtBound (t). n counts rows.
+            normal), df (t), logLikelihood, converged, iterations, dfAtBound (t), \
+            standardErrors, aic, bic, tailTest (t). n counts rows. No number is NaN or infinite.
 
             Errors are one line on stderr; the exit code is 1 for bad data and 2 for a bad \
             command line.
@@ -44,7 +48,7 @@ public struct FitCommand: ParsableCommand {
     var degreesOfFreedom: Double?
 
     @Option(name: .customLong("max-df"), parsing: .unconditional,
-            help: ArgumentHelp("Upper bound of the estimated ν (default \(StudentT.defaultMaximumDF)).", valueName: "nu"))
+            help: ArgumentHelp("Upper bound of the estimated ν (default: none; light tails give df \"Infinity\" for t).", valueName: "nu"))
     var maximumDegreesOfFreedom: Double?
 
     @Option(help: ArgumentHelp("Comma-separated names of the data columns.", valueName: "a,b,..."))
@@ -247,7 +251,6 @@ public struct FitCommand: ParsableCommand {
             members += [
                 ("location", .number(fit.model.mean)),
                 ("scale", .number(fit.model.standardDeviation)),
-                ("df", .null),
             ]
             result = fit.result
         case .t:
@@ -256,7 +259,7 @@ public struct FitCommand: ParsableCommand {
             members += [
                 ("location", .number(fit.model.location)),
                 ("scale", .number(fit.model.scale)),
-                ("df", .number(fit.model.degreesOfFreedom)),
+                ("df", FitCommand.degreesOfFreedom(fit.model.degreesOfFreedom)),
             ]
             result = fit.result
         case .noncentralT:
@@ -264,12 +267,12 @@ public struct FitCommand: ParsableCommand {
             members += [
                 ("location", .number(fit.model.location)),
                 ("scale", .number(fit.model.scale)),
-                ("df", .number(fit.model.degreesOfFreedom)),
+                ("df", FitCommand.degreesOfFreedom(fit.model.degreesOfFreedom)),
                 ("noncentrality", .number(fit.model.noncentrality)),
             ]
             result = fit.result
         }
-        members += report(result)
+        members += report(result, dimension: nil)
         return .object(members)
     }
 
@@ -284,7 +287,6 @@ public struct FitCommand: ParsableCommand {
             members += [
                 ("location", .array(fit.model.mean.map { .number($0) })),
                 ("scatter", FitCommand.rows(fit.model.covariance)),
-                ("df", .null),
             ]
             result = fit.result
         case .t:
@@ -292,26 +294,76 @@ public struct FitCommand: ParsableCommand {
             members += [
                 ("location", .array(fit.model.location.map { .number($0) })),
                 ("scatter", FitCommand.rows(fit.model.scatter)),
-                ("df", .number(fit.model.degreesOfFreedom)),
+                ("df", FitCommand.degreesOfFreedom(fit.model.degreesOfFreedom)),
             ]
             result = fit.result
         case .noncentralT:
             // Rejected before reading the data; kept exhaustive without trapping.
             throw .dimensionMismatch(what: "noncentral-t data columns", expected: 1, got: x.columns)
         }
-        members += report(result)
+        members += report(result, dimension: x.columns)
         return .object(members)
     }
 
-    /// logLikelihood, converged, iterations and (for families with ν) dfAtBound.
-    func report(_ result: FitResult) -> [(String, JSONValue)] {
+    /// ν as JSON: a number, or the string "Infinity" for the normal limit ν = ∞ (JSON has no
+    /// infinite number).
+    static func degreesOfFreedom(_ nu: Double) -> JSONValue {
+        nu == .infinity ? .string("Infinity") : .number(nu)
+    }
+
+    /// logLikelihood, converged, iterations, dfAtBound (families with ν), standardErrors,
+    /// aic, bic and, for a t fit with ν estimated, tailTest. Every number is finite.
+    func report(_ result: FitResult, dimension: Int?) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
             ("logLikelihood", .number(result.logLikelihood)),
             ("converged", .bool(result.converged)),
             ("iterations", .int(result.iterations)),
         ]
         if family.hasDegreesOfFreedom { members.append(("dfAtBound", .bool(result.dfAtBound))) }
+        members.append(("standardErrors", FitCommand.standardErrors(result, dimension: dimension)))
+        members += [("aic", .number(result.aic)), ("bic", .number(result.bic))]
+        if let test = result.tailTest {
+            members.append(("tailTest", .object([
+                ("statistic", .number(test.statistic)),
+                ("pValue", .number(test.pValue)),
+                ("normalLogLikelihood", .number(test.normalLogLikelihood)),
+            ])))
+        }
         return members
+    }
+
+    /// The standard errors under the keys of the estimates they belong to: `location`,
+    /// `scale`, `df`, `noncentrality` (numbers; arrays and matrices for multivariate fits). A
+    /// parameter without one (held fixed, or ν on its bound) is left out; an empty object
+    /// when the covariance is unavailable.
+    static func standardErrors(_ result: FitResult, dimension: Int?) -> JSONValue {
+        guard let se = result.standardErrors else { return .object([]) }
+        var scalars: [(String, JSONValue)] = []
+        let d = dimension ?? 0
+        var location = [Double](repeating: 0, count: d), haveLocation = false
+        var scatter = [Double](repeating: 0, count: d * d), haveScatter = false
+        for (parameter, value) in zip(result.parameters, se) {
+            switch parameter {
+            case .mean, .location: scalars.append(("location", .number(value)))
+            case .standardDeviation, .scale: scalars.append(("scale", .number(value)))
+            case .degreesOfFreedom: scalars.append(("df", .number(value)))
+            case .noncentrality: scalars.append(("noncentrality", .number(value)))
+            case let .meanComponent(j), let .locationComponent(j):
+                if j < d { location[j] = value; haveLocation = true }
+            case let .covariance(j, k), let .scatter(j, k):
+                if j < d, k < d { scatter[j * d + k] = value; scatter[k * d + j] = value; haveScatter = true }
+            case .coefficient: break
+            }
+        }
+        var members: [(String, JSONValue)] = []
+        if haveLocation { members.append(("location", .array(location.map { .number($0) }))) }
+        if haveScatter {
+            members.append(("scatter", .array((0..<d).map { i in .array((0..<d).map { j in .number(scatter[i * d + j]) }) })))
+        }
+        // Scalars after the vectors, in the order of the estimates above them.
+        let order = ["location", "scale", "df", "noncentrality"]
+        members += scalars.sorted { order.firstIndex(of: $0.0)! < order.firstIndex(of: $1.0)! }
+        return .object(members)
     }
 
     static func rows(_ m: Matrix) -> JSONValue {

@@ -99,10 +99,27 @@ public func writeCSV(header: [String], rows: [[String]], to url: URL) throws {
     try text.write(to: url, atomically: true, encoding: .utf8)
 }
 
+/// Checks that numbers about to be reported are finite.
+/// - Parameters:
+///   - values: the numbers.
+///   - what: what they are, for the message.
+/// - Throws: ``ScriptDataError`` naming `what` and the first NaN or infinite value.
+public func requireFinite(_ values: [Double], _ what: String) throws {
+    if let bad = values.first(where: { !$0.isFinite }) {
+        throw ScriptDataError("\(what) is \(bad): the data give no finite result")
+    }
+}
+
 /// Writes named numeric columns of equal length as CSV (numbers in Swift's shortest
 /// round-trip form).
-/// - Throws: the file system's error.
+/// - Throws: ``ScriptDataError`` naming the file, column and row of a NaN or infinite value
+///   (a result is never written with one), or the file system's error.
 public func writeCSV(_ columns: [(String, [Double])], to url: URL) throws {
+    for (name, values) in columns {
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            throw ScriptDataError("\(url.path): refusing to write \(values[i]) in column \"\(name)\", row \(i + 1): the computation gave a non-finite result")
+        }
+    }
     var text = columns.map(\.0).joined(separator: ",") + "\n"
     let n = columns.first?.1.count ?? 0
     for i in 0..<n { text += columns.map { "\($0.1[i])" }.joined(separator: ",") + "\n" }

@@ -28,6 +28,11 @@ import Testing
         #expect(out.stderr.isEmpty, sourceLocation: sourceLocation)
         #expect(out.stdout.hasSuffix("}\n"), sourceLocation: sourceLocation)
         #expect(out.stdout.filter { $0 == "\n" }.count == 1, sourceLocation: sourceLocation)
+        // Never null, NaN or an infinite number: ν = ∞ is the documented string "Infinity".
+        let bare = out.stdout.replacingOccurrences(of: "\"Infinity\"", with: "")
+        for word in ["null", "nan", "NaN", "inf", "Infinity"] {
+            #expect(!bare.contains(word), "\(word) in \(out.stdout)", sourceLocation: sourceLocation)
+        }
         let any = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8))
         let object = try #require(any as? [String: Any], sourceLocation: sourceLocation)
         return (object, out.stdout)
@@ -62,14 +67,21 @@ import Testing
         #expect(json["n"] as? Int == 5)
         #expect(Tolerance.isClose(json["location"] as! Double, mean, relative: 1e-15))
         #expect(Tolerance.isClose(json["scale"] as! Double, sd, relative: 1e-14))
-        #expect(json["df"] is NSNull)
+        #expect(json["df"] == nil)  // no null in the output
         let expectedLL = -5 * (log(sd) + 0.5 * log(2 * Double.pi) + 0.5)
         #expect(Tolerance.isClose(json["logLikelihood"] as! Double, expectedLL, relative: 1e-13))
         #expect(json["converged"] as? Bool == true)
         #expect(json["iterations"] as? Int == 0)
         #expect(json["dfAtBound"] == nil && json["noncentrality"] == nil && json["dimension"] == nil)
-        #expect(Set(json.keys) == ["family", "n", "location", "scale", "df", "logLikelihood", "converged", "iterations"])
-        #expect(Self.keyOrder(text, keys: Array(json.keys)) == ["family", "n", "location", "scale", "df", "logLikelihood", "converged", "iterations"])
+        let keys = ["family", "n", "location", "scale", "logLikelihood", "converged", "iterations", "standardErrors", "aic", "bic"]
+        #expect(Set(json.keys) == Set(keys))
+        #expect(Self.keyOrder(text, keys: Array(json.keys)) == keys)
+        // Standard errors σ̂/√n and σ̂/√(2n); AIC and BIC with k = 2.
+        let se = try #require(json["standardErrors"] as? [String: Double])
+        #expect(Tolerance.isClose(se["location"]!, sd / 5.0.squareRoot(), relative: 1e-14))
+        #expect(Tolerance.isClose(se["scale"]!, sd / 10.0.squareRoot(), relative: 1e-14))
+        #expect(Tolerance.isClose(json["aic"] as! Double, -2 * expectedLL + 4, relative: 1e-13))
+        #expect(Tolerance.isClose(json["bic"] as! Double, -2 * expectedLL + 2 * log(5), relative: 1e-13))
     }
 
     @Test func tUnivariateMatchesLibraryExactly() throws {
@@ -91,7 +103,30 @@ import Testing
         #expect(json["converged"] as? Bool == fit.result.converged)
         #expect(json["dfAtBound"] as? Bool == false)
         #expect(Self.keyOrder(text, keys: Array(json.keys))
-            == ["family", "n", "location", "scale", "df", "logLikelihood", "converged", "iterations", "dfAtBound"])
+            == ["family", "n", "location", "scale", "df", "logLikelihood", "converged", "iterations", "dfAtBound",
+                "standardErrors", "aic", "bic", "tailTest"])
+        // The library's standard errors and tail test, printed exactly.
+        #expect(text.contains("\"standardErrors\":{\"location\":\(fit.result.standardError(.location)!),\"scale\":\(fit.result.standardError(.scale)!),\"df\":\(fit.result.standardError(.degreesOfFreedom)!)}"))
+        let test = try #require(fit.result.tailTest)
+        #expect(text.contains("\"tailTest\":{\"statistic\":\(test.statistic),\"pValue\":\(test.pValue),\"normalLogLikelihood\":\(test.normalLogLikelihood)}"))
+        #expect(text.contains("\"aic\":\(fit.result.aic),\"bic\":\(fit.result.bic),"))
+    }
+
+    @Test("light tails: df \"Infinity\", the normal's location, scale and log-likelihood")
+    func normalLimit() throws {
+        var rng = PolytailRandom(seed: 7)
+        let x = (0..<100).map { _ in 2 * rng.uniformPositive() - 1 }
+        let path = try Self.csv(header: ["u"], columns: [x])
+        let (json, text) = try Self.fitJSON([path])
+        let normal = try Normal.fit(x)
+        #expect(text.contains("\"df\":\"Infinity\","))
+        #expect(json["dfAtBound"] as? Bool == true)
+        #expect(text.contains("\"location\":\(normal.model.mean),\"scale\":\(normal.model.standardDeviation),"))
+        #expect(text.contains("\"logLikelihood\":\(normal.result.logLikelihood),"))
+        #expect(text.contains("\"standardErrors\":{\"location\":\(normal.result.standardError(.mean)!),\"scale\":\(normal.result.standardError(.standardDeviation)!)}"))
+        #expect(text.contains("\"tailTest\":{\"statistic\":0.0,\"pValue\":1.0,"))
+        // AIC counts ν (k = 3): it was estimated, at ∞.
+        #expect(Tolerance.isClose(json["aic"] as! Double, -2 * normal.result.logLikelihood + 6, relative: 1e-14))
     }
 
     @Test func fixedDegreesOfFreedom() throws {
@@ -159,6 +194,7 @@ import Testing
         #expect(json["dfAtBound"] is Bool)
         #expect(Self.keyOrder(text, keys: Array(json.keys)) == [
             "family", "n", "location", "scale", "df", "noncentrality", "logLikelihood", "converged", "iterations", "dfAtBound",
+            "standardErrors", "aic", "bic",
         ])
         let fixed = try Self.fitJSON([path, "--family", "noncentral-t", "--df", "6"]).object
         #expect(fixed["df"] as? Double == 6)
@@ -175,7 +211,7 @@ import Testing
         #expect(json["family"] as? String == "normal")
         #expect(json["n"] as? Int == 6)
         #expect(json["dimension"] as? Int == 3)
-        #expect(json["df"] is NSNull)
+        #expect(json["df"] == nil)
         #expect(json["dfAtBound"] == nil)
         let columns = [a, b, c]
         let means = columns.map { $0.reduce(0, +) / 6 }
@@ -191,7 +227,17 @@ import Testing
             }
         }
         #expect(Self.keyOrder(text, keys: Array(json.keys))
-            == ["family", "n", "dimension", "location", "scatter", "df", "logLikelihood", "converged", "iterations"])
+            == ["family", "n", "dimension", "location", "scatter", "logLikelihood", "converged", "iterations", "standardErrors", "aic", "bic"])
+        // Standard errors: √(σⱼⱼ/n) for the means, √((σⱼⱼσₖₖ + σⱼₖ²)/n) for the covariances.
+        let se = try #require(json["standardErrors"] as? [String: Any])
+        let seLocation = try #require(se["location"] as? [Double]), seScatter = try #require(se["scatter"] as? [[Double]])
+        for i in 0..<3 {
+            #expect(Tolerance.isClose(seLocation[i], (scatter[i][i] / 6).squareRoot(), relative: 1e-13))
+            for j in 0..<3 {
+                let expected = ((scatter[i][i] * scatter[j][j] + scatter[i][j] * scatter[i][j]) / 6).squareRoot()
+                #expect(Tolerance.isClose(seScatter[i][j], expected, relative: 1e-12))
+            }
+        }
     }
 
     @Test func multivariateTSelectedColumnsAndWeights() throws {
@@ -221,7 +267,11 @@ import Testing
         #expect(json["dfAtBound"] as? Bool == fit.result.dfAtBound)
         #expect(Self.keyOrder(text, keys: Array(json.keys)) == [
             "family", "n", "dimension", "location", "scatter", "df", "logLikelihood", "converged", "iterations", "dfAtBound",
+            "standardErrors", "aic", "bic", "tailTest",
         ])
+        let se = try #require(json["standardErrors"] as? [String: Any])
+        #expect((se["location"] as? [Double])?.count == 2 && (se["scatter"] as? [[Double]])?.count == 2)
+        #expect(text.contains("\"df\":\(fit.result.standardError(.degreesOfFreedom)!)}"))
         let fixed = try Self.fitJSON([path, "--columns", "u,v", "--df", "4"]).object
         #expect(fixed["df"] as? Double == 4)
     }

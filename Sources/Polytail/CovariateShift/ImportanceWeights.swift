@@ -139,8 +139,8 @@ public struct ImportanceWeights: Equatable, Sendable {
                 s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu[0]))
                 t = try StudentT.fit(target, degreesOfFreedom: .fixed(nu[1]))
             case let .perGroup(bounds):
-                s = try StudentT.fit(source, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.upper))
-                t = try StudentT.fit(target, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.upper))
+                s = try StudentT.fit(source, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.unbounded ? .infinity : bounds.upper))
+                t = try StudentT.fit(target, degreesOfFreedom: .estimated(minimum: bounds.lower, maximum: bounds.unbounded ? .infinity : bounds.upper))
             case let .tied(bounds):
                 // Check both samples before the profile search so that input errors surface as such.
                 _ = try DataValidation.checkUnivariate(source, weights: nil, parameters: 3)
@@ -426,7 +426,13 @@ public struct ImportanceWeights: Equatable, Sendable {
             return (target.logNormalizer - target.halfPower * Component.logOnePlusSquare(dt, exponent: k, nu: nuT))
                 - (source.logNormalizer - source.halfPower * Component.logOnePlusSquare(ds, exponent: k, nu: nuS))
         default:
-            preconditionFailure("source and target of different families")
+            // A t fit at ν = ∞ (the normal limit) against a t with finite ν: each side on its
+            // own; the normal side may be −∞ far out, the t side is finite, so never NaN.
+            func side(_ c: Component, _ delta: Double) -> Double {
+                if let nu = c.nu { return c.logNormalizer - c.halfPower * Component.logOnePlusSquare(delta, exponent: k, nu: nu) }
+                return c.logNormalizer - 0.5 * Double(sign: .plus, exponent: 2 * k, significand: delta * delta)
+            }
+            return side(target, dt) - side(source, ds)
         }
     }
 
@@ -449,8 +455,10 @@ public struct ImportanceWeights: Equatable, Sendable {
             // log(1 + δ²/ν) = 2 log δ − log ν + o(1) in both terms; −log ν cancels with the
             // equal powers (ν + d)/2.
             return (target.logNormalizer - source.logNormalizer) - (nuT + Double(d)) * (log(dt) - log(ds))
-        default:
-            preconditionFailure("source and target of different families")
+        case (nil, _?):
+            return .infinity  // the normal source's tail falls faster than the t target's
+        case (_?, nil):
+            return -.infinity
         }
     }
 }
@@ -478,8 +486,9 @@ struct Component: Sendable {
         location = [t.location]
         lower = Matrix(uncheckedRows: 1, columns: 1, elements: [t.scale])
         logNormalizer = StudentT.logNormalizer(t.degreesOfFreedom) - log(t.scale)
-        nu = t.degreesOfFreedom
-        halfPower = 0.5 * (t.degreesOfFreedom + 1)
+        // ν = ∞ is the normal limit: the normal's component (logNormalizer above is its).
+        nu = t.isNormalLimit ? nil : t.degreesOfFreedom
+        halfPower = t.isNormalLimit ? 0 : 0.5 * (t.degreesOfFreedom + 1)
     }
 
     init(_ n: MultivariateNormal) {

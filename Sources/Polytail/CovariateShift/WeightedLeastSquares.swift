@@ -1,16 +1,14 @@
 import Foundation
 
-/// A weighted least-squares fit of a linear model y ≈ X β.
-public struct LeastSquaresFit: Equatable, Sendable, Codable {
-    /// β̂, one entry per design column.
+/// A linear model y ≈ X β, as fitted by ``WeightedLeastSquares/fit(design:response:weights:rankTolerance:covariance:)``.
+public struct LinearModel: Equatable, Sendable, Codable {
+    /// β, one entry per design column.
     public var coefficients: [Double]
-    /// Σᵢ wᵢ (yᵢ − xᵢᵀβ̂)² over the rows the fit saw (wᵢ = 1 without weights).
-    public var weightedResidualSumOfSquares: Double
-    /// The numerical rank of the (row- and column-scaled) design; equal to the number of
-    /// columns for every fit that is returned (rank deficiency is thrown).
-    public var rank: Int
 
-    /// X β̂ for the rows of `design`; NaN for every row when the column count differs.
+    /// A model from its coefficients.
+    public init(coefficients: [Double]) { self.coefficients = coefficients }
+
+    /// X β for the rows of `design`; NaN for every row when the column count differs.
     /// - Complexity: O(n p).
     public func predict(_ design: Matrix) -> [Double] {
         guard design.columns == coefficients.count else { return [Double](repeating: .nan, count: design.rows) }
@@ -23,6 +21,17 @@ public struct LeastSquaresFit: Equatable, Sendable, Codable {
     }
 }
 
+/// Which covariance a least-squares fit reports (see ``CovarianceEstimator``).
+public enum LeastSquaresCovariance: Sendable, Equatable {
+    /// `.classical` without weights, `.sandwich` with weights (importance weights, the use
+    /// this library makes of them, need the sandwich).
+    case automatic
+    /// σ̂²(XᵀWX)⁻¹: right when Var(εᵢ) = σ²/wᵢ (statsmodels' `nonrobust`); intervals use t(n − p).
+    case classical
+    /// (XᵀWX)⁻¹ (Σ wᵢ²rᵢ² xᵢxᵢᵀ) (XᵀWX)⁻¹ (HC0; statsmodels' `cov_type="HC0"`); intervals use the normal.
+    case sandwich
+}
+
 /// A weighted least-squares polynomial y ≈ Σₖ bₖ tᵏ in the scaled variable
 /// t = (x − c)/s, where c and s are the midpoint and half-range of the x values of
 /// positive weight, so that t ∈ [−1, 1] on the data.
@@ -32,7 +41,7 @@ public struct LeastSquaresFit: Equatable, Sendable, Codable {
 /// and `predict` evaluates in t by Horner's rule. ``coefficients`` re-expands the
 /// polynomial in powers of x for convenience; that expansion is exact algebra but can lose
 /// digits when |c|/s is large, so prefer ``scaledCoefficients`` and `predict`.
-public struct PolynomialFit: Equatable, Sendable, Codable {
+public struct Polynomial: Equatable, Sendable, Codable {
     /// The degree n (n + 1 coefficients).
     public var degree: Int
     /// c, the midpoint of the x range.
@@ -43,10 +52,6 @@ public struct PolynomialFit: Equatable, Sendable, Codable {
     public var scaledCoefficients: [Double]
     /// a₀ … aₙ in ascending powers of x: aⱼ = Σₖ≥ⱼ bₖ s⁻ᵏ C(k, j) (−c)^(k−j).
     public var coefficients: [Double]
-    /// Σᵢ wᵢ (yᵢ − p(xᵢ))².
-    public var weightedResidualSumOfSquares: Double
-    /// The numerical rank of the scaled Vandermonde matrix (= degree + 1).
-    public var rank: Int
 
     /// p(x) by Horner's rule in t = (x − c)/s.
     public func predict(_ x: Double) -> Double {
@@ -86,7 +91,13 @@ public enum WeightedLeastSquares {
     ///   - rankTolerance: the design is rank deficient when the estimated reciprocal
     ///     condition number of its equilibrated QR factor falls below this
     ///     (default ``defaultRankTolerance(rows:columns:)``).
-    /// - Returns: β̂, Σwᵢrᵢ² and the rank.
+    ///   - covariance: the covariance of β̂ to report (default: classical without weights,
+    ///     the sandwich with them; see ``LeastSquaresCovariance``).
+    /// - Returns: the ``LinearModel`` β̂ and its ``FitResult``: parameters
+    ///   ``FitParameter/coefficient(_:)``, their covariance, standard errors and intervals,
+    ///   the Gaussian log-likelihood with Var(εᵢ) = σ̂²/wᵢ (statsmodels' `llf`), k = p + 1
+    ///   (σ² counts, as in R's `AIC(lm)`), and ``FitResult/leastSquares``: residuals,
+    ///   Σwᵢrᵢ², σ̂² and R².
     /// - Throws: ``PolytailError/emptyData``, `.dimensionMismatch` (response or weights),
     ///   `.nonFiniteValue(row:column:)` (design: with column; response: column nil),
     ///   `.invalidWeight`, `.tooFewObservations` (fewer rows of positive weight than
@@ -94,8 +105,9 @@ public enum WeightedLeastSquares {
     ///   (a negative or non-finite tolerance).
     /// - Complexity: O(n p²) (`dgelsy`).
     public static func fit(
-        design: Matrix, response: [Double], weights: [Double]? = nil, rankTolerance: Double? = nil
-    ) throws(PolytailError) -> LeastSquaresFit {
+        design: Matrix, response: [Double], weights: [Double]? = nil, rankTolerance: Double? = nil,
+        covariance: LeastSquaresCovariance = .automatic
+    ) throws(PolytailError) -> Fitted<LinearModel> {
         guard design.rows > 0, design.columns > 0 else { throw .emptyData }
         guard response.count == design.rows else {
             throw .dimensionMismatch(what: "response", expected: design.rows, got: response.count)
@@ -109,15 +121,21 @@ public enum WeightedLeastSquares {
         if let rankTolerance, !(rankTolerance.isFinite && rankTolerance >= 0) {
             throw .invalidParameter(name: "rankTolerance", value: rankTolerance, requirement: "must be finite and ≥ 0")
         }
-        var fit = try solve(design: design, response: response, weights: w, rankTolerance: rankTolerance, what: "design matrix")
-        // The solve saw the weights divided by their maximum; the RSS is stated for the weights as given.
-        fit.weightedResidualSumOfSquares *= DataValidation.weightScale(weights)
-        return fit
+        let kind: CovarianceEstimator
+        switch covariance {
+        case .automatic: kind = weights == nil ? .classical : .sandwich
+        case .classical: kind = .classical
+        case .sandwich: kind = .sandwich
+        }
+        let solution = try solve(design: design, response: response, weights: w, rankTolerance: rankTolerance, what: "design matrix")
+        return Fitted(model: LinearModel(coefficients: solution.coefficients),
+                      result: solution.result(design: design, response: response, weights: w, weightScale: DataValidation.weightScale(weights),
+                                              covariance: kind))
     }
 
     /// Validated input: scale, solve, unscale.
     static func solve(design: Matrix, response: [Double], weights w: [Double], rankTolerance: Double?,
-                      what: String) throws(PolytailError) -> LeastSquaresFit {
+                      what: String) throws(PolytailError) -> Solution {
         let p = design.columns
         let rows = (0..<design.rows).filter { w[$0] > 0 }
         let n = rows.count
@@ -149,35 +167,116 @@ public enum WeightedLeastSquares {
         let (z, rank) = Lapack.leastSquares(a, rows: n, columns: p, b, rcond: rcond)
         guard rank == p else { throw .rankDeficient(what: what, rank: rank, columns: p) }
         let beta = (0..<p).map { z[$0] / norms[$0] }
-        var rss = 0.0
-        for i in rows {
-            var fitted = 0.0
-            for j in 0..<p { fitted += design.elements[i * p + j] * beta[j] }
-            let r = response[i] - fitted
-            rss += w[i] * r * r
+        // (XᵀWX)⁻¹ = D⁻¹ (AᵀA)⁻¹ D⁻¹ / w_max for the equilibrated A = W^{1/2} X D⁻¹ / √w_max,
+        // whose Gram matrix is well scaled (unit diagonal).
+        let gram = Lapack.gram(a, rows: n, columns: p)
+        var inverse = (try? Lapack.solvePositiveDefinite(gram, n: p, Matrix.identity(p).elements, columns: p,
+                                                           what: "least-squares information")) ?? []
+        if inverse.count == p * p {
+            for j in 0..<p { for k in 0..<p { inverse[j * p + k] /= norms[j] * norms[k] * wMax } }
         }
-        return LeastSquaresFit(coefficients: beta, weightedResidualSumOfSquares: rss, rank: rank)
+        return Solution(coefficients: beta, rank: rank, inverseInformation: inverse.count == p * p ? inverse : nil)
     }
 
-    /// The largest polynomial degree ``polynomial(x:y:degree:weights:rankTolerance:)`` accepts.
+    /// β̂ and what its covariance needs.
+    struct Solution {
+        var coefficients: [Double]
+        var rank: Int
+        /// (XᵀWX)⁻¹, row-major, over the rows of positive weight; nil if not computable.
+        var inverseInformation: [Double]?
+
+        /// Residuals, R², the log-likelihood and the chosen covariance of β̂, for weights `w`
+        /// that are the caller's divided by `weightScale` (their maximum). Only Σwᵢrᵢ² and σ̂²
+        /// depend on the weights' scale and are restated for the weights as given; β̂, R², both
+        /// covariances and statsmodels' log-likelihood (which adds ½Σ log wᵢ) do not.
+        func result(design: Matrix, response: [Double], weights w: [Double], weightScale: Double,
+                    covariance kind: CovarianceEstimator) -> FitResult {
+            let p = design.columns
+            let rows = (0..<design.rows).filter { w[$0] > 0 }
+            let n = rows.count
+            var residuals = [Double](repeating: 0, count: design.rows)
+            for i in 0..<design.rows {
+                var fitted = 0.0
+                for j in 0..<p { fitted += design.elements[i * p + j] * coefficients[j] }
+                residuals[i] = response[i] - fitted
+            }
+            var rss = 0.0, totalWeight = 0.0, weightedMean = 0.0, uncentred = 0.0, sumLogWeights = 0.0
+            for i in rows {
+                rss += w[i] * residuals[i] * residuals[i]
+                totalWeight += w[i]; weightedMean += w[i] * response[i]
+                uncentred += w[i] * response[i] * response[i]
+                sumLogWeights += log(w[i])
+            }
+            weightedMean /= totalWeight
+            var centred = 0.0
+            for i in rows { let d = response[i] - weightedMean; centred += w[i] * d * d }
+            // A constant column: one value, not zero, on every row the fit saw.
+            let hasConstant = (0..<p).contains { j in
+                let v = design.elements[rows[0] * p + j]
+                return v != 0 && rows.allSatisfy { design.elements[$0 * p + j] == v }
+            }
+            let total = hasConstant ? centred : uncentred
+            let rSquared = total > 0 ? 1 - rss / total : 0
+            let residualDF = n - p
+            let sigma2: Double? = residualDF > 0 ? rss / Double(residualDF) : nil
+            // statsmodels' WLS llf: Gaussian errors with variance σ²/wᵢ, σ² at its ML value rss/n.
+            let nn = Double(n)
+            let logLikelihood = -0.5 * nn * (2 * Normal.logRootTwoPi + log(rss / nn) + 1) + 0.5 * sumLogWeights
+            var covariance: Matrix? = nil
+            if let inv = inverseInformation {
+                switch kind {
+                case .sandwich:
+                    // B = Σ wᵢ² rᵢ² xᵢxᵢᵀ, then A⁻¹ B A⁻¹.
+                    var b = [Double](repeating: 0, count: p * p)
+                    for i in rows {
+                        let f = w[i] * w[i] * residuals[i] * residuals[i]
+                        for j in 0..<p { for k in 0..<p { b[j * p + k] += f * design.elements[i * p + j] * design.elements[i * p + k] } }
+                    }
+                    var left = [Double](repeating: 0, count: p * p), c = [Double](repeating: 0, count: p * p)
+                    for j in 0..<p { for k in 0..<p { var v = 0.0; for l in 0..<p { v += inv[j * p + l] * b[l * p + k] }; left[j * p + k] = v } }
+                    for j in 0..<p { for k in 0..<p { var v = 0.0; for l in 0..<p { v += left[j * p + l] * inv[l * p + k] }; c[j * p + k] = v } }
+                    covariance = Matrix(uncheckedRows: p, columns: p, elements: c)
+                default:
+                    if let sigma2 { covariance = Matrix(uncheckedRows: p, columns: p, elements: inv.map { $0 * sigma2 }) }
+                }
+            }
+            var result = FitResult(
+                unchecked: (0..<p).map { .coefficient($0) }, estimates: coefficients, covariance: covariance,
+                covarianceEstimator: kind == .sandwich ? .sandwich : .classical,
+                observationCount: n, sampleSize: nn, logLikelihood: logLikelihood, parameterCount: p + 1,
+                iterations: 0, converged: true)
+            if kind != .sandwich, residualDF > 0 { result.intervalDegreesOfFreedom = Double(residualDF) }
+            result.leastSquares = LeastSquaresSummary(
+                residuals: residuals, weightedResidualSumOfSquares: rss * weightScale, residualVariance: sigma2.map { $0 * weightScale },
+                rSquared: rSquared, hasConstant: hasConstant, rank: rank)
+            return result
+        }
+    }
+
+    /// The largest polynomial degree ``polynomial(x:y:degree:weights:rankTolerance:covariance:)`` accepts.
     public static let maximumDegree = 30
 
     /// Fits a polynomial of the given degree by weighted least squares on the scaled
-    /// Vandermonde matrix [tᵢᵏ], t = (x − c)/s (see ``PolynomialFit``).
+    /// Vandermonde matrix [tᵢᵏ], t = (x − c)/s (see ``Polynomial``).
     /// - Parameters:
     ///   - x: the abscissae, finite.
     ///   - y: the responses, finite, as many as x.
     ///   - degree: n in 0 … ``maximumDegree``.
     ///   - weights: optional non-negative weights, not all zero; rows of weight 0 are ignored
     ///     (and do not enter c and s).
-    /// - Returns: the fit, its coefficients in t and in x.
+    ///   - covariance: the covariance of the coefficients to report (see ``LeastSquaresCovariance``).
+    /// - Returns: the ``Polynomial`` (coefficients in t and in x) and its ``FitResult``, whose
+    ///   ``FitParameter/coefficient(_:)`` are the coefficients aⱼ in powers of x (their
+    ///   covariance mapped from that of the bₖ through the linear re-expansion), with
+    ///   residuals and R² as ``fit(design:response:weights:rankTolerance:covariance:)``.
     /// - Throws: `.emptyData`, `.dimensionMismatch`, `.nonFiniteValue(row:column: nil)`,
     ///   `.invalidWeight`, `.invalidParameter` (degree), `.tooFewObservations` (fewer than
     ///   n + 1 rows of positive weight), `.rankDeficient` (fewer than n + 1 distinct x).
     /// - Complexity: O(m n²) for m points.
     public static func polynomial(
-        x: [Double], y: [Double], degree: Int, weights: [Double]? = nil, rankTolerance: Double? = nil
-    ) throws(PolytailError) -> PolynomialFit {
+        x: [Double], y: [Double], degree: Int, weights: [Double]? = nil, rankTolerance: Double? = nil,
+        covariance: LeastSquaresCovariance = .automatic
+    ) throws(PolytailError) -> Fitted<Polynomial> {
         guard degree >= 0, degree <= maximumDegree else {
             throw .invalidParameter(name: "degree", value: Double(degree), requirement: "must be in 0…\(maximumDegree)")
         }
@@ -209,18 +308,41 @@ public enum WeightedLeastSquares {
             for k in 0..<p { elements[i * p + k] = power; power *= t }
         }
         let design = Matrix(uncheckedRows: x.count, columns: p, elements: elements)
-        let fit = try solve(design: design, response: y, weights: w, rankTolerance: rankTolerance,
-                            what: "polynomial design (too few distinct x)")
-        return PolynomialFit(
-            degree: degree, center: center, scale: scale, scaledCoefficients: fit.coefficients,
-            coefficients: expandInX(fit.coefficients, center: center, scale: scale),
-            weightedResidualSumOfSquares: fit.weightedResidualSumOfSquares * DataValidation.weightScale(weights), rank: fit.rank)
+        let solution = try solve(design: design, response: y, weights: w, rankTolerance: rankTolerance,
+                                 what: "polynomial design (too few distinct x)")
+        let kind: CovarianceEstimator
+        switch covariance {
+        case .automatic: kind = weights == nil ? .classical : .sandwich
+        case .classical: kind = .classical
+        case .sandwich: kind = .sandwich
+        }
+        var result = solution.result(design: design, response: y, weights: w, weightScale: DataValidation.weightScale(weights),
+                                     covariance: kind)
+        // In powers of x: a = M b, M's column k the expansion of tᵏ; Cov(a) = M Cov(b) Mᵀ.
+        let a = expandInX(solution.coefficients, center: center, scale: scale)
+        result.estimates = a
+        if let cb = result.covariance {
+            var m = [Double](repeating: 0, count: p * p)
+            for k in 0..<p {
+                var unit = [Double](repeating: 0, count: p); unit[k] = 1
+                let column = expandInX(unit, center: center, scale: scale)
+                for j in 0..<p { m[j * p + k] = column[j] }
+            }
+            var left = [Double](repeating: 0, count: p * p), ca = [Double](repeating: 0, count: p * p)
+            for j in 0..<p { for k in 0..<p { var v = 0.0; for l in 0..<p { v += m[j * p + l] * cb[l, k] }; left[j * p + k] = v } }
+            for j in 0..<p { for k in 0..<p { var v = 0.0; for l in 0..<p { v += left[j * p + l] * m[k * p + l] }; ca[j * p + k] = v } }
+            result.covariance = ca.allSatisfy(\.isFinite) ? Matrix(uncheckedRows: p, columns: p, elements: ca) : nil
+        }
+        return Fitted(model: Polynomial(degree: degree, center: center, scale: scale,
+                                        scaledCoefficients: solution.coefficients, coefficients: a),
+                      result: result)
     }
 
-    /// The weighted least-squares line y ≈ a₀ + a₁ x: ``polynomial(x:y:degree:weights:rankTolerance:)``
+    /// The weighted least-squares line y ≈ a₀ + a₁ x: ``polynomial(x:y:degree:weights:rankTolerance:covariance:)``
     /// with degree 1; `coefficients` are [intercept, slope].
-    public static func line(x: [Double], y: [Double], weights: [Double]? = nil) throws(PolytailError) -> PolynomialFit {
-        try polynomial(x: x, y: y, degree: 1, weights: weights)
+    public static func line(x: [Double], y: [Double], weights: [Double]? = nil,
+                            covariance: LeastSquaresCovariance = .automatic) throws(PolytailError) -> Fitted<Polynomial> {
+        try polynomial(x: x, y: y, degree: 1, weights: weights, covariance: covariance)
     }
 
     /// aⱼ = Σₖ≥ⱼ bₖ s⁻ᵏ C(k, j) (−c)^(k−j): Σₖ bₖ ((x − c)/s)ᵏ in powers of x, by repeated

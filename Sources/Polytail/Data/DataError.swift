@@ -14,14 +14,21 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
     case badDimensions(path: String, dimensions: [Int])
     /// The file (or its gzip stream) ends before the data its header announces.
     case truncated(path: String, expectedBytes: Int, gotBytes: Int)
-    /// The file holds more bytes than its header announces.
+    /// The file holds more bytes than its header announces. Reading stops
+    /// ``trailingProbeBytes`` past the announced end, so `gotBytes` is then a lower bound.
     case trailingData(path: String, expectedBytes: Int, gotBytes: Int)
+    /// The header announces more data than this machine's memory could hold once converted
+    /// to doubles; nothing was allocated.
+    case tooLarge(path: String, announcedBytes: Int, memoryBytes: Int)
     /// The image and label files disagree on the number of items.
     case countMismatch(images: Int, labels: Int)
     /// A label outside 0…9 (item index is zero-based).
     case labelOutOfRange(item: Int, label: Int)
     /// An argument of the reader is invalid (e.g. a negative limit).
     case invalidArgument(String)
+
+    /// How far past the announced end of an IDX file reading goes to detect trailing data.
+    public static let trailingProbeBytes = 1 << 20
 
     public var description: String {
         switch self {
@@ -38,7 +45,11 @@ public enum DataError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .truncated(path, expected, got):
             return "\(path) is truncated: its header announces \(expected) bytes, it holds \(got)"
         case let .trailingData(path, expected, got):
-            return "\(path) has \(got - expected) bytes beyond the \(expected) its header announces"
+            let extra = got - expected
+            let amount = extra >= DataError.trailingProbeBytes ? "more than \(extra - 1)" : "\(extra)"
+            return "\(path) has \(amount) bytes beyond the \(expected) its header announces"
+        case let .tooLarge(path, announced, memory):
+            return "\(path) announces \(announced) bytes of data, too many to hold as doubles in this machine's \(memory >> 20) MiB of memory"
         case let .countMismatch(images, labels):
             return "\(images) images but \(labels) labels"
         case let .labelOutOfRange(item, label):

@@ -291,6 +291,10 @@ extension DigitImages {
     }
 
     private static func locate(_ names: [String], in folder: String) throws(DataError) -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw .unreadable(path: folder, reason: "not a directory (give the folder that holds the IDX files)")
+        }
         let base = URL(fileURLWithPath: folder, isDirectory: true)
         for name in names {
             let path = base.appendingPathComponent(name).path

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An IDX file of unsigned bytes, the format of the MNIST distribution
 /// (http://yann.lecun.com/exdb/mnist/, "FILE FORMATS FOR THE MNIST DATABASE").
 ///
@@ -41,30 +43,37 @@ struct IDXFile: Equatable, Sendable {
     /// Reads an unsigned-byte IDX file of `dimensionCount` dimensions (gzipped or not) and
     /// checks that its magic number, dimensions and length agree.
     ///
+    /// Decompression follows the header: the data bytes it announces are read (those of the
+    /// first `limit` items kept, the rest counted and discarded), then at most 1 MiB more to
+    /// detect trailing data and the gzip trailer. A small gzip that inflates to gigabytes
+    /// behind a modest header therefore costs the header's size, not the stream's; a header
+    /// whose data would not fit in memory as doubles is refused before anything is allocated.
+    ///
     /// - Parameter limit: when given, only the first `limit` items (along the outermost
     ///   dimension) are kept; the whole file is still read and checked for length.
-    /// - Complexity: O(file size).
+    /// - Throws: `DataError` naming the file: `.unreadable` (missing permission, not a regular
+    ///   file), `.badMagic`, `.badDimensions`, `.truncated`, `.trailingData`,
+    ///   `.corruptCompressedData`, `.tooLarge`.
+    /// - Complexity: O(announced size) time, O(kept items) memory.
     static func read(path: String, dimensionCount: Int, limit: Int? = nil) throws(DataError) -> IDXFile {
-        let data: [UInt8]
-        let endedEarly: Bool
-        do {
-            (data, endedEarly) = try Gzip.read(path: path)
-        } catch {
-            throw DataError(error, path: path)
+        func io<T>(_ body: () throws(Gzip.Failure) -> T) throws(DataError) -> T {
+            do { return try body() } catch { throw DataError(error, path: path) }
         }
+        let reader = try io { () throws(Gzip.Failure) in try Gzip.Reader(path: path) }
         let expectedMagic = magic(dimensionCount: dimensionCount)
         let headerBytes = 4 + 4 * dimensionCount
-        guard data.count >= 4 else {
-            throw .truncated(path: path, expectedBytes: headerBytes, gotBytes: data.count)
+        let (header, headerEnded) = try io { () throws(Gzip.Failure) in try reader.readArray(count: headerBytes) }
+        guard header.count >= 4 else {
+            throw .truncated(path: path, expectedBytes: headerBytes, gotBytes: header.count)
         }
-        let gotMagic = readBigEndian(data, at: 0)
+        let gotMagic = readBigEndian(header, at: 0)
         guard gotMagic == expectedMagic else {
             throw .badMagic(path: path, expected: expectedMagic, got: gotMagic)
         }
-        guard data.count >= headerBytes else {
-            throw .truncated(path: path, expectedBytes: headerBytes, gotBytes: data.count)
+        guard header.count >= headerBytes else {
+            throw .truncated(path: path, expectedBytes: headerBytes, gotBytes: header.count)
         }
-        let dimensions = (0..<dimensionCount).map { Int(readBigEndian(data, at: 4 + 4 * $0)) }
+        let dimensions = (0..<dimensionCount).map { Int(readBigEndian(header, at: 4 + 4 * $0)) }
         // Each size is < 2³², so the product of three fits in Int only when checked.
         var itemCount = 1
         for d in dimensions {
@@ -72,21 +81,40 @@ struct IDXFile: Equatable, Sendable {
             guard !overflow, d > 0 else { throw .badDimensions(path: path, dimensions: dimensions) }
             itemCount = product
         }
-        let expectedBytes = headerBytes + itemCount
-        guard data.count >= expectedBytes else {
-            throw .truncated(path: path, expectedBytes: expectedBytes, gotBytes: data.count)
-        }
-        // All announced bytes arrived but the gzip trailer (CRC and length) did not.
-        guard !endedEarly else {
-            throw .corruptCompressedData(path: path, reason: "the gzip stream ends before its trailer")
-        }
-        guard data.count == expectedBytes else {
-            throw .trailingData(path: path, expectedBytes: expectedBytes, gotBytes: data.count)
-        }
+        let (expectedBytes, overflow) = headerBytes.addingReportingOverflow(itemCount)
+        guard !overflow else { throw .badDimensions(path: path, dimensions: dimensions) }
         var kept = dimensions
         if let limit, limit < dimensions[0] { kept[0] = limit }
         let itemBytes = itemCount / dimensions[0]
-        let body = data[headerBytes..<(headerBytes + kept[0] * itemBytes)]
+        let keptBytes = kept[0] * itemBytes
+        // The result holds every kept byte as a Double (8 bytes) beside the bytes themselves.
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        let (needed, neededOverflow) = keptBytes.multipliedReportingOverflow(by: 9)
+        guard !neededOverflow, needed <= memory else {
+            throw .tooLarge(path: path, announcedBytes: expectedBytes, memoryBytes: memory)
+        }
+        var endedEarly = headerEnded
+        let (body, bodyEnded) = try io { () throws(Gzip.Failure) in try reader.readArray(count: keptBytes) }
+        endedEarly = endedEarly || bodyEnded
+        var got = headerBytes + body.count
+        if body.count == keptBytes {
+            let (skipped, skipEnded) = try io { () throws(Gzip.Failure) in try reader.skip(itemCount - keptBytes) }
+            got += skipped
+            endedEarly = endedEarly || skipEnded
+        }
+        guard got == expectedBytes else {
+            throw .truncated(path: path, expectedBytes: expectedBytes, gotBytes: got)
+        }
+        // Past the announced data: at most `trailingProbeBytes` more, which also makes zlib
+        // check the gzip trailer (CRC and length).
+        let (extra, probeEnded) = try io { () throws(Gzip.Failure) in try reader.skip(DataError.trailingProbeBytes) }
+        guard extra == 0 else {
+            throw .trailingData(path: path, expectedBytes: expectedBytes, gotBytes: expectedBytes + extra)
+        }
+        // All announced bytes arrived but the gzip trailer (CRC and length) did not.
+        guard !(endedEarly || probeEnded) else {
+            throw .corruptCompressedData(path: path, reason: "the gzip stream ends before its trailer")
+        }
         return IDXFile(dimensions: kept, bytes: body)
     }
 }

@@ -6,10 +6,15 @@ import Foundation
 ///     f(x) = Γ((ν+1)/2) / (Γ(ν/2) √(νπ) σ) · (1 + z²/ν)^(−(ν+1)/2).
 ///
 /// Its tails fall off like |x|^−(ν+1): polynomially, which is what makes a classifier
-/// built on it conservative. ν = 1 is the Cauchy distribution; ν → ∞ gives the normal.
-/// This is not the statistical noncentral t (see ``NoncentralT``).
+/// built on it conservative. ν = 1 is the Cauchy distribution; ν = +∞ is accepted and is the
+/// normal N(μ, σ²) exactly (every member evaluates the normal there; this is what a fit
+/// reports when the data are no heavier-tailed than a normal). This is not the statistical
+/// noncentral t (see ``NoncentralT``).
+///
+/// `Codable` writes ν = ∞ as the string `"Infinity"` (JSON has no infinite number) and reads
+/// either a number or that string.
 public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
-    /// ν > 0.
+    /// ν > 0; +∞ for the normal limit.
     public let degreesOfFreedom: Double
     /// μ.
     public let location: Double
@@ -18,11 +23,15 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// log Γ((ν+1)/2) − log Γ(ν/2) − ½ log(νπ) − log σ, computed once.
     let logConstant: Double
 
-    /// - Throws: `PolytailError.invalidParameter` unless ν > 0 and finite, μ finite,
+    /// - Parameters:
+    ///   - degreesOfFreedom: ν > 0, or +∞ for the normal limit N(μ, σ²).
+    ///   - location: μ, finite.
+    ///   - scale: σ > 0, finite.
+    /// - Throws: `PolytailError.invalidParameter` unless ν > 0 (+∞ allowed, NaN not), μ finite,
     ///   σ > 0 and finite.
     public init(degreesOfFreedom: Double, location: Double = 0, scale: Double = 1) throws(PolytailError) {
-        guard degreesOfFreedom.isFinite, degreesOfFreedom > 0 else {
-            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be finite and > 0")
+        guard degreesOfFreedom > 0, degreesOfFreedom.isFinite || degreesOfFreedom == .infinity else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be > 0 (+∞ for the normal limit)")
         }
         guard location.isFinite else {
             throw .invalidParameter(name: "location", value: location, requirement: "must be finite")
@@ -36,13 +45,28 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         self.logConstant = StudentT.logNormalizer(degreesOfFreedom) - log(scale)
     }
 
+    /// Whether ν = +∞: the distribution is the normal N(μ, σ²).
+    public var isNormalLimit: Bool { degreesOfFreedom == .infinity }
+
+    /// The normal N(μ, σ²) this t tends to as ν → ∞ (equal to it at ν = ∞).
+    public var normalLimit: Normal { try! Normal(mean: location, standardDeviation: scale) }
+
     enum CodingKeys: String, CodingKey { case degreesOfFreedom, location, scale }
 
     /// Decodes through the validating initialiser.
     /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
+        let nu: Double
+        if let text = try? c.decode(String.self, forKey: .degreesOfFreedom) {
+            guard text == "Infinity" else {
+                throw DecodingError.dataCorruptedError(forKey: .degreesOfFreedom, in: c,
+                                                       debugDescription: "degreesOfFreedom must be a number or \"Infinity\", got \"\(text)\"")
+            }
+            nu = .infinity
+        } else {
+            nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
+        }
         let location = try c.decode(Double.self, forKey: .location)
         let scale = try c.decode(Double.self, forKey: .scale)
         self = try validatedDecoding(decoder) { () throws(PolytailError) in
@@ -50,9 +74,10 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         }
     }
 
+    /// Encodes ν, μ and σ; ν = ∞ as the string `"Infinity"`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom)
+        if isNormalLimit { try c.encode("Infinity", forKey: .degreesOfFreedom) } else { try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom) }
         try c.encode(location, forKey: .location)
         try c.encode(scale, forKey: .scale)
     }
@@ -63,7 +88,8 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// difference of two lgamma values, which would lose about log₁₀(ν) digits and spoil
     /// the approach to the normal at large ν.
     static func logNormalizer(_ nu: Double) -> Double {
-        GammaRatio.log(0.5 * nu, 0.5) - 0.5 * log(nu * Double.pi)
+        if nu == .infinity { return -Normal.logRootTwoPi }
+        return GammaRatio.log(0.5 * nu, 0.5) - 0.5 * log(nu * Double.pi)
     }
 
     /// log(1 + z²/ν) for any z, including |z| so large that z² overflows.
@@ -85,6 +111,12 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
 
     public func logDensity(_ x: Double) -> Double {
         if x.isNaN { return .nan }
+        if isNormalLimit {
+            // Normal.logDensity's expression, so that the two agree to the bit; an
+            // overflowing z is a density below the smallest double.
+            let z = (x - location) / scale
+            return z.isFinite ? -0.5 * z * z - log(scale) - Normal.logRootTwoPi : -.infinity
+        }
         let nu = degreesOfFreedom
         let z = (x - location) / scale
         let tail: Double
@@ -165,6 +197,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     public func cdf(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x.isInfinite { return x < 0 ? 0 : 1 }
+        if isNormalLimit { return GSL.normalP((x - location) / scale) }
         let (z, logZ) = standardizedMagnitude(x)
         let tail = StudentT.lowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
         return x <= location ? tail : 1 - tail
@@ -173,6 +206,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     public func survival(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x.isInfinite { return x < 0 ? 1 : 0 }
+        if isNormalLimit { return GSL.normalQ((x - location) / scale) }
         let (z, logZ) = standardizedMagnitude(x)
         let tail = StudentT.lowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
         return x >= location ? tail : 1 - tail
@@ -182,6 +216,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     public func logCDF(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x.isInfinite { return x < 0 ? -.infinity : 0 }
+        if isNormalLimit { return GSL.logNormalP((x - location) / scale) }
         let (z, logZ) = standardizedMagnitude(x)
         let logTail = StudentT.logLowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
         return x <= location ? logTail : log1p(-exp(logTail))
@@ -191,6 +226,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     public func logSurvival(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x.isInfinite { return x < 0 ? 0 : -.infinity }
+        if isNormalLimit { return GSL.logNormalP(-(x - location) / scale) }
         let (z, logZ) = standardizedMagnitude(x)
         let logTail = StudentT.logLowerTail(absZ: z, logAbsZ: logZ, degreesOfFreedom)
         return x >= location ? logTail : log1p(-exp(logTail))
@@ -205,6 +241,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         if p == 0 { return -.infinity }
         if p == 1 { return .infinity }
         if p == 0.5 { return location }
+        if isNormalLimit { return normalLimit.quantile(p) }
         let nu = degreesOfFreedom
         let lower = p < 0.5
         let tailP = lower ? p : 1 - p
@@ -241,6 +278,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     }
 
     public func sample(using generator: inout PolytailRandom) -> Double {
-        location + scale * generator.standardT(degreesOfFreedom)
+        if isNormalLimit { return location + scale * generator.standardNormal() }
+        return location + scale * generator.standardT(degreesOfFreedom)
     }
 }

@@ -62,7 +62,7 @@ enum DataValidation {
         guard m != 1 else { return result }
         var scaled = result
         scaled.logLikelihood = result.logLikelihood * m
-        scaled.totalWeight = result.totalWeight * m
+        scaled.sampleSize = result.sampleSize * m
         if let c = result.covariance {
             scaled.covariance = Matrix(uncheckedRows: c.rows, columns: c.columns, elements: c.elements.map { $0 / m })
         }

@@ -12,8 +12,10 @@
 /// | `.estimatedPerGroup(minimum:maximum:)` | throws `.invalidParameter` | each group its own ML ν |
 ///
 /// Group order is ``DiscriminantAnalysis/classLabels`` order for discriminant analysis and
-/// (source, target) for importance weights. Light-tailed data push the ML ν to infinity; the
-/// fit then stops at `maximum` and says so in ``FitResult/dfAtBound``.
+/// (source, target) for importance weights. Light-tailed data push the ML ν to infinity: with
+/// the default `maximum` (+∞, none) ``StudentT/fit(_:weights:degreesOfFreedom:tolerance:maxIterations:)``
+/// reports ν = ∞, the normal limit, and the other fits stop at ``StudentT/largestSearchedDF``;
+/// with a finite `maximum` the fit stops there. Either way ``FitResult/dfAtBound`` says so.
 public enum DegreesOfFreedomRule: Equatable, Sendable, Codable {
     /// ν is held at the given value (for every group).
     case fixed(Double)
@@ -35,10 +37,17 @@ public enum DegreesOfFreedomRule: Equatable, Sendable, Codable {
 extension StudentT {
     /// The default lower bound for estimated degrees of freedom.
     public static let defaultMinimumDF = 1e-3
-    /// The default upper bound for estimated degrees of freedom. At ν = 10⁶ the t
-    /// log-likelihood of light-tailed data is within about 3·10⁻⁷ (relative) of the
-    /// normal's, so a fit stopped there loses nothing a user can see.
-    public static let defaultMaximumDF = 1e6
+    /// The default upper bound for estimated degrees of freedom: none. ν = ∞ is the normal
+    /// limit; ``StudentT/fit(_:weights:degreesOfFreedom:tolerance:maxIterations:)`` reports it
+    /// when the profile likelihood is maximised there (light-tailed data), and fits that
+    /// cannot represent ν = ∞ stop at ``largestSearchedDF``.
+    public static let defaultMaximumDF = Double.infinity
+    /// Where iterative searches for ν stop when the rule has no finite maximum: 10⁶. At that ν
+    /// the t log-likelihood of light-tailed data is within about 3·10⁻⁷ (relative) of the
+    /// normal's. The multivariate t, discriminant analysis, importance weights and the
+    /// noncentral t report ν = 10⁶ with ``FitResult/dfAtBound`` there; the univariate
+    /// ``StudentT`` fit compares with the normal and reports ν = ∞.
+    public static let largestSearchedDF = 1e6
 }
 
 extension DegreesOfFreedomRule {
@@ -49,8 +58,10 @@ extension DegreesOfFreedomRule {
         }
     }
 
-    /// A fixed ν (`fixed` set, `lower` = `upper` = ν) or the estimation bounds.
-    struct Bounds { var fixed: Double?; var lower: Double; var upper: Double }
+    /// A fixed ν (`fixed` set, `lower` = `upper` = ν) or the estimation bounds. `upper` is
+    /// finite: the rule's maximum, or ``StudentT/largestSearchedDF`` (at least 10·`lower`) when
+    /// the maximum is +∞, which `unbounded` then records.
+    struct Bounds { var fixed: Double?; var lower: Double; var upper: Double; var unbounded = false }
 
     /// The rule resolved against a number of groups.
     enum Plan {
@@ -114,9 +125,71 @@ extension DegreesOfFreedomRule {
         guard minimum.isFinite, minimum > 0 else {
             throw .invalidParameter(name: "minimum degrees of freedom", value: minimum, requirement: "must be finite and > 0")
         }
-        guard maximum.isFinite, maximum > minimum else {
-            throw .invalidParameter(name: "maximum degrees of freedom", value: maximum, requirement: "must be finite and > the minimum")
+        guard maximum > minimum else {
+            throw .invalidParameter(name: "maximum degrees of freedom", value: maximum, requirement: "must be > the minimum (+∞ for none)")
+        }
+        if maximum == .infinity {
+            return Bounds(fixed: nil, lower: minimum, upper: max(StudentT.largestSearchedDF, 10 * minimum), unbounded: true)
         }
         return Bounds(fixed: nil, lower: minimum, upper: maximum)
+    }
+}
+
+extension DegreesOfFreedomRule {
+    private enum CodingKeys: String, CodingKey { case fixed, fixedPerGroup, estimated, estimatedPerGroup }
+    private enum ValueKeys: String, CodingKey { case _0 }
+    private enum BoundKeys: String, CodingKey { case minimum, maximum }
+
+    /// The shape Swift synthesises (`{"estimated":{"minimum":0.001,"maximum":50}}`), with an
+    /// unbounded maximum (+∞, the default) written as the string `"Infinity"`, which JSON
+    /// numbers cannot hold.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case let .fixed(nu):
+            var v = c.nestedContainer(keyedBy: ValueKeys.self, forKey: .fixed)
+            try v.encode(nu, forKey: ._0)
+        case let .fixedPerGroup(values):
+            var v = c.nestedContainer(keyedBy: ValueKeys.self, forKey: .fixedPerGroup)
+            try v.encode(values, forKey: ._0)
+        case let .estimated(minimum, maximum), let .estimatedPerGroup(minimum, maximum):
+            var v = c.nestedContainer(keyedBy: BoundKeys.self, forKey: self.isPerGroup ? .estimatedPerGroup : .estimated)
+            try v.encode(minimum, forKey: .minimum)
+            if maximum == .infinity { try v.encode("Infinity", forKey: .maximum) } else { try v.encode(maximum, forKey: .maximum) }
+        }
+    }
+
+    /// Reads what ``encode(to:)`` writes; the maximum may be a number or `"Infinity"`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let key = c.allKeys.first, c.allKeys.count == 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "expected exactly one of fixed, fixedPerGroup, estimated, estimatedPerGroup"))
+        }
+        switch key {
+        case .fixed:
+            self = .fixed(try c.nestedContainer(keyedBy: ValueKeys.self, forKey: key).decode(Double.self, forKey: ._0))
+        case .fixedPerGroup:
+            self = .fixedPerGroup(try c.nestedContainer(keyedBy: ValueKeys.self, forKey: key).decode([Double].self, forKey: ._0))
+        case .estimated, .estimatedPerGroup:
+            let v = try c.nestedContainer(keyedBy: BoundKeys.self, forKey: key)
+            let minimum = try v.decode(Double.self, forKey: .minimum)
+            let maximum: Double
+            if let text = try? v.decode(String.self, forKey: .maximum) {
+                guard text == "Infinity" else {
+                    throw DecodingError.dataCorruptedError(forKey: .maximum, in: v, debugDescription: "maximum must be a number or \"Infinity\"")
+                }
+                maximum = .infinity
+            } else {
+                maximum = try v.decode(Double.self, forKey: .maximum)
+            }
+            self = key == .estimated ? .estimated(minimum: minimum, maximum: maximum) : .estimatedPerGroup(minimum: minimum, maximum: maximum)
+        }
+    }
+
+    private var isPerGroup: Bool {
+        switch self {
+        case .fixedPerGroup, .estimatedPerGroup: return true
+        case .fixed, .estimated: return false
+        }
     }
 }

@@ -89,9 +89,10 @@ public struct FitResult: Equatable, Sendable, Codable {
     public var intervalDegreesOfFreedom: Double?
     /// The number of observations the fit used (rows of positive weight).
     public var observationCount: Int
-    /// W = Σwᵢ, the sample size implied by frequency weights (= ``observationCount`` without
-    /// weights); BIC uses it.
-    public var totalWeight: Double
+    /// The sample size BIC uses: W = Σwᵢ for maximum-likelihood fits, whose weights are
+    /// frequencies (= ``observationCount`` without weights); the number of rows for least
+    /// squares, whose weights are relative.
+    public var sampleSize: Double
     /// The maximised (weighted) log-likelihood Σᵢ wᵢ log f(xᵢ).
     public var logLikelihood: Double
     /// The number of free parameters estimated, including any that ended on a bound (AIC and
@@ -121,7 +122,7 @@ public struct FitResult: Equatable, Sendable, Codable {
         parameters: [FitParameter], estimates: [Double], covariance: Matrix?,
         covarianceEstimator: CovarianceEstimator = .observedInformation,
         intervalDegreesOfFreedom: Double? = nil,
-        observationCount: Int, totalWeight: Double, logLikelihood: Double, parameterCount: Int,
+        observationCount: Int, sampleSize: Double, logLikelihood: Double, parameterCount: Int,
         iterations: Int, converged: Bool, dfAtBound: Bool = false,
         objectiveHistory: [Double]? = nil, tailTest: TailTest? = nil,
         leastSquares: LeastSquaresSummary? = nil
@@ -139,7 +140,7 @@ public struct FitResult: Equatable, Sendable, Codable {
         self.covarianceEstimator = covarianceEstimator
         self.intervalDegreesOfFreedom = intervalDegreesOfFreedom
         self.observationCount = observationCount
-        self.totalWeight = totalWeight
+        self.sampleSize = sampleSize
         self.logLikelihood = logLikelihood
         self.parameterCount = parameterCount
         self.iterations = iterations
@@ -154,7 +155,7 @@ public struct FitResult: Equatable, Sendable, Codable {
     init(
         unchecked parameters: [FitParameter], estimates: [Double], covariance: Matrix?,
         covarianceEstimator: CovarianceEstimator = .observedInformation,
-        observationCount: Int, totalWeight: Double, logLikelihood: Double, parameterCount: Int,
+        observationCount: Int, sampleSize: Double, logLikelihood: Double, parameterCount: Int,
         iterations: Int, converged: Bool, dfAtBound: Bool = false, tailTest: TailTest? = nil
     ) {
         // A covariance with a non-finite entry is no covariance.
@@ -162,7 +163,7 @@ public struct FitResult: Equatable, Sendable, Codable {
         try! self.init(
             parameters: parameters, estimates: estimates, covariance: usable,
             covarianceEstimator: covarianceEstimator, observationCount: observationCount,
-            totalWeight: totalWeight, logLikelihood: logLikelihood, parameterCount: parameterCount,
+            sampleSize: sampleSize, logLikelihood: logLikelihood, parameterCount: parameterCount,
             iterations: iterations, converged: converged, dfAtBound: dfAtBound, tailTest: tailTest)
     }
 
@@ -170,13 +171,13 @@ public struct FitResult: Equatable, Sendable, Codable {
     static func summary(observationCount: Int, logLikelihood: Double, parameterCount: Int,
                         iterations: Int, converged: Bool, dfAtBound: Bool = false) -> FitResult {
         FitResult(unchecked: [], estimates: [], covariance: nil, observationCount: observationCount,
-                  totalWeight: Double(observationCount), logLikelihood: logLikelihood,
+                  sampleSize: Double(observationCount), logLikelihood: logLikelihood,
                   parameterCount: parameterCount, iterations: iterations, converged: converged, dfAtBound: dfAtBound)
     }
 
     enum CodingKeys: String, CodingKey {
         case parameters, estimates, covariance, covarianceEstimator, intervalDegreesOfFreedom
-        case observationCount, totalWeight, logLikelihood, parameterCount, iterations, converged
+        case observationCount, sampleSize, logLikelihood, parameterCount, iterations, converged
         case dfAtBound, objectiveHistory, tailTest, leastSquares
     }
 
@@ -191,7 +192,7 @@ public struct FitResult: Equatable, Sendable, Codable {
                 covarianceEstimator: c.decode(CovarianceEstimator.self, forKey: .covarianceEstimator),
                 intervalDegreesOfFreedom: c.decodeIfPresent(Double.self, forKey: .intervalDegreesOfFreedom),
                 observationCount: c.decode(Int.self, forKey: .observationCount),
-                totalWeight: c.decode(Double.self, forKey: .totalWeight),
+                sampleSize: c.decode(Double.self, forKey: .sampleSize),
                 logLikelihood: c.decode(Double.self, forKey: .logLikelihood),
                 parameterCount: c.decode(Int.self, forKey: .parameterCount),
                 iterations: c.decode(Int.self, forKey: .iterations),
@@ -210,9 +211,9 @@ public struct FitResult: Equatable, Sendable, Codable {
     /// Akaike's information criterion −2ℓ + 2k, k = ``parameterCount``.
     public var aic: Double { -2 * logLikelihood + 2 * Double(parameterCount) }
 
-    /// The Bayesian (Schwarz) information criterion −2ℓ + k log W, k = ``parameterCount``,
-    /// W = ``totalWeight`` (the number of observations without weights).
-    public var bic: Double { -2 * logLikelihood + Double(parameterCount) * log(totalWeight) }
+    /// The Bayesian (Schwarz) information criterion −2ℓ + k log N, k = ``parameterCount``,
+    /// N = ``sampleSize`` (the number of observations without weights).
+    public var bic: Double { -2 * logLikelihood + Double(parameterCount) * log(sampleSize) }
 
     /// The square roots of the diagonal of ``covariance``, in the order of ``parameters``;
     /// `nil` without a covariance.
@@ -311,8 +312,9 @@ public struct LeastSquaresSummary: Equatable, Sendable, Codable {
     public var residuals: [Double]
     /// Σᵢ wᵢ rᵢ² over the rows of positive weight (wᵢ = 1 without weights).
     public var weightedResidualSumOfSquares: Double
-    /// σ̂² = Σwᵢrᵢ²/(n − p), the residual variance (NaN-free: 0 when n = p).
-    public var residualVariance: Double
+    /// σ̂² = Σwᵢrᵢ²/(n − p), the residual variance; `nil` when n = p (no residual degrees of
+    /// freedom).
+    public var residualVariance: Double?
     /// R² = 1 − Σwᵢrᵢ² / Σwᵢ(yᵢ − ȳ_w)² when the design has a constant column (as statsmodels
     /// and R), else the uncentred 1 − Σwᵢrᵢ² / Σwᵢyᵢ².
     public var rSquared: Double

@@ -95,7 +95,7 @@ public struct NormalStatistics: Sendable, Equatable, Codable {
             model: normal,
             result: FitResult(
                 unchecked: [.mean, .standardDeviation], estimates: [mean, sd], covariance: covariance,
-                observationCount: observationCount, totalWeight: totalWeight,
+                observationCount: observationCount, sampleSize: totalWeight,
                 logLikelihood: logLikelihood, parameterCount: 2, iterations: 0, converged: true))
     }
 
@@ -292,7 +292,7 @@ extension StudentT {
             return try fitted(
                 outcome, start: s, bounds: bounds, totalWeight: statistics.totalWeight,
                 observationCount: statistics.observationCount, weights: nil,
-                normalLogLikelihood: { () throws(PolytailError) -> Double in normal.result.logLikelihood })
+                normal: { () throws(PolytailError) -> Fitted<Normal> in normal })
         }
     }
 }

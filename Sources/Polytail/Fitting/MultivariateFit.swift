@@ -43,7 +43,7 @@ extension MultivariateNormal {
         }
         return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,
-            observationCount: DataValidation.positiveCount(w), totalWeight: total, logLikelihood: ll,
+            observationCount: DataValidation.positiveCount(w), sampleSize: total, logLikelihood: ll,
             parameterCount: k, iterations: 0, converged: true), weights: weights))
     }
 }
@@ -57,7 +57,16 @@ extension MultivariateT {
     /// ψ((ν+d)/2) − ψ(ν/2) − d/ν + Σw[−log(1+aᵢ) + aᵢ/(1+aᵢ) + d aᵢ/(ν(1+aᵢ))]/W = 0,
     /// aᵢ = δᵢ²/ν, found by Brent's method (GSL) on log ν within the rule's bounds.
     ///
-    /// Light-tailed data stop ν at the upper bound and set ``FitResult/dfAtBound``.
+    /// Light-tailed data stop ν at the upper bound (``StudentT/largestSearchedDF`` without a
+    /// finite maximum) and set ``FitResult/dfAtBound``.
+    ///
+    /// The ``FitResult`` lists ``FitParameter/locationComponent(_:)``,
+    /// ``FitParameter/scatter(_:_:)`` (j ≤ k) and, when estimated and not at a bound,
+    /// ``FitParameter/degreesOfFreedom``; their covariance is the inverse observed information,
+    /// the Hessian taken by central differences of the analytic score at the optimum (see
+    /// ``MultivariateFitting/tCovariance(_:weights:location:scatter:nu:freeNu:)``; `nil` above
+    /// ``MultivariateFitting/maximumCovarianceParameters`` parameters). With ν estimated,
+    /// ``FitResult/tailTest`` tests the t against the multivariate normal (ν = ∞).
     /// - Parameters:
     ///   - tolerance: convergence when the relative change of ℓ is below `tolerance` and
     ///     that of every parameter below √tolerance.
@@ -133,9 +142,13 @@ extension MultivariateT {
         if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu) }
         let tailTest = bounds.fixed == nil
             ? TailTest(tLogLikelihood: ll, normalLogLikelihood: normal.result.logLikelihood) : nil
+        var information: Matrix? = nil
+        if parameters.count <= MultivariateFitting.maximumCovarianceParameters {
+            information = MultivariateFitting.tCovariance(data, weights: w, location: mu, scatter: sigma, nu: nu, freeNu: freeNu)
+        }
         return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
-            unchecked: parameters, estimates: estimates, covariance: nil,
-            observationCount: DataValidation.positiveCount(w), totalWeight: total, logLikelihood: ll,
+            unchecked: parameters, estimates: estimates, covariance: information,
+            observationCount: DataValidation.positiveCount(w), sampleSize: total, logLikelihood: ll,
             parameterCount: parameters.count + (bounds.fixed == nil && atBound ? 1 : 0),
             iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest), weights: weights))
     }
@@ -145,6 +158,79 @@ enum MultivariateFitting {
     /// Above this many parameters (d + d(d+1)/2, i.e. d > 30) the fits leave
     /// ``FitResult/covariance`` `nil`: the k × k matrix (k ≥ 527) would cost more than the fit.
     static let maximumCovarianceParameters = 527
+
+    /// The score of the multivariate-t log-likelihood ℓ = Σᵢ wᵢ log f(xᵢ) in
+    /// θ = (μ, Σⱼₖ for j ≤ k, [ν]), analytic: with rᵢ = xᵢ − μ, δᵢ² = rᵢᵀΣ⁻¹rᵢ,
+    /// uᵢ = (ν + d)/(ν + δᵢ²), S = Σ wᵢuᵢrᵢrᵢᵀ,
+    /// ∂ℓ/∂μ = Σ⁻¹ Σ wᵢuᵢrᵢ; G = ½(Σ⁻¹SΣ⁻¹ − WΣ⁻¹), ∂ℓ/∂σⱼⱼ = Gⱼⱼ, ∂ℓ/∂σⱼₖ = 2Gⱼₖ (j < k);
+    /// ∂ℓ/∂ν = ½ Σ wᵢ [ψ((ν+d)/2) − ψ(ν/2) − d/ν − (log(1+aᵢ) − aᵢ/(1+aᵢ)) + d aᵢ/(ν(1+aᵢ))],
+    /// aᵢ = δᵢ²/ν. `nil` where Σ is not positive definite.
+    static func tScore(_ data: Matrix, weights w: [Double], total: Double, location mu: [Double],
+                       scatter sigma: Matrix, nu: Double, freeNu: Bool) -> [Double]? {
+        let d = data.columns, n = data.rows
+        guard let lower = try? Lapack.choleskyLower(sigma, what: "scatter"),
+              let inverse = try? Lapack.solvePositiveDefinite(sigma.elements, n: d, Matrix.identity(d).elements, columns: d, what: "scatter")
+        else { return nil }
+        let delta2 = MultivariateNormal.squaredDistances(data, location: mu, lower: lower)
+        let dd = Double(d)
+        var wu = [Double](repeating: 0, count: n)
+        for i in 0..<n { wu[i] = w[i] * (nu + dd) / (nu + delta2[i]) }
+        let sumWU = wu.reduce(0, +)
+        let weightedSum = Lapack.transposedTimes(data.elements, rows: n, columns: d, wu)
+        let r = (0..<d).map { weightedSum[$0] - sumWU * mu[$0] }
+        var score: [Double] = (0..<d).map { j in (0..<d).reduce(0.0) { $0 + inverse[j * d + $1] * r[$1] } }
+        guard let s = try? scatter(data, center: mu, weights: wu, divisor: 1) else { return nil }
+        // Σ⁻¹ S Σ⁻¹.
+        var left = [Double](repeating: 0, count: d * d)
+        for a in 0..<d { for b in 0..<d { var v = 0.0; for c in 0..<d { v += inverse[a * d + c] * s.elements[c * d + b] }; left[a * d + b] = v } }
+        for (j, k) in upperTriangle(d) {
+            var v = 0.0
+            for c in 0..<d { v += left[j * d + c] * inverse[c * d + k] }
+            let g = 0.5 * (v - total * inverse[j * d + k])
+            score.append(j == k ? g : 2 * g)
+        }
+        if freeNu { score.append(0.5 * total * dfScore(nu, delta2: delta2, weights: w, total: total, d: d)) }
+        return score
+    }
+
+    /// The inverse observed information of the multivariate t at (μ̂, Σ̂, ν̂), in the order of
+    /// ``tScore(_:weights:total:location:scatter:nu:freeNu:)``: the Hessian −∇²ℓ by central
+    /// differences of the analytic score (steps 10⁻⁵ of each parameter's scale: √σⱼⱼ for μⱼ,
+    /// √(σⱼⱼσₖₖ) for σⱼₖ, ν for ν; truncation and rounding both near 10⁻¹⁰ relative),
+    /// symmetrised and inverted by LAPACK (Cholesky). 2k score evaluations, O(n d²) each.
+    /// `nil` when the information is not positive definite.
+    static func tCovariance(_ data: Matrix, weights w: [Double], location mu: [Double], scatter sigma: Matrix,
+                            nu: Double, freeNu: Bool) -> Matrix? {
+        let d = data.columns
+        let pairs = upperTriangle(d)
+        let k = d + pairs.count + (freeNu ? 1 : 0)
+        let total = w.reduce(0, +)
+        var steps: [Double] = (0..<d).map { 1e-5 * sigma[$0, $0].squareRoot() }
+        for (j, l) in pairs { steps.append(1e-5 * (sigma[j, j] * sigma[l, l]).squareRoot()) }
+        if freeNu { steps.append(1e-5 * nu) }
+        func shifted(_ p: Int, _ h: Double) -> [Double]? {
+            var m = mu, s = sigma, v = nu
+            if p < d {
+                m[p] += h
+            } else if p < d + pairs.count {
+                let (j, l) = pairs[p - d]
+                s[j, l] += h
+                if j != l { s[l, j] += h }
+            } else {
+                v += h
+            }
+            return tScore(data, weights: w, total: total, location: m, scatter: s, nu: v, freeNu: freeNu)
+        }
+        var negH = [Double](repeating: 0, count: k * k)
+        for p in 0..<k {
+            guard let plus = shifted(p, steps[p]), let minus = shifted(p, -steps[p]) else { return nil }
+            for q in 0..<k { negH[q * k + p] = -(plus[q] - minus[q]) / (2 * steps[p]) }
+        }
+        for p in 0..<k { for q in 0..<p { let v = 0.5 * (negH[p * k + q] + negH[q * k + p]); negH[p * k + q] = v; negH[q * k + p] = v } }
+        guard let inverse = try? Lapack.solvePositiveDefinite(negH, n: k, Matrix.identity(k).elements, columns: k, what: "information"),
+              inverse.allSatisfy(\.isFinite) else { return nil }
+        return Matrix(uncheckedRows: k, columns: k, elements: inverse)
+    }
 
     /// (j, k) for j ≤ k, row by row: the order of the Σ entries among the parameters.
     static func upperTriangle(_ d: Int) -> [(Int, Int)] {

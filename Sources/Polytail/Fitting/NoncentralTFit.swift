@@ -38,7 +38,9 @@ extension NoncentralT {
                 throw .invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and > 0")
             }
             fixedNu = nu
-        case let .estimated(minimum, maximum):
+        case let .estimated(minimum, requestedMaximum):
+            // No finite maximum (the default): search up to StudentT.largestSearchedDF.
+            let maximum = requestedMaximum == .infinity ? max(StudentT.largestSearchedDF, 10 * minimum) : requestedMaximum
             guard minimum.isFinite, minimum > 0 else {
                 throw .invalidParameter(name: "minimum degreesOfFreedom", value: minimum, requirement: "must be finite and > 0")
             }
@@ -238,7 +240,7 @@ extension NoncentralT {
         }
         let result = FitResult(
             unchecked: parameters, estimates: estimates, covariance: naturalCovariance,
-            observationCount: xs.count, totalWeight: totalWeight, logLikelihood: logLikelihood,
+            observationCount: xs.count, sampleSize: totalWeight, logLikelihood: logLikelihood,
             parameterCount: estimateNu ? 4 : 3, iterations: iterations, converged: converged,
             dfAtBound: estimateNu && current[0] >= logMax - 1e-6)
         return Fitted(model: distribution, result: DataValidation.frequencyScaled(result, weights: weights))

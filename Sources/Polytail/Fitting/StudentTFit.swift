@@ -13,10 +13,14 @@ extension StudentT {
     /// (Liu & Rubin 1995) start it, and on large samples a fit of a strided subsample does.
     /// This reaches the same maximum as ECME but converges quadratically.
     ///
-    /// Light-tailed data (kurtosis at or below the normal's) drive the ML ν to infinity:
-    /// ν then stops at the rule's `maximum` (default 10⁶), the fit says so in
-    /// ``FitResult/dfAtBound``, and its log-likelihood is within about 3·10⁻⁷ (relative)
-    /// of the normal fit's.
+    /// Light-tailed data (kurtosis at or below the normal's) drive the ML ν to infinity. With
+    /// the default rule (no finite maximum) ν = ∞ belongs to the parameter space: Newton
+    /// searches ν ≤ ``StudentT/largestSearchedDF`` (10⁶), and when the normal fit's
+    /// log-likelihood ℓ_N is at least the best t's, the profile likelihood is maximised at
+    /// ν = ∞ and the fit returns the exact normal limit — ν = +∞, the normal's μ̂ and σ̂, its
+    /// log-likelihood and covariance — with ``FitResult/dfAtBound`` set. With a finite
+    /// `maximum` ν stops there instead (``FitResult/dfAtBound`` set, ℓ within about
+    /// n(κ − 3)/(4ν) of ℓ_N).
     ///
     /// - Parameters:
     ///   - data: the sample; finite values.
@@ -58,10 +62,11 @@ extension StudentT {
             outcome, start: start, bounds: bounds, totalWeight: fitter.totalWeight,
             observationCount: DataValidation.positiveCount(w),
             weights: weights,
-            normalLogLikelihood: { () throws(PolytailError) -> Double in
-                // The weights as normalised (max 1), like the t fit's own: both log-likelihoods
-                // are restated for the weights as given by DataValidation.frequencyScaled.
-                try Normal.fit(data, weights: weights == nil ? nil : w).result.logLikelihood
+            normal: { () throws(PolytailError) -> Fitted<Normal> in
+                // The weights as normalised (max 1), like the t fit's own: the result (and both
+                // log-likelihoods of the tail test) are restated for the weights as given by
+                // DataValidation.frequencyScaled.
+                try Normal.fit(data, weights: weights == nil ? nil : w)
             })
     }
 
@@ -70,7 +75,7 @@ extension StudentT {
     static func fitted(
         _ outcome: TFitter.Outcome, start: TFitter.State, bounds: DegreesOfFreedomRule.Bounds,
         totalWeight: Double, observationCount: Int, weights: [Double]?,
-        normalLogLikelihood: () throws(PolytailError) -> Double
+        normal normalFit: () throws(PolytailError) -> Fitted<Normal>
     ) throws(PolytailError) -> Fitted<StudentT> {
         let s = outcome.state
         guard s.isFinite else { throw .numericalFailure("Student-t fit diverged") }
@@ -79,19 +84,30 @@ extension StudentT {
         if exp(s.eta) < 1e-9 * exp(start.eta) {
             throw .numericalFailure("the Student-t likelihood is unbounded (scale → 0): too many tied values")
         }
+        // The normal limit ν = ∞ is part of the parameter space when the rule has no finite
+        // maximum: it is the estimate when the profile likelihood is maximised there, i.e.
+        // when no ν in the searched range beats the normal's supremum ℓ_N (light tails).
+        let normal: Fitted<Normal>? = bounds.fixed == nil ? try normalFit() : nil
+        if let normal, bounds.unbounded, normal.result.logLikelihood >= outcome.logLikelihood {
+            var result = normal.result
+            result.parameters = [.location, .scale]
+            result.parameterCount = 3
+            result.iterations = outcome.iterations
+            result.dfAtBound = true
+            result.tailTest = TailTest(tLogLikelihood: result.logLikelihood, normalLogLikelihood: result.logLikelihood)
+            let limit = try StudentT(degreesOfFreedom: .infinity, location: normal.model.mean, scale: normal.model.standardDeviation)
+            return Fitted(model: limit, result: DataValidation.frequencyScaled(result, weights: weights))
+        }
         // At a bound, report the bound itself rather than exp(log(bound)) ± 1 ulp.
         let nu = outcome.atUpperBound ? bounds.upper : (bounds.fixed ?? exp(s.tau))
         let fitted = try StudentT(degreesOfFreedom: nu, location: s.mu, scale: exp(s.eta))
         let (parameters, estimates, covariance) = outcome.naturalCovariance(location: s.mu, scale: exp(s.eta), nu: nu)
-        var tailTest: TailTest? = nil
-        if bounds.fixed == nil {
-            tailTest = TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: try normalLogLikelihood())
-        }
+        let tailTest = normal.map { TailTest(tLogLikelihood: outcome.logLikelihood, normalLogLikelihood: $0.result.logLikelihood) }
         return Fitted(
             model: fitted,
             result: DataValidation.frequencyScaled(FitResult(
                 unchecked: parameters, estimates: estimates, covariance: covariance,
-                observationCount: observationCount, totalWeight: totalWeight,
+                observationCount: observationCount, sampleSize: totalWeight,
                 logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
                 iterations: outcome.iterations, converged: outcome.converged,
                 dfAtBound: outcome.atUpperBound, tailTest: tailTest), weights: weights))

@@ -354,17 +354,17 @@ extension CovariateShiftFixture.LogRatioCase {
     func design() throws {
         let f = Self.fixture.leastSquares
         let fit = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response, weights: f.weights)
-        #expect(fit.rank == 4)
-        for (a, b) in zip(fit.coefficients, f.coefficients) {
+        #expect(fit.result.leastSquares!.rank == 4)
+        for (a, b) in zip(fit.model.coefficients, f.coefficients) {
             #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative))
         }
-        #expect(Tolerance.isClose(fit.weightedResidualSumOfSquares, f.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.leastSquaresRelative))
+        #expect(Tolerance.isClose(fit.result.leastSquares!.weightedResidualSumOfSquares, f.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.leastSquaresRelative))
         // Scaling all weights scales only the RSS.
         let scaled = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response,
                                                   weights: f.weights.map { $0 * 1e200 })
-        for (a, b) in zip(scaled.coefficients, fit.coefficients) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.identity)) }
-        #expect(Tolerance.isClose(scaled.weightedResidualSumOfSquares, 1e200 * fit.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.identity))
-        let predicted = fit.predict(try Matrix(rowArrays: f.design))
+        for (a, b) in zip(scaled.model.coefficients, fit.model.coefficients) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.identity)) }
+        #expect(Tolerance.isClose(scaled.result.leastSquares!.weightedResidualSumOfSquares, 1e200 * fit.result.leastSquares!.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.identity))
+        let predicted = fit.model.predict(try Matrix(rowArrays: f.design))
         #expect(predicted.count == f.design.count)
     }
 
@@ -374,15 +374,15 @@ extension CovariateShiftFixture.LogRatioCase {
         let p = Self.fixture.polynomial
         let ref = p.fits[index]
         let fit = try WeightedLeastSquares.polynomial(x: p.x, y: p.y, degree: ref.degree, weights: p.weights)
-        #expect(fit.rank == ref.degree + 1)
+        #expect(fit.result.leastSquares!.rank == ref.degree + 1)
         for (x, r) in zip(p.grid, ref.predictions) {
-            #expect(Tolerance.isClose(fit.predict(x), r.value, relative: 0, absolute: Tolerance.CovariateShift.polynomialAbsolute),
+            #expect(Tolerance.isClose(fit.model.predict(x), r.value, relative: 0, absolute: Tolerance.CovariateShift.polynomialAbsolute),
                     "degree \(ref.degree) at \(x)")
         }
-        #expect(Tolerance.isClose(fit.weightedResidualSumOfSquares, ref.weightedResidualSumOfSquares.value,
+        #expect(Tolerance.isClose(fit.result.leastSquares!.weightedResidualSumOfSquares, ref.weightedResidualSumOfSquares.value,
                                   relative: Tolerance.CovariateShift.leastSquaresRelative))
         if ref.degree <= 1 {
-            for (a, b) in zip(fit.coefficients, ref.coefficients) { #expect(Tolerance.isClose(a, b.value, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
+            for (a, b) in zip(fit.model.coefficients, ref.coefficients) { #expect(Tolerance.isClose(a, b.value, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         }
     }
 
@@ -391,11 +391,11 @@ extension CovariateShiftFixture.LogRatioCase {
         let f = Self.fixture.numpyPolynomial
         let line = try WeightedLeastSquares.line(x: f.x, y: f.y, weights: f.weights)
         let quad = try WeightedLeastSquares.polynomial(x: f.x, y: f.y, degree: 2, weights: f.weights)
-        for (a, b) in zip(line.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
-        for (a, b) in zip(quad.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
+        for (a, b) in zip(line.model.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
+        for (a, b) in zip(quad.model.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for x in [-2.0, 0, 1.3, 3] {
-            let fromX = quad.coefficients.reversed().reduce(0) { $0 * x + $1 }
-            #expect(Tolerance.isClose(quad.predict(x), fromX, relative: Tolerance.CovariateShift.identity, absolute: Tolerance.CovariateShift.identity))
+            let fromX = quad.model.coefficients.reversed().reduce(0) { $0 * x + $1 }
+            #expect(Tolerance.isClose(quad.model.predict(x), fromX, relative: Tolerance.CovariateShift.identity, absolute: Tolerance.CovariateShift.identity))
         }
     }
 
@@ -404,12 +404,12 @@ extension CovariateShiftFixture.LogRatioCase {
         let x = [0.0, 1, 2, 3, 100]
         let y = [1.0, 3, 5, 7, -1000]
         let fit = try WeightedLeastSquares.line(x: x, y: y, weights: [1, 1, 1, 1, 0])
-        #expect(Tolerance.isClose(fit.coefficients[0], 1, relative: Tolerance.CovariateShift.identity))
-        #expect(Tolerance.isClose(fit.coefficients[1], 2, relative: Tolerance.CovariateShift.identity))
-        #expect(fit.weightedResidualSumOfSquares < 1e-25)
+        #expect(Tolerance.isClose(fit.model.coefficients[0], 1, relative: Tolerance.CovariateShift.identity))
+        #expect(Tolerance.isClose(fit.model.coefficients[1], 2, relative: Tolerance.CovariateShift.identity))
+        #expect(fit.result.leastSquares!.weightedResidualSumOfSquares < 1e-25)
         // Degree 0 on a single x value is the weighted mean.
         let constant = try WeightedLeastSquares.polynomial(x: [2, 2, 2], y: [1, 2, 6], degree: 0, weights: [1, 1, 2])
-        #expect(Tolerance.isClose(constant.predict(5), 15.0 / 4, relative: Tolerance.CovariateShift.identity))
+        #expect(Tolerance.isClose(constant.model.predict(5), 15.0 / 4, relative: Tolerance.CovariateShift.identity))
     }
 
     @Test("error paths")

@@ -125,7 +125,7 @@ import Testing
         expectError(PolytailError.invalidParameter(name: "degrees of freedom of class \"2\"", value: -1, requirement: "must be finite and > 0")) {
             try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([1, 2, -1])))
         }
-        expectError(PolytailError.invalidParameter(name: "maximum degrees of freedom", value: 1, requirement: "must be finite and > the minimum")) {
+        expectError(PolytailError.invalidParameter(name: "maximum degrees of freedom", value: 1, requirement: "must be > the minimum (+∞ for none)")) {
             try DA.fit(x, labels: y, family: .studentT(.estimated(minimum: 2, maximum: 1)))
         }
         expectError(PolytailError.invalidParameter(name: "minimum degrees of freedom", value: -1, requirement: "must be finite and > 0")) {

@@ -160,7 +160,7 @@ extension Tolerance {
         let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
         let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()))
         #expect(model.report.perClass.allSatisfy(\.dfAtBound) && model.report.overall.dfAtBound)
-        #expect(model.conditionals.allSatisfy { $0.degreesOfFreedom == StudentT.defaultMaximumDF })
+        #expect(model.conditionals.allSatisfy { $0.degreesOfFreedom == StudentT.largestSearchedDF })
     }
 
     @Test("blocked, parallel evaluation equals row-by-row evaluation", arguments: models.indices)

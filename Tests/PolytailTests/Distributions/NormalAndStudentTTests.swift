@@ -160,7 +160,8 @@ extension Tolerance {
     @Test func invalidParameters() {
         #expect(throws: PolytailError.self) { try StudentT(degreesOfFreedom: -1) }
         #expect(throws: PolytailError.self) { try StudentT(degreesOfFreedom: 0) }
-        #expect(throws: PolytailError.self) { try StudentT(degreesOfFreedom: .infinity) }
+        #expect(throws: PolytailError.self) { try StudentT(degreesOfFreedom: -.infinity) }
+        #expect(throws: PolytailError.self) { try StudentT(degreesOfFreedom: .nan) }
         #expect(throws: PolytailError.self) { try StudentT(degreesOfFreedom: 3, scale: -2) }
         #expect(throws: PolytailError.self) { try StudentT(degreesOfFreedom: 3, location: .nan) }
     }
