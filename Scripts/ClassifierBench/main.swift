@@ -37,12 +37,12 @@ for n in [10_000, 100_000] {
     try y.map(Int64.init).withUnsafeBytes { Data($0) }.write(to: yFile)
     log("Polytail LinearClassifier.fit softmax, n = \(n), d = \(d), k = \(k) …")
     let soft = try time(repeats) {
-        try LinearClassifier.fit(features: features, labels: y, classes: k, output: .softmax, weightDecay: lambda,
+        try LinearClassifier.fit(features, labels: y, classCount: k, output: .softmax, weightDecay: lambda,
                                  optimizer: .lbfgs(maxIterations: 10_000, tolerance: tolerance))
     }
     log("Polytail LinearClassifier.fit softRmax …")
     let polynomial = try time(repeats) {
-        try LinearClassifier.fit(features: features, labels: y, classes: k, output: .softRmax, weightDecay: lambda,
+        try LinearClassifier.fit(features, labels: y, classCount: k, output: .softRmax, weightDecay: lambda,
                                  optimizer: .lbfgs(maxIterations: 10_000, tolerance: tolerance))
     }
     let job = "{\"n\": \(n), \"d\": \(d), \"x\": \"\(xFile.path)\", \"y\": \"\(yFile.path)\", \"lambda\": \(lambda), \"tol\": \(tolerance), \"repeat\": \(repeats)}"

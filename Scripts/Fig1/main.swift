@@ -108,7 +108,7 @@ struct Fig1: ParsableCommand {
         let labelsC = dataC.labels.map { dataC.classes.firstIndex(of: $0)! }
         var regressors: [(String, String, [Double])] = []
         for output in [OutputLayer.softmax, .softRmax] {
-            let fit = try LinearClassifier.fit(features: dataC.matrix, labels: labelsC, classes: dataC.classes.count,
+            let fit = try LinearClassifier.fit(dataC.matrix, labels: labelsC, classCount: dataC.classes.count,
                                                output: output, weightDecay: weightDecay, optimizer: .lbfgs(maxIterations: 5000, tolerance: 1e-9))
             let p0 = try fit.classifier.posteriors(gridMatrix).rowArrays.map { $0[0] }
             regressors.append((output.rawValue.lowercased(), output == .softmax ? "softmax" : "softRmax", p0))

@@ -4,7 +4,7 @@
 //   - "separable": two Gaussian blobs (σ = 0.6) centred at (−1.2, −0.3) and (1.2, 0.3), points
 //     inside the strip |x₁| < 0.25 redrawn, so a vertical line separates the classes;
 //   - "moons": scikit-learn's make_moons (two interleaved half circles, Gaussian noise σ = 0.1).
-// The separable set is fitted by the linear classifier z = Wx + b (LinearClassifier, mini-batch
+// The separable set is fitted by the linear classifier z = xW + b (LinearClassifier, mini-batch
 // Adam), the moons by the MLP 2 → 32 → 32 → 2; both softmax and softRmax from the same seed.
 // Snapshots at epochs E are made by training for E epochs from the same seed: Adam's shuffling
 // and updates are deterministic, so this equals stopping one run after E epochs.
@@ -132,12 +132,13 @@ struct Fig2: ParsableCommand {
                 for e in snapshotsAt {
                     let snapshot: Snapshot
                     if name == "separable" {
+                        var generator = PolytailRandom(seed: seed)
                         let fit = try LinearClassifier.fit(
-                            features: features, labels: data.labels, classes: 2, output: output,
-                            optimizer: .adam(epochs: e, batchSize: batchSize, learningRate: learningRate, seed: seed))
+                            features, labels: data.labels, classCount: 2, output: output,
+                            optimizer: .adam(epochs: e, batchSize: batchSize, learningRate: learningRate), using: &generator)
                         let c = fit.classifier
                         let p = try c.posteriors(grid)
-                        let dw = [c.weights[1, 0] - c.weights[0, 0], c.weights[1, 1] - c.weights[0, 1]], db = c.bias[1] - c.bias[0]
+                        let dw = [c.weights[0, 1] - c.weights[0, 0], c.weights[1, 1] - c.weights[1, 0]], db = c.bias[1] - c.bias[0]
                         let norm = (dw[0] * dw[0] + dw[1] * dw[1]).squareRoot()
                         let distances = (0..<features.rows).map { i -> Double in
                             let s = data.labels[i] == 1 ? 1.0 : -1.0

@@ -79,7 +79,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
             let rows = s.sourceX.indices.filter { withOutliers || !s.outlier[$0] }
             let x = rows.map { s.sourceX[$0] }, y = rows.map { s.sourceY[$0] }
             for lambda in lambdas {
-                let weights = try w.normalizedWeights(at: x, lambda: lambda)
+                let weights = try w.normalizedWeights(x, lambda: lambda)
                 let line = try WeightedLeastSquares.line(x: x, y: y, weights: weights).model
                 let predictions = line.predict(s.testX)
                 let mse = zip(predictions, s.testY).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(s.testX.count)

@@ -96,7 +96,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             let predicted = try model.predict(testX)
             // With --missing drop, a leading `line` column ties each row to its file line.
             let withLines = csv.missing == .drop
-            var columns = model.classes.map { CSVInput.field("p_" + $0.text) } + ["predicted"]
+            var columns = model.classLabels.map { CSVInput.field("p_" + $0.text) } + ["predicted"]
             if withLines { columns.insert("line", at: 0) }
             var out = columns.joined(separator: ",") + "\n"
             out.reserveCapacity(p.rows * (p.columns + 1) * 20)

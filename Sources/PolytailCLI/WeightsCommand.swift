@@ -68,10 +68,10 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
             let model: ImportanceWeights
             if names.count == 1 {
                 model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily)
-                weights = try model.weights(at: points.elements, lambda: lambda)
+                weights = try model.weights(points.elements, lambda: lambda)
             } else {
                 model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
-                weights = try model.weights(at: points, lambda: lambda)
+                weights = try model.weights(points, lambda: lambda)
             }
         } catch let error as PolytailError {
             throw CommandFailure(message: describe(error, names: names))

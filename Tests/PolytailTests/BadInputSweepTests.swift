@@ -43,7 +43,7 @@ import Testing
             let labels = Array(Self.labels.prefix(bad.rows))
             throwsPolytailError("DiscriminantAnalysis.fit") { try DiscriminantAnalysis<Int>.fit(bad, labels: labels) }
             throwsPolytailError("LinearClassifier.fit") {
-                try LinearClassifier.fit(features: bad, labels: labels, classes: 2, output: .softRmax)
+                try LinearClassifier.fit(bad, labels: labels, classCount: 2, output: .softRmax)
             }
             throwsPolytailError("MultilayerPerceptron.train") {
                 try MultilayerPerceptron.train(features: bad, labels: labels, classes: 2, hidden: [4], output: .softRmax,
@@ -54,7 +54,7 @@ import Testing
             try DiscriminantAnalysis<Int>.fit(Self.constantColumn, labels: Self.labels)
         }
         throwsPolytailError("LinearClassifier.fit, labels out of range") {
-            try LinearClassifier.fit(features: Self.constantColumn, labels: [0, 1, 2, 0, 1, 5], classes: 2, output: .softmax)
+            try LinearClassifier.fit(Self.constantColumn, labels: [0, 1, 2, 0, 1, 5], classCount: 2, output: .softmax)
         }
         throwsPolytailError("DiscriminantAnalysis.fit, mismatched labels") {
             try DiscriminantAnalysis<Int>.fit(Self.withNaN, labels: [0, 1])

@@ -105,7 +105,7 @@ import Testing
             let (header, rows) = Self.parse(out.stdout)
             #expect(header == ["weight"])
             let expected = try ImportanceWeights.fit(source: s, target: t, family: family)
-                .weights(at: [-1e6, -4.5, 0, 2], lambda: 0.5)
+                .weights([-1e6, -4.5, 0, 2], lambda: 0.5)
             #expect(rows.map { $0[0] } == expected.map { $0.isFinite ? $0 : .greatestFiniteMagnitude })
             for r in rows { #expect(r[0].isFinite && r[0] >= 0) }
         }

@@ -19,7 +19,7 @@ import Polytail
         let far = try lda.posteriors(Matrix(rowArrays: [[-1e6], [1e6]]))
         // Far away the posteriors return to the empirical priors.
         let lowShare = Double(labels.filter { $0 == "low" }.count) / Double(labels.count)
-        let lowColumn = lda.classes.firstIndex(of: "low")!
+        let lowColumn = lda.classLabels.firstIndex(of: "low")!
         #expect(abs(far[0, lowColumn] - lowShare) < 1e-3 && abs(far[1, lowColumn] - lowShare) < 1e-3)
         #expect(abs(softRmax([0.2, 3.5, -1]).reduce(0, +) - 1) < 1e-15)
         #expect(softmax([0.2, 3.5, -1])[1] > 0.9)

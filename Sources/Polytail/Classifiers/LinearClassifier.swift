@@ -1,16 +1,16 @@
 import Foundation
 
-/// How ``LinearClassifier/fit(features:labels:classes:output:weightDecay:optimizer:)``
+/// How ``LinearClassifier/fit(_:labels:classCount:output:weightDecay:optimizer:using:)``
 /// minimises the training objective.
 public enum ClassifierOptimizer: Equatable, Sendable {
     /// Full-batch, deterministic limited-memory BFGS with a strong-Wolfe line search,
     /// stopping when the ∞-norm of the objective's gradient is at most `tolerance`.
     case lbfgs(maxIterations: Int = 1000, tolerance: Double = 1e-6)
     /// Mini-batch Adam (Kingma & Ba 2015; β₁ = 0.9, β₂ = 0.999, ε = 10⁻⁸) for `epochs` passes
-    /// over the data, shuffled each epoch by a ``PolytailRandom`` seeded with `seed`.
+    /// over the data, shuffled each epoch by the generator passed to `fit(…, using:)`.
     /// Adam runs every epoch; the result reports convergence when the full-batch gradient's
     /// ∞-norm at the end is at most `tolerance`.
-    case adam(epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, seed: UInt64 = 0, tolerance: Double = 1e-4)
+    case adam(epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, tolerance: Double = 1e-4)
 }
 
 /// What a classifier fit reports beside the fitted model.
@@ -36,15 +36,17 @@ public struct FittedClassifier: Equatable, Sendable {
     public var result: TrainingResult
 }
 
-/// A multinomial linear classifier z = W x + b followed by softmax or softRmax
+/// A multinomial linear classifier z = x W + b followed by softmax or softRmax
 /// (Wang & Loog 2022, §3.1.2):
 ///
-///     p(yᵢ | x) = ζᵢ(W x + b),   ζ = softmax (Eq. 8) or softRmax (Eq. 13).
+///     p(yᵢ | x) = ζᵢ(x W + b),   ζ = softmax (Eq. 8) or softRmax (Eq. 13),
 ///
-/// With softmax this is multinomial logistic regression; with softRmax the posteriors
-/// tend to 1/k far from the training data (the paper's conservative regressor, Fig. 1c).
+/// with x a row (one observation), W d × k (fan-in × fan-out, the orientation of every
+/// layer of ``Network``) and b k entries. With softmax this is multinomial logistic
+/// regression; with softRmax the posteriors tend to 1/k far from the training data (the
+/// paper's conservative regressor, Fig. 1c).
 public struct LinearClassifier: Equatable, Sendable, Codable {
-    /// W, k × d: row i maps the features to logit zᵢ.
+    /// W, d × k: column i maps the variables to logit zᵢ.
     public let weights: Matrix
     /// b, k entries.
     public let bias: [Double]
@@ -52,24 +54,28 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     public let output: OutputLayer
 
     /// The number of classes k.
-    public var classes: Int { weights.rows }
-    /// The number of features d.
-    public var featureCount: Int { weights.columns }
+    public var classCount: Int { weights.columns }
+    /// The number of variables d.
+    public var dimension: Int { weights.rows }
 
     /// A classifier from its parameters.
+    /// - Parameters:
+    ///   - weights: W, d × k (fan-in × fan-out).
+    ///   - bias: b, k entries.
+    ///   - output: softmax or softRmax.
     /// - Throws: `.tooFewClasses` for k < 2, `.dimensionMismatch` when `bias` does not
     ///   have k entries, `.emptyData` for d = 0, `.nonFiniteValue` for a NaN or infinite
-    ///   weight (row and column of W; row k for the bias).
+    ///   weight (row and column of W; row d for the bias).
     public init(weights: Matrix, bias: [Double], output: OutputLayer) throws(PolytailError) {
-        guard weights.rows >= 2 else { throw .tooFewClasses(needed: 2, got: weights.rows) }
-        guard weights.columns > 0 else { throw .emptyData }
-        guard bias.count == weights.rows else {
-            throw .dimensionMismatch(what: "bias", expected: weights.rows, got: bias.count)
+        guard weights.columns >= 2 else { throw .tooFewClasses(needed: 2, got: weights.columns) }
+        guard weights.rows > 0 else { throw .emptyData }
+        guard bias.count == weights.columns else {
+            throw .dimensionMismatch(what: "bias", expected: weights.columns, got: bias.count)
         }
         for i in 0..<weights.rows {
             for j in 0..<weights.columns where !weights[i, j].isFinite { throw .nonFiniteValue(row: i, column: j) }
         }
-        for (i, v) in bias.enumerated() where !v.isFinite { throw .nonFiniteValue(row: weights.rows, column: i) }
+        for (j, v) in bias.enumerated() where !v.isFinite { throw .nonFiniteValue(row: weights.rows, column: j) }
         self.weights = weights
         self.bias = bias
         self.output = output
@@ -98,40 +104,52 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
 
     // MARK: Prediction
 
-    private func checkColumns(_ x: Matrix) throws(PolytailError) {
-        guard x.columns == featureCount else {
-            throw .dimensionMismatch(what: "feature columns", expected: featureCount, got: x.columns)
+    private func checkColumns(_ observations: Matrix) throws(PolytailError) {
+        guard observations.columns == dimension else {
+            throw .dimensionMismatch(what: "feature columns", expected: dimension, got: observations.columns)
         }
     }
 
-    /// The logits Z = X Wᵀ + 1 bᵀ, n × k (CBLAS dgemm).
-    /// - Throws: `.dimensionMismatch` when x does not have d columns.
+    /// The logits Z = X W + 1 bᵀ, n × k (CBLAS dgemm).
+    /// - Parameter observations: X, n × d.
+    /// - Returns: n × k logits.
+    /// - Throws: `.dimensionMismatch` when the observations do not have d columns.
     /// - Complexity: O(n d k).
-    public func logits(_ x: Matrix) throws(PolytailError) -> Matrix {
-        try checkColumns(x)
-        return Matrix(uncheckedRows: x.rows, columns: classes, elements: Self.logits(x.elements, rows: x.rows, weights: weights, bias: bias))
+    public func logits(_ observations: Matrix) throws(PolytailError) -> Matrix {
+        try checkColumns(observations)
+        return Matrix(uncheckedRows: observations.rows, columns: classCount,
+                      elements: Self.logits(observations.elements, rows: observations.rows, weights: weights, bias: bias))
     }
 
-    /// The class posteriors p(y | xᵣ) of every row, n × k; rows sum to one.
-    /// - Throws: `.dimensionMismatch` when x does not have d columns.
+    /// The class posteriors p(y | xᵣ) of every observation, n × k; rows sum to one.
+    /// - Parameter observations: n × d.
+    /// - Returns: n × k posteriors, column i for class i.
+    /// - Throws: `.dimensionMismatch` when the observations do not have d columns.
     /// - Complexity: O(n d k).
-    public func posteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
-        output.apply(try logits(x), logarithm: false)
+    public func posteriors(_ observations: Matrix) throws(PolytailError) -> Matrix {
+        output.apply(try logits(observations), logarithm: false)
     }
 
-    /// log p(y | xᵣ) of every row, n × k, computed without forming the posteriors (finite
-    /// where the posterior underflows).
+    /// log p(y | xᵣ) of every observation, n × k, computed without forming the posteriors
+    /// (finite where the posterior underflows).
+    /// - Parameter observations: n × d.
+    /// - Returns: n × k log posteriors.
+    /// - Throws: `.dimensionMismatch` when the observations do not have d columns.
     /// - Complexity: O(n d k).
-    public func logPosteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
-        output.apply(try logits(x), logarithm: true)
+    public func logPosteriors(_ observations: Matrix) throws(PolytailError) -> Matrix {
+        output.apply(try logits(observations), logarithm: true)
     }
 
-    /// The most probable class of every row (the first on ties).
+    /// The most probable class label (0 ..< k) of every observation (the first on ties).
+    /// ``accuracy(_:labels:)`` compares these with given labels.
+    /// - Parameter observations: n × d.
+    /// - Returns: n labels.
+    /// - Throws: `.dimensionMismatch` when the observations do not have d columns.
     /// - Complexity: O(n d k).
-    public func predict(_ x: Matrix) throws(PolytailError) -> [Int] {
-        let p = try logPosteriors(x)
-        let k = classes
-        return (0..<x.rows).map { r in
+    public func predict(_ observations: Matrix) throws(PolytailError) -> [Int] {
+        let p = try logPosteriors(observations)
+        let k = classCount
+        return (0..<observations.rows).map { r in
             var best = 0
             for i in 1..<k where p.elements[r * k + i] > p.elements[r * k + best] { best = i }
             return best
@@ -140,101 +158,31 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
 
     /// The training objective at these parameters:
     /// −(1/n) Σᵣ log p_{yᵣ}(xᵣ) + (λ/2)‖W‖²_F.
-    /// - Throws: the errors of ``fit(features:labels:classes:output:weightDecay:optimizer:)``'s
-    ///   validation, and `.dimensionMismatch` for a feature count other than d.
+    /// - Parameters:
+    ///   - observations: n × d.
+    ///   - labels: n labels in 0 ..< k.
+    ///   - weightDecay: λ ≥ 0.
+    /// - Returns: the objective.
+    /// - Throws: the errors of ``fit(_:labels:classCount:output:weightDecay:optimizer:using:)``'s
+    ///   validation, and `.dimensionMismatch` for a column count other than d.
     /// - Complexity: O(n d k).
-    public func loss(features x: Matrix, labels: [Int], weightDecay: Double = 0) throws(PolytailError) -> Double {
-        try checkColumns(x)
-        try Self.validate(features: x, labels: labels, classes: classes, requireTwoPresent: false)
+    public func loss(_ observations: Matrix, labels: [Int], weightDecay: Double = 0) throws(PolytailError) -> Double {
+        try checkColumns(observations)
+        try Self.validate(observations, labels: labels, classCount: classCount, requireTwoPresent: false)
         try Self.checkWeightDecay(weightDecay)
-        let problem = TrainingProblem(x: x.elements, labels: labels, n: x.rows, d: x.columns, k: classes,
-                                      output: output, weightDecay: weightDecay)
-        return problem.objective(parameters, gradient: nil)
+        let problem = TrainingProblem(x: observations.elements, labels: labels, n: observations.rows, d: observations.columns,
+                                      k: classCount, output: output, weightDecay: weightDecay)
+        return problem.value(parameters)
     }
 
-    /// What ``inputGradient(of:at:)`` differentiates.
-    public enum GradientTarget: Equatable, Sendable {
-        /// The negative log-likelihood −log p_y(x) of a label.
-        case loss(label: Int)
-        /// A logit zᵢ(x) = wᵢᵀx + bᵢ.
-        case logit(Int)
-        /// A posterior pᵢ(x).
-        case posterior(Int)
-        /// A log-posterior log pᵢ(x).
-        case logPosterior(Int)
-    }
-
-    /// ∇ₓ of a logit, posterior, log-posterior or the loss at one input, by the chain rule
-    /// through z = W x + b: ∇ₓ f = Wᵀ ∇_z f.
-    /// - Throws: `.dimensionMismatch` when x does not have d entries, `.unknownLabel` for a
-    ///   class outside 0..<k, `.nonFiniteValue` for a NaN or infinite entry.
-    /// - Complexity: O(d k + k²).
-    public func inputGradient(of target: GradientTarget, at x: [Double]) throws(PolytailError) -> [Double] {
-        guard x.count == featureCount else {
-            throw .dimensionMismatch(what: "input", expected: featureCount, got: x.count)
-        }
-        for (j, v) in x.enumerated() where !v.isFinite { throw .nonFiniteValue(row: 0, column: j) }
-        let k = classes
-        let index: Int
-        switch target {
-        case let .loss(i), let .logit(i), let .posterior(i), let .logPosterior(i): index = i
-        }
-        guard (0..<k).contains(index) else { throw .unknownLabel("\(index) (classes are 0..<\(k))") }
-        let z = Self.logits(x, rows: 1, weights: weights, bias: bias)
-        var dz: [Double]
-        switch target {
-        case .logit:
-            return Array(weights.elements[(index * featureCount)..<((index + 1) * featureCount)])
-        case .loss:
-            dz = try logPosteriorGradient(z, index).map { -$0 }
-        case .logPosterior:
-            dz = try logPosteriorGradient(z, index)
-        case .posterior:
-            let j = output.jacobian(z)
-            dz = Array(j.elements[(index * k)..<((index + 1) * k)])
-        }
-        var out = [Double](repeating: 0, count: featureCount)
-        Blas.gemm(dz, rows: 1, columns: k, weights.elements, rows: k, columns: featureCount, into: &out)
-        return out
-    }
-
-    /// ∇ₓ(−log p_{yᵣ}(xᵣ)) for every row at once, n × d (the input gradients an FGSM-type
-    /// attack uses): G W with Gᵣ = −∇_z log p_{yᵣ}.
-    /// - Throws: as ``loss(features:labels:weightDecay:)``.
-    /// - Complexity: O(n d k).
-    public func inputGradients(ofLossAt x: Matrix, labels: [Int]) throws(PolytailError) -> Matrix {
-        try checkColumns(x)
-        try Self.validate(features: x, labels: labels, classes: classes, requireTwoPresent: false)
-        let n = x.rows, k = classes, d = featureCount
-        let z = Self.logits(x.elements, rows: n, weights: weights, bias: bias)
-        var g = [Double](repeating: 0, count: n * k)
-        z.withUnsafeBufferPointer { zp in
-            labels.withUnsafeBufferPointer { lp in
-                g.withUnsafeMutableBufferPointer { gp in
-                    _ = output.negativeLogLikelihood(logits: zp, classes: k, labels: lp, gradient: gp, scale: 1)
-                }
-            }
-        }
-        var out = [Double](repeating: 0, count: n * d)
-        Blas.gemm(g, rows: n, columns: k, weights.elements, rows: k, columns: d, into: &out)
-        return Matrix(uncheckedRows: n, columns: d, elements: out)
-    }
-
-    private func logPosteriorGradient(_ z: [Double], _ label: Int) throws(PolytailError) -> [Double] {
-        switch output {
-        case .softmax: return try logSoftmaxGradient(z, label: label)
-        case .softRmax: return try logSoftRmaxGradient(z, label: label)
-        }
-    }
-
-    /// θ = (W row-major, b).
+    /// θ = (W row-major d × k, b).
     var parameters: [Double] { weights.elements + bias }
 
     static func logits(_ x: [Double], rows n: Int, weights: Matrix, bias: [Double]) -> [Double] {
-        let k = weights.rows, d = weights.columns
+        let d = weights.rows, k = weights.columns
         var z = [Double](repeating: 0, count: n * k)
         for r in 0..<n { for i in 0..<k { z[r * k + i] = bias[i] } }
-        Blas.gemm(x, rows: n, columns: d, weights.elements, rows: k, columns: d, transposeB: true, into: &z, beta: 1)
+        Blas.gemm(x, rows: n, columns: d, weights.elements, rows: d, columns: k, into: &z, beta: 1)
         return z
     }
 
@@ -243,21 +191,22 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     /// Fits W and b by minimising the mean negative log-likelihood with optional L2 weight
     /// decay on W (not on b):
     ///
-    ///     L(W, b) = −(1/n) Σᵣ log ζ_{yᵣ}(W xᵣ + b) + (λ/2) ‖W‖²_F,
+    ///     L(W, b) = −(1/n) Σᵣ log ζ_{yᵣ}(xᵣ W + b) + (λ/2) ‖W‖²_F,
     ///
     /// ζ softmax (Eq. 8) or softRmax (Eq. 13). The gradient is analytic:
-    /// ∇_W L = Gᵀ X + λ W and ∇_b L = Gᵀ 1, with Gᵣ = −(1/n) ∇_z log ζ_{yᵣ}(zᵣ), both products
+    /// ∇_W L = Xᵀ G + λ W and ∇_b L = Gᵀ 1, with Gᵣ = −(1/n) ∇_z log ζ_{yᵣ}(zᵣ), both products
     /// by CBLAS dgemm. Training starts from W = 0, b = 0 (every posterior 1/k). With softmax
     /// the objective is convex and matches scikit-learn's multinomial LogisticRegression with
     /// C = 1/(n λ); with softRmax it is not convex and a local minimum is returned.
     ///
     /// - Parameters:
-    ///   - features: X, n × d, finite.
-    ///   - labels: yᵣ ∈ 0..<`classes`, n entries; at least two distinct classes present.
-    ///   - classes: k ≥ 2.
+    ///   - observations: X, n × d, finite.
+    ///   - labels: yᵣ ∈ 0 ..< `classCount`, n entries; at least two distinct classes present.
+    ///   - classCount: k ≥ 2.
     ///   - output: softmax or softRmax.
     ///   - weightDecay: λ ≥ 0.
-    ///   - optimizer: L-BFGS (default) or seeded mini-batch Adam.
+    ///   - optimizer: L-BFGS (default, deterministic) or mini-batch Adam.
+    ///   - generator: shuffles the mini-batches of Adam (L-BFGS does not draw from it).
     /// - Returns: the fitted classifier and a ``TrainingResult``.
     /// - Throws: `.emptyData` (no rows or no columns), `.dimensionMismatch` (label count ≠
     ///   rows), `.unknownLabel` (a label outside 0..<k), `.nonFiniteValue(row:column:)`,
@@ -266,15 +215,16 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     ///   objective is not finite at the start.
     /// - Complexity: O(n d k) per objective evaluation (L-BFGS) or per epoch (Adam).
     public static func fit(
-        features: Matrix, labels: [Int], classes: Int, output: OutputLayer,
-        weightDecay: Double = 0, optimizer: ClassifierOptimizer = .lbfgs()
+        _ observations: Matrix, labels: [Int], classCount: Int, output: OutputLayer,
+        weightDecay: Double = 0, optimizer: ClassifierOptimizer = .lbfgs(),
+        using generator: inout PolytailRandom
     ) throws(PolytailError) -> FittedClassifier {
-        try validate(features: features, labels: labels, classes: classes, requireTwoPresent: true)
+        try validate(observations, labels: labels, classCount: classCount, requireTwoPresent: true)
         try checkWeightDecay(weightDecay)
-        let n = features.rows, d = features.columns, k = classes
-        let problem = TrainingProblem(x: features.elements, labels: labels, n: n, d: d, k: k,
+        let n = observations.rows, d = observations.columns, k = classCount
+        let problem = TrainingProblem(x: observations.elements, labels: labels, n: n, d: d, k: k,
                                       output: output, weightDecay: weightDecay)
-        let start = [Double](repeating: 0, count: k * d + k)
+        let start = [Double](repeating: 0, count: d * k + k)
         switch optimizer {
         case let .lbfgs(maxIterations, tolerance):
             guard maxIterations >= 1 else {
@@ -295,7 +245,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
                 result: TrainingResult(loss: result.value, gradientNorm: result.gradientNorm, iterations: result.iterations,
                                        evaluations: result.evaluations, converged: result.converged,
                                        lossHistory: result.history))
-        case let .adam(epochs, batchSize, learningRate, seed, tolerance):
+        case let .adam(epochs, batchSize, learningRate, tolerance):
             guard epochs >= 1 else {
                 throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "must be at least 1")
             }
@@ -309,13 +259,29 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
                 throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
             }
             return try adam(problem, start: start, epochs: epochs, batchSize: batchSize,
-                            learningRate: learningRate, seed: seed, tolerance: tolerance)
+                            learningRate: learningRate, tolerance: tolerance, using: &generator)
         }
+    }
+
+    /// ``fit(_:labels:classCount:output:weightDecay:optimizer:using:)`` for L-BFGS, which draws
+    /// no random numbers (deterministic).
+    /// - Throws: as the full form, and `.invalidParameter` for `.adam`, which needs a generator.
+    public static func fit(
+        _ observations: Matrix, labels: [Int], classCount: Int, output: OutputLayer,
+        weightDecay: Double = 0, optimizer: ClassifierOptimizer = .lbfgs()
+    ) throws(PolytailError) -> FittedClassifier {
+        if case .adam = optimizer {
+            throw .invalidParameter(name: "optimizer", value: .nan,
+                                    requirement: "Adam shuffles its mini-batches: pass a generator with fit(…, using: &generator)")
+        }
+        var unused = PolytailRandom(seed: 0)
+        return try fit(observations, labels: labels, classCount: classCount, output: output, weightDecay: weightDecay,
+                       optimizer: optimizer, using: &unused)
     }
 
     private static func adam(
         _ problem: TrainingProblem, start: [Double], epochs: Int, batchSize: Int,
-        learningRate: Double, seed: UInt64, tolerance: Double
+        learningRate: Double, tolerance: Double, using generator: inout PolytailRandom
     ) throws(PolytailError) -> FittedClassifier {
         let (beta1, beta2, epsilon) = (0.9, 0.999, 1e-8)
         let p = start.count
@@ -323,9 +289,8 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         var m1 = [Double](repeating: 0, count: p)
         var m2 = [Double](repeating: 0, count: p)
         var gradient = [Double](repeating: 0, count: p)
-        var generator = PolytailRandom(seed: seed)
         var order = Array(0..<problem.n)
-        let initial = problem.objective(theta, gradient: nil)
+        let initial = problem.value(theta)
         guard initial.isFinite else { throw .numericalFailure("the training objective is not finite at the starting point") }
         var history = [initial]
         var step = 0
@@ -347,7 +312,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
                 }
                 begin = end
             }
-            history.append(problem.objective(theta, gradient: nil))
+            history.append(problem.value(theta))
         }
         let final = problem.objective(theta, gradient: &gradient)
         let norm = gradient.reduce(0) { max($0, abs($1)) }
@@ -359,20 +324,20 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
 
     // MARK: Validation
 
-    static func validate(features: Matrix, labels: [Int], classes: Int, requireTwoPresent: Bool) throws(PolytailError) {
-        guard classes >= 2 else { throw .tooFewClasses(needed: 2, got: classes) }
-        guard features.rows > 0, features.columns > 0 else { throw .emptyData }
-        guard labels.count == features.rows else {
-            throw .dimensionMismatch(what: "labels", expected: features.rows, got: labels.count)
+    static func validate(_ observations: Matrix, labels: [Int], classCount: Int, requireTwoPresent: Bool) throws(PolytailError) {
+        guard classCount >= 2 else { throw .tooFewClasses(needed: 2, got: classCount) }
+        guard observations.rows > 0, observations.columns > 0 else { throw .emptyData }
+        guard labels.count == observations.rows else {
+            throw .dimensionMismatch(what: "labels", expected: observations.rows, got: labels.count)
         }
-        var present = [Bool](repeating: false, count: classes)
+        var present = [Bool](repeating: false, count: classCount)
         for (r, y) in labels.enumerated() {
-            guard (0..<classes).contains(y) else { throw .unknownLabel("\(y) at row \(r) (classes are 0..<\(classes))") }
+            guard (0..<classCount).contains(y) else { throw .unknownLabel("\(y) at row \(r) (classes are 0..<\(classCount))") }
             present[y] = true
         }
-        let d = features.columns
-        for r in 0..<features.rows {
-            for j in 0..<d where !features.elements[r * d + j].isFinite { throw .nonFiniteValue(row: r, column: j) }
+        let d = observations.columns
+        for r in 0..<observations.rows {
+            for j in 0..<d where !observations.elements[r * d + j].isFinite { throw .nonFiniteValue(row: r, column: j) }
         }
         if requireTwoPresent {
             let count = present.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -387,8 +352,8 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     }
 }
 
-/// The training objective L(θ) = −(1/n) Σ log ζ_{yᵣ}(W xᵣ + b) + (λ/2)‖W‖² and its gradient,
-/// on a fixed data set. θ = (W row-major k × d, b).
+/// The training objective L(θ) = −(1/n) Σ log ζ_{yᵣ}(xᵣ W + b) + (λ/2)‖W‖² and its gradient,
+/// on a fixed data set. θ = (W row-major d × k, b).
 final class TrainingProblem: @unchecked Sendable {
     let x: [Double]
     let labels: [Int]
@@ -417,42 +382,42 @@ final class TrainingProblem: @unchecked Sendable {
     }
 
     func classifier(_ theta: [Double]) -> LinearClassifier {
-        LinearClassifier(unchecked: Matrix(uncheckedRows: k, columns: d, elements: Array(theta[0..<(k * d)])),
-                         bias: Array(theta[(k * d)...]), output: output)
+        LinearClassifier(unchecked: Matrix(uncheckedRows: d, columns: k, elements: Array(theta[0..<(d * k)])),
+                         bias: Array(theta[(d * k)...]), output: output)
     }
 
-    /// L(θ); writes ∇L(θ) when `gradient` is given.
-    func objective(_ theta: [Double], gradient: UnsafeMutablePointer<[Double]>?) -> Double {
-        let kd = k * d
-        let w = Array(theta[0..<kd])
-        for r in 0..<n { for i in 0..<k { logitBuffer[r * k + i] = theta[kd + i] } }
-        Blas.gemm(x, rows: n, columns: d, w, rows: k, columns: d, transposeB: true, into: &logitBuffer, beta: 1)
+    /// L(θ) without the gradient.
+    func value(_ theta: [Double]) -> Double {
+        var unused: [Double] = []
+        return evaluate(theta, gradient: &unused, wantGradient: false)
+    }
+
+    /// L(θ), writing ∇L(θ) into `gradient`.
+    func objective(_ theta: [Double], gradient: inout [Double]) -> Double {
+        evaluate(theta, gradient: &gradient, wantGradient: true)
+    }
+
+    private func evaluate(_ theta: [Double], gradient: inout [Double], wantGradient: Bool) -> Double {
+        let dk = d * k
+        let w = Array(theta[0..<dk])
+        for r in 0..<n { for i in 0..<k { logitBuffer[r * k + i] = theta[dk + i] } }
+        Blas.gemm(x, rows: n, columns: d, w, rows: d, columns: k, into: &logitBuffer, beta: 1)
         let scale = 1 / Double(n)
-        let wantGradient = gradient != nil
-        let nll = logitBuffer.withUnsafeBufferPointer { zp in
-            labels.withUnsafeBufferPointer { lp in
-                gBuffer.withUnsafeMutableBufferPointer { gp in
-                    output.negativeLogLikelihood(logits: zp, classes: k, labels: lp,
-                                                 gradient: wantGradient ? gp : nil, scale: scale)
-                }
-            }
-        }
+        let nll = wantGradient
+            ? output.negativeLogLikelihood(logits: logitBuffer, classes: k, labels: labels, gradient: &gBuffer, scale: scale)
+            : output.negativeLogLikelihood(logits: logitBuffer, classes: k, labels: labels)
         var penalty = 0.0
         for v in w { penalty += v * v }
         let value = nll * scale + 0.5 * weightDecay * penalty
-        if let gradient {
+        if wantGradient {
             var gw = w
-            // ∇_W = Gᵀ X + λ W (dgemm with β = λ on a copy of W).
-            Blas.gemm(gBuffer, rows: n, columns: k, transposeA: true, x, rows: n, columns: d,
+            // ∇_W = Xᵀ G + λ W (dgemm with β = λ on a copy of W).
+            Blas.gemm(x, rows: n, columns: d, transposeA: true, gBuffer, rows: n, columns: k,
                       into: &gw, alpha: 1, beta: weightDecay)
             var gb = [Double](repeating: 0, count: k)
             for r in 0..<n { for i in 0..<k { gb[i] += gBuffer[r * k + i] } }
-            gradient.pointee = gw + gb
+            gradient = gw + gb
         }
         return value
-    }
-
-    func objective(_ theta: [Double], gradient: inout [Double]) -> Double {
-        withUnsafeMutablePointer(to: &gradient) { objective(theta, gradient: $0) }
     }
 }

@@ -90,6 +90,28 @@ public enum OutputLayer: String, Sendable, Codable, CaseIterable {
         return partial.reduce(0, +)
     }
 
+    /// Σᵢ −log p_{yᵢ}(zᵢ) of an n × k logit array, and G (Gᵢ = scale · ∇_{zᵢ}(−log p_{yᵢ}))
+    /// into `gradient` (n × k).
+    func negativeLogLikelihood(logits z: [Double], classes k: Int, labels: [Int],
+                               gradient: inout [Double], scale: Double) -> Double {
+        z.withUnsafeBufferPointer { zp in
+            labels.withUnsafeBufferPointer { lp in
+                gradient.withUnsafeMutableBufferPointer { gp in
+                    negativeLogLikelihood(logits: zp, classes: k, labels: lp, gradient: gp, scale: scale)
+                }
+            }
+        }
+    }
+
+    /// Σᵢ −log p_{yᵢ}(zᵢ) of an n × k logit array.
+    func negativeLogLikelihood(logits z: [Double], classes k: Int, labels: [Int]) -> Double {
+        z.withUnsafeBufferPointer { zp in
+            labels.withUnsafeBufferPointer { lp in
+                negativeLogLikelihood(logits: zp, classes: k, labels: lp, gradient: nil, scale: 1)
+            }
+        }
+    }
+
     /// ∂pᵢ/∂z (the Jacobian) at one logit vector.
     func jacobian(_ z: [Double]) -> Matrix {
         switch self {

@@ -39,20 +39,20 @@ public enum ImportanceDensities: Equatable, Sendable {
 ///   direction v it tends to ½ log(|Σ_s|/|Σ_t|) − (ν+d) log(δ_t(v)/δ_s(v)), in one
 ///   dimension to ν log(σ_t/σ_s); with ν_t ≠ ν_s it grows like (ν_s − ν_t) log‖x‖.
 ///
-/// **What is returned when the exact value is out of range.** `logWeights(at:lambda:)`
+/// **What is returned when the exact value is out of range.** `logWeights(_:lambda:)`
 /// is the primary output: it is exact (to rounding) whenever |log(p_t/p_s)| ≤ 1.797…·10³⁰⁸
 /// and otherwise clamped to ±`Double.greatestFiniteMagnitude` before the multiplication by λ,
-/// so it is finite for every finite x (and λ = 0 gives exactly 0). `weights(at:lambda:)`
+/// so it is finite for every finite x (and λ = 0 gives exactly 0). `weights(_:lambda:)`
 /// returns e^{log w}, clamped to `Double.greatestFiniteMagnitude` where log w exceeds
 /// log(`Double.greatestFiniteMagnitude`) ≈ 709.78; small weights underflow gracefully to 0.
-/// `normalizedWeights(at:lambda:)` rescales the weights of a set of points to mean 1
+/// `normalizedWeights(_:lambda:)` rescales the weights of a set of points to mean 1
 /// by log-sum-exp, which is exact even where the raw weights overflow or underflow.
 ///
 /// A point with an infinite (and no NaN) coordinate gets the limit along its direction
 /// (``limitLogWeight(direction:lambda:)``); a NaN coordinate gives NaN.
 ///
 /// Fit once and evaluate later: the paper fits p_s on the clean source sample and then
-/// weighs a source sample to which outliers were added; `fit` and then `logWeights(at:)`
+/// weighs a source sample to which outliers were added; `fit` and then `logWeights(_:lambda:)`
 /// on any points does exactly that.
 public struct ImportanceWeights: Equatable, Sendable {
     /// The density family used for both p_s and p_t.
@@ -74,8 +74,8 @@ public struct ImportanceWeights: Equatable, Sendable {
     /// The fit report of p_t (nil when the densities were given, not fitted).
     public let targetFit: FitResult?
 
-    let source: Component
-    let target: Component
+    let source: WhitenedComponent
+    let target: WhitenedComponent
 
     /// The dimension of the points.
     public var dimension: Int { densities.dimension }
@@ -89,19 +89,19 @@ public struct ImportanceWeights: Equatable, Sendable {
     init(_ densities: ImportanceDensities, sourceFit: FitResult?, targetFit: FitResult?) throws(PolytailError) {
         switch densities {
         case let .normal(s, t):
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         case let .studentT(s, t):
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         case let .multivariateNormal(s, t):
             guard s.dimension == t.dimension else {
                 throw .dimensionMismatch(what: "target density dimension", expected: s.dimension, got: t.dimension)
             }
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         case let .multivariateT(s, t):
             guard s.dimension == t.dimension else {
                 throw .dimensionMismatch(what: "target density dimension", expected: s.dimension, got: t.dimension)
             }
-            (source, target) = (Component(s), Component(t))
+            (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         }
         self.densities = densities
         self.sourceFit = sourceFit
@@ -257,53 +257,68 @@ public struct ImportanceWeights: Equatable, Sendable {
 
     // MARK: Evaluation
 
-    /// λ (log p_t(x) − log p_s(x)) for every row of `points` (n × d), clamped as the type's
-    /// documentation says: finite for every finite point, exact when in range.
+    /// λ (log p_t(x) − log p_s(x)) for every observation (row), clamped as the type's
+    /// documentation says: finite for every finite observation, exact when in range.
     /// - Parameters:
-    ///   - points: the rows to weigh; d columns.
+    ///   - observations: the rows to weigh, n × d.
     ///   - lambda: the flattening power λ ∈ [0, 1] (Eq. 15).
     /// - Returns: one log-weight per row; NaN for a row holding a NaN.
     /// - Throws: `.invalidParameter` for λ outside [0, 1] or NaN; `.dimensionMismatch` for a
     ///   wrong column count.
     /// - Complexity: O(n d²) (two triangular solves).
-    public func logWeights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+    public func logWeights(_ observations: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
         try ImportanceWeights.check(lambda: lambda)
-        guard points.columns == dimension else {
-            throw .dimensionMismatch(what: "point dimension", expected: dimension, got: points.columns)
+        guard observations.columns == dimension else {
+            throw .dimensionMismatch(what: "point dimension", expected: dimension, got: observations.columns)
         }
-        let logRatios = logRatios(points)
-        return logRatios.map { ImportanceWeights.scaled($0, lambda) }
+        return logRatios(observations).map { ImportanceWeights.scaled($0, lambda) }
     }
 
-    /// λ (log p_t(x) − log p_s(x)) at each of the univariate `points` (see
-    /// `logWeights(at:lambda:)`).
-    /// - Throws: also `.dimensionMismatch` when the densities are multivariate.
-    public func logWeights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try logWeights(at: column(points), lambda: lambda)
+    /// λ (log p_t(x) − log p_s(x)) at each univariate observation (see
+    /// ``logWeights(_:lambda:)-(Matrix,_)``).
+    /// - Parameters:
+    ///   - observations: the values to weigh.
+    ///   - lambda: the flattening power λ ∈ [0, 1].
+    /// - Returns: one log-weight per observation.
+    /// - Throws: as the `Matrix` version, and `.dimensionMismatch` when the densities are
+    ///   multivariate.
+    public func logWeights(_ observations: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try logWeights(column(observations), lambda: lambda)
     }
 
-    /// w(x) = e^{log w(x)}, clamped to `Double.greatestFiniteMagnitude` (see the type's
-    /// documentation). Finite and ≥ 0 for every finite point.
-    public func weights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try logWeights(at: points, lambda: lambda).map(ImportanceWeights.exponential)
+    /// w(x) = e^{log w(x)} for every observation (row), clamped to
+    /// `Double.greatestFiniteMagnitude` (see the type's documentation). Finite and ≥ 0 for
+    /// every finite observation.
+    /// - Parameters:
+    ///   - observations: n × d.
+    ///   - lambda: the flattening power λ ∈ [0, 1].
+    /// - Returns: one weight per row.
+    /// - Throws: as ``logWeights(_:lambda:)-(Matrix,_)``.
+    public func weights(_ observations: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try logWeights(observations, lambda: lambda).map(ImportanceWeights.exponential)
     }
 
-    /// w(x) at each of the univariate `points`.
-    public func weights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try weights(at: column(points), lambda: lambda)
+    /// w(x) at each univariate observation.
+    /// - Throws: as ``logWeights(_:lambda:)-([Double],_)``.
+    public func weights(_ observations: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try weights(column(observations), lambda: lambda)
     }
 
-    /// The weights of the rows of `points` rescaled to mean 1:
+    /// The weights of the observations (rows) rescaled to mean 1:
     /// w̃ᵢ = n · exp(log wᵢ − LSE(log w)), LSE(ℓ) = m + log Σⱼ exp(ℓⱼ − m), m = maxⱼ ℓⱼ.
     /// Exact where the raw weights overflow or underflow; finite, non-negative, summing to n.
-    /// - Throws: as `logWeights(at:lambda:)`, plus `.emptyData` for no points and
-    ///   `.nonFiniteValue` for a point holding a NaN.
-    public func normalizedWeights(at points: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
-        guard points.rows > 0 else { throw .emptyData }
-        let l = try logWeights(at: points, lambda: lambda)
-        let d = points.columns
+    /// - Parameters:
+    ///   - observations: n × d.
+    ///   - lambda: the flattening power λ ∈ [0, 1].
+    /// - Returns: n weights with mean 1.
+    /// - Throws: as ``logWeights(_:lambda:)-(Matrix,_)``, plus `.emptyData` for no observations
+    ///   and `.nonFiniteValue` for an observation holding a NaN.
+    public func normalizedWeights(_ observations: Matrix, lambda: Double = 1) throws(PolytailError) -> [Double] {
+        guard observations.rows > 0 else { throw .emptyData }
+        let l = try logWeights(observations, lambda: lambda)
+        let d = observations.columns
         for (i, v) in l.enumerated() where v.isNaN {
-            let j = (0..<d).first { points.elements[i * d + $0].isNaN }
+            let j = (0..<d).first { observations.elements[i * d + $0].isNaN }
             throw .nonFiniteValue(row: i, column: dimension == 1 ? nil : j)
         }
         let m = l.max()!
@@ -314,9 +329,10 @@ public struct ImportanceWeights: Equatable, Sendable {
         return l.map { n * exp($0 - m) / sum }
     }
 
-    /// Normalised weights at univariate points.
-    public func normalizedWeights(at points: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
-        try normalizedWeights(at: column(points), lambda: lambda)
+    /// Normalised weights at univariate observations.
+    /// - Throws: as ``normalizedWeights(_:lambda:)-(Matrix,_)``.
+    public func normalizedWeights(_ observations: [Double], lambda: Double = 1) throws(PolytailError) -> [Double] {
+        try normalizedWeights(column(observations), lambda: lambda)
     }
 
     /// lim_{r→∞} λ log w(r v): the log-weight far out along the direction v (any non-zero
@@ -423,13 +439,13 @@ public struct ImportanceWeights: Equatable, Sendable {
             let p = (dt - ds) * (dt + ds)
             return (target.logNormalizer - source.logNormalizer) - 0.5 * Double(sign: .plus, exponent: 2 * k, significand: p)
         case let (nuS?, nuT?):
-            return (target.logNormalizer - target.halfPower * Component.logOnePlusSquare(dt, exponent: k, nu: nuT))
-                - (source.logNormalizer - source.halfPower * Component.logOnePlusSquare(ds, exponent: k, nu: nuS))
+            return (target.logNormalizer - target.halfPower * WhitenedComponent.logOnePlusSquare(dt, exponent: k, nu: nuT))
+                - (source.logNormalizer - source.halfPower * WhitenedComponent.logOnePlusSquare(ds, exponent: k, nu: nuS))
         default:
             // A t fit at ν = ∞ (the normal limit) against a t with finite ν: each side on its
             // own; the normal side may be −∞ far out, the t side is finite, so never NaN.
-            func side(_ c: Component, _ delta: Double) -> Double {
-                if let nu = c.nu { return c.logNormalizer - c.halfPower * Component.logOnePlusSquare(delta, exponent: k, nu: nu) }
+            func side(_ c: WhitenedComponent, _ delta: Double) -> Double {
+                if let nu = c.nu { return c.logNormalizer - c.halfPower * WhitenedComponent.logOnePlusSquare(delta, exponent: k, nu: nu) }
                 return c.logNormalizer - 0.5 * Double(sign: .plus, exponent: 2 * k, significand: delta * delta)
             }
             return side(target, dt) - side(source, ds)
@@ -441,8 +457,8 @@ public struct ImportanceWeights: Equatable, Sendable {
         let d = v.count
         let row = Matrix(uncheckedRows: 1, columns: d, elements: v)
         let zero = [Double](repeating: 0, count: d)
-        let ds = MultivariateT.distances(row, location: zero, lower: source.lower)[0]
-        let dt = MultivariateT.distances(row, location: zero, lower: target.lower)[0]
+        let ds = WhitenedComponent.distances(row, location: zero, lower: source.lower)[0]
+        let dt = WhitenedComponent.distances(row, location: zero, lower: target.lower)[0]
         switch (source.nu, target.nu) {
         case (nil, nil):
             let quadratic = (ds - dt) * (ds + dt)  // vᵀ(Σ_s⁻¹ − Σ_t⁻¹)v
@@ -460,83 +476,5 @@ public struct ImportanceWeights: Equatable, Sendable {
         case (_?, nil):
             return -.infinity
         }
-    }
-}
-
-/// One density in the form the weights need: location μ, lower Cholesky factor L of the
-/// covariance or scatter, the log-normaliser c (log p = c − ½δ² or c − ((ν+d)/2) log(1 + δ²/ν)),
-/// and ν (nil for the normal).
-struct Component: Sendable {
-    let location: [Double]
-    let lower: Matrix
-    let logNormalizer: Double
-    let nu: Double?
-    /// (ν + d)/2 for the t.
-    let halfPower: Double
-
-    init(_ n: Normal) {
-        location = [n.mean]
-        lower = Matrix(uncheckedRows: 1, columns: 1, elements: [n.standardDeviation])
-        logNormalizer = -Normal.logRootTwoPi - log(n.standardDeviation)
-        nu = nil
-        halfPower = 0
-    }
-
-    init(_ t: StudentT) {
-        location = [t.location]
-        lower = Matrix(uncheckedRows: 1, columns: 1, elements: [t.scale])
-        logNormalizer = StudentT.logNormalizer(t.degreesOfFreedom) - log(t.scale)
-        // ν = ∞ is the normal limit: the normal's component (logNormalizer above is its).
-        nu = t.isNormalLimit ? nil : t.degreesOfFreedom
-        halfPower = t.isNormalLimit ? 0 : 0.5 * (t.degreesOfFreedom + 1)
-    }
-
-    init(_ n: MultivariateNormal) {
-        location = n.mean
-        lower = n.lower
-        logNormalizer = -0.5 * (Double(n.dimension) * 2 * Normal.logRootTwoPi + n.logDeterminant)
-        nu = nil
-        halfPower = 0
-    }
-
-    init(_ t: MultivariateT) {
-        location = t.location
-        lower = t.lower
-        logNormalizer = MultivariateT.logNormalizer(nu: t.degreesOfFreedom, d: t.dimension, logDeterminant: t.logDeterminant)
-        nu = t.degreesOfFreedom
-        halfPower = 0.5 * (t.degreesOfFreedom + Double(t.dimension))
-    }
-
-    /// δ̃ᵢ = δ(xᵢ)/2^(kᵢ+1): Mahalanobis distances of the rows centred and scaled as
-    /// ((xⱼ/2 − μⱼ/2)/2^kᵢ), one triangular solve for all rows.
-    func scaledDistances(_ points: Matrix, exponents: [Int]) -> [Double] {
-        let n = points.rows, d = points.columns
-        var y = points.elements
-        for i in 0..<n {
-            for j in 0..<d {
-                let c = 0.5 * y[i * d + j] - 0.5 * location[j]
-                y[i * d + j] = c.isFinite ? Double(sign: .plus, exponent: -exponents[i], significand: c) : 0
-            }
-        }
-        return MultivariateT.distances(Matrix(uncheckedRows: n, columns: d, elements: y),
-                                       location: [Double](repeating: 0, count: d), lower: lower)
-    }
-
-    /// log(1 + δ²/ν) for δ = 2ᵏ δ̃, finite for every finite δ̃ even where 2ᵏ δ̃ overflows.
-    static func logOnePlusSquare(_ scaled: Double, exponent k: Int, nu: Double) -> Double {
-        let delta = Double(sign: .plus, exponent: k, significand: scaled)
-        if delta.isFinite { return StudentT.logOnePlusSquare(delta, nu) }
-        // δ > 1.7·10³⁰⁸, so δ²/ν ≫ 1 unless ν is astronomically large: log(1 + a²) = 2 log a
-        // + log1p(a⁻²) with a = δ/√ν, and log δ = log δ̃ + k log 2.
-        let logA = log(scaled) + Double(k) * M_LN2 - 0.5 * log(nu)
-        return 2 * logA + log1p(exp(-2 * logA))
-    }
-
-    /// vᵀ Σ⁻¹ μ = (L⁻¹v)ᵀ(L⁻¹μ).
-    func whitenedDot(_ v: [Double]) -> Double {
-        var a = v, b = location
-        Lapack.solveLower(lower, &a)
-        Lapack.solveLower(lower, &b)
-        return zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
     }
 }

@@ -68,11 +68,18 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
         case normal(MultivariateNormal)
         case studentT(MultivariateT)
 
-        /// log p(x | y) of every row of `x` (NaN rows when the column count is wrong).
-        public func logDensities(_ x: Matrix) -> [Double] {
+        /// log p(x | y) of every observation (NaN rows when the column count is wrong).
+        /// - Parameter observations: n × d.
+        /// - Returns: n log-densities.
+        public func logDensities(_ observations: Matrix) -> [Double] {
+            component.logDensities(observations)
+        }
+
+        /// The density in the whitened form every evaluation uses.
+        var component: WhitenedComponent {
             switch self {
-            case let .normal(n): return n.logDensities(x)
-            case let .studentT(t): return t.logDensities(x)
+            case let .normal(n): return WhitenedComponent(n)
+            case let .studentT(t): return WhitenedComponent(t)
             }
         }
 
@@ -91,12 +98,12 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
         }
     }
 
-    /// The class labels, sorted ascending (numerically for integers, lexicographically
-    /// for strings). Column j of ``posteriors(_:)`` belongs to `classes[j]`.
-    public let classes: [Label]
-    /// πₖ, in the order of ``classes``.
+    /// The distinct class labels, sorted ascending (numerically for integers,
+    /// lexicographically for strings). Column j of ``posteriors(_:)`` belongs to `classLabels[j]`.
+    public let classLabels: [Label]
+    /// πₖ, in the order of ``classLabels``.
     public let priors: [Double]
-    /// The fitted class conditionals, in the order of ``classes``. With a shared scatter
+    /// The fitted class conditionals, in the order of ``classLabels``. With a shared scatter
     /// every entry holds the same matrix.
     public let conditionals: [ClassConditional]
     /// What the fit reports.
@@ -104,19 +111,21 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     /// Precomputed factors for block evaluation.
     let kernel: DiscriminantKernel
 
-    /// The number of features d.
+    /// The number of classes k.
+    public var classCount: Int { classLabels.count }
+    /// The number of variables d.
     public var dimension: Int { kernel.d }
 
-    init(classes: [Label], priors: [Double], conditionals: [ClassConditional], shared: Bool,
+    init(classLabels: [Label], priors: [Double], conditionals: [ClassConditional], shared: Bool,
          report: DiscriminantFitReport) throws(PolytailError) {
-        self.classes = classes
+        self.classLabels = classLabels
         self.priors = priors
         self.conditionals = conditionals
         self.report = report
         self.kernel = try DiscriminantKernel(conditionals: conditionals, priors: priors, shared: shared)
     }
 
-    /// log p(yⱼ | xᵢ) for every row i and class j (column order of ``classes``), by
+    /// log p(yⱼ | xᵢ) for every observation i and class j (column order of ``classLabels``), by
     /// log-sum-exp: ℓᵢⱼ = log πⱼ + log p(xᵢ | yⱼ), log p(yⱼ | xᵢ) = ℓᵢⱼ − maxₖ ℓᵢₖ − log Σₖ exp(ℓᵢₖ − maxₖ ℓᵢₖ).
     /// Rows whose fast evaluation overflows (‖x‖ beyond about 10¹⁵⁰ in whitened units) are
     /// redone by a scaled, overflow-free path, so no entry is NaN.
@@ -125,38 +134,57 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     /// centred block against Σ⁻¹(μₖ − c). Shared t: one `dtrsm` (whitening by the Cholesky
     /// factor), one `dgemm` against the whitened means, then δ² = ‖z‖² − 2 zᵀm̃ₖ + ‖m̃ₖ‖².
     /// Per-class matrices: one `dtrsm` per class.
-    /// - Parameter x: n × d, finite.
+    /// - Parameter observations: n × d, finite.
     /// - Returns: an n × k matrix of log posteriors (≤ 0; a zero prior gives −∞).
-    /// - Throws: `.dimensionMismatch` when x has not d columns; `.nonFiniteValue` at the
-    ///   first row (and its column) holding NaN or ±∞.
+    /// - Throws: `.dimensionMismatch` when the observations have not d columns;
+    ///   `.nonFiniteValue` at the first row (and its column) holding NaN or ±∞.
     /// - Complexity: O(n d k) shared normal, O(n d (d + k)) shared t, O(n d² k) per class.
-    public func logPosteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
-        try kernel.evaluate(x, logarithmic: true)
+    public func logPosteriors(_ observations: Matrix) throws(PolytailError) -> Matrix {
+        try kernel.evaluate(observations, logarithmic: true)
     }
 
     /// p(yⱼ | xᵢ), the exponentials of ``logPosteriors(_:)`` computed in the same pass
     /// (each row sums to 1 up to rounding).
+    /// - Parameter observations: n × d, finite.
+    /// - Returns: an n × k matrix, columns in ``classLabels`` order.
     /// - Throws: as ``logPosteriors(_:)``.
-    public func posteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
-        try kernel.evaluate(x, logarithmic: false)
+    public func posteriors(_ observations: Matrix) throws(PolytailError) -> Matrix {
+        try kernel.evaluate(observations, logarithmic: false)
     }
 
-    /// The maximum a-posteriori label of every row (ties go to the earlier class).
+    /// The maximum a-posteriori label of every observation (ties go to the earlier class).
+    /// - Parameter observations: n × d, finite.
+    /// - Returns: n labels from ``classLabels``.
     /// - Throws: as ``logPosteriors(_:)``.
-    public func predict(_ x: Matrix) throws(PolytailError) -> [Label] {
-        let lp = try kernel.evaluate(x, logarithmic: true)
-        let k = classes.count
+    public func predict(_ observations: Matrix) throws(PolytailError) -> [Label] {
+        let lp = try kernel.evaluate(observations, logarithmic: true)
+        let k = classCount
         return (0..<lp.rows).map { i in
             var best = 0
             for j in 1..<k where lp.elements[i * k + j] > lp.elements[i * k + best] { best = j }
-            return classes[best]
+            return classLabels[best]
         }
+    }
+
+    /// The fraction of observations whose ``predict(_:)`` label equals the given one.
+    /// - Parameters:
+    ///   - observations: n × d, finite.
+    ///   - labels: n true labels (a label the model has not seen simply counts as wrong).
+    /// - Returns: the accuracy in [0, 1].
+    /// - Throws: `.emptyData` for no observations; `.dimensionMismatch` when the label count
+    ///   is not n; as ``logPosteriors(_:)``.
+    public func accuracy(_ observations: Matrix, labels: [Label]) throws(PolytailError) -> Double {
+        guard observations.rows > 0 else { throw .emptyData }
+        guard labels.count == observations.rows else {
+            throw .dimensionMismatch(what: "labels", expected: observations.rows, got: labels.count)
+        }
+        return classificationAccuracy(try predict(observations), labels)
     }
 }
 
 /// What a discriminant-analysis fit reports.
 public struct DiscriminantFitReport: Sendable, Equatable {
-    /// Training rows per class, in the order of ``DiscriminantAnalysis/classes``.
+    /// Training rows per class, in the order of ``DiscriminantAnalysis/classLabels``.
     public var classCounts: [Int]
     /// The whole fit: ``FitResult/logLikelihood`` = Σᵢ log p(xᵢ | yᵢ) (the class-conditional
     /// part; priors excluded), iterations of the ECME algorithm (0 for normal fits),

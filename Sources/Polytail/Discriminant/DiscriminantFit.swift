@@ -18,8 +18,8 @@ extension DiscriminantAnalysis {
     ///   (``FitResult/dfAtBound``): their ML ν is infinite.
     ///
     /// - Parameters:
-    ///   - x: n × d features, finite.
-    ///   - labels: n labels; the distinct values become ``classes`` (at least two).
+    ///   - observations: n × d, finite, one row per observation.
+    ///   - labels: n labels; the distinct values become ``classLabels`` (at least two).
     ///   - family: normal or Student t with its ``DegreesOfFreedomRule`` (per-group rules in
     ///     class-label order).
     ///   - scatter: shared (LDA) or per class (QDA).
@@ -39,10 +39,11 @@ extension DiscriminantAnalysis {
     ///   `.singularMatrix` naming the matrix (and the class) that is singular.
     /// - Complexity: normal O(n d² + k d³); t O(n d² + k d³) per ECME iteration.
     public static func fit(
-        _ x: Matrix, labels: [Label], family: Family = .normal, scatter: Scatter = .shared,
+        _ observations: Matrix, labels: [Label], family: Family = .normal, scatter: Scatter = .shared,
         priors: Priors = .empirical, covariance: CovarianceEstimate = .maximumLikelihood,
         tolerance: Double = 1e-15, maxIterations: Int = 5000
     ) throws(PolytailError) -> DiscriminantAnalysis {
+        let x = observations
         guard x.rows > 0, x.columns > 0 else { throw .emptyData }
         guard labels.count == x.rows else { throw .dimensionMismatch(what: "labels", expected: x.rows, got: labels.count) }
         guard tolerance.isFinite, tolerance > 0 else {
@@ -107,7 +108,7 @@ extension DiscriminantAnalysis {
                 let t = try MultivariateT(location: engine.mu[j], scatter: engine.sigma[shared ? 0 : j], degreesOfFreedom: engine.nu[j])
                 conditionals.append(.studentT(t))
             }
-            return try DiscriminantAnalysis(classes: classes, priors: priorValues, conditionals: conditionals,
+            return try DiscriminantAnalysis(classLabels: classes, priors: priorValues, conditionals: conditionals,
                                             shared: shared, report: report)
         }
     }
@@ -193,7 +194,7 @@ extension DiscriminantAnalysis {
         }
         let overall = FitResult.summary(observationCount: n, logLikelihood: perClass.reduce(0) { $0 + $1.logLikelihood },
                                         parameterCount: k * d + (shared ? 1 : k) * matrixCount, iterations: 0, converged: true)
-        return try DiscriminantAnalysis(classes: classes, priors: priors, conditionals: conditionals, shared: shared,
+        return try DiscriminantAnalysis(classLabels: classes, priors: priors, conditionals: conditionals, shared: shared,
                                         report: DiscriminantFitReport(classCounts: groups.map(\.rows), overall: overall, perClass: perClass))
     }
 }
@@ -255,7 +256,7 @@ struct TDiscriminantECME {
     }
 
     func classLogLikelihood(_ j: Int, logDet: Double, delta2: [Double]) -> Double {
-        let c = MultivariateT.logNormalizer(nu: nu[j], d: d, logDeterminant: logDet)
+        let c = WhitenedComponent.tLogNormalizer(nu: nu[j], dimension: d, logDeterminant: logDet)
         let half = 0.5 * (nu[j] + Double(d))
         var s = 0.0
         for q in delta2 { s += c - half * StudentT.logOnePlusSquare(q.squareRoot(), nu[j]) }
@@ -265,7 +266,7 @@ struct TDiscriminantECME {
     /// Mahalanobis distances of each class's rows to its own location.
     func distances(_ mu: [[Double]], _ factors: [(Matrix, Double)]) -> [[Double]] {
         groups.indices.map { j in
-            MultivariateNormal.squaredDistances(groups[j], location: mu[j], lower: factors[shared ? 0 : j].0)
+            WhitenedComponent.squaredDistances(groups[j], location: mu[j], lower: factors[shared ? 0 : j].0)
         }
     }
 

@@ -48,21 +48,11 @@ struct DiscriminantKernel: Sendable {
         let d = conditionals[0].location.count
         self.k = k
         self.d = d
-        var normal = true
-        var lowers: [[Double]] = []
-        var logDets: [Double] = []
-        var nu: [Double] = []
-        var locations: [Double] = []
-        for c in conditionals {
-            switch c {
-            case let .normal(n):
-                lowers.append(n.lower.elements); logDets.append(n.logDeterminant); locations += n.mean
-            case let .studentT(t):
-                normal = false
-                lowers.append(t.lower.elements); logDets.append(t.logDeterminant); locations += t.location
-                nu.append(t.degreesOfFreedom)
-            }
-        }
+        let components = conditionals.map(\.component)
+        let normal = components.allSatisfy { $0.nu == nil }
+        var lowers = components.map(\.lower.elements)
+        let nu = components.compactMap(\.nu)
+        let locations = components.flatMap(\.location)
         self.normal = normal
         self.nu = nu
         self.locations = locations
@@ -71,13 +61,7 @@ struct DiscriminantKernel: Sendable {
         self.center = center
         let logPriors = priors.map { log($0) }
         var logConstants = [Double](repeating: 0, count: k)
-        for j in 0..<k {
-            if normal {
-                logConstants[j] = logPriors[j] - 0.5 * (Double(d) * 2 * Normal.logRootTwoPi + logDets[j])
-            } else {
-                logConstants[j] = logPriors[j] + MultivariateT.logNormalizer(nu: nu[j], d: d, logDeterminant: logDets[j])
-            }
-        }
+        for j in 0..<k { logConstants[j] = logPriors[j] + components[j].logNormalizer }
         self.logConstants = logConstants
 
         /// W = L⁻¹, row-major, by d triangular solves against the unit vectors.

@@ -48,27 +48,13 @@ public struct MultivariateNormal: MultivariateDistribution, Equatable, Codable {
         return (lower, logDet)
     }
 
-    /// Squared Mahalanobis distances (xᵢ − μ)ᵀ Σ⁻¹ (xᵢ − μ) of the rows of `x`, one
-    /// triangular solve for all rows (CBLAS `dtrsm`).
-    static func squaredDistances(_ x: Matrix, location: [Double], lower: Matrix) -> [Double] {
-        let n = x.rows, d = x.columns
-        var y = x.elements
-        for i in 0..<n { for j in 0..<d { y[i * d + j] -= location[j] } }
-        Lapack.solveLowerTransposedRight(lower, &y, rows: n)
-        var out = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            var s = 0.0
-            for j in 0..<d { let v = y[i * d + j]; s += v * v }
-            out[i] = s
-        }
-        return out
-    }
-
-    /// log f of every row of `x` (NaN for every row when the column count is wrong).
-    public func logDensities(_ x: Matrix) -> [Double] {
-        guard x.columns == dimension else { return [Double](repeating: .nan, count: x.rows) }
-        let c = -0.5 * (Double(dimension) * 2 * Normal.logRootTwoPi + logDeterminant)
-        return MultivariateNormal.squaredDistances(x, location: mean, lower: lower).map { c - 0.5 * $0 }
+    /// log f of every row of `observations` (NaN for every row when the column count is
+    /// wrong), from the squared Mahalanobis distances of one triangular solve (see
+    /// ``WhitenedComponent``).
+    /// - Parameter observations: n × d.
+    /// - Returns: n log-densities.
+    public func logDensities(_ observations: Matrix) -> [Double] {
+        WhitenedComponent(self).logDensities(observations)
     }
 
     /// One draw μ + L z, z ~ N(0, I).

@@ -31,59 +31,14 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         self.degreesOfFreedom = degreesOfFreedom
     }
 
-    /// log Γ((ν+d)/2) − log Γ(ν/2) − (d/2) log(νπ) − ½ log|Σ|, the gamma ratio from
-    /// ``GammaRatio`` (no lgamma cancellation at large ν).
-    static func logNormalizer(nu: Double, d: Int, logDeterminant: Double) -> Double {
-        GammaRatio.log(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * log(nu * Double.pi) - 0.5 * logDeterminant
-    }
-
-    /// log f of every row of `x`. Far points stay finite: each row is centred and scaled by a
-    /// power of two as (xⱼ/2 − μⱼ/2)/2ᵏ (exact, and no difference or square can overflow,
-    /// even for x = ±`Double.greatestFiniteMagnitude`), and log(1 + δ²/ν) is taken from the
-    /// scaled distance and k without forming δ when δ itself would overflow. A row with a
-    /// NaN gives NaN; a row with an infinite coordinate (and no NaN) gives −∞.
-    public func logDensities(_ x: Matrix) -> [Double] {
-        guard x.columns == dimension else { return [Double](repeating: .nan, count: x.rows) }
-        let nu = degreesOfFreedom, n = x.rows, d = dimension
-        let c = MultivariateT.logNormalizer(nu: nu, d: d, logDeterminant: logDeterminant)
-        let half = 0.5 * (nu + Double(d))
-        var exponents = [Int](repeating: 0, count: n)
-        var special = [Double?](repeating: nil, count: n)
-        for i in 0..<n {
-            var e = 0.0
-            for j in 0..<d {
-                let v = x.elements[i * d + j]
-                if v.isNaN { special[i] = .nan; break }
-                if v.isInfinite { special[i] = -.infinity }
-                e = max(e, abs(0.5 * v - 0.5 * location[j]))
-            }
-            if special[i] == nil, e > 0 { exponents[i] = e.exponent }
-        }
-        // δ = 2^(k+1) δ̃ exactly.
-        let scaled = Component(self).scaledDistances(x, exponents: exponents)
-        return (0..<n).map { i in
-            special[i] ?? c - half * Component.logOnePlusSquare(scaled[i], exponent: exponents[i] + 1, nu: nu)
-        }
-    }
-
-    /// Mahalanobis distances δᵢ (not squared), overflow-safe through scaling.
-    static func distances(_ x: Matrix, location: [Double], lower: Matrix) -> [Double] {
-        let n = x.rows, d = x.columns
-        var y = x.elements
-        for i in 0..<n { for j in 0..<d { y[i * d + j] -= location[j] } }
-        Lapack.solveLowerTransposedRight(lower, &y, rows: n)
-        return (0..<n).map { i in
-            var m = 0.0
-            for j in 0..<d {
-                let v = abs(y[i * d + j])
-                if v.isNaN { return .nan }  // max(·, NaN) would silently drop it
-                m = max(m, v)
-            }
-            if m == 0 || !m.isFinite { return m }
-            var s = 0.0
-            for j in 0..<d { let v = y[i * d + j] / m; s += v * v }
-            return m * s.squareRoot()
-        }
+    /// log f of every row of `observations` (NaN for every row when the column count is
+    /// wrong). Far observations stay finite, up to x = ±`Double.greatestFiniteMagnitude`
+    /// (see ``WhitenedComponent/logDensities(_:)``); a row with a NaN gives NaN, a row with
+    /// an infinite coordinate (and no NaN) −∞.
+    /// - Parameter observations: n × d.
+    /// - Returns: n log-densities.
+    public func logDensities(_ observations: Matrix) -> [Double] {
+        WhitenedComponent(self).logDensities(observations)
     }
 
     /// One draw μ + L z / √(χ²_ν/ν).

@@ -89,10 +89,10 @@ extension MultivariateT {
         var nu = bounds.fixed ?? min(max(10, bounds.lower), bounds.upper)
         let lower = normal.model.lower
         var logDet = normal.model.logDeterminant
-        var delta2 = MultivariateNormal.squaredDistances(data, location: mu, lower: lower)
+        var delta2 = WhitenedComponent.squaredDistances(data, location: mu, lower: lower)
 
         func logLikelihood(_ nu: Double, _ logDet: Double, _ delta2: [Double]) -> Double {
-            let c = MultivariateT.logNormalizer(nu: nu, d: d, logDeterminant: logDet)
+            let c = WhitenedComponent.tLogNormalizer(nu: nu, dimension: d, logDeterminant: logDet)
             var s = 0.0
             for i in 0..<n where w[i] > 0 { s += w[i] * (c - 0.5 * (nu + dd) * StudentT.logOnePlusSquare(delta2[i].squareRoot(), nu)) }
             return s
@@ -115,7 +115,7 @@ extension MultivariateT {
             }
             var newLogDet = 0.0
             for j in 0..<d { newLogDet += 2 * log(newLower[j, j]) }
-            let newDelta2 = MultivariateNormal.squaredDistances(data, location: newMu, lower: newLower)
+            let newDelta2 = WhitenedComponent.squaredDistances(data, location: newMu, lower: newLower)
             // The ν CM-step on the observed likelihood.
             var newNu = nu
             if bounds.fixed == nil {
@@ -171,7 +171,7 @@ enum MultivariateFitting {
         guard let lower = try? Lapack.choleskyLower(sigma, what: "scatter"),
               let inverse = try? Lapack.solvePositiveDefinite(sigma.elements, n: d, Matrix.identity(d).elements, columns: d, what: "scatter")
         else { return nil }
-        let delta2 = MultivariateNormal.squaredDistances(data, location: mu, lower: lower)
+        let delta2 = WhitenedComponent.squaredDistances(data, location: mu, lower: lower)
         let dd = Double(d)
         var wu = [Double](repeating: 0, count: n)
         for i in 0..<n { wu[i] = w[i] * (nu + dd) / (nu + delta2[i]) }
@@ -264,24 +264,6 @@ enum MultivariateFitting {
         return Matrix(uncheckedRows: d, columns: d, elements: g)
     }
 
-    /// D_d(ν) = ψ((ν+d)/2) − ψ(ν/2) − d/ν. Direct for ν < 2000; above, from the expansion
-    /// ψ(x) = log x − 1/(2x) − 1/(12x²) + 1/(120x⁴) − …, with x = ν/2, h = d/2, written so that
-    /// nothing cancels: log1p(h/x) − h/x + h/(2x(x+h)) + h(2x+h)/(12x²(x+h)²) − ….
-    static func digammaGap(_ nu: Double, _ d: Int) -> Double {
-        let dd = Double(d)
-        if nu < 2000 { return GSL.digamma(0.5 * (nu + dd)) - GSL.digamma(0.5 * nu) - dd / nu }
-        let x = 0.5 * nu, h = 0.5 * dd, y = h / x
-        let logTerm: Double
-        if y < 1e-3 {
-            logTerm = y * y * (-0.5 + y * (1.0 / 3 + y * (-0.25 + y * (0.2 + y * (-1.0 / 6)))))
-        } else {
-            logTerm = log1p(y) - y
-        }
-        let xh = x + h
-        let quartic = (1 / pow(x, 4) - 1 / pow(xh, 4)) / 120
-        return logTerm + h / (2 * x * xh) + h * (2 * x + h) / (12 * x * x * xh * xh) - quartic
-    }
-
     /// ∂ℓ/∂ν divided by W/2 for fixed μ, Σ.
     static func dfScore(_ nu: Double, delta2: [Double], weights: [Double], total: Double, d: Int) -> Double {
         var s = 0.0
@@ -290,7 +272,7 @@ enum MultivariateFitting {
             let a = q / nu
             s += wi * (dd * a / (nu * (1 + a)) - TDegreesOfFreedom.logOnePlusMinusRatio(a))
         }
-        return digammaGap(nu, d) + s / total
+        return TDegreesOfFreedom.digammaGap(nu, dimension: d) + s / total
     }
 
     /// The ν in [lower, upper] that maximises ℓ for fixed μ, Σ; flags the upper bound.

@@ -54,7 +54,7 @@ enum GSL {
     static func logNormalP(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x > 5 { return log1p(-normalQ(x)) }
-        if x < -1e8 { return -0.5 * x * x - log(-x) - 0.91893853320467274178 }
+        if x < -1e8 { return -0.5 * x * x - log(-x) - Normal.logRootTwoPi }
         // Φ(x) = erfc(−x/√2) / 2.
         return value { gsl_sf_log_erfc_e(-x * 0.70710678118654752440, $0) } - 0.69314718055994530942
     }

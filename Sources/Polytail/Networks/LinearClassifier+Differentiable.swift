@@ -1,9 +1,12 @@
-/// The linear classifier z = W x + b is the zero-hidden-layer network: it takes part in every
+/// The linear classifier z = x W + b is the zero-hidden-layer network: it takes part in every
 /// attack and margin metric through ``DifferentiableClassifier``. With the logits'
-/// derivative G (n × k) of any ``GradientTarget``, ∇ₓ J = G W, one `dgemm`.
+/// derivative G (n × k) of any ``GradientTarget``, ∇ₓ J = G Wᵀ, one `dgemm`.
 extension LinearClassifier: DifferentiableClassifier {
+    /// k (the protocol's name until it follows ``classCount``).
+    public var classes: Int { classCount }
+
     /// d, the number of features.
-    public var inputDimension: Int { featureCount }
+    public var inputDimension: Int { dimension }
 
     /// The per-row values of `target` (see ``GradientTarget``).
     /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad shapes or labels.
@@ -19,13 +22,13 @@ extension LinearClassifier: DifferentiableClassifier {
         }
     }
 
-    /// Row r is ∇ₓ of `target` for sample r alone: G W with G the derivative in the logits.
+    /// Row r is ∇ₓ of `target` for sample r alone: G Wᵀ with G the derivative in the logits.
     /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad shapes or labels.
     /// - Complexity: O(n d k).
     public func inputGradients(of target: Polytail.GradientTarget, at x: Matrix) throws(PolytailError) -> Matrix {
         try target.validate(rows: x.rows, classes: classes)
         let z = try logits(x)
-        let n = x.rows, k = classes, d = featureCount
+        let n = x.rows, k = classes, d = dimension
         guard n > 0 else { return Matrix(uncheckedRows: 0, columns: d, elements: []) }
         var deltas = [Double](repeating: 0, count: n * k)
         z.elements.withUnsafeBufferPointer { zp in
@@ -34,7 +37,7 @@ extension LinearClassifier: DifferentiableClassifier {
             }
         }
         var out = [Double](repeating: 0, count: n * d)
-        Blas.gemm(deltas, rows: n, columns: k, weights.elements, rows: k, columns: d, into: &out)
+        Blas.gemm(deltas, rows: n, columns: k, weights.elements, rows: d, columns: k, transposeB: true, into: &out)
         return Matrix(uncheckedRows: n, columns: d, elements: out)
     }
 }

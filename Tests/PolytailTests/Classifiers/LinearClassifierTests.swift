@@ -64,7 +64,7 @@ enum ClassifierData {
         let x = try Matrix(rowArrays: fixture.features)
         for reference in fixture.fits {
             let fitted = try LinearClassifier.fit(
-                features: x, labels: fixture.labels, classes: fixture.classes, output: .softmax,
+                x, labels: fixture.labels, classCount: fixture.classes, output: .softmax,
                 weightDecay: reference.weightDecay, optimizer: .lbfgs(maxIterations: 1000, tolerance: 1e-10))
             #expect(fitted.result.converged)
             #expect(Tolerance.isClose(fitted.result.loss, reference.objective, relative: Tolerance.objective))
@@ -78,16 +78,18 @@ enum ClassifierData {
             }
             #expect(sklearnGap <= Tolerance.sklearnPosterior, "λ = \(reference.weightDecay): gap to sklearn \(sklearnGap)")
             #expect(polishedGap <= Tolerance.polishedPosterior, "λ = \(reference.weightDecay): gap to optimum \(polishedGap)")
-            // W is identified by the penalty (rows sum to zero at the optimum); b only up to a shift.
+            // W is identified by the penalty (its class columns sum to zero at the optimum); b only
+            // up to a shift. W is d × k (fan-in × fan-out); scikit-learn's coef_ is k × d.
             let w = fitted.classifier.weights
+            #expect(w.rows == x.columns && w.columns == fixture.classes)
             for i in 0..<fixture.classes {
-                for j in 0..<x.columns { #expect(abs(w[i, j] - reference.weights[i][j]) < 1e-5) }
+                for j in 0..<x.columns { #expect(abs(w[j, i] - reference.weights[i][j]) < 1e-5) }
             }
             let b = fitted.classifier.bias, rb = reference.bias
             let shift = b.reduce(0, +) / 3 - rb.reduce(0, +) / 3
             for i in 0..<3 { #expect(abs(b[i] - shift - rb[i]) < 1e-5) }
             // The loss method reproduces the training objective.
-            let loss = try fitted.classifier.loss(features: x, labels: fixture.labels, weightDecay: reference.weightDecay)
+            let loss = try fitted.classifier.loss(x, labels: fixture.labels, weightDecay: reference.weightDecay)
             #expect(Tolerance.isClose(loss, fitted.result.loss, relative: 1e-14))
         }
     }
@@ -110,50 +112,41 @@ enum ClassifierData {
                 let h = 1e-6
                 var plus = theta, minus = theta
                 plus[i] += h; minus[i] -= h
-                let numeric = (problem.objective(plus, gradient: nil) - problem.objective(minus, gradient: nil)) / (2 * h)
+                let numeric = (problem.value(plus) - problem.value(minus)) / (2 * h)
                 #expect(abs(numeric - gradient[i]) <= Tolerance.finiteDifference * max(1, abs(gradient[i])),
                         "\(output) λ = \(weightDecay) θ[\(i)]: analytic \(gradient[i]), numeric \(numeric)")
             }
         }
     }
 
-    @Test("input gradients equal central differences", arguments: OutputLayer.allCases)
+    @Test("input gradients of every target equal central differences of the objective", arguments: OutputLayer.allCases)
     func inputGradients(output: OutputLayer) throws {
         var rng = PolytailRandom(seed: 8)
-        let w = try Matrix(rows: 3, columns: 4, elements: (0..<12).map { _ in rng.standardNormal() })
+        let w = try Matrix(rows: 4, columns: 3, elements: (0..<12).map { _ in rng.standardNormal() })  // d × k
         let model = try LinearClassifier(weights: w, bias: [0.1, -0.2, 0.3], output: output)
-        let x = (0..<4).map { _ in rng.standardNormal() }
-        let targets: [LinearClassifier.GradientTarget] = [.loss(label: 1), .logit(2), .posterior(0), .logPosterior(2)]
-        for target in targets {
-            let g = try model.inputGradient(of: target, at: x)
-            func f(_ v: [Double]) throws -> Double {
-                let m = try Matrix(rows: 1, columns: 4, elements: v)
-                switch target {
-                case let .loss(label): return -(try model.logPosteriors(m))[0, label]
-                case let .logit(i): return try model.logits(m)[0, i]
-                case let .posterior(i): return try model.posteriors(m)[0, i]
-                case let .logPosterior(i): return try model.logPosteriors(m)[0, i]
+        let x = try Matrix(rows: 2, columns: 4, elements: (0..<8).map { _ in rng.standardNormal() })
+        let labels = [1, 2]
+        for target in [GradientTarget.loss(labels: labels), .crossEntropyOnLogits(labels: labels), .margin(labels: labels), .output(2)] {
+            let g = try model.inputGradients(of: target, at: x)
+            for r in 0..<2 {
+                for j in 0..<4 {
+                    let h = 1e-6
+                    var plus = x, minus = x
+                    plus[r, j] += h; minus[r, j] -= h
+                    let numeric = (try model.objective(target, at: plus)[r] - model.objective(target, at: minus)[r]) / (2 * h)
+                    #expect(abs(numeric - g[r, j]) <= Tolerance.finiteDifference * max(1, abs(g[r, j])), "\(output) \(target) x[\(r), \(j)]")
                 }
             }
-            for j in 0..<4 {
-                let h = 1e-6
-                var plus = x, minus = x
-                plus[j] += h; minus[j] -= h
-                let numeric = (try f(plus) - f(minus)) / (2 * h)
-                #expect(abs(numeric - g[j]) <= Tolerance.finiteDifference * max(1, abs(g[j])), "\(output) \(target) x[\(j)]")
-            }
         }
-        // The batch form equals the single-input loss gradient row by row.
-        let batch = try Matrix(rowArrays: [x, x.map { -$0 }])
-        let rows = try model.inputGradients(ofLossAt: batch, labels: [1, 2])
-        #expect(zip(rows.rowArrays[0], try model.inputGradient(of: .loss(label: 1), at: x)).allSatisfy { abs($0 - $1) < 1e-14 })
-        #expect(zip(rows.rowArrays[1], try model.inputGradient(of: .loss(label: 2), at: x.map { -$0 })).allSatisfy { abs($0 - $1) < 1e-14 })
+        // The logit target's gradient is the logit's column of W.
+        let g = try model.inputGradients(of: .output(2), at: x)
+        for j in 0..<4 { #expect(g[0, j] == w[j, 2] && g[1, j] == w[j, 2]) }
     }
 
     @Test("L-BFGS drives the gradient to zero and the loss down", arguments: OutputLayer.allCases, [0.0, 0.01])
     func lbfgsConverges(output: OutputLayer, weightDecay: Double) throws {
         let (x, y) = ClassifierData.blobs(n: 120, d: 2, k: 3, seed: 4, spread: 1.5)
-        let fitted = try LinearClassifier.fit(features: x, labels: y, classes: 3, output: output,
+        let fitted = try LinearClassifier.fit(x, labels: y, classCount: 3, output: output,
                                               weightDecay: weightDecay, optimizer: .lbfgs(maxIterations: 2000, tolerance: 1e-8))
         let r = fitted.result
         #expect(r.converged, "\(output) λ = \(weightDecay): ‖∇‖ = \(r.gradientNorm) after \(r.iterations)")
@@ -175,8 +168,8 @@ enum ClassifierData {
     func figure1c() throws {
         let (x, y) = ClassifierData.figure1c(perClass: 100, seed: 1)
         let far = try Matrix(rows: 4, columns: 1, elements: [-1e6, -1e3, 1e3, 1e6])
-        let soft = try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softRmax)
-        let hard = try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, weightDecay: 1e-3)
+        let soft = try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softRmax)
+        let hard = try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, weightDecay: 1e-3)
         #expect(soft.result.converged && hard.result.converged)
         for model in [soft.classifier, hard.classifier] {
             #expect(try model.predict(x) == y)
@@ -192,7 +185,7 @@ enum ClassifierData {
         let (x, y) = ClassifierData.blobs(n: 30 * k, d: 3, k: k, seed: UInt64(k))
         var rng = PolytailRandom(seed: 99)
         for output in OutputLayer.allCases {
-            let model = try LinearClassifier.fit(features: x, labels: y, classes: k, output: output, weightDecay: 0.01).classifier
+            let model = try LinearClassifier.fit(x, labels: y, classCount: k, output: output, weightDecay: 0.01).classifier
             for _ in 0..<20 {
                 let v = (0..<3).map { _ in rng.standardNormal() }
                 let p = try model.posteriors(try Matrix(rows: 1, columns: 3, elements: v.map { 1e6 * $0 })).elements
@@ -209,16 +202,23 @@ enum ClassifierData {
     func adam() throws {
         let fixture = try #require(RegressorFixtures.shared)
         let x = try Matrix(rowArrays: fixture.features)
-        let optimizer = ClassifierOptimizer.adam(epochs: 300, batchSize: 16, learningRate: 0.05, seed: 42)
-        let a = try LinearClassifier.fit(features: x, labels: fixture.labels, classes: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer)
-        let b = try LinearClassifier.fit(features: x, labels: fixture.labels, classes: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer)
+        let optimizer = ClassifierOptimizer.adam(epochs: 300, batchSize: 16, learningRate: 0.05)
+        var g1 = PolytailRandom(seed: 42), g2 = PolytailRandom(seed: 42)
+        let a = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer, using: &g1)
+        let b = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer, using: &g2)
         #expect(a == b)
         #expect(a.result.iterations == 300 && a.result.evaluations == 300 * 10)
         #expect(a.result.lossHistory.count == 301)
         #expect(a.result.loss < a.result.lossHistory[0])
         #expect(a.result.loss - fixture.fits[0].objective < 5e-3, "Adam \(a.result.loss) vs optimum \(fixture.fits[0].objective)")
-        let c = try LinearClassifier.fit(features: x, labels: fixture.labels, classes: 3, output: .softRmax, weightDecay: 0.01,
-                                         optimizer: .adam(epochs: 50, batchSize: 32, learningRate: 0.01, seed: 7))
+        var g3 = PolytailRandom(seed: 7)
+        let c = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softRmax, weightDecay: 0.01,
+                                         optimizer: .adam(epochs: 50, batchSize: 32, learningRate: 0.01), using: &g3)
+        #expect(c.result.loss < c.result.lossHistory[0])
+        // Adam needs a generator: the generator-free form refuses it.
+        #expect(throws: PolytailError.self) {
+            try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, optimizer: optimizer)
+        }
         #expect(c.result.loss < c.result.lossHistory[0])
     }
 }
@@ -253,63 +253,64 @@ enum ClassifierData {
     @Test("bad training data is a thrown error")
     func dataErrors() throws {
         expectError(PolytailError.emptyData) {
-            try LinearClassifier.fit(features: try Matrix(rows: 0, columns: 2, elements: []), labels: [], classes: 2, output: .softmax)
+            try LinearClassifier.fit(try Matrix(rows: 0, columns: 2, elements: []), labels: [], classCount: 2, output: .softmax)
         }
         expectError(PolytailError.emptyData) {
-            try LinearClassifier.fit(features: try Matrix(rows: 2, columns: 0, elements: []), labels: [0, 1], classes: 2, output: .softmax)
+            try LinearClassifier.fit(try Matrix(rows: 2, columns: 0, elements: []), labels: [0, 1], classCount: 2, output: .softmax)
         }
         expectError(PolytailError.dimensionMismatch(what: "labels", expected: 4, got: 3)) {
-            try LinearClassifier.fit(features: x, labels: [0, 1, 0], classes: 2, output: .softRmax)
+            try LinearClassifier.fit(x, labels: [0, 1, 0], classCount: 2, output: .softRmax)
         }
         expectError(PolytailError.unknownLabel("2 at row 3 (classes are 0..<2)")) {
-            try LinearClassifier.fit(features: x, labels: [0, 1, 0, 2], classes: 2, output: .softmax)
+            try LinearClassifier.fit(x, labels: [0, 1, 0, 2], classCount: 2, output: .softmax)
         }
         expectError(PolytailError.unknownLabel("-1 at row 0 (classes are 0..<2)")) {
-            try LinearClassifier.fit(features: x, labels: [-1, 1, 0, 1], classes: 2, output: .softmax)
+            try LinearClassifier.fit(x, labels: [-1, 1, 0, 1], classCount: 2, output: .softmax)
         }
         var bad = x
         bad[2, 1] = .nan
         expectError(PolytailError.nonFiniteValue(row: 2, column: 1)) {
-            try LinearClassifier.fit(features: bad, labels: y, classes: 2, output: .softmax)
+            try LinearClassifier.fit(bad, labels: y, classCount: 2, output: .softmax)
         }
         bad[2, 1] = 0
         bad[3, 0] = -.infinity
         expectError(PolytailError.nonFiniteValue(row: 3, column: 0)) {
-            try LinearClassifier.fit(features: bad, labels: y, classes: 2, output: .softRmax)
+            try LinearClassifier.fit(bad, labels: y, classCount: 2, output: .softRmax)
         }
         expectError(PolytailError.tooFewClasses(needed: 2, got: 1)) {
-            try LinearClassifier.fit(features: x, labels: [1, 1, 1, 1], classes: 3, output: .softmax)
+            try LinearClassifier.fit(x, labels: [1, 1, 1, 1], classCount: 3, output: .softmax)
         }
         expectError(PolytailError.tooFewClasses(needed: 2, got: 1)) {
-            try LinearClassifier.fit(features: x, labels: [0, 0, 0, 0], classes: 1, output: .softmax)
+            try LinearClassifier.fit(x, labels: [0, 0, 0, 0], classCount: 1, output: .softmax)
         }
     }
 
     @Test("bad settings are a thrown error")
     func settingErrors() {
         expectError(PolytailError.invalidParameter(name: "weightDecay", value: -1, requirement: "must be finite and non-negative")) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, weightDecay: -1)
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, weightDecay: -1)
         }
         #expect(throws: PolytailError.self) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, weightDecay: .nan)
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, weightDecay: .nan)
         }
         expectError(PolytailError.invalidParameter(name: "maxIterations", value: 0, requirement: "must be at least 1")) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, optimizer: .lbfgs(maxIterations: 0))
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, optimizer: .lbfgs(maxIterations: 0))
         }
         expectError(PolytailError.invalidParameter(name: "tolerance", value: 0, requirement: "must be positive and finite")) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, optimizer: .lbfgs(tolerance: 0))
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, optimizer: .lbfgs(tolerance: 0))
         }
+        var g = PolytailRandom(seed: 1)
         expectError(PolytailError.invalidParameter(name: "epochs", value: 0, requirement: "must be at least 1")) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, optimizer: .adam(epochs: 0))
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, optimizer: .adam(epochs: 0), using: &g)
         }
         expectError(PolytailError.invalidParameter(name: "batchSize", value: 0, requirement: "must be at least 1")) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, optimizer: .adam(epochs: 1, batchSize: 0))
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, optimizer: .adam(epochs: 1, batchSize: 0), using: &g)
         }
         expectError(PolytailError.invalidParameter(name: "learningRate", value: -0.1, requirement: "must be positive and finite")) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, optimizer: .adam(epochs: 1, learningRate: -0.1))
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, optimizer: .adam(epochs: 1, learningRate: -0.1), using: &g)
         }
         expectError(PolytailError.invalidParameter(name: "tolerance", value: .infinity, requirement: "must be positive and finite")) {
-            try LinearClassifier.fit(features: x, labels: y, classes: 2, output: .softmax, optimizer: .adam(epochs: 1, tolerance: .infinity))
+            try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, optimizer: .adam(epochs: 1, tolerance: .infinity), using: &g)
         }
     }
 
@@ -317,10 +318,10 @@ enum ClassifierData {
     func modelErrors() throws {
         let w = try Matrix(rowArrays: [[1, 0], [0, 1]])
         expectError(PolytailError.tooFewClasses(needed: 2, got: 1)) {
-            try LinearClassifier(weights: try Matrix(rowArrays: [[1, 0]]), bias: [0], output: .softmax)
+            try LinearClassifier(weights: try Matrix(rowArrays: [[1], [0]]), bias: [0], output: .softmax)
         }
         expectError(PolytailError.emptyData) {
-            try LinearClassifier(weights: try Matrix(rows: 2, columns: 0, elements: []), bias: [0, 0], output: .softmax)
+            try LinearClassifier(weights: try Matrix(rows: 0, columns: 2, elements: []), bias: [0, 0], output: .softmax)
         }
         expectError(PolytailError.dimensionMismatch(what: "bias", expected: 2, got: 3)) {
             try LinearClassifier(weights: w, bias: [0, 0, 0], output: .softmax)
@@ -338,21 +339,15 @@ enum ClassifierData {
         expectError(mismatch) { try model.posteriors(wrong) }
         expectError(mismatch) { try model.logPosteriors(wrong) }
         expectError(mismatch) { try model.predict(wrong) }
-        expectError(mismatch) { try model.loss(features: wrong, labels: [0]) }
-        expectError(mismatch) { try model.inputGradients(ofLossAt: wrong, labels: [0]) }
+        expectError(mismatch) { try model.loss(wrong, labels: [0]) }
+        expectError(mismatch) { try model.inputGradients(of: .loss(labels: [0]), at: wrong) }
         expectError(PolytailError.dimensionMismatch(what: "labels", expected: 4, got: 1)) {
-            try model.inputGradients(ofLossAt: x, labels: [0])
-        }
-        expectError(PolytailError.dimensionMismatch(what: "input", expected: 2, got: 1)) {
-            try model.inputGradient(of: .logit(0), at: [1])
+            try model.inputGradients(of: .loss(labels: [0]), at: x)
         }
         expectError(PolytailError.unknownLabel("5 (classes are 0..<2)")) {
-            try model.inputGradient(of: .loss(label: 5), at: [1, 2])
-        }
-        expectError(PolytailError.nonFiniteValue(row: 0, column: 1)) {
-            try model.inputGradient(of: .posterior(0), at: [1, .nan])
+            try model.inputGradients(of: .loss(labels: [5]), at: try Matrix(rowArrays: [[1, 2]]))
         }
         // A single-class label set is fine for evaluating a loss (it is not a fit).
-        #expect(try model.loss(features: try Matrix(rowArrays: [[2, 2], [3, 1]]), labels: [0, 0]).isFinite)
+        #expect(try model.loss(try Matrix(rowArrays: [[2, 2], [3, 1]]), labels: [0, 0]).isFinite)
     }
 }

@@ -118,7 +118,7 @@ extension CovariateShiftFixture.LogRatioCase {
         let c = Self.fixture.logRatioCases[index]
         let iw = try c.weights()
         let points = try Matrix(rowArrays: c.points)
-        let got = try iw.logWeights(at: points)
+        let got = try iw.logWeights(points)
         let gfm = Double.greatestFiniteMagnitude
         for (i, (g, r)) in zip(got, c.logRatio).enumerated() {
             #expect(g.isFinite, "case \(index) point \(c.points[i])")
@@ -127,11 +127,11 @@ extension CovariateShiftFixture.LogRatioCase {
                     "case \(index) point \(c.points[i]): \(g) vs \(expected)")
         }
         // λ scales the log-weight; λ = 0 gives exactly 0 everywhere.
-        let half = try iw.logWeights(at: points, lambda: 0.5)
+        let half = try iw.logWeights(points, lambda: 0.5)
         for (h, g) in zip(half, got) { #expect(h == 0.5 * g) }
-        #expect(try iw.logWeights(at: points, lambda: 0).allSatisfy { $0 == 0 })
+        #expect(try iw.logWeights(points, lambda: 0).allSatisfy { $0 == 0 })
         // Weights are finite, non-negative and exp of the log-weights where in range.
-        let w = try iw.weights(at: points)
+        let w = try iw.weights(points)
         for (wi, g) in zip(w, got) {
             #expect(wi.isFinite && wi >= 0)
             if g < 700 { #expect(Tolerance.isClose(wi, exp(g), relative: Tolerance.CovariateShift.identity)) } else { #expect(wi > 1e304) }
@@ -153,7 +153,7 @@ extension CovariateShiftFixture.LogRatioCase {
         }
         // A point at +∞ along v takes the (clamped) limit.
         let far = try Matrix(rows: 1, columns: v.count, elements: v.map { $0 == 1 ? Double.infinity : 0 })
-        let atInfinity = try iw.logWeights(at: far)[0]
+        let atInfinity = try iw.logWeights(far)[0]
         #expect(atInfinity == min(max(limit, -.greatestFiniteMagnitude), .greatestFiniteMagnitude))
         #expect(try iw.limitLogWeight(direction: v, lambda: 0) == 0)
     }
@@ -165,7 +165,7 @@ extension CovariateShiftFixture.LogRatioCase {
         let iw = try ImportanceWeights(.studentT(source: s, target: t))
         let expected = 0.7 * 3 * log((10.0 / 17) / 0.5)
         #expect(Tolerance.isClose(try iw.limitLogWeight(direction: [-2], lambda: 0.7), expected, relative: Tolerance.CovariateShift.identity))
-        let far = try iw.logWeights(at: [-1e12, 1e12, -1e300], lambda: 0.7)
+        let far = try iw.logWeights([-1e12, 1e12, -1e300], lambda: 0.7)
         for l in far { #expect(Tolerance.isClose(l, expected, relative: Tolerance.CovariateShift.tailApproach)) }
     }
 
@@ -174,15 +174,15 @@ extension CovariateShiftFixture.LogRatioCase {
         let f = Self.fixture.normalized
         let iw = try ImportanceWeights(.normal(source: Normal(mean: 1.1, standardDeviation: 0.5),
                                                target: Normal(mean: 2.1, standardDeviation: 10.0 / 17)))
-        let w = try iw.normalizedWeights(at: f.points, lambda: f.lambda)
+        let w = try iw.normalizedWeights(f.points, lambda: f.lambda)
         for (g, r) in zip(w, f.weights) {
             #expect(Tolerance.isClose(g, r.value, relative: Tolerance.CovariateShift.weightRelative, absolute: Tolerance.CovariateShift.weightAbsolute))
         }
         #expect(Tolerance.isClose(w.reduce(0, +) / Double(w.count), 1, relative: Tolerance.CovariateShift.identity))
         // Raw weights at the same points overflow (clamped) — the normalised ones do not.
-        #expect(try iw.weights(at: [1e3], lambda: 1)[0] == .greatestFiniteMagnitude)
+        #expect(try iw.weights([1e3], lambda: 1)[0] == .greatestFiniteMagnitude)
         // All points far out in the same tail: every raw log-weight is below −700.
-        let tail = try iw.normalizedWeights(at: [-1e3, -1e3 - 1, -1e3 - 2], lambda: 1)
+        let tail = try iw.normalizedWeights([-1e3, -1e3 - 1, -1e3 - 2], lambda: 1)
         #expect(tail.allSatisfy { $0.isFinite } && Tolerance.isClose(tail.reduce(0, +), 3, relative: Tolerance.CovariateShift.identity))
     }
 
@@ -196,7 +196,7 @@ extension CovariateShiftFixture.LogRatioCase {
         #expect(Tolerance.isClose(t.mean, f.targetMean, relative: Tolerance.CovariateShift.fitRelative))
         #expect(Tolerance.isClose(t.standardDeviation, f.targetSD, relative: Tolerance.CovariateShift.fitRelative))
         #expect(iw.sourceFit?.converged == true && iw.targetFit != nil)
-        let l = try iw.logWeights(at: f.points, lambda: 0.5)
+        let l = try iw.logWeights(f.points, lambda: 0.5)
         for (g, r) in zip(l, f.logWeightsLambdaHalf) {
             #expect(Tolerance.isClose(g, r.value, relative: Tolerance.CovariateShift.consistency, absolute: Tolerance.CovariateShift.consistency))
         }
@@ -208,8 +208,8 @@ extension CovariateShiftFixture.LogRatioCase {
         let normal = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal)
         let t = try ImportanceWeights.fit(source: f.source, target: f.target, family: .studentT(.fixed(3)))
         let outliers = Array(f.points.suffix(5))
-        let wn = try normal.normalizedWeights(at: f.points).suffix(5)
-        let wt = try t.normalizedWeights(at: f.points).suffix(5)
+        let wn = try normal.normalizedWeights(f.points).suffix(5)
+        let wt = try t.normalizedWeights(f.points).suffix(5)
         #expect(outliers.allSatisfy { $0 >= -5 && $0 <= -4 })
         // With σ_t > σ_s the normal ratio grows without bound in the tail; the equal-ν t
         // ratio tends to (σ_t/σ_s)^ν.
@@ -217,7 +217,7 @@ extension CovariateShiftFixture.LogRatioCase {
         #expect(wn.max()! > 10 * wt.max()!)
         let bound = exp(try t.limitLogWeight(direction: [-1]))
         #expect(wt.allSatisfy { $0 < 2 * bound })
-        #expect(try t.weights(at: [-1e9, -1e100]).allSatisfy { Tolerance.isClose($0, bound, relative: Tolerance.CovariateShift.tailApproach) })
+        #expect(try t.weights([-1e9, -1e100]).allSatisfy { Tolerance.isClose($0, bound, relative: Tolerance.CovariateShift.tailApproach) })
     }
 
     @Test("a jointly estimated ν is a profile maximum shared by both fits")
@@ -256,7 +256,7 @@ extension CovariateShiftFixture.LogRatioCase {
         }
         #expect(try iw.limitLogWeight(direction: [1, -1]).isFinite)
         // Far points stay finite and approach the limit along their direction.
-        let far = try iw.logWeights(at: Matrix(rowArrays: [[1e12, -1e12], [1e300, -1e300]]))
+        let far = try iw.logWeights(Matrix(rowArrays: [[1e12, -1e12], [1e300, -1e300]]))
         let limit = try iw.limitLogWeight(direction: [1, -1])
         for l in far { #expect(Tolerance.isClose(l, limit, relative: Tolerance.CovariateShift.tailApproach, absolute: Tolerance.CovariateShift.tailApproach)) }
     }
@@ -269,7 +269,7 @@ extension CovariateShiftFixture.LogRatioCase {
         for family in [ImportanceWeights.Family.normal, .studentT(.estimatedPerGroup)] {
             let iw = try ImportanceWeights.fit(source: source, target: target, family: family)
             let points = try Matrix(rowArrays: [[0, 0], [2, -1], [-30, 40]])
-            let l = try iw.logWeights(at: points)
+            let l = try iw.logWeights(points)
             let expected: [Double]
             switch iw.densities {
             case let .multivariateNormal(s, t): expected = zip(t.logDensities(points), s.logDensities(points)).map { $0 - $1 }
@@ -283,11 +283,11 @@ extension CovariateShiftFixture.LogRatioCase {
     @Test("NaN points give NaN log-weights, and an error when normalising")
     func nanPoints() throws {
         let iw = try ImportanceWeights(.normal(source: Normal(), target: Normal(mean: 1)))
-        let l = try iw.logWeights(at: [0, .nan, 1])
+        let l = try iw.logWeights([0, .nan, 1])
         #expect(l[0].isFinite && l[1].isNaN && l[2].isFinite)
-        expectError(PolytailError.nonFiniteValue(row: 1, column: nil)) { try iw.normalizedWeights(at: [0, .nan, 1]) }
-        expectError(PolytailError.emptyData) { try iw.normalizedWeights(at: [Double]()) }
-        #expect(try iw.logWeights(at: [Double]()).isEmpty)
+        expectError(PolytailError.nonFiniteValue(row: 1, column: nil)) { try iw.normalizedWeights([0, .nan, 1]) }
+        expectError(PolytailError.emptyData) { try iw.normalizedWeights([Double]()) }
+        #expect(try iw.logWeights([Double]()).isEmpty)
     }
 
     @Test("λ outside [0, 1] or NaN is rejected", arguments: [-0.1, 1.5, Double.nan, Double.infinity])
@@ -301,9 +301,9 @@ extension CovariateShiftFixture.LogRatioCase {
                 #expect(name == "lambda")
             } catch { Issue.record("unexpected \(error)") }
         }
-        expectLambdaError { try iw.logWeights(at: [0], lambda: lambda) }
-        expectLambdaError { try iw.weights(at: [0], lambda: lambda) }
-        expectLambdaError { try iw.normalizedWeights(at: [0], lambda: lambda) }
+        expectLambdaError { try iw.logWeights([0], lambda: lambda) }
+        expectLambdaError { try iw.weights([0], lambda: lambda) }
+        expectLambdaError { try iw.normalizedWeights([0], lambda: lambda) }
         expectLambdaError { try iw.limitLogWeight(direction: [1], lambda: lambda) }
     }
 
@@ -311,7 +311,7 @@ extension CovariateShiftFixture.LogRatioCase {
     func inputErrors() throws {
         let uni = try ImportanceWeights(.normal(source: Normal(), target: Normal(mean: 1)))
         expectError(PolytailError.dimensionMismatch(what: "point dimension", expected: 1, got: 2)) {
-            try uni.logWeights(at: Matrix(rowArrays: [[0, 1]]))
+            try uni.logWeights(Matrix(rowArrays: [[0, 1]]))
         }
         expectError(PolytailError.dimensionMismatch(what: "direction", expected: 1, got: 2)) {
             try uni.limitLogWeight(direction: [1, 0])
@@ -326,10 +326,10 @@ extension CovariateShiftFixture.LogRatioCase {
         }
         let bi = try ImportanceWeights(.multivariateNormal(source: mvn2, target: mvn2))
         expectError(PolytailError.dimensionMismatch(what: "point dimension (use a Matrix of points)", expected: 2, got: 1)) {
-            try bi.logWeights(at: [0.0, 1.0])
+            try bi.logWeights([0.0, 1.0])
         }
         // Identical densities give weight 1 everywhere, even at the edge of the double range.
-        #expect(try bi.weights(at: Matrix(rowArrays: [[1e308, -1e308], [0, 0]])) == [1, 1])
+        #expect(try bi.weights(Matrix(rowArrays: [[1e308, -1e308], [0, 0]])) == [1, 1])
         // Sample errors come from the fits.
         expectError(PolytailError.emptyData) { try ImportanceWeights.fit(source: [], target: [1, 2]) }
         expectError(PolytailError.nonFiniteValue(row: 1, column: nil)) { try ImportanceWeights.fit(source: [1, 2], target: [1, .nan]) }

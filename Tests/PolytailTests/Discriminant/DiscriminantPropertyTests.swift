@@ -60,7 +60,7 @@ extension Tolerance {
             }
             #expect(abs(s - 1) <= Tolerance.posteriorSum)
             let best = (0..<3).max { lp[i, $0] < lp[i, $1] }!
-            #expect(labels[i] == model.classes[best])
+            #expect(labels[i] == model.classLabels[best])
         }
     }
 

@@ -56,7 +56,7 @@ extension Tolerance {
     func lda(_ name: String) throws {
         let data = Self.dataset(name)
         let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels)
-        #expect(model.classes == Array(Set(data.labels)).sorted())
+        #expect(model.classLabels == Array(Set(data.labels)).sorted())
         Self.expectClose(try model.posteriors(Matrix(rowArrays: data.points)), data.lda, absolute: Tolerance.discriminantPosterior)
     }
 
@@ -82,7 +82,7 @@ extension Tolerance {
         let data = Self.dataset("iris")
         let names = ["zeta", "alpha", "mu"]  // classes 0, 1, 2 → columns 2, 0, 1
         let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels.map { names[$0] })
-        #expect(model.classes == ["alpha", "mu", "zeta"])
+        #expect(model.classLabels == ["alpha", "mu", "zeta"])
         let p = try model.posteriors(Matrix(rowArrays: data.points))
         let permuted = data.lda.map { [$0[1], $0[2], $0[0]] }
         Self.expectClose(p, permuted, absolute: Tolerance.discriminantPosterior)
@@ -103,7 +103,7 @@ extension Tolerance {
         }
         let report = DiscriminantFitReport(classCounts: [1, 1, 1], overall: FitResult.summary(observationCount: 3, logLikelihood: 0, parameterCount: 0, iterations: 0, converged: true),
                                            perClass: [])
-        let model = try DiscriminantAnalysis(classes: [0, 1, 2], priors: c.priors, conditionals: conditionals,
+        let model = try DiscriminantAnalysis(classLabels: [0, 1, 2], priors: c.priors, conditionals: conditionals,
                                              shared: c.scatter == "shared", report: report)
         Self.expectLogClose(try model.logPosteriors(Matrix(rowArrays: c.points)), c.logPosteriors)
     }

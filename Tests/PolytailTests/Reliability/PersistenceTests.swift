@@ -55,10 +55,10 @@ import Testing
 
     @Test func linearClassifierRoundTripsAndRejectsCorruption() throws {
         let x = try Matrix(rowArrays: [[0, 1], [1, 0], [2, 2], [3, 1], [0, 3], [1, 1]])
-        let fitted = try LinearClassifier.fit(features: x, labels: [0, 1, 1, 1, 0, 0], classes: 2, output: .softRmax)
+        let fitted = try LinearClassifier.fit(x, labels: [0, 1, 1, 1, 0, 0], classCount: 2, output: .softRmax)
         try roundTrip(fitted.classifier)
         expectCorrupt(LinearClassifier.self,
-                      #"{"weights": {"rows": 2, "columns": 1, "elements": [1, 2]}, "bias": [0], "output": "softmax"}"#,
+                      #"{"weights": {"rows": 1, "columns": 2, "elements": [1, 2]}, "bias": [0], "output": "softmax"}"#,
                       .dimensionMismatch(what: "bias", expected: 2, got: 1))
         expectCorrupt(LinearClassifier.self,
                       #"{"weights": {"rows": 2, "columns": 1, "elements": [1]}, "bias": [0, 0], "output": "softmax"}"#,
@@ -79,7 +79,7 @@ import Testing
             let weights = try ImportanceWeights.fit(source: source, target: target, family: family)
             let back = try JSONDecoder().decode(ImportanceWeights.self, from: try JSONEncoder().encode(weights))
             #expect(back == weights)
-            #expect(try back.logWeights(at: source, lambda: 1) == weights.logWeights(at: source, lambda: 1))
+            #expect(try back.logWeights(source, lambda: 1) == weights.logWeights(source, lambda: 1))
         }
         let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
         try roundTrip(try ImportanceWeights.fit(source: m, target: m, family: .studentT(.fixed(5))))
