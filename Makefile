@@ -1,12 +1,14 @@
 # Polytail: the two commands of the README, and a few more.
-#   make figures   regenerate Figs. 1–6, Tables 1–2 and the demo fit into Output/
+#   make figures   regenerate Figs. 1–6, Tables 1–2 and the demo fit into Output/ (progress on
+#                  stderr, a summary table at the end; Scripts/make-figures.sh)
+#   make check-numbers   compare the numbers the docs quote with a fresh run of fig1, demo, fig3
 #   make test      run the test suite
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
 
 APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps figures demo test bench release docs clean
+.PHONY: all deps figures check-numbers demo test bench release docs clean
 
 all: test
 
@@ -20,17 +22,18 @@ deps:
 	fi
 
 figures: deps
-	swift build -c release
-	swift run -c release fig1 --out Output/fig1
-	swift run -c release demo --out Output/demo
-	swift run -c release fig3 --out Output/fig3
-	swift run -c release fig3 --trials 200 --seed 3 --out Output/fig3
-	swift run -c release table1
-	swift run -c release table2
-	swift run -c release fig2
-	swift run -c release fig4
-	swift run -c release fig5
-	swift run -c release fig6
+	@Scripts/make-figures.sh
+
+# The numbers the docs quote (Docs/numbers/*.json) against a fresh run of the fast scripts,
+# each within its recorded tolerance. After an intended change: `swift run -c release fig1 --record`.
+check-numbers: deps
+	@swift build -c release >/dev/null
+	@mkdir -p Output/check
+	@for run in "fig1" "demo" "fig3" "fig3 --trials 200 --seed 3"; do \
+	  name=$$(echo "$$run" | tr ' ' '_'); \
+	  .build/release/$$run --check --out Output/check/$$name >Output/check/$$name.log 2>Output/check/$$name.err || { tail -n 3 Output/check/$$name.err >&2; exit 1; }; \
+	  echo "$$run: $$(tail -n 1 Output/check/$$name.log)" >&2; \
+	done
 
 test: deps
 	swift build -c release

@@ -312,3 +312,26 @@ public struct SVGPlot: SVGPicture {
         return out
     }
 }
+extension SVGPlot {
+    /// A Fig. 1 panel: posterior curves p(y₀ | x) over x, with the training points of each
+    /// class drawn at the posterior they should have (class 0 at 1, class 1 at 0).
+    /// - Parameters:
+    ///   - title: the panel's title.
+    ///   - x: the grid of the curves.
+    ///   - curves: a name and the posterior on the grid, per curve (the third and later dashed).
+    ///   - classes: the training points of class 0, class 1, ….
+    /// - Returns: the plot, x over the grid's range and y over [−0.05, 1.05].
+    public static func posteriorPanel(_ title: String, x: [Double], curves: [(String, [Double])], classes: [[Double]]) -> SVGPlot {
+        var plot = SVGPlot(title: title, xLabel: "x", yLabel: "p(y₀ | x)")
+        if let lo = x.first, let hi = x.last, lo < hi { plot.xRange = lo...hi }
+        plot.yRange = -0.05...1.05
+        for (k, c) in curves.enumerated() {
+            plot.series.append(Series(name: c.0, x: x, y: c.1, color: palette[k % palette.count], dashed: k >= 2))
+        }
+        for (k, points) in classes.prefix(2).enumerated() {
+            plot.series.append(Series(name: "class \(k) data", x: points, y: points.map { _ in k == 0 ? 1.0 : 0.0 },
+                                      color: k == 0 ? "#555555" : "#aaaaaa", markers: true))
+        }
+        return plot
+    }
+}
