@@ -57,7 +57,7 @@ do {
             }
         }
     }
-    let big = try DigitImages(images: Matrix(rows: count, columns: side * side, elements: pixels), labels: labels, rows: side, columns: side)
+    let big = try DigitImages(images: Matrix(rows: count, columns: side * side, elements: pixels), labels: labels, height: side, width: side)
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("polytail-digits-bench-\(ProcessInfo.processInfo.processIdentifier)")
     defer { try? FileManager.default.removeItem(at: root) }
     let plain = root.appendingPathComponent("plain").path, gz = root.appendingPathComponent("gzip").path

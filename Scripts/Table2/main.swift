@@ -51,8 +51,8 @@ struct Table2Script: ParsableCommand {
         let source = try experiment.source(seed: seed)
         let network = experiment.settings(mnist: source.isMNIST)
         let task = try source.tasks(["all"])[0]
-        guard task.test.classes == Array(0..<10) else {
-            throw ScriptDataError("table2 needs test images of all ten digits; got classes \(task.test.classes)")
+        guard task.test.classLabels == Array(0..<10) else {
+            throw ScriptDataError("table2 needs test images of all ten digits; got classes \(task.test.classLabels)")
         }
         progress("table2: \(source.name), \(task.train.count) training / \(task.test.count) test images; \(network)")
 

@@ -67,7 +67,8 @@ public struct DataSource: Sendable, CustomStringConvertible {
             let test = try DigitImages.mnist(folder: folder, split: .test, limit: testLimit ?? limit)
             return (train, test)
         }
-        return try DigitImages.bundledUCI().split(testFraction: 0.2, seed: seed)
+        var generator = PolytailRandom(seed: seed)
+        return try DigitImages.bundledUCI().split(testFraction: 0.2, using: &generator)
     }
 
     /// The tasks named by `tags`, in that order: "all" (10 classes) and "3v7" (3 → 0, 7 → 1).
@@ -80,8 +81,8 @@ public struct DataSource: Sendable, CustomStringConvertible {
                 return DigitsTask(name: "10 classes", tag: "all", train: train, test: test, digits: Array(0..<10))
             case "3v7":
                 return DigitsTask(name: "3 vs 7", tag: "3v7",
-                                  train: try train.filter(classes: [3, 7], relabel: true),
-                                  test: try test.filter(classes: [3, 7], relabel: true), digits: [3, 7])
+                                  train: try train.filter(classLabels: [3, 7], relabel: true),
+                                  test: try test.filter(classLabels: [3, 7], relabel: true), digits: [3, 7])
             default:
                 throw PolytailError.invalidParameter(name: "task \(tag)", value: .nan, requirement: "one of all, 3v7")
             }

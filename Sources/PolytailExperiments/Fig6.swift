@@ -36,7 +36,7 @@ public enum Fig6 {
         var fgsm: [String: (nll: Double, margin: Double)] = [:]
         let x = task.test.images, y = task.test.labels
         for m in models {
-            let analysis = try MarginAnalysis.analyse(m.network, inputs: x, labels: y)
+            let analysis = try MarginAnalysis.evaluate(m.network, inputs: x, labels: y)
             let g = try m.network.inputGradients(of: .margin(labels: y), at: x)
             var s = RatioSample()
             for r in 0..<x.rows where analysis.margins[r] > 0 {

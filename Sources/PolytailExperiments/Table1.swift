@@ -89,7 +89,7 @@ public enum Table1 {
                 var worst = Row(task: task.name, model: trained.name, loss: "worst", clean: clean,
                                 attacks: columns.indices.map { c in lossRows.map { $0.attacks[c] }.min()! })
                 worst.perSampleWorst = perSample
-                let margins = try MarginAnalysis.analyse(model, inputs: x, labels: y)
+                let margins = try MarginAnalysis.evaluate(model, inputs: x, labels: y)
                 let ratios = zip(margins.ratios, margins.margins).filter { $0.1 > 0 }.map(\.0).sorted()
                 worst.ratioQuartiles = ratios.isEmpty ? nil : [0.25, 0.5, 0.75].map { ratios[Int($0 * Double(ratios.count - 1))] }
                 rows += lossRows + [worst]

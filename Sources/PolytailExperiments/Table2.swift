@@ -107,7 +107,8 @@ public enum Table2 {
     public static func compute(task: DigitsTask, network: NetworkSettings, attacks settings: Settings,
                                seed: UInt64) throws -> [(epsilon: Double, models: [ModelResult])] {
         let x = task.test.images, y = task.test.labels, k = task.classCount
-        let targets = try Adversarial.randomTargets(labels: y, classes: k, seed: seed)
+        var targetGenerator = PolytailRandom(seed: seed)
+        let targets = try Adversarial.randomTargets(labels: y, classCount: k, using: &targetGenerator)
         let means = try Adversarial.classMeans(features: task.train.images, labels: task.train.labels, classes: k)
         let models = try trainTwins(task, settings: network, seed: seed)
         var substituteNetwork = network
@@ -117,7 +118,7 @@ public enum Table2 {
         func substitute(of model: AnyDifferentiableClassifier, output: OutputLayer) throws -> Substitute<AnyDifferentiableClassifier> {
             var generator = PolytailRandom(seed: seed &+ 1)
             return try Adversarial.substitute(of: model, pool: task.train.images, method: settings.substitute, using: &generator) { x, labels, _ in
-                try substituteNetwork.fit(x, labels: labels, classCount: k, height: task.train.rows, width: task.train.columns,
+                try substituteNetwork.fit(x, labels: labels, classCount: k, height: task.train.height, width: task.train.width,
                                           output: output, seed: seed &+ 1).network
             }
         }

@@ -27,7 +27,7 @@ public func trainTwins(_ task: DigitsTask, settings: NetworkSettings, seed: UInt
         let start = Date()
         let (network, trainingAccuracy) = try settings.fit(
             task.train.images, labels: task.train.labels, classCount: task.classCount,
-            height: task.train.rows, width: task.train.columns, output: output, seed: seed)
+            height: task.train.height, width: task.train.width, output: output, seed: seed)
         let accuracy = try network.accuracy(task.test.images, labels: task.test.labels)
         progress(String(format: "  [%@] %@: trained in %.1f s, training accuracy %.2f %%, test accuracy %.2f %%",
                         task.name, output.rawValue, Date().timeIntervalSince(start), 100 * trainingAccuracy, 100 * accuracy))

@@ -3,20 +3,20 @@ import Foundation
 /// Labelled greyscale images of handwritten digits, one image per row of `images`.
 ///
 /// Pixels are scaled to [0, 1] (0 = background) and stored row by row, so row i of
-/// `images` is image i flattened to `rows · columns` features — the input the
+/// `images` is image i flattened to `height · width` features — the input the
 /// classifiers of the robustness experiments (paper §5, MNIST) take.
 ///
 /// Two sources: the 8 × 8 UCI digits shipped inside the library (``bundledUCI()``,
 /// works offline), and the MNIST IDX files from a folder the caller names (``mnist(folder:split:limit:)``).
 public struct DigitImages: Equatable, Sendable {
-    /// n × (rows · columns) pixel intensities in [0, 1].
+    /// n × (height · width) pixel intensities in [0, 1]; `images.rows` is the image count.
     public let images: Matrix
-    /// The class of each image; 0…9 as read, or 0..<k after ``filter(classes:relabel:)``.
+    /// The class of each image; 0…9 as read, or 0..<k after ``filter(classLabels:relabel:)``.
     public let labels: [Int]
     /// Image height in pixels.
-    public let rows: Int
+    public let height: Int
     /// Image width in pixels.
-    public let columns: Int
+    public let width: Int
 
     /// The number of images.
     public var count: Int { labels.count }
@@ -24,18 +24,19 @@ public struct DigitImages: Equatable, Sendable {
     /// Images from pixel intensities and labels.
     ///
     /// - Parameters:
-    ///   - images: n × (rows · columns), every entry finite and in [0, 1].
+    ///   - images: n × (height · width), every entry finite and in [0, 1].
     ///   - labels: n non-negative class labels.
-    ///   - rows: image height; `columns`: image width (both ≥ 1).
+    ///   - height: image height in pixels (≥ 1).
+    ///   - width: image width in pixels (≥ 1).
     /// - Throws: `PolytailError.invalidParameter` for a height or width below 1 or whose
     ///   product overflows, `.dimensionMismatch` when the sizes disagree,
     ///   `.nonFiniteValue` / `.invalidParameter` for a pixel outside [0, 1],
     ///   `.unknownLabel` for a negative label.
-    public init(images: Matrix, labels: [Int], rows: Int, columns: Int) throws(PolytailError) {
-        guard rows >= 1, columns >= 1 else {
-            throw .invalidParameter(name: "rows/columns", value: Double(min(rows, columns)), requirement: "must be at least 1")
+    public init(images: Matrix, labels: [Int], height: Int, width: Int) throws(PolytailError) {
+        guard height >= 1, width >= 1 else {
+            throw .invalidParameter(name: "height/width", value: Double(min(height, width)), requirement: "must be at least 1")
         }
-        let pixels = try Matrix.elementCount(rows: rows, columns: columns)
+        let pixels = try Matrix.elementCount(rows: height, columns: width)
         guard images.columns == pixels else {
             throw .dimensionMismatch(what: "pixels per image", expected: pixels, got: images.columns)
         }
@@ -48,23 +49,25 @@ public struct DigitImages: Equatable, Sendable {
             throw .invalidParameter(name: "pixel (\(i), \(j))", value: v, requirement: "must lie in [0, 1]")
         }
         if let bad = labels.first(where: { $0 < 0 }) { throw .unknownLabel(String(bad)) }
-        self.init(unchecked: images, labels: labels, rows: rows, columns: columns)
+        self.init(unchecked: images, labels: labels, height: height, width: width)
     }
 
-    init(unchecked images: Matrix, labels: [Int], rows: Int, columns: Int) {
+    init(unchecked images: Matrix, labels: [Int], height: Int, width: Int) {
         self.images = images
         self.labels = labels
-        self.rows = rows
-        self.columns = columns
+        self.height = height
+        self.width = width
     }
 
-    /// The distinct labels, ascending.
-    public var classes: [Int] { Array(Set(labels)).sorted() }
+    /// The distinct class labels, ascending.
+    public var classLabels: [Int] { Array(Set(labels)).sorted() }
+    /// The number of distinct class labels.
+    public var classCount: Int { classLabels.count }
 
     /// The images whose indices are given, in that order.
     ///
     /// - Throws: `PolytailError.invalidParameter` for an index outside 0..<count.
-    /// - Complexity: O(indices.count · rows · columns).
+    /// - Complexity: O(indices.count · height · width).
     public func subset(_ indices: [Int]) throws(PolytailError) -> DigitImages {
         if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
             throw .invalidParameter(name: "index", value: Double(bad), requirement: "must lie in 0..<\(count)")
@@ -73,25 +76,25 @@ public struct DigitImages: Equatable, Sendable {
     }
 
     private func gather(_ indices: [Int]) -> DigitImages {
-        let width = images.columns
+        let pixels = images.columns
         var elements = [Double]()
-        elements.reserveCapacity(indices.count * width)
-        for i in indices { elements.append(contentsOf: images.elements[(i * width)..<((i + 1) * width)]) }
+        elements.reserveCapacity(indices.count * pixels)
+        for i in indices { elements.append(contentsOf: images.elements[(i * pixels)..<((i + 1) * pixels)]) }
         return DigitImages(
-            unchecked: Matrix(uncheckedRows: indices.count, columns: width, elements: elements),
-            labels: indices.map { labels[$0] }, rows: rows, columns: columns)
+            unchecked: Matrix(uncheckedRows: indices.count, columns: pixels, elements: elements),
+            labels: indices.map { labels[$0] }, height: height, width: width)
     }
 
     /// The images of the given classes, in their original order.
     ///
     /// - Parameters:
-    ///   - classes: the labels to keep, distinct, each present in the data.
-    ///   - relabel: when true, label `classes[k]` becomes k, so the result has labels
-    ///     0..<classes.count (what a k-class classifier expects); when false labels are kept.
+    ///   - classLabels: the labels to keep, distinct, each present in the data.
+    ///   - relabel: when true, label `classLabels[k]` becomes k, so the result has labels
+    ///     0..<classLabels.count (what a k-class classifier expects); when false labels are kept.
     /// - Throws: `PolytailError.emptyData` for an empty list, `.invalidParameter` for a
     ///   repeated class, `.unknownLabel` for a class with no image.
-    /// - Complexity: O(count · rows · columns).
-    public func filter(classes wanted: [Int], relabel: Bool = false) throws(PolytailError) -> DigitImages {
+    /// - Complexity: O(count · height · width).
+    public func filter(classLabels wanted: [Int], relabel: Bool = false) throws(PolytailError) -> DigitImages {
         guard !wanted.isEmpty else { throw .emptyData }
         var position: [Int: Int] = [:]
         for (k, c) in wanted.enumerated() {
@@ -107,30 +110,29 @@ public struct DigitImages: Equatable, Sendable {
         guard relabel else { return picked }
         // Every kept label is a key of `position` (that is how `kept` was chosen).
         return DigitImages(
-            unchecked: picked.images, labels: picked.labels.map { position[$0] ?? 0 }, rows: rows, columns: columns)
+            unchecked: picked.images, labels: picked.labels.map { position[$0] ?? 0 }, height: height, width: width)
     }
 
     /// A stratified random split into a training and a test part.
     ///
     /// In each class of n_c images, ⌊f · n_c + ½⌋ images (f = `testFraction`), clamped to
     /// 1…n_c − 1 when n_c ≥ 2, go to the test part, chosen by a Fisher–Yates shuffle
-    /// driven by `PolytailRandom(seed:)`; a class with one image goes to training. Both
-    /// parts keep the original order of the images, so a seed gives the same split on
+    /// driven by `generator`; a class with one image goes to training. Both parts keep the
+    /// original order of the images, so equally seeded generators give the same split on
     /// every machine.
     ///
     /// - Parameters:
     ///   - testFraction: f, strictly between 0 and 1.
-    ///   - seed: the generator's seed.
+    ///   - generator: draws the shuffles (classes in ascending order).
     /// - Returns: the two parts; together they hold every image exactly once.
     /// - Throws: `PolytailError.invalidParameter` for f outside (0, 1), `.emptyData`
     ///   when there are no images.
-    /// - Complexity: O(count · rows · columns).
-    public func split(testFraction: Double, seed: UInt64) throws(PolytailError) -> (train: DigitImages, test: DigitImages) {
+    /// - Complexity: O(count · height · width).
+    public func split(testFraction: Double, using generator: inout PolytailRandom) throws(PolytailError) -> (train: DigitImages, test: DigitImages) {
         guard testFraction > 0, testFraction < 1 else {
             throw .invalidParameter(name: "testFraction", value: testFraction, requirement: "must lie strictly between 0 and 1")
         }
         guard count > 0 else { throw .emptyData }
-        var random = PolytailRandom(seed: seed)
         var byClass: [Int: [Int]] = [:]
         for (i, y) in labels.enumerated() { byClass[y, default: []].append(i) }
         var isTest = [Bool](repeating: false, count: count)
@@ -139,7 +141,7 @@ public struct DigitImages: Equatable, Sendable {
             let n = members.count
             guard n >= 2 else { continue }
             let take = min(max(Int((testFraction * Double(n)).rounded(.toNearestOrAwayFromZero)), 1), n - 1)
-            members.shuffle(using: &random)
+            members.shuffle(using: &generator)
             for i in members.prefix(take) { isTest[i] = true }
         }
         let test = (0..<count).filter { isTest[$0] }
@@ -165,17 +167,17 @@ extension DigitImages {
     /// - Complexity: O(1,797 · 64); about a millisecond in a release build.
     public static func bundledUCI() throws(PolytailError) -> DigitImages {
         let n = UCIDigitsData.count
-        let width = UCIDigitsData.rows * UCIDigitsData.columns
+        let pixels = UCIDigitsData.rows * UCIDigitsData.columns
         var elements = [Double]()
-        elements.reserveCapacity(n * width)
+        elements.reserveCapacity(n * pixels)
         var labels = [Int]()
         labels.reserveCapacity(n)
         var line = 0
         var field = 0  // 0: label, 1: colon, 2...: pixels
         for byte in UCIDigitsData.text.utf8 {
             if byte == UInt8(ascii: "\n") {
-                guard field == width + 2 else {
-                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: width, got: max(field - 2, 0))
+                guard field == pixels + 2 else {
+                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: pixels, got: max(field - 2, 0))
                 }
                 line += 1
                 field = 0
@@ -188,23 +190,23 @@ extension DigitImages {
             case 1:
                 guard byte == UInt8(ascii: ":") else { throw .dimensionMismatch(what: "bundled digits: label on line \(line + 1)", expected: 1, got: 2) }
             default:
-                guard let d = digit(byte), d <= 16, field < width + 2 else {
-                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: width, got: field - 1)
+                guard let d = digit(byte), d <= 16, field < pixels + 2 else {
+                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: pixels, got: field - 1)
                 }
                 elements.append(Double(d) / 16)
             }
             field += 1
         }
         if field != 0 {
-            guard field == width + 2 else {
-                throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: width, got: max(field - 2, 0))
+            guard field == pixels + 2 else {
+                throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: pixels, got: max(field - 2, 0))
             }
             line += 1
         }
         guard line == n else { throw .dimensionMismatch(what: "bundled digits: images", expected: n, got: line) }
         return DigitImages(
-            unchecked: Matrix(uncheckedRows: n, columns: width, elements: elements),
-            labels: labels, rows: UCIDigitsData.rows, columns: UCIDigitsData.columns)
+            unchecked: Matrix(uncheckedRows: n, columns: pixels, elements: elements),
+            labels: labels, height: UCIDigitsData.rows, width: UCIDigitsData.columns)
     }
 
     /// The value of a base-17 digit "0"…"9", "A"…"G".
@@ -272,7 +274,7 @@ extension DigitImages {
     }
 
     static func fromIDX(images: IDXFile, labels: IDXFile, imagePath: String) throws(DataError) -> DigitImages {
-        let n = images.dimensions[0], rows = images.dimensions[1], columns = images.dimensions[2]
+        let n = images.dimensions[0], height = images.dimensions[1], width = images.dimensions[2]
         guard n == labels.dimensions[0] else { throw .countMismatch(images: n, labels: labels.dimensions[0]) }
         var labelValues = [Int]()
         labelValues.reserveCapacity(n)
@@ -281,13 +283,11 @@ extension DigitImages {
             labelValues.append(Int(b))
         }
         let elements = HugePages.doubles(count: images.bytes.count) { out in
-            images.bytes.withUnsafeBufferPointer { pixels in
-                for i in 0..<pixels.count { out[i] = Double(pixels[i]) / 255 }
-            }
+            for (i, byte) in images.bytes.enumerated() { out[i] = Double(byte) / 255 }
         }
         return DigitImages(
-            unchecked: Matrix(uncheckedRows: n, columns: rows * columns, elements: elements),
-            labels: labelValues, rows: rows, columns: columns)
+            unchecked: Matrix(uncheckedRows: n, columns: height * width, elements: elements),
+            labels: labelValues, height: height, width: width)
     }
 
     private static func locate(_ names: [String], in folder: String) throws(DataError) -> String {
@@ -322,7 +322,7 @@ extension DigitImages {
         let imagePath = base.appendingPathComponent(split.imageFileNames[0] + suffix).path
         let labelPath = base.appendingPathComponent(split.labelFileNames[0] + suffix).path
         let pixels = images.elements.map { UInt8((min(max($0, 0), 1) * 255).rounded(.toNearestOrAwayFromZero)) }
-        try IDXFile(dimensions: [count, rows, columns], bytes: pixels).write(to: imagePath, gzip: gzip)
+        try IDXFile(dimensions: [count, height, width], bytes: pixels).write(to: imagePath, gzip: gzip)
         try IDXFile(dimensions: [count], bytes: labels.map { UInt8($0) }).write(to: labelPath, gzip: gzip)
         return (imagePath, labelPath)
     }

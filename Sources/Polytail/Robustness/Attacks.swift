@@ -111,7 +111,7 @@ public enum Adversarial {
     /// lowering the loss of the target class y_t (for the margin loss: raising z_t above
     /// every other logit).
     /// - Parameters:
-    ///   - targets: the n target classes y_t (see ``randomTargets(labels:classes:seed:)``).
+    ///   - targets: the n target classes y_t (see ``randomTargets(labels:classCount:using:)``).
     ///   - Other parameters as in ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
     /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
     public static func targeted(
@@ -221,15 +221,18 @@ public enum Adversarial {
         return signStep(inputs, gradient: g, step: epsilon, direction: 1, origin: nil, epsilon: epsilon, clip: clip)
     }
 
-    /// One target per sample, uniform over the k − 1 classes other than its label, from a
-    /// seeded generator.
+    /// One target per sample, uniform over the k − 1 classes other than its label.
+    /// - Parameters:
+    ///   - labels: the n true labels, in 0 ..< k.
+    ///   - classCount: k ≥ 2.
+    ///   - generator: draws the targets.
+    /// - Returns: n targets, each different from its label.
     /// - Throws: `.tooFewClasses` for k < 2, `.unknownLabel` for a label outside 0..<k.
-    public static func randomTargets(labels: [Int], classes k: Int, seed: UInt64) throws(PolytailError) -> [Int] {
+    public static func randomTargets(labels: [Int], classCount k: Int, using generator: inout PolytailRandom) throws(PolytailError) -> [Int] {
         guard k >= 2 else { throw .tooFewClasses(needed: 2, got: k) }
         try validateLabels(labels, rows: labels.count, classes: k)
-        var random = PolytailRandom(seed: seed)
         return labels.map { y in
-            let t = Int.random(in: 0..<(k - 1), using: &random)
+            let t = Int.random(in: 0..<(k - 1), using: &generator)
             return t >= y ? t + 1 : t
         }
     }

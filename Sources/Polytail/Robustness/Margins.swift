@@ -22,10 +22,15 @@ public struct MarginAnalysis: Sendable, Equatable {
     /// The runner-up class j per sample.
     public let runnerUps: [Int]
 
-    /// Margins and ratios of every row of `inputs`.
+    /// Margins and ratios of every row of `inputs` (an evaluation of a fitted model, not a fit).
+    /// - Parameters:
+    ///   - model: any differentiable classifier.
+    ///   - inputs: n × d.
+    ///   - labels: n labels in 0 ..< k.
+    /// - Returns: the margins, gradient norms, ratios and runner-up classes.
     /// - Throws: `.emptyData`, `.dimensionMismatch`, `.unknownLabel`.
     /// - Complexity: one forward and one backward pass.
-    public static func analyse(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int]) throws(PolytailError) -> MarginAnalysis {
+    public static func evaluate(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int]) throws(PolytailError) -> MarginAnalysis {
         guard inputs.rows > 0 else { throw .emptyData }
         let z = try model.logits(inputs)
         try validateLabels(labels, rows: inputs.rows, classes: model.classes)

@@ -65,7 +65,7 @@ private func numbered(_ labels: [Int], rows: Int = 2, columns: Int = 3) throws -
         e[i * width] = Double(i % 256) / 255
         for j in 1..<width { e[i * width + j] = Double((i * 7 + j * 13) % 256) / 255 }
     }
-    return try DigitImages(images: Matrix(rows: labels.count, columns: width, elements: e), labels: labels, rows: rows, columns: columns)
+    return try DigitImages(images: Matrix(rows: labels.count, columns: width, elements: e), labels: labels, height: rows, width: columns)
 }
 
 @Suite("Bundled UCI digits")
@@ -75,7 +75,7 @@ struct BundledDigitsTests {
     @Test func matchesScikitLearn() throws {
         let d = try DigitImages.bundledUCI()
         #expect(d.count == fixture.count)
-        #expect(d.rows == fixture.rows && d.columns == fixture.columns)
+        #expect(d.height == fixture.rows && d.width == fixture.columns)
         #expect(d.images.rows == 1797 && d.images.columns == 64)
         #expect(d.labels == fixture.labels)
         #expect(counts(d, row: 0) == fixture.firstImage)
@@ -138,7 +138,7 @@ struct IDXTests {
         #expect((header == [0x1f, 0x8b]) == gzip)
         let back = try DigitImages.mnist(folder: folder, split: .train)
         #expect(back.labels == original.labels)
-        #expect(back.rows == 8 && back.columns == 8)
+        #expect(back.height == 8 && back.width == 8)
         for (a, b) in zip(back.images.elements, original.images.elements) {
             #expect(abs(a - b) <= Tolerance.idxRoundTrip)
             #expect((a * 255).rounded() == a * 255)
@@ -361,24 +361,24 @@ struct DigitSubsetTests {
 
     @Test func filterRelabels() throws {
         let d = try DigitImages.bundledUCI()
-        let f = try d.filter(classes: [7, 3], relabel: true)
+        let f = try d.filter(classLabels: [7, 3], relabel: true)
         #expect(f.count == fixture.classCounts[7] + fixture.classCounts[3])
-        #expect(f.classes == [0, 1])
+        #expect(f.classLabels == [0, 1] && f.classCount == 2)
         let kept = d.labels.indices.filter { d.labels[$0] == 3 || d.labels[$0] == 7 }
         #expect(f.labels == kept.map { d.labels[$0] == 7 ? 0 : 1 })
         #expect(f.images == (try d.subset(kept)).images)
-        let raw = try d.filter(classes: [7, 3])
-        #expect(raw.classes == [3, 7])
+        let raw = try d.filter(classLabels: [7, 3])
+        #expect(raw.classLabels == [3, 7])
         #expect(raw.images == f.images)
     }
 
     @Test func filterErrors() throws {
         let d = try DigitImages.bundledUCI()
-        expectError(PolytailError.emptyData) { try d.filter(classes: []) }
+        expectError(PolytailError.emptyData) { try d.filter(classLabels: []) }
         expectError(PolytailError.invalidParameter(name: "classes", value: 3, requirement: "each class may be listed once")) {
-            try d.filter(classes: [3, 4, 3])
+            try d.filter(classLabels: [3, 4, 3])
         }
-        expectError(PolytailError.unknownLabel("11")) { try d.filter(classes: [1, 11]) }
+        expectError(PolytailError.unknownLabel("11")) { try d.filter(classLabels: [1, 11]) }
         expectError(PolytailError.invalidParameter(name: "index", value: 1797, requirement: "must lie in 0..<1797")) {
             try d.subset([0, 1797])
         }
@@ -388,7 +388,7 @@ struct DigitSubsetTests {
     func splitIsStratifiedAndComplete(fraction: Double, seed: UInt64) throws {
         let labels = (0..<200).map { $0 % 3 == 0 ? 0 : ($0 % 3 == 1 ? 1 : 5) } + [9]  // class 9 has one image
         let d = try numbered(labels)
-        let (train, test) = try d.split(testFraction: fraction, seed: seed)
+        let (train, test) = try d.splitSeeded(testFraction: fraction, seed: seed)
         #expect(train.count + test.count == d.count)
         // Every image lands in exactly one part (the first pixel identifies it).
         let ids = (train.images.rowArrays + test.images.rowArrays).map { Int(($0[0] * 255).rounded()) }
@@ -403,20 +403,20 @@ struct DigitSubsetTests {
         let trainIds = train.images.rowArrays.map { Int(($0[0] * 255).rounded()) }
         #expect(trainIds == trainIds.sorted())
         // Same seed, same split; another seed, another split.
-        #expect(try d.split(testFraction: fraction, seed: seed) == (train, test))
-        #expect(try d.split(testFraction: fraction, seed: seed + 1).test != test)
+        #expect(try d.splitSeeded(testFraction: fraction, seed: seed) == (train, test))
+        #expect(try d.splitSeeded(testFraction: fraction, seed: seed + 1).test != test)
     }
 
     @Test func splitKeepsEachClassInBothParts() throws {
         let d = try numbered([0, 0, 1, 1, 1])
         for f in [0.01, 0.99] {
-            let (train, test) = try d.split(testFraction: f, seed: 3)
+            let (train, test) = try d.splitSeeded(testFraction: f, seed: 3)
             #expect(Set(train.labels) == [0, 1] && Set(test.labels) == [0, 1])
         }
     }
 
     @Test func splitOfTheBundledDigits() throws {
-        let (train, test) = try DigitImages.bundledUCI().split(testFraction: 0.25, seed: 42)
+        let (train, test) = try DigitImages.bundledUCI().splitSeeded(testFraction: 0.25, seed: 42)
         #expect(train.count + test.count == 1797)
         for c in 0..<10 {
             let expected = Int((0.25 * Double(fixture.classCounts[c])).rounded(.toNearestOrAwayFromZero))
@@ -428,45 +428,45 @@ struct DigitSubsetTests {
     func splitRejectsFraction(_ f: Double) throws {
         let d = try numbered([0, 1])
         expectError(PolytailError.invalidParameter(name: "testFraction", value: f, requirement: "must lie strictly between 0 and 1")) {
-            try d.split(testFraction: f, seed: 1)
+            try d.splitSeeded(testFraction: f, seed: 1)
         }
     }
 
     @Test func splitRejectsNaNAndEmptyData() throws {
         let d = try numbered([0, 1])
         do {
-            _ = try d.split(testFraction: .nan, seed: 1)
+            _ = try d.splitSeeded(testFraction: .nan, seed: 1)
             Issue.record("NaN fraction accepted")
         } catch let PolytailError.invalidParameter(name, value, _) {
             #expect(name == "testFraction" && value.isNaN)
         }
         let empty = try numbered([])
-        expectError(PolytailError.emptyData) { try empty.split(testFraction: 0.5, seed: 1) }
+        expectError(PolytailError.emptyData) { try empty.splitSeeded(testFraction: 0.5, seed: 1) }
     }
 
     @Test func initValidates() throws {
         let m = try Matrix(rows: 2, columns: 4, elements: [0, 0.5, 1, 0, 0, 0, 0, 0])
         expectError(PolytailError.dimensionMismatch(what: "pixels per image", expected: 6, got: 4)) {
-            try DigitImages(images: m, labels: [0, 1], rows: 2, columns: 3)
+            try DigitImages(images: m, labels: [0, 1], height: 2, width: 3)
         }
         expectError(PolytailError.dimensionMismatch(what: "number of labels", expected: 2, got: 1)) {
-            try DigitImages(images: m, labels: [0], rows: 2, columns: 2)
+            try DigitImages(images: m, labels: [0], height: 2, width: 2)
         }
-        expectError(PolytailError.invalidParameter(name: "rows/columns", value: 0, requirement: "must be at least 1")) {
-            try DigitImages(images: m, labels: [0, 1], rows: 0, columns: 4)
+        expectError(PolytailError.invalidParameter(name: "height/width", value: 0, requirement: "must be at least 1")) {
+            try DigitImages(images: m, labels: [0, 1], height: 0, width: 4)
         }
         var bright = m
         bright[1, 2] = 1.5
         expectError(PolytailError.invalidParameter(name: "pixel (1, 2)", value: 1.5, requirement: "must lie in [0, 1]")) {
-            try DigitImages(images: bright, labels: [0, 1], rows: 2, columns: 2)
+            try DigitImages(images: bright, labels: [0, 1], height: 2, width: 2)
         }
         var nan = m
         nan[0, 3] = .nan
         expectError(PolytailError.nonFiniteValue(row: 0, column: 3)) {
-            try DigitImages(images: nan, labels: [0, 1], rows: 2, columns: 2)
+            try DigitImages(images: nan, labels: [0, 1], height: 2, width: 2)
         }
         expectError(PolytailError.unknownLabel("-1")) {
-            try DigitImages(images: m, labels: [0, -1], rows: 2, columns: 2)
+            try DigitImages(images: m, labels: [0, -1], height: 2, width: 2)
         }
     }
 }
@@ -492,9 +492,18 @@ struct LargeDigitArrayTests {
         var elements = [Double](repeating: 0, count: n * side * side)
         for k in elements.indices { elements[k] = Double((k * 31 + k / 784) % 256) / 255 }
         let labels = (0..<n).map { ($0 * 7) % 10 }
-        let d = try DigitImages(images: Matrix(rows: n, columns: side * side, elements: elements), labels: labels, rows: side, columns: side)
+        let d = try DigitImages(images: Matrix(rows: n, columns: side * side, elements: elements), labels: labels, height: side, width: side)
         let folder = try scratch.make()
         try d.writeIDX(folder: folder, split: .train, gzip: true)
         #expect(try DigitImages.mnist(folder: folder, split: .train) == d)
+    }
+}
+
+
+extension DigitImages {
+    /// A split drawn by a fresh generator with this seed (what the scripts do with `--seed`).
+    func splitSeeded(testFraction: Double, seed: UInt64) throws(PolytailError) -> (train: DigitImages, test: DigitImages) {
+        var generator = PolytailRandom(seed: seed)
+        return try split(testFraction: testFraction, using: &generator)
     }
 }

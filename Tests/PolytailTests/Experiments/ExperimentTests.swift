@@ -91,7 +91,7 @@ struct ExperimentSetupTests {
         let (binary, all) = (tasks[0], tasks[1])
         #expect(binary.digits == [3, 7] && binary.classCount == 2 && Set(binary.train.labels) == [0, 1])
         #expect(all.classCount == 10 && all.train.count + all.test.count == 1797)
-        let expected = try DigitImages.bundledUCI().split(testFraction: 0.2, seed: 4)
+        let expected = try DigitImages.bundledUCI().splitSeeded(testFraction: 0.2, seed: 4)
         #expect(all.train == expected.train && all.test == expected.test)
         #expect(binary.train.count == expected.train.labels.filter { $0 == 3 || $0 == 7 }.count)
         #expect(throws: PolytailError.self) { try source.tasks(["5v6"]) }

@@ -38,10 +38,10 @@ import Testing
         let none = try Matrix(rows: 0, columns: 4, elements: [])
         expectError(PolytailError.invalidParameter(name: "rows × columns", value: Double(Int.max) * 2,
                                                    requirement: "must not exceed \(Int.max) entries")) {
-            try DigitImages(images: none, labels: [], rows: Int.max, columns: 2)
+            try DigitImages(images: none, labels: [], height: Int.max, width: 2)
         }
         expectError(PolytailError.dimensionMismatch(what: "pixels per image", expected: 6, got: 4)) {
-            try DigitImages(images: none, labels: [], rows: 2, columns: 3)
+            try DigitImages(images: none, labels: [], height: 2, width: 3)
         }
     }
 

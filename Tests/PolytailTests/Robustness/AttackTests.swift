@@ -82,7 +82,8 @@ struct AttackTests {
     func targetedLowersLoss(output: OutputLayer, loss: AttackLoss) throws {
         let model = AttackFixtures.models[output]!
         let (x, y) = AttackFixtures.data
-        let targets = try Adversarial.randomTargets(labels: y, classes: 3, seed: 5)
+        var randomTargetGenerator5 = PolytailRandom(seed: 5)
+        let targets = try Adversarial.randomTargets(labels: y, classCount: 3, using: &randomTargetGenerator5)
         // Small ε: the first-order decrease ε‖∇J‖₁ dominates.
         let attacked = try Adversarial.targeted(model, inputs: x, targets: targets, epsilon: 1e-4, loss: loss)
         let before = try model.objective(loss.target(targets), at: x)
@@ -118,8 +119,9 @@ struct AttackTests {
     @Test("random targets differ from the labels and are seeded")
     func randomTargets() throws {
         let labels = (0..<300).map { $0 % 4 }
-        let a = try Adversarial.randomTargets(labels: labels, classes: 4, seed: 9)
-        #expect(a == (try Adversarial.randomTargets(labels: labels, classes: 4, seed: 9)))
+        var first = PolytailRandom(seed: 9), second = PolytailRandom(seed: 9)
+        let a = try Adversarial.randomTargets(labels: labels, classCount: 4, using: &first)
+        #expect(a == (try Adversarial.randomTargets(labels: labels, classCount: 4, using: &second)))
         #expect(zip(a, labels).allSatisfy { $0 != $1 && (0..<4).contains($0) })
         #expect(Set(a).count == 4)
     }
@@ -138,7 +140,8 @@ struct AttackTests {
         let again = try Adversarial.blackBox(target: target, queries: x, inputs: x, labels: y, epsilon: 0.3,
                                              substitute: settings, seed: 3)
         #expect(again.adversarial == attack.adversarial)
-        let targets = try Adversarial.randomTargets(labels: y, classes: 3, seed: 1)
+        var randomTargetGenerator1 = PolytailRandom(seed: 1)
+        let targets = try Adversarial.randomTargets(labels: y, classCount: 3, using: &randomTargetGenerator1)
         let iterated = try Adversarial.blackBox(target: target, queries: x, inputs: x, labels: y, targets: targets,
                                                 epsilon: 0.3, steps: 5, loss: .margin, substitute: settings, seed: 3)
         #expect(iterated.adversarial.elements.allSatisfy { (0...1).contains($0) })
@@ -199,8 +202,9 @@ struct AttackTests {
         expectError(PolytailError.unknownLabel("3 (classes are 0..<3)")) {
             try Adversarial.averageSample(inputs: x, labels: y, targets: badLabels, classMeans: means, epsilon: 0.1)
         }
-        expectError(PolytailError.tooFewClasses(needed: 2, got: 1)) { try Adversarial.randomTargets(labels: [0], classes: 1, seed: 1) }
-        expectError(PolytailError.unknownLabel("5 (classes are 0..<3)")) { try Adversarial.randomTargets(labels: [5], classes: 3, seed: 1) }
+        var randomTargetGenerator1 = PolytailRandom(seed: 1)
+        expectError(PolytailError.tooFewClasses(needed: 2, got: 1)) { try Adversarial.randomTargets(labels: [0], classCount: 1, using: &randomTargetGenerator1) }
+        expectError(PolytailError.unknownLabel("5 (classes are 0..<3)")) { try Adversarial.randomTargets(labels: [5], classCount: 3, using: &randomTargetGenerator1) }
         // Black box.
         expectError(PolytailError.dimensionMismatch(what: "query columns", expected: 6, got: 2)) {
             try Adversarial.blackBox(target: model, queries: try Matrix(rowArrays: [[0.1, 0.2]]), inputs: x, labels: y,
@@ -224,7 +228,7 @@ struct MarginTests {
         let model = try MultilayerPerceptron(weights: Self.linear.weights, biases: Self.linear.biases, output: output)
         // x = (1, 0.2): z = (1.5, 0.6, 1.55); x = (0.1, 0.9): z = (0.6, 2.7, −0.85).
         let x = try Matrix(rowArrays: [[1, 0.2], [0.1, 0.9]])
-        let a = try MarginAnalysis.analyse(model, inputs: x, labels: [2, 0])
+        let a = try MarginAnalysis.evaluate(model, inputs: x, labels: [2, 0])
         // Row 0, y = 2: j = 0, M = 1.55 − 1.5 = 0.05, w_y − w_j = (2, −1) − (1, 0) = (1, −1).
         // Row 1, y = 0 (misclassified): j = 1, M = 0.6 − 2.7 = −2.1, w_y − w_j = (1, 0) − (0, 3).
         #expect(a.runnerUps == [0, 1])
@@ -260,9 +264,9 @@ struct MarginTests {
             try RobustnessSummary.evaluate(model, inputs: x, labels: labels, attacks: [("a", try Matrix(rowArrays: [[0, 0]]))])
         }
         expectError(PolytailError.emptyData) {
-            try MarginAnalysis.analyse(model, inputs: try Matrix(rows: 0, columns: 2, elements: []), labels: [])
+            try MarginAnalysis.evaluate(model, inputs: try Matrix(rows: 0, columns: 2, elements: []), labels: [])
         }
-        expectError(PolytailError.unknownLabel("7 (classes are 0..<3)")) { try MarginAnalysis.analyse(model, inputs: x, labels: [0, 1, 7]) }
+        expectError(PolytailError.unknownLabel("7 (classes are 0..<3)")) { try MarginAnalysis.evaluate(model, inputs: x, labels: [0, 1, 7]) }
         expectError(PolytailError.emptyData) {
             try RobustnessSummary.perClassAccuracy(model, inputs: try Matrix(rows: 0, columns: 2, elements: []), labels: [])
         }
