@@ -150,9 +150,9 @@ struct Fig2: ParsableCommand {
                                             trainingAccuracy: accuracy, loss: fit.result.loss, scale: norm,
                                             minimumMargin: distances.min()!, medianMargin: median(distances))
                     } else {
-                        let (m, report) = try MultilayerPerceptron.train(
-                            features: features, labels: data.labels, classes: 2, hidden: [32, 32], output: output,
-                            epochs: e, batchSize: batchSize, learningRate: learningRate, seed: seed)
+                        var random = PolytailRandom(seed: seed)
+                        let (m, report) = try Network.fit(features, labels: data.labels, classCount: 2, hidden: [32, 32], output: output,
+                            epochs: e, batchSize: batchSize, learningRate: learningRate, using: &random)
                         let p = try m.posteriors(grid)
                         let a = try MarginAnalysis.evaluate(m, inputs: features, labels: data.labels)
                         let distances = gridDistances(data, grid: grid, predicted: (0..<p.rows).map { p[$0, 1] > p[$0, 0] ? 1 : 0 },

@@ -1,4 +1,4 @@
-// robustness-bench: training throughput of Polytail's MultilayerPerceptron (seeded Adam,
+// robustness-bench: training throughput of Polytail's Network (seeded Adam,
 // dgemm forward/backward) and attack throughput (FGSM, BIM), next to scikit-learn's
 // MLPClassifier (Adam, ReLU, softmax) and numpy FGSM/BIM on its weights, on the same data
 // in the same run.
@@ -112,10 +112,10 @@ var results: [Measurement] = []
 for set in sets {
     for output in OutputLayer.allCases {
         log("Polytail MLP \(set.train.columns)→\(set.hidden.map(String.init).joined(separator: "→"))→10 \(output) on \(set.name), \(set.epochs) epochs …")
+        var random = PolytailRandom(seed: seed)
         let (trainSeconds, trained) = try seconds {
-            try MultilayerPerceptron.train(features: set.train, labels: set.trainLabels, classes: 10, hidden: set.hidden,
-                                           output: output, epochs: set.epochs, batchSize: set.batchSize,
-                                           learningRate: learningRate, seed: seed)
+            try Network.fit(set.train, labels: set.trainLabels, classCount: 10, hidden: set.hidden, output: output,
+                            epochs: set.epochs, batchSize: set.batchSize, learningRate: learningRate, using: &random)
         }
         let model = trained.model
         let accuracy = try model.accuracy(set.test, labels: set.testLabels)

@@ -45,27 +45,6 @@ public enum ExperimentError: Error, Equatable, CustomStringConvertible, Localize
     public var errorDescription: String? { description }
 }
 
-/// A trained network of any architecture, seen through ``DifferentiableClassifier``: the one
-/// interface every attack, margin and substitute uses. It forwards to the concrete network.
-public struct AnyDifferentiableClassifier: DifferentiableClassifier {
-    /// The concrete network (e.g. a ``MultilayerPerceptron``).
-    public let base: any DifferentiableClassifier
-
-    /// Wraps a concrete network.
-    public init(_ base: any DifferentiableClassifier) { self.base = base }
-
-    public var inputDimension: Int { base.inputDimension }
-    public var classes: Int { base.classes }
-    public var output: OutputLayer { base.output }
-    public func logits(_ x: Matrix) throws(PolytailError) -> Matrix { try base.logits(x) }
-    public func objective(_ target: GradientTarget, at x: Matrix) throws(PolytailError) -> [Double] {
-        try base.objective(target, at: x)
-    }
-    public func inputGradients(of target: GradientTarget, at x: Matrix) throws(PolytailError) -> Matrix {
-        try base.inputGradients(of: target, at: x)
-    }
-}
-
 /// The network and its training, the same for both heads of a twin pair and for the
 /// black-box substitutes: seeded mini-batch Adam on the mean NLL (He initialisation, the
 /// paper's learning rate 1e-3 and batch 32, no weight decay by default).
@@ -113,17 +92,23 @@ public struct NetworkSettings: Sendable, CustomStringConvertible {
     ///   - output: softmax or softRmax.
     ///   - seed: seeds the initial weights and the batch order (equal seeds, equal starts).
     /// - Returns: the trained network and its accuracy on the training images.
-    /// - Throws: the training's `PolytailError`; ``ExperimentError/architectureUnavailable(_:)``.
+    /// - Throws: the training's `PolytailError` (for the CNN: images whose height and width do not fit its layers).
     public func fit(_ observations: Matrix, labels: [Int], classCount: Int, height: Int, width: Int,
-                    output: OutputLayer, seed: UInt64) throws -> (network: AnyDifferentiableClassifier, trainingAccuracy: Double) {
+                    output: OutputLayer, seed: UInt64) throws -> (network: Network, trainingAccuracy: Double) {
+        var random = PolytailRandom(seed: seed)
+        let initial: Network
         switch architecture {
         case .mlp, .mlp2:
-            let (model, report) = try MultilayerPerceptron.train(
-                features: observations, labels: labels, classes: classCount, hidden: hidden, output: output,
-                epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, seed: seed)
-            return (AnyDifferentiableClassifier(model), report.trainingAccuracy)
+            initial = try Network.multilayerPerceptron(layerSizes: [observations.columns] + hidden + [classCount], output: output,
+                                                       using: &random)
         case .cnn:
-            throw ExperimentError.architectureUnavailable(.cnn)
+            // He initialisation does not depend on the head: both twins start from the same weights.
+            initial = try Network(inputShape: try ImageShape(height: height, width: width, channels: 1),
+                                  layers: Network.paperMNISTLayers(classCount: classCount), output: output, using: &random)
         }
+        let (model, report) = try Network.fit(observations, labels: labels, initial: initial, epochs: epochs,
+                                              batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+                                              using: &random)
+        return (model, report.trainingAccuracy)
     }
 }

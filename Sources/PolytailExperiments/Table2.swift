@@ -115,14 +115,14 @@ public enum Table2 {
         if let e = settings.substituteEpochs { substituteNetwork.epochs = e }
 
         // The substitutes: trained once per (model, substitute head), then attacked at every ε.
-        func substitute(of model: AnyDifferentiableClassifier, output: OutputLayer) throws -> Substitute<AnyDifferentiableClassifier> {
+        func substitute(of model: Network, output: OutputLayer) throws -> Substitute<Network> {
             var generator = PolytailRandom(seed: seed &+ 1)
             return try Adversarial.substitute(of: model, pool: task.train.images, method: settings.substitute, using: &generator) { x, labels, _ in
                 try substituteNetwork.fit(x, labels: labels, classCount: k, height: task.train.height, width: task.train.width,
                                           output: output, seed: seed &+ 1).network
             }
         }
-        var substitutes: [(sameHead: Substitute<AnyDifferentiableClassifier>, softmax: Substitute<AnyDifferentiableClassifier>)] = []
+        var substitutes: [(sameHead: Substitute<Network>, softmax: Substitute<Network>)] = []
         for trained in models {
             let same = try substitute(of: trained.network, output: trained.output)
             let soft = trained.output == .softmax ? same : try substitute(of: trained.network, output: .softmax)

@@ -6,7 +6,7 @@ public struct TrainedModel: Sendable {
     /// "softmax" or "softRmax".
     public var name: String { output.rawValue }
     public let output: OutputLayer
-    public let network: AnyDifferentiableClassifier
+    public let network: Network
     /// Accuracy on the training images.
     public let trainingAccuracy: Double
     /// Accuracy on the task's clean test images.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference values for MultilayerPerceptron (Wang & Loog 2022, §3.1.2, §4.2).
+"""Reference values for all-dense networks (multilayer perceptrons) (Wang & Loog 2022, §3.1.2, §4.2).
 
 Writes mlp.json next to this script. Two fixed ReLU networks (5 -> 7 -> 3 and
 4 -> 6 -> 5 -> 4) with numpy-seeded binary64 weights, and binary64 inputs in [0, 1]:

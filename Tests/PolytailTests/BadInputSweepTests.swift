@@ -45,8 +45,8 @@ import Testing
             throwsPolytailError("LinearClassifier.fit") {
                 try LinearClassifier.fit(bad, labels: labels, classCount: 2, output: .softRmax)
             }
-            throwsPolytailError("MultilayerPerceptron.train") {
-                try MultilayerPerceptron.train(features: bad, labels: labels, classes: 2, hidden: [4], output: .softRmax,
+            throwsPolytailError("Network.train") {
+                try NetworkFixtures.fitMLP(bad, labels: labels, classCount: 2, hidden: [4], output: .softRmax,
                                                epochs: 1, batchSize: 2, learningRate: 1e-3, seed: 1)
             }
         }

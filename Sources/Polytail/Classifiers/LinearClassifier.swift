@@ -283,17 +283,14 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         _ problem: TrainingProblem, start: [Double], epochs: Int, batchSize: Int,
         learningRate: Double, tolerance: Double, using generator: inout PolytailRandom
     ) throws(PolytailError) -> FittedClassifier {
-        let (beta1, beta2, epsilon) = (0.9, 0.999, 1e-8)
         let p = start.count
         var theta = start
-        var m1 = [Double](repeating: 0, count: p)
-        var m2 = [Double](repeating: 0, count: p)
+        var adam = Adam<Double>(count: p, learningRate: learningRate)
         var gradient = [Double](repeating: 0, count: p)
         var order = Array(0..<problem.n)
         let initial = problem.value(theta)
         guard initial.isFinite else { throw .numericalFailure("the training objective is not finite at the starting point") }
         var history = [initial]
-        var step = 0
         for _ in 0..<epochs {
             order.shuffle(using: &generator)
             var begin = 0
@@ -301,15 +298,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
                 let end = min(order.count, begin + batchSize)
                 let batch = problem.subset(Array(order[begin..<end]))
                 _ = batch.objective(theta, gradient: &gradient)
-                step += 1
-                let c1 = 1 - pow(beta1, Double(step))
-                let c2 = 1 - pow(beta2, Double(step))
-                for i in 0..<p {
-                    let g = gradient[i]
-                    m1[i] = beta1 * m1[i] + (1 - beta1) * g
-                    m2[i] = beta2 * m2[i] + (1 - beta2) * g * g
-                    theta[i] -= learningRate * (m1[i] / c1) / ((m2[i] / c2).squareRoot() + epsilon)
-                }
+                adam.update(&theta, gradient: gradient)
                 begin = end
             }
             history.append(problem.value(theta))
@@ -318,7 +307,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         let norm = gradient.reduce(0) { max($0, abs($1)) }
         return FittedClassifier(
             classifier: problem.classifier(theta),
-            result: TrainingResult(loss: final, gradientNorm: norm, iterations: epochs, evaluations: step,
+            result: TrainingResult(loss: final, gradientNorm: norm, iterations: epochs, evaluations: adam.step,
                                    converged: final.isFinite && norm <= tolerance, lossHistory: history))
     }
 

@@ -53,7 +53,7 @@ enum Blas {
 
     /// C ← α op(A) op(B) + β C on raw buffers, with op(A) m × k, op(B) k × n and C m × n, all
     /// row-major and dense (leading dimensions are the stored column counts); the form the
-    /// dense layers of ``MultilayerPerceptron`` use.
+    /// dense layers of Double models use.
     /// - Parameters:
     ///   - transposeA: use Aᵀ (A is then stored k × m).
     ///   - transposeB: use Bᵀ (B is then stored n × k).
@@ -74,6 +74,37 @@ enum Blas {
         let ldb = transposeB ? k : n
         cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+
+    /// The Float32 form of ``gemm(_:transposeA:_:transposeB:into:m:n:k:alpha:beta:)`` (CBLAS
+    /// `sgemm`): the products of the network layers.
+    static func gemm(
+        _ a: UnsafePointer<Float>, transposeA: Bool = false,
+        _ b: UnsafePointer<Float>, transposeB: Bool = false,
+        into c: UnsafeMutablePointer<Float>,
+        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
+            return
+        }
+        let lda = transposeA ? m : k
+        let ldb = transposeB ? k : n
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+
+    /// y ← Aᵀ 1, the column sums of a row-major m × n Float32 matrix (CBLAS `sgemv`), given
+    /// `ones` with at least m entries equal to 1.
+    static func columnSums(_ a: UnsafePointer<Float>, rows m: Int, columns n: Int, ones: UnsafePointer<Float>,
+                           into y: UnsafeMutablePointer<Float>) {
+        guard n > 0 else { return }
+        guard m > 0 else {
+            y.update(repeating: 0, count: n)
+            return
+        }
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(n), 1, a, Int32(n), ones, 1, 0, y, 1)
     }
 
     /// C ← A Bᵀ for row-major A (m × p), B (n × p) and C (m × n): one call turns a block of

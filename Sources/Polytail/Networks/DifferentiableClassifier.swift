@@ -25,6 +25,16 @@ public enum GradientTarget: Sendable, Equatable {
         }
     }
 
+    /// The same target restricted to rows `range` of a batch (its labels sliced).
+    func rows(_ range: Range<Int>) -> GradientTarget {
+        switch self {
+        case let .loss(labels): return .loss(labels: Array(labels[range]))
+        case let .crossEntropyOnLogits(labels): return .crossEntropyOnLogits(labels: Array(labels[range]))
+        case let .margin(labels): return .margin(labels: Array(labels[range]))
+        case .output: return self
+        }
+    }
+
     /// Checks the labels (or the class index) against n rows and k classes.
     func validate(rows n: Int, classes k: Int) throws(PolytailError) {
         if let labels {
@@ -98,7 +108,7 @@ public protocol DifferentiableClassifier: Sendable {
     /// The input dimension d.
     var inputDimension: Int { get }
     /// The number of classes k.
-    var classes: Int { get }
+    var classCount: Int { get }
     /// The output layer ζ mapping logits to posteriors.
     var output: OutputLayer { get }
     /// The logits Z (n × k) of the rows of x (n × d).
@@ -113,6 +123,12 @@ extension DifferentiableClassifier {
     /// The posteriors ζ(Z) (n × k), each row summing to one.
     public func posteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
         output.apply(try logits(x), logarithm: false)
+    }
+
+    /// log ζ(Z) (n × k), computed without forming the posteriors (finite where a posterior
+    /// underflows).
+    public func logPosteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
+        output.apply(try logits(x), logarithm: true)
     }
 
     /// The predicted class argmaxᵢ zᵢ of every row (the first on ties). It is also the
@@ -132,7 +148,7 @@ extension DifferentiableClassifier {
     /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad labels, `.emptyData` for no rows.
     public func accuracy(_ x: Matrix, labels: [Int]) throws(PolytailError) -> Double {
         guard x.rows > 0 else { throw .emptyData }
-        try validateLabels(labels, rows: x.rows, classes: classes)
+        try validateLabels(labels, rows: x.rows, classes: classCount)
         let predicted = try predict(x)
         var correct = 0
         for (p, y) in zip(predicted, labels) where p == y { correct += 1 }

@@ -2,22 +2,19 @@
 /// attack and margin metric through ``DifferentiableClassifier``. With the logits'
 /// derivative G (n × k) of any ``GradientTarget``, ∇ₓ J = G Wᵀ, one `dgemm`.
 extension LinearClassifier: DifferentiableClassifier {
-    /// k (the protocol's name until it follows ``classCount``).
-    public var classes: Int { classCount }
-
     /// d, the number of features.
     public var inputDimension: Int { dimension }
 
     /// The per-row values of `target` (see ``GradientTarget``).
     /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad shapes or labels.
     public func objective(_ target: Polytail.GradientTarget, at x: Matrix) throws(PolytailError) -> [Double] {
-        try target.validate(rows: x.rows, classes: classes)
+        try target.validate(rows: x.rows, classes: classCount)
         let z = try logits(x)
         guard x.rows > 0 else { return [] }
-        var deltas = [Double](repeating: 0, count: x.rows * classes)
+        var deltas = [Double](repeating: 0, count: x.rows * classCount)
         return z.elements.withUnsafeBufferPointer { zp in
             deltas.withUnsafeMutableBufferPointer { dp in
-                target.evaluate(logits: zp.baseAddress!, rows: x.rows, classes: classes, output: output, deltas: dp.baseAddress!)
+                target.evaluate(logits: zp.baseAddress!, rows: x.rows, classes: classCount, output: output, deltas: dp.baseAddress!)
             }
         }
     }
@@ -26,9 +23,9 @@ extension LinearClassifier: DifferentiableClassifier {
     /// - Throws: `.dimensionMismatch` / `.unknownLabel` for bad shapes or labels.
     /// - Complexity: O(n d k).
     public func inputGradients(of target: Polytail.GradientTarget, at x: Matrix) throws(PolytailError) -> Matrix {
-        try target.validate(rows: x.rows, classes: classes)
+        try target.validate(rows: x.rows, classes: classCount)
         let z = try logits(x)
-        let n = x.rows, k = classes, d = dimension
+        let n = x.rows, k = classCount, d = dimension
         guard n > 0 else { return Matrix(uncheckedRows: 0, columns: d, elements: []) }
         var deltas = [Double](repeating: 0, count: n * k)
         z.elements.withUnsafeBufferPointer { zp in

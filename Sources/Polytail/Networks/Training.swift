@@ -13,51 +13,47 @@ public struct TrainingReport: Equatable, Sendable, Codable {
     public let steps: Int
 }
 
-extension MultilayerPerceptron {
-    /// Adam (Kingma & Ba 2015) with the paper's settings: β₁ = 0.9, β₂ = 0.999, ε̂ = 10⁻⁸.
-    static let adamBeta1 = 0.9
-    static let adamBeta2 = 0.999
-    static let adamEpsilon = 1e-8
-
-    /// Trains a network by seeded mini-batch Adam on the mean negative log-likelihood
+extension Network {
+    /// Trains a network by seeded mini-batch Adam (``Adam``: β₁ = 0.9, β₂ = 0.999, ε̂ = 10⁻⁸)
+    /// on the mean negative log-likelihood
     ///
     ///     J(θ) = −(1/n) Σᵣ log ζ_{yᵣ}(f(xᵣ; θ)) + (λ/2) Σₗ ‖W_l‖²_F,
     ///
-    /// ζ the softmax (Eq. 8) or softRmax (Eq. 12–13) output, as in Wang & Loog 2022 §4.2.
-    /// Weights start from He initialisation, biases from 0; rows are reshuffled every epoch;
-    /// the last batch of an epoch may be smaller. The penalty is the coupled L2 of PyTorch's
-    /// `Adam(weight_decay: λ)` on the weights (biases are not penalised). Everything random
-    /// comes from one `PolytailRandom(seed:)`, so equal inputs give bit-identical models.
+    /// ζ the softmax (Eq. 8) or softRmax (Eq. 12–13) output, as in Wang & Loog 2022 §4.1.2 and
+    /// §4.2 (Adam, learning rate 10⁻³, batch 32). Training starts from `initial`'s parameters;
+    /// rows are reshuffled every epoch by `generator`; the last batch of an epoch may be
+    /// smaller. The penalty is the coupled L2 of PyTorch's `Adam(weight_decay: λ)` on the
+    /// weights (biases are not penalised). Equal inputs and generators give bit-identical
+    /// models: the softmax and softRmax twins of one initialisation
+    /// (``withOutput(_:)``) trained from copies of one generator see the same batches.
     ///
-    /// Constant feature columns are allowed (image borders are constant pixels); they only
-    /// receive zero gradient.
+    /// Constant input columns are allowed (image borders are constant pixels).
     /// - Parameters:
-    ///   - features: n × d training inputs (finite).
-    ///   - labels: n class indices in 0..<classes.
-    ///   - classes: k ≥ 2.
-    ///   - hidden: hidden-layer widths; `[]` gives the linear classifier (Eq. 8/13).
-    ///   - output: softmax or softRmax.
+    ///   - observations: n × d training inputs (finite), d = `initial.inputDimension`.
+    ///   - labels: n class indices in 0..<k.
+    ///   - initial: the architecture, output layer and starting parameters.
     ///   - epochs: passes over the data (≥ 1).
     ///   - batchSize: rows per Adam step (≥ 1; capped at n).
-    ///   - learningRate: Adam's step size (> 0).
+    ///   - learningRate: Adam's step size α (> 0).
     ///   - weightDecay: λ ≥ 0.
-    ///   - seed: seeds initialisation and shuffling.
+    ///   - generator: shuffles the rows.
     ///   - progress: called after every epoch with its index and mean loss.
     /// - Returns: the trained model and a ``TrainingReport``.
-    /// - Throws: `.emptyData`, `.nonFiniteValue(row:column:)`, `.dimensionMismatch` (labels),
-    ///   `.unknownLabel`, `.tooFewClasses`, `.invalidParameter` (widths, epochs, batch size,
-    ///   learning rate, weight decay).
-    /// - Complexity: O(epochs · n · Σ s_l s_{l+1}) in dgemm.
-    public static func train(
-        features: Matrix, labels: [Int], classes: Int, hidden: [Int], output: OutputLayer,
-        epochs: Int, batchSize: Int, learningRate: Double, weightDecay: Double = 0, seed: UInt64,
+    /// - Throws: `.emptyData`, `.dimensionMismatch` (columns or labels), `.nonFiniteValue(row:column:)`,
+    ///   `.unknownLabel`, `.invalidParameter` (epochs, batch size, learning rate, weight decay),
+    ///   `.numericalFailure` when the loss stops being finite.
+    /// - Complexity: O(epochs · n · Σ H′W′k²C C′) in sgemm.
+    public static func fit(
+        _ observations: Matrix, labels: [Int], initial: Network, epochs: Int, batchSize: Int = 32,
+        learningRate: Double = 1e-3, weightDecay: Double = 0, using generator: inout PolytailRandom,
         progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil
-    ) throws(PolytailError) -> (model: MultilayerPerceptron, report: TrainingReport) {
-        let n = features.rows, d = features.columns
+    ) throws(PolytailError) -> (model: Network, report: TrainingReport) {
+        let n = observations.rows, d = observations.columns
         guard n > 0, d > 0 else { throw .emptyData }
-        for i in 0..<(n * d) where !features.elements[i].isFinite { throw .nonFiniteValue(row: i / d, column: i % d) }
-        guard classes >= 2 else { throw .tooFewClasses(needed: 2, got: classes) }
-        try validateLabels(labels, rows: n, classes: classes)
+        try initial.checkInput(observations)
+        for i in 0..<(n * d) where !observations.elements[i].isFinite { throw .nonFiniteValue(row: i / d, column: i % d) }
+        let k = initial.classCount
+        try validateLabels(labels, rows: n, classes: k)
         guard epochs >= 1 else { throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "at least 1") }
         guard batchSize >= 1 else {
             throw .invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "at least 1")
@@ -68,76 +64,128 @@ extension MultilayerPerceptron {
         guard weightDecay.isFinite, weightDecay >= 0 else {
             throw .invalidParameter(name: "weightDecay", value: weightDecay, requirement: "finite and non-negative")
         }
-        var random = PolytailRandom(seed: seed)
-        let initial = try heInitialised(layerSizes: [d] + hidden + [classes], output: output, using: &random)
-        var parameters = initial.parameters
-        let sizes = parameters.sizes
+        let plan = initial.plan
         let batch = min(batchSize, n)
-        let workspace = NetworkWorkspace(sizes: sizes, capacity: batch)
-        var firstMoment = NetworkParameters(zerosFor: sizes)
-        var secondMoment = NetworkParameters(zerosFor: sizes)
+        guard batch <= (1 << 31) / max(1, plan.floatsPerObservation) else {
+            throw .invalidParameter(name: "batchSize", value: Double(batchSize),
+                                    requirement: "at most \((1 << 31) / max(1, plan.floatsPerObservation)) for this network")
+        }
+        let x = observations.elements.map(Float.init)
+        let workspace = NetworkWorkspace(plan: plan, capacity: batch)
+        var theta = initial.parameters
+        var gradient = [Float](repeating: 0, count: theta.count)
+        var adam = Adam<Float>(count: theta.count, learningRate: learningRate)
         var order = Array(0..<n)
         var batchLabels = [Int](repeating: 0, count: batch)
         var epochLosses: [Double] = []
-        var step = 0
         for epoch in 0..<epochs {
-            order.shuffle(using: &random)
+            order.shuffle(using: &generator)
             var total = 0.0
             var start = 0
             while start < n {
                 let m = min(batch, n - start)
-                features.elements.withUnsafeBufferPointer { x in
+                x.withUnsafeBufferPointer { xp in
                     for r in 0..<m {
                         let source = order[start + r]
-                        (workspace.input + r * d).update(from: x.baseAddress! + source * d, count: d)
+                        (workspace.input + r * d).update(from: xp.baseAddress! + source * d, count: d)
                         batchLabels[r] = labels[source]
                     }
                 }
-                parameters.forward(workspace, rows: m)
-                let (loss, gradients) = parameters.batchLossAndGradients(
-                    workspace, labels: batchLabels, rows: m, output: output, weightDecay: weightDecay)
+                let loss = lossAndGradient(theta, workspace, labels: batchLabels, rows: m, output: initial.output,
+                                           weightDecay: weightDecay, into: &gradient)
+                guard loss.isFinite else {
+                    throw .numericalFailure("the training loss is not finite at epoch \(epoch + 1), step \(adam.step + 1)")
+                }
                 total += loss * Double(m)
-                step += 1
-                adamStep(&parameters, gradients, &firstMoment, &secondMoment, step: step, learningRate: learningRate)
+                adam.update(&theta, gradient: gradient)
                 start += m
             }
             let mean = total / Double(n)
             epochLosses.append(mean)
             progress?(epoch, mean)
         }
-        let model = MultilayerPerceptron(parameters: parameters, output: output)
-        let finalLoss = try model.objective(.loss(labels: labels), at: features).reduce(0, +) / Double(n)
+        let model = Network(plan: plan, layers: initial.layers, parameters: theta, output: initial.output)
+        let finalLoss = try model.objective(.loss(labels: labels), at: observations).reduce(0, +) / Double(n)
         let report = TrainingReport(epochLosses: epochLosses, finalLoss: finalLoss,
-                                    trainingAccuracy: try model.accuracy(features, labels: labels), steps: step)
+                                    trainingAccuracy: try model.accuracy(observations, labels: labels), steps: adam.step)
         return (model, report)
     }
 
-    /// One Adam update of every parameter θ with gradient g:
-    /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α m̂/(√v̂ + ε̂) with the bias
-    /// corrections m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
-    static func adamStep(_ p: inout NetworkParameters, _ g: NetworkParameters, _ m: inout NetworkParameters,
-                         _ v: inout NetworkParameters, step t: Int, learningRate: Double) {
-        let b1 = adamBeta1, b2 = adamBeta2, eps = adamEpsilon
-        let c1 = 1 - pow(b1, Double(t)), c2 = 1 - pow(b2, Double(t))
-        func update(_ theta: inout [Double], _ grad: [Double], _ first: inout [Double], _ second: inout [Double]) {
-            theta.withUnsafeMutableBufferPointer { th in
-                grad.withUnsafeBufferPointer { gr in
-                    first.withUnsafeMutableBufferPointer { mm in
-                        second.withUnsafeMutableBufferPointer { vv in
-                            for i in 0..<th.count {
-                                let gi = gr[i]
-                                mm[i] = b1 * mm[i] + (1 - b1) * gi
-                                vv[i] = b2 * vv[i] + (1 - b2) * gi * gi
-                                th[i] -= learningRate * (mm[i] / c1) / ((vv[i] / c2).squareRoot() + eps)
-                            }
-                        }
+    /// Trains a He-initialised multilayer perceptron d → `hidden` → k (drawn from `generator`
+    /// first, then the batches): the all-dense case of
+    /// ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:using:progress:)``.
+    /// `hidden: []` gives the linear classifier (Eq. 8/13).
+    /// - Parameters:
+    ///   - classCount: k ≥ 2.
+    ///   - hidden: the hidden-layer widths.
+    ///   - output: softmax or softRmax.
+    ///   - Other parameters as in ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:using:progress:)``.
+    /// - Throws: as that function; `.tooFewClasses` when k < 2, `.invalidParameter` for a
+    ///   non-positive width.
+    public static func fit(
+        _ observations: Matrix, labels: [Int], classCount: Int, hidden: [Int], output: OutputLayer,
+        epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, weightDecay: Double = 0,
+        using generator: inout PolytailRandom, progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil
+    ) throws(PolytailError) -> (model: Network, report: TrainingReport) {
+        guard observations.rows > 0, observations.columns > 0 else { throw .emptyData }
+        guard classCount >= 2 else { throw .tooFewClasses(needed: 2, got: classCount) }
+        let initial = try multilayerPerceptron(layerSizes: [observations.columns] + hidden + [classCount], output: output,
+                                               using: &generator)
+        return try fit(observations, labels: labels, initial: initial, epochs: epochs, batchSize: batchSize,
+                       learningRate: learningRate, weightDecay: weightDecay, using: &generator, progress: progress)
+    }
+
+    /// The mean NLL of the first `n` rows loaded in `workspace` plus (λ/2) Σ‖W‖², and its
+    /// gradient in every parameter (written into `gradient`).
+    static func lossAndGradient(_ theta: [Float], _ workspace: NetworkWorkspace, labels: [Int], rows n: Int,
+                                output: OutputLayer, weightDecay: Double, into gradient: inout [Float]) -> Double {
+        let k = workspace.plan.classCount
+        return theta.withUnsafeBufferPointer { t in
+            workspace.forward(t.baseAddress!, rows: n)
+            let nll = labels.withUnsafeBufferPointer { lb in
+                output.negativeLogLikelihood(
+                    logits: UnsafeBufferPointer(start: workspace.logits, count: n * k), classes: k,
+                    labels: UnsafeBufferPointer(rebasing: lb[0..<n]),
+                    gradient: UnsafeMutableBufferPointer(start: workspace.logitDeltas, count: n * k), scale: 1 / Double(n))
+            } / Double(n)
+            var penalty = 0.0
+            gradient.withUnsafeMutableBufferPointer { g in
+                workspace.backward(t.baseAddress!, rows: n, gradients: g.baseAddress!, wantInput: false)
+                guard weightDecay > 0 else { return }
+                let lambda = Float(weightDecay)
+                for range in workspace.plan.weightRanges {
+                    var sum: Float = 0
+                    for i in range {
+                        sum += t[i] * t[i]
+                        g[i] += lambda * t[i]
                     }
+                    penalty += Double(sum)
                 }
             }
-        }
-        for l in 0..<p.layerCount {
-            update(&p.weights[l], g.weights[l], &m.weights[l], &v.weights[l])
-            update(&p.biases[l], g.biases[l], &m.biases[l], &v.biases[l])
+            return nll + 0.5 * weightDecay * penalty
         }
     }
+}
+
+extension Network {
+    /// The training objective on all rows of x (one batch) and its gradient, laid out like the
+    /// flat parameter vector (every W, then its b, layer by layer).
+    func lossAndGradient(_ x: Matrix, labels: [Int], weightDecay: Double) -> (loss: Double, gradient: [Float]) {
+        let workspace = NetworkWorkspace(plan: plan, capacity: x.rows)
+        x.elements.withUnsafeBufferPointer { workspace.load($0.baseAddress!, rows: x.rows) }
+        var gradient = [Float](repeating: 0, count: parameters.count)
+        let loss = Network.lossAndGradient(parameters, workspace, labels: labels, rows: x.rows, output: output,
+                                           weightDecay: weightDecay, into: &gradient)
+        return (loss, gradient)
+    }
+
+    /// A copy with flat parameter `index` set to `value`.
+    func replacingParameter(_ index: Int, with value: Float) -> Network {
+        var p = parameters
+        p[index] = value
+        return Network(plan: plan, layers: layers, parameters: p, output: output)
+    }
+
+    /// The flat parameter vector (every W, then its b, layer by layer), as Float32.
+    var flatParameters: [Float] { parameters }
 }

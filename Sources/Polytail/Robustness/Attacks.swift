@@ -99,7 +99,7 @@ public enum Adversarial {
         _ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int], epsilon: Double,
         loss: AttackLoss = .nll, clip: ClosedRange<Double> = 0...1
     ) throws(PolytailError) -> Matrix {
-        try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classes, epsilon: epsilon, clip: clip)
+        try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
         let g = try model.inputGradients(of: loss.target(labels), at: inputs)
         return signStep(inputs, gradient: g, step: epsilon, direction: 1, origin: nil, epsilon: epsilon, clip: clip)
     }
@@ -118,7 +118,7 @@ public enum Adversarial {
         _ model: some DifferentiableClassifier, inputs: Matrix, targets: [Int], epsilon: Double,
         loss: AttackLoss = .nll, clip: ClosedRange<Double> = 0...1
     ) throws(PolytailError) -> Matrix {
-        try validate(inputs, dimension: model.inputDimension, labels: targets, classes: model.classes, epsilon: epsilon, clip: clip)
+        try validate(inputs, dimension: model.inputDimension, labels: targets, classes: model.classCount, epsilon: epsilon, clip: clip)
         let g = try model.inputGradients(of: loss.target(targets), at: inputs)
         return signStep(inputs, gradient: g, step: epsilon, direction: -1, origin: nil, epsilon: epsilon, clip: clip)
     }
@@ -149,8 +149,8 @@ public enum Adversarial {
         epsilon: Double, steps: Int, stepSize: Double? = nil, loss: AttackLoss = .nll,
         clip: ClosedRange<Double> = 0...1, observer: ((_ step: Int, _ adversarial: Matrix) -> Void)? = nil
     ) throws(PolytailError) -> Matrix {
-        try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classes, epsilon: epsilon, clip: clip)
-        if let targets { try validateLabels(targets, rows: inputs.rows, classes: model.classes) }
+        try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
+        if let targets { try validateLabels(targets, rows: inputs.rows, classes: model.classCount) }
         guard steps >= 1 else { throw .invalidParameter(name: "steps", value: Double(steps), requirement: "at least 1") }
         let alpha = stepSize ?? epsilon / Double(steps)
         guard alpha.isFinite, alpha > 0 || epsilon == 0 else {

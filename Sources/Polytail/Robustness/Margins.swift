@@ -33,7 +33,7 @@ public struct MarginAnalysis: Sendable, Equatable {
     public static func evaluate(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int]) throws(PolytailError) -> MarginAnalysis {
         guard inputs.rows > 0 else { throw .emptyData }
         let z = try model.logits(inputs)
-        try validateLabels(labels, rows: inputs.rows, classes: model.classes)
+        try validateLabels(labels, rows: inputs.rows, classes: model.classCount)
         // ∇ₓ(z_j − z_y): the margin loss; its norm is that of ∇z_y − ∇z_j.
         let g = try model.inputGradients(of: .margin(labels: labels), at: inputs)
         let k = z.columns, d = g.columns
@@ -106,9 +106,9 @@ public struct RobustnessSummary: Sendable, Equatable {
     public static func perClassAccuracy(_ model: some DifferentiableClassifier, inputs: Matrix,
                                         labels: [Int]) throws(PolytailError) -> [Double] {
         guard inputs.rows > 0 else { throw .emptyData }
-        try validateLabels(labels, rows: inputs.rows, classes: model.classes)
+        try validateLabels(labels, rows: inputs.rows, classes: model.classCount)
         let predicted = try model.predict(inputs)
-        var correct = [Int](repeating: 0, count: model.classes), total = correct
+        var correct = [Int](repeating: 0, count: model.classCount), total = correct
         for (p, y) in zip(predicted, labels) {
             total[y] += 1
             if p == y { correct[y] += 1 }

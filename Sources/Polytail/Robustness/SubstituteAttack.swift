@@ -28,7 +28,7 @@ public struct BlackBoxAttack: Sendable {
     /// The adversarial inputs, crafted on the substitute, to be fed to the target.
     public let adversarial: Matrix
     /// The trained substitute.
-    public let substitute: MultilayerPerceptron
+    public let substitute: Network
     /// Its training record (on the target's predicted labels).
     public let report: TrainingReport
     /// The fraction of query rows on which substitute and target predict the same class.
@@ -159,7 +159,7 @@ extension Adversarial {
                 let lambda = flips % 2 == 0 ? settings.lambda : -settings.lambda
                 // ∇ₓ z_ŷ(x) row by row: one input-gradient pass per oracle class.
                 var gradient = [Double](repeating: 0, count: set.rows * d)
-                for c in 0..<target.classes {
+                for c in 0..<target.classCount {
                     let members = labels.indices.filter { labels[$0] == c }
                     guard !members.isEmpty else { continue }
                     var rows: [Double] = []
@@ -201,7 +201,7 @@ extension Adversarial {
         let model = substitute.model
         if steps == 1 {
             if let targets {
-                try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classes, epsilon: epsilon, clip: clip)
+                try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
                 return try Adversarial.targeted(model, inputs: inputs, targets: targets, epsilon: epsilon, loss: loss, clip: clip)
             }
             return try fgsm(model, inputs: inputs, labels: labels, epsilon: epsilon, loss: loss, clip: clip)
@@ -212,7 +212,7 @@ extension Adversarial {
     /// A black-box transfer attack (Papernot et al. 2017; Wang & Loog 2022, §4.2.3) with an MLP
     /// substitute trained on the target's predicted labels of every row of `queries`:
     /// ``substitute(of:pool:method:clip:using:fit:)`` with ``SubstituteMethod/full`` and
-    /// ``MultilayerPerceptron/train(features:labels:classes:hidden:output:epochs:batchSize:learningRate:weightDecay:seed:progress:)``,
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:using:progress:)``,
     /// then ``blackBox(substitute:inputs:labels:targets:epsilon:steps:loss:clip:)``.
     /// - Parameters:
     ///   - target: the attacked model (used only through ``DifferentiableClassifier/predict(_:)``).
@@ -232,23 +232,24 @@ extension Adversarial {
         clip: ClosedRange<Double> = 0...1, substitute settings: SubstituteSettings = SubstituteSettings(),
         seed: UInt64
     ) throws(PolytailError) -> BlackBoxAttack {
-        try validate(inputs, dimension: target.inputDimension, labels: labels, classes: target.classes,
+        try validate(inputs, dimension: target.inputDimension, labels: labels, classes: target.classCount,
                      epsilon: epsilon, clip: clip)
         guard queries.columns == target.inputDimension else {
             throw .dimensionMismatch(what: "query columns", expected: target.inputDimension, got: queries.columns)
         }
         guard queries.rows > 0 else { throw .emptyData }
-        if let targets { try validateLabels(targets, rows: inputs.rows, classes: target.classes) }
+        if let targets { try validateLabels(targets, rows: inputs.rows, classes: target.classCount) }
         var report: TrainingReport?
         var generator = PolytailRandom(seed: seed)
-        let trained: Substitute<MultilayerPerceptron>
+        let trained: Substitute<Network>
         do {
             trained = try substitute(of: target, pool: queries, method: .full, clip: -Double.infinity...Double.infinity,
                                      using: &generator) { x, y, _ in
-                let (model, r) = try MultilayerPerceptron.train(
-                    features: x, labels: y, classes: target.classes, hidden: settings.hidden,
+                var random = PolytailRandom(seed: seed)
+                let (model, r) = try Network.fit(
+                    x, labels: y, classCount: target.classCount, hidden: settings.hidden,
                     output: settings.output, epochs: settings.epochs, batchSize: settings.batchSize,
-                    learningRate: settings.learningRate, weightDecay: settings.weightDecay, seed: seed)
+                    learningRate: settings.learningRate, weightDecay: settings.weightDecay, using: &random)
                 report = r
                 return model
             }

@@ -76,7 +76,7 @@ struct PredictAndAccuracyTests {
         var g = PolytailRandom(seed: 5)
         let w1 = try Matrix(rows: 2, columns: 4, elements: (0..<8).map { _ in g.standardNormal() })
         let w2 = try Matrix(rows: 4, columns: 2, elements: (0..<8).map { _ in g.standardNormal() })
-        let model = try MultilayerPerceptron(weights: [w1, w2], biases: [[0, 0, 0, 0], [0.1, -0.1]], output: .softmax)
+        let model = try Network(weights: [w1, w2], biases: [[0, 0, 0, 0], [0.1, -0.1]], output: .softmax)
         let predicted = try model.predict(x)
         let p = try model.posteriors(x)
         for i in 0..<x.rows { #expect(predicted[i] == (p[i, 0] >= p[i, 1] ? 0 : 1)) }

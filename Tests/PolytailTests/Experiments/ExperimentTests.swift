@@ -147,15 +147,15 @@ struct ExperimentSetupTests {
         #expect(twins.map(\.name) == ["softmax", "softRmax"])
         #expect(twins.map(\.output) == [.softmax, .softRmax])
         for t in twins {
-            #expect(t.network.inputDimension == 64 && t.network.classes == 2)
+            #expect(t.network.inputDimension == 64 && t.network.classCount == 2)
             #expect(try t.testAccuracy == t.network.accuracy(task.test.images, labels: task.test.labels))
             #expect(t.testAccuracy > 0.7)  // chance is 0.5; two epochs of a width-8 network
         }
         let again = try trainTwins(task, settings: settings, seed: 5)
         #expect(try again[1].network.logits(task.test.images) == twins[1].network.logits(task.test.images))
-        // The same network through the library directly: the wrapper forwards.
-        let direct = try MultilayerPerceptron.train(features: task.train.images, labels: task.train.labels, classes: 2, hidden: [8],
-                                                    output: .softRmax, epochs: 2, batchSize: 32, learningRate: 1e-3, seed: 5).model
+        // The same network through the library directly.
+        let direct = try NetworkFixtures.fitMLP(task.train.images, labels: task.train.labels, classCount: 2, hidden: [8],
+                                                output: .softRmax, epochs: 2, batchSize: 32, learningRate: 1e-3, seed: 5).model
         #expect(try direct.logits(task.test.images) == twins[1].network.logits(task.test.images))
         let g = GradientTarget.margin(labels: task.test.labels)
         #expect(try direct.inputGradients(of: g, at: task.test.images) == twins[1].network.inputGradients(of: g, at: task.test.images))

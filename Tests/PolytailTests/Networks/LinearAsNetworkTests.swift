@@ -12,16 +12,16 @@ import Testing
         let b = (0..<k).map { _ in 0.3 * g.standardNormal() }
         let linear = try LinearClassifier(weights: w, bias: b, output: output)
         // Both store the weights fan-in × fan-out: the same matrix.
-        let mlp = try MultilayerPerceptron(weights: [w], biases: [b], output: output)
+        let mlp = try Network(weights: [w], biases: [b], output: output)
         let x = try Matrix(rows: n, columns: d, elements: (0..<(n * d)).map { _ in g.uniformPositive() })
         let labels = (0..<n).map { $0 % k }
         let zl = try linear.logits(x), zm = try mlp.logits(x)
-        for i in 0..<(n * k) { #expect(Tolerance.isClose(zl.elements[i], zm.elements[i], relative: 1e-13, absolute: 1e-14)) }
+        for i in 0..<(n * k) { #expect(Tolerance.isClose(zl.elements[i], zm.elements[i], relative: Tolerance.networkFloat32, absolute: 1e-6)) }
         for target in [GradientTarget.loss(labels: labels), .crossEntropyOnLogits(labels: labels), .margin(labels: labels), .output(1)] {
             let ol = try linear.objective(target, at: x), om = try mlp.objective(target, at: x)
-            for r in 0..<n { #expect(Tolerance.isClose(ol[r], om[r], relative: 1e-12, absolute: 1e-13)) }
+            for r in 0..<n { #expect(Tolerance.isClose(ol[r], om[r], relative: Tolerance.networkFloat32, absolute: 1e-6)) }
             let gl = try linear.inputGradients(of: target, at: x), gm = try mlp.inputGradients(of: target, at: x)
-            for i in 0..<(n * d) { #expect(Tolerance.isClose(gl.elements[i], gm.elements[i], relative: 1e-12, absolute: 1e-13)) }
+            for i in 0..<(n * d) { #expect(Tolerance.isClose(gl.elements[i], gm.elements[i], relative: Tolerance.networkFloat32, absolute: 1e-6)) }
         }
         // Attacks run on it: FGSM moves every pixel by at most ε and stays within [0, 1].
         let attacked = try Adversarial.fgsm(linear, inputs: x, labels: labels, epsilon: 0.05)

@@ -66,10 +66,10 @@ import Testing
     }
 
     @Test func networkWeightArrayTooShortThrows() {
-        // A weight matrix that announces 2 × 2 but holds 3 entries: dgemm would read past its end.
-        expectCorrupt(MultilayerPerceptron.self,
-                      #"{"output": "softmax", "weights": [{"rows": 2, "columns": 2, "elements": [1, 2, 3]}], "biases": [[0, 0]]}"#,
-                      .dimensionMismatch(what: "matrix elements", expected: 4, got: 3))
+        // A 2 → 2 dense layer whose weight matrix holds 3 entries: sgemm would read past its end.
+        expectCorrupt(Network.self,
+                      #"{"inputShape": {"height": 1, "width": 1, "channels": 2}, "layers": [{"dense": {"outputs": 2}}], "output": "softmax", "weights": [[1, 2, 3]], "biases": [[0, 0]]}"#,
+                      .dimensionMismatch(what: "weight matrix 0 entries", expected: 4, got: 3))
     }
 
     @Test func importanceWeightsRoundTripAndRejectCorruption() throws {

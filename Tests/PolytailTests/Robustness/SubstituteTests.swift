@@ -5,9 +5,9 @@ import Testing
 @Suite("Black-box substitutes (full pool and Papernot's Jacobian augmentation)")
 struct SubstituteTests {
     /// A fixed linear network z = xW + b (no hidden layer), so ∇ₓ z_c = W[:, c] exactly.
-    static func linear(_ output: OutputLayer = .softmax) -> MultilayerPerceptron {
+    static func linear(_ output: OutputLayer = .softmax) -> Network {
         let w: [[Double]] = [[1, -2, 0.5], [-1, 0, 2], [0, 3, -1], [2, -1, 0], [-0.5, 0.5, 0], [0, 0, -3]]
-        return try! MultilayerPerceptron(weights: [try! Matrix(rowArrays: w)], biases: [[0.1, -0.2, 0]], output: output)
+        return try! Network(weights: [try! Matrix(rowArrays: w)], biases: [[0.1, -0.2, 0]], output: output)
     }
 
     @Test("full: every pool row is queried once and the substitute is fitted on the oracle's labels")
@@ -69,8 +69,8 @@ struct SubstituteTests {
         var generator = PolytailRandom(seed: 8)
         let s = try Adversarial.substitute(of: target, pool: x, method: .papernot(JacobianAugmentation(initialCount: 15, augmentations: 3)),
                                            using: &generator) { obs, labels, _ in
-            try MultilayerPerceptron.train(features: obs, labels: labels, classes: 3, hidden: [12], output: .softmax,
-                                           epochs: 40, batchSize: 16, learningRate: 0.01, seed: 2).model
+            try NetworkFixtures.fitMLP(obs, labels: labels, classCount: 3, hidden: [12], output: .softmax,
+                                       epochs: 40, batchSize: 16, learningRate: 0.01, seed: 2).model
         }
         #expect(s.queryCount == 120)
         #expect(s.agreement > 0.8)
@@ -89,7 +89,7 @@ struct SubstituteTests {
     func errors() throws {
         let target = AttackFixtures.models[.softmax]!
         let (x, _) = AttackFixtures.data
-        func run(_ method: SubstituteMethod, pool: Matrix = AttackFixtures.data.0) throws -> Substitute<MultilayerPerceptron> {
+        func run(_ method: SubstituteMethod, pool: Matrix = AttackFixtures.data.0) throws -> Substitute<Network> {
             var generator = PolytailRandom(seed: 1)
             return try Adversarial.substitute(of: target, pool: pool, method: method, using: &generator) { _, _, _ in Self.linear() }
         }
