@@ -128,6 +128,12 @@ let package = Package(
             exclude: ["sklearn_mlp.py"]
         ),
         .executableTarget(
+            name: "cnn-bench",
+            dependencies: ["Polytail", "BenchSupport"],
+            path: "Scripts/CNNBench",
+            exclude: ["jax_peer.py"]
+        ),
+        .executableTarget(
             name: "digits-bench",
             dependencies: ["Polytail", "BenchSupport"],
             path: "Scripts/DigitsBench",

@@ -1,5 +1,10 @@
 import Foundation
 
+// Hot loop (documented raw-pointer use): the batch passes below (posteriors of n rows, the
+// negative log-likelihood and its gradient) hand row slices of one n × k buffer to the
+// per-row softmax/softRmax evaluations, split over the cores; the array overloads are the
+// entry points for everything else.
+
 /// The activation that maps logits z ∈ ℝᵏ to class posteriors.
 public enum OutputLayer: String, Sendable, Codable, CaseIterable {
     /// ζˢ(z)ᵢ = e^{zᵢ} / Σₖ e^{zₖ} (Wang & Loog 2022, Eq. 8/11): exponential, saturates to a

@@ -9,6 +9,10 @@ import Foundation
 // with ratios → 1, so every posterior tends to 1/k: the classifier is conservative in the
 // tails, where softmax saturates to a one-hot vector.
 //
+// Hot loop (documented raw-pointer use): like SoftmaxEvaluation, the evaluation reads one
+// row of a batch logit buffer and writes gradients into one row of a batch buffer through
+// buffer pointers, so the n rows of a batch are never copied into per-row arrays.
+//
 // Numerics (the formula as written fails in three places):
 // 1. At z = eᵢ the term ‖z − eᵢ‖⁻² is 1/0. We write dₖ² = ‖z − eₖ‖², let m be the index of
 //    the smallest distance and use the ratios ρₖ = dₘ²/dₖ² ∈ (0, 1]:

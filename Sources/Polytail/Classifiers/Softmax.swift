@@ -4,6 +4,10 @@ import Foundation
 // posterior of LDA with Gaussian class conditionals N(z | eᵢ, I) (Eq. 9–11). It is
 // evaluated max-shifted, ζᵢˢ(z) = e^{zᵢ−M} / Σₖ e^{zₖ−M} with M = maxₖ zₖ, so that no
 // exponential overflows; the log form uses log1p of the sum without its largest term.
+//
+// Hot loop (documented raw-pointer use): the evaluation takes one row of an n × k logit
+// buffer as an `UnsafeBufferPointer`, so a batch of n rows is evaluated without copying
+// each row into an array (OutputLayer calls it n times per objective evaluation).
 
 /// One softmax evaluation: the shifted exponentials and their sum.
 struct SoftmaxEvaluation {

@@ -9,6 +9,11 @@ import Foundation
 /// d = 50). Rows of t models are centred at c, the mean of the class locations, first, so
 /// that the expansion δₖ² = ‖z‖² − 2 zᵀm̃ₖ + ‖m̃ₖ‖² never subtracts large, nearly equal
 /// numbers for data far from the origin.
+///
+/// Hot loop (documented raw-pointer use): a block of 8192 rows is centred, multiplied
+/// (`dgemm`) and normalised through buffer pointers into scratch and output buffers that
+/// are allocated once per call and shared by the cores (Docs/performance.md, the
+/// discriminant benchmark); nothing else in discriminant analysis uses raw pointers.
 struct DiscriminantKernel: Sendable {
     enum Mode: Sendable { case sharedNormal, sharedT, perClass }
 

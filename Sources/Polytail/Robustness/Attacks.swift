@@ -59,23 +59,20 @@ public enum Adversarial {
     /// [max(lo, x₀ − ε), min(hi, x₀ + ε)] (the ε-ball ∩ the valid range) or just [lo, hi].
     static func signStep(_ x: Matrix, gradient g: Matrix, step: Double, direction: Double,
                          origin: Matrix?, epsilon: Double, clip: ClosedRange<Double>) -> Matrix {
-        var out = x
+        var out = x.elements
+        let gradient = g.elements
         let lo = clip.lowerBound, hi = clip.upperBound
-        out.elements.withUnsafeMutableBufferPointer { o in
-            g.elements.withUnsafeBufferPointer { gp in
-                for i in 0..<o.count {
-                    var v = o[i] + direction * step * sign(gp[i])
-                    var lower = lo, upper = hi
-                    if let origin {
-                        lower = max(lower, origin.elements[i] - epsilon)
-                        upper = min(upper, origin.elements[i] + epsilon)
-                    }
-                    v = min(max(v, lower), upper)
-                    o[i] = v
-                }
+        for i in out.indices {
+            var v = out[i] + direction * step * sign(gradient[i])
+            var lower = lo, upper = hi
+            if let origin {
+                lower = max(lower, origin.elements[i] - epsilon)
+                upper = min(upper, origin.elements[i] + epsilon)
             }
+            v = min(max(v, lower), upper)
+            out[i] = v
         }
-        return out
+        return Matrix(uncheckedRows: x.rows, columns: x.columns, elements: out)
     }
 
     /// FGSM (Goodfellow et al. 2015; Wang & Loog 2022, Eq. 1):

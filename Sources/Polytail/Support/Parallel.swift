@@ -6,6 +6,9 @@ struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T
 }
 
+/// Concurrent loops over chunks. `map` writes each chunk's result through a buffer pointer
+/// into its own slot of one array (documented raw-pointer use: concurrent writers to
+/// distinct elements, which a Swift array cannot take by value).
 enum Parallel {
     /// Number of chunks to split `n` items of cheap per-item work into: one below
     /// `threshold` items (threads do not pay there), else twice the active cores.

@@ -1,0 +1,44 @@
+// cnn-bench: training throughput (samples/s, batch 32, Adam 1e-3, steady state) and FGSM
+// throughput of the paper's MNIST network (Network.paperMNIST, 30,154 parameters), Polytail
+// against the same architecture in JAX on CPU (jit-compiled, float32), in one run, on the same
+// kind of random 28×28 inputs.
+//
+//     swift run -c release cnn-bench [--repeats N] [--steps N]
+import BenchSupport
+import Foundation
+import Polytail
+
+warnIfDebug("cnn-bench")
+let repeats = BenchArguments.repeats(default: 3)
+let steps = 300
+let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+// Step 1. Polytail: a steady-state training run of `steps` batches of 32 (one epoch of 32·steps
+// random images; the throughput includes shuffling, the Float32 conversion and the report).
+var random = PolytailRandom(seed: 0)
+let n = steps * 32
+let x = try Matrix(rows: n, columns: 784, elements: (0..<(n * 784)).map { _ in random.uniformPositive() })
+let y = (0..<n).map { _ in Int(random.next() % 10) }
+let initial = try Network.paperMNIST(classCount: 10, output: .softmax, using: &random)
+log("Polytail: training \(steps) batches of 32, best of \(repeats) …")
+let (trainSeconds, trained) = try time(repeats) {
+    var g = PolytailRandom(seed: 1)
+    return try Network.fit(x, labels: y, initial: initial, epochs: 1, batchSize: 32, using: &g).model
+}
+let test = try Matrix(rows: 1000, columns: 784, elements: Array(x.elements.prefix(1000 * 784)))
+let (fgsmSeconds, _) = try time(repeats) {
+    try Adversarial.fgsm(trained, inputs: test, labels: Array(y.prefix(1000)), epsilon: 0.1)
+}
+let polytailTrain = Double(n) / trainSeconds, polytailFGSM = 1000 / fgsmSeconds
+
+// Step 2. JAX, the same architecture (jax_peer.py), in the same run.
+log("JAX: the same network, jit, float32 …")
+struct Peer: Decodable { var trainSamplesPerSecond: Double; var fgsmSamplesPerSecond: Double; var parameters: Int }
+let (output, note) = runPythonPeer(folder.appendingPathComponent("jax_peer.py"), [String(steps)])
+let peer = output.flatMap { decodeLines($0, as: Peer.self).first }
+
+print("| network | Polytail training (samples/s) | JAX training (samples/s) | Polytail FGSM (samples/s) | JAX FGSM (samples/s) |")
+print("|---|---:|---:|---:|---:|")
+func f(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "–" }
+print("| paperMNIST (\(initial.parameterCount) parameters), batch 32 | \(f(polytailTrain)) | \(f(peer?.trainSamplesPerSecond)) | \(f(polytailFGSM)) | \(f(peer?.fgsmSamplesPerSecond)) |")
+if peer == nil { log("JAX not measured: \(note)") }
