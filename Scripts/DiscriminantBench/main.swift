@@ -70,7 +70,7 @@ func f(_ v: Double) -> String {
     for (name, m) in models {
         let p = try m.posteriors(try Matrix(rows: points.count, columns: 1, elements: points))
         let nus = m.conditionals.map { $0.degreesOfFreedom.map { String(format: "%g", $0) } ?? "–" }.joined(separator: ", ")
-        let bound = m.report.overall.dfAtBound ? " (at bound)" : ""
+        let bound = m.result.dfAtBound ? " (at bound)" : ""
         print("| \(name) | \(nus)\(bound) | " + (0..<points.count).map { f(p[$0, 0]) }.joined(separator: " | ") + " |")
     }
 }
@@ -187,7 +187,7 @@ do {
     print("## Discriminant posteriors: \(rows) rows, d = \(d), k = \(k) (\(cores) cores, best of \(repeats))\n")
     print("Training: \(train.rows) rows of a t₅ mixture. Gaussian LDA fit \(String(format: "%.3f", ldaFit)) s; "
           + "t-LDA (tied ML ν = \(String(format: "%.3f", tlda.conditionals[0].degreesOfFreedom!)), "
-          + "\(tlda.report.overall.iterations) ECME iterations) fit \(String(format: "%.3f", tFit)) s. "
+          + "\(tlda.result.iterations) ECME iterations) fit \(String(format: "%.3f", tFit)) s. "
           + "t-LDA test accuracy \(String(format: "%.4f", Double(accuracy) / Double(rows))).\n")
     print("| task | Polytail (s) | peer | peer (s) | speed-up | max abs difference |")
     print("|---|---:|---|---:|---:|---:|")

@@ -106,8 +106,15 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     /// The fitted class conditionals, in the order of ``classLabels``. With a shared scatter
     /// every entry holds the same matrix.
     public let conditionals: [ClassConditional]
-    /// What the fit reports.
-    public let report: DiscriminantFitReport
+    /// What the fit reports, in the library's one results shape: ``FitResult/logLikelihood`` =
+    /// Σᵢ log p(xᵢ | yᵢ) (the class-conditional part; priors excluded), iterations of the ECME
+    /// algorithm (0 for normal fits), convergence, `dfAtBound` when any estimated ν stopped at
+    /// its upper bound, AIC/BIC over every estimated parameter, and per class
+    /// ``FitResult/groupResults`` (in ``classLabels`` order): the class's rows
+    /// (``FitResult/observationCount``), its share of ℓ, its parameters (location; its own
+    /// covariance or scatter; its own estimated ν) and, where they separate from the other
+    /// classes' (a per-class matrix and ν not tied), their covariance.
+    public let result: FitResult
     /// Precomputed factors for block evaluation.
     let kernel: DiscriminantKernel
 
@@ -117,11 +124,11 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     public var dimension: Int { kernel.d }
 
     init(classLabels: [Label], priors: [Double], conditionals: [ClassConditional], shared: Bool,
-         report: DiscriminantFitReport) throws(PolytailError) {
+         result: FitResult) throws(PolytailError) {
         self.classLabels = classLabels
         self.priors = priors
         self.conditionals = conditionals
-        self.report = report
+        self.result = result
         self.kernel = try DiscriminantKernel(conditionals: conditionals, priors: priors, shared: shared)
     }
 
@@ -182,15 +189,3 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     }
 }
 
-/// What a discriminant-analysis fit reports.
-public struct DiscriminantFitReport: Sendable, Equatable {
-    /// Training rows per class, in the order of ``DiscriminantAnalysis/classLabels``.
-    public var classCounts: [Int]
-    /// The whole fit: ``FitResult/logLikelihood`` = Σᵢ log p(xᵢ | yᵢ) (the class-conditional
-    /// part; priors excluded), iterations of the ECME algorithm (0 for normal fits),
-    /// convergence, and `dfAtBound` when any estimated ν stopped at its upper bound.
-    public var overall: FitResult
-    /// Per class: its rows' share of the log-likelihood and, for estimated ν, whether that
-    /// class's ν (or the tied ν) stopped at the upper bound.
-    public var perClass: [FitResult]
-}

@@ -28,7 +28,8 @@ extension DiscriminantAnalysis {
     ///   - tolerance: ECME stops when the relative change of ℓ is below `tolerance` and that
     ///     of every parameter below √tolerance.
     ///   - maxIterations: the ECME iteration cap (non-convergence is reported, not thrown).
-    /// - Returns: the fitted model; its ``report`` holds the log-likelihood and per-class results.
+    /// - Returns: the fitted model; its ``result`` holds the log-likelihood, AIC/BIC and the
+    ///   per-class results.
     /// - Throws: ``PolytailError``: `.emptyData`; `.dimensionMismatch` (labels ≠ rows);
     ///   `.nonFiniteValue(row:column:)`; `.tooFewClasses`; `.constantData(column:)`;
     ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
@@ -102,14 +103,14 @@ extension DiscriminantAnalysis {
         case let .studentT(rule):
             let plan = try rule.plan(groupCount: k, groupName: name)
             var engine = try TDiscriminantECME(groups: groups, shared: shared, plan: plan, names: classes.indices.map(name))
-            let report = try engine.run(tolerance: tolerance, maxIterations: maxIterations)
+            let result = try engine.run(tolerance: tolerance, maxIterations: maxIterations)
             var conditionals: [ClassConditional] = []
             for j in 0..<k {
                 let t = try MultivariateT(location: engine.mu[j], scatter: engine.sigma[shared ? 0 : j], degreesOfFreedom: engine.nu[j])
                 conditionals.append(.studentT(t))
             }
             return try DiscriminantAnalysis(classLabels: classes, priors: priorValues, conditionals: conditionals,
-                                            shared: shared, report: report)
+                                            shared: shared, result: result)
         }
     }
 
@@ -189,13 +190,23 @@ extension DiscriminantAnalysis {
         let matrixCount = d * (d + 1) / 2
         for j in 0..<k {
             let ll = conditionals[j].logDensities(groups[j]).reduce(0, +)
-            perClass.append(.summary(observationCount: groups[j].rows, logLikelihood: ll,
-                                     parameterCount: d + (shared ? 0 : matrixCount), iterations: 0, converged: true))
+            guard case let .normal(m) = conditionals[j] else { continue }
+            // μ̂ₖ and (per class) Σ̂ₖ, with the normal's closed-form covariance at the class's nₖ
+            // (μ̂ₖ is uncorrelated with a shared Σ̂ too, so its block holds either way).
+            let (parameters, estimates) = MultivariateFitting.parameters(mean: m.mean, covariance: m.covariance, location: false)
+            let count = shared ? d : parameters.count
+            var result = FitResult(
+                unchecked: Array(parameters.prefix(count)), estimates: Array(estimates.prefix(count)),
+                covariance: MultivariateFitting.normalCovariance(m.covariance, total: Double(groups[j].rows), withMatrix: !shared),
+                observationCount: groups[j].rows, sampleSize: Double(groups[j].rows), logLikelihood: ll,
+                parameterCount: count, iterations: 0, converged: true)
+            result.covarianceEstimator = .observedInformation
+            perClass.append(result)
         }
-        let overall = FitResult.summary(observationCount: n, logLikelihood: perClass.reduce(0) { $0 + $1.logLikelihood },
+        var overall = FitResult.summary(observationCount: n, logLikelihood: perClass.reduce(0) { $0 + $1.logLikelihood },
                                         parameterCount: k * d + (shared ? 1 : k) * matrixCount, iterations: 0, converged: true)
-        return try DiscriminantAnalysis(classLabels: classes, priors: priors, conditionals: conditionals, shared: shared,
-                                        report: DiscriminantFitReport(classCounts: groups.map(\.rows), overall: overall, perClass: perClass))
+        overall.groupResults = perClass
+        return try DiscriminantAnalysis(classLabels: classes, priors: priors, conditionals: conditionals, shared: shared, result: overall)
     }
 }
 
@@ -270,7 +281,7 @@ struct TDiscriminantECME {
         }
     }
 
-    mutating func run(tolerance: Double, maxIterations: Int) throws(PolytailError) -> DiscriminantFitReport {
+    mutating func run(tolerance: Double, maxIterations: Int) throws(PolytailError) -> FitResult {
         let k = groups.count, dd = Double(d)
         var factors: [(Matrix, Double)] = []
         for (j, s) in sigma.enumerated() { factors.append(try factor(s, j)) }
@@ -356,14 +367,31 @@ struct TDiscriminantECME {
         case .tied: nuCount = 1
         case .perGroup: nuCount = k
         }
-        let perClass = (0..<k).map {
-            FitResult.summary(observationCount: groups[$0].rows, logLikelihood: perClassLL[$0],
-                              parameterCount: d + (shared ? 0 : matrixCount) + (nuCount == k ? 1 : 0),
-                              iterations: iterations, converged: converged, dfAtBound: atBound[$0])
+        // Per class: μₖ, its own Σₖ (per class) and its own ν (per group, not at a bound). The
+        // class's parameters separate from the others' when its scatter is its own and its ν is
+        // not tied: then its covariance is the multivariate t's observed information.
+        let ownNu = nuCount == k
+        let perClass = (0..<k).map { j -> FitResult in
+            let s = sigma[shared ? 0 : j]
+            var (parameters, estimates) = MultivariateFitting.parameters(mean: mu[j], covariance: s, location: true)
+            if shared { parameters = Array(parameters.prefix(d)); estimates = Array(estimates.prefix(d)) }
+            let freeNu = ownNu && !atBound[j]
+            if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu[j]) }
+            var covariance: Matrix? = nil
+            if !shared, nuCount != 1, parameters.count <= MultivariateFitting.maximumCovarianceParameters {
+                covariance = MultivariateFitting.tCovariance(groups[j], weights: [Double](repeating: 1, count: groups[j].rows),
+                                                             location: mu[j], scatter: s, nu: nu[j], freeNu: freeNu)
+            }
+            return FitResult(
+                unchecked: parameters, estimates: estimates, covariance: covariance,
+                observationCount: groups[j].rows, sampleSize: Double(groups[j].rows), logLikelihood: perClassLL[j],
+                parameterCount: d + (shared ? 0 : matrixCount) + (ownNu ? 1 : 0),
+                iterations: iterations, converged: converged, dfAtBound: atBound[j])
         }
-        let overall = FitResult.summary(observationCount: groups.reduce(0) { $0 + $1.rows }, logLikelihood: ll,
+        var overall = FitResult.summary(observationCount: groups.reduce(0) { $0 + $1.rows }, logLikelihood: ll,
                                         parameterCount: k * d + (shared ? 1 : k) * matrixCount + nuCount,
                                         iterations: iterations, converged: converged, dfAtBound: atBound.contains(true))
-        return DiscriminantFitReport(classCounts: groups.map(\.rows), overall: overall, perClass: perClass)
+        overall.groupResults = perClass
+        return overall
     }
 }

@@ -115,6 +115,11 @@ public struct FitResult: Equatable, Sendable, Codable {
     public var tailTest: TailTest?
     /// Residuals, R² and the residual variance of a least-squares fit; `nil` otherwise.
     public var leastSquares: LeastSquaresSummary?
+    /// For a fit over several groups (the classes of a ``DiscriminantAnalysis``, in
+    /// ``DiscriminantAnalysis/classLabels`` order): each group's own result — its rows, its share of
+    /// the log-likelihood, its parameters and, where the group's parameters separate from the
+    /// others', their covariance. `nil` for single-sample fits.
+    public var groupResults: [FitResult]?
 
     /// A result; `covariance`, when given, must be k × k for k = `parameters.count`.
     /// - Throws: `.dimensionMismatch` when the counts disagree.
@@ -178,7 +183,7 @@ public struct FitResult: Equatable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case parameters, estimates, covariance, covarianceEstimator, intervalDegreesOfFreedom
         case observationCount, sampleSize, logLikelihood, parameterCount, iterations, converged
-        case dfAtBound, objectiveHistory, tailTest, leastSquares
+        case dfAtBound, objectiveHistory, tailTest, leastSquares, groupResults
     }
 
     /// Decodes through the validating initialiser (counts must agree).
@@ -201,6 +206,7 @@ public struct FitResult: Equatable, Sendable, Codable {
                 objectiveHistory: c.decodeIfPresent([Double].self, forKey: .objectiveHistory),
                 tailTest: c.decodeIfPresent(TailTest.self, forKey: .tailTest),
                 leastSquares: c.decodeIfPresent(LeastSquaresSummary.self, forKey: .leastSquares))
+            self.groupResults = try c.decodeIfPresent([FitResult].self, forKey: .groupResults)
         } catch let error as PolytailError {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
         }

@@ -26,21 +26,8 @@ extension MultivariateNormal {
         }
         let ll = -0.5 * total * (Double(d) * 2 * Normal.logRootTwoPi + fitted.logDeterminant + Double(d))
         let (parameters, estimates) = MultivariateFitting.parameters(mean: mean, covariance: covariance, location: false)
-        // The inverse observed information at the optimum, in closed form: Cov(μ̂) = Σ̂/W,
-        // Cov(σ̂ⱼₖ, σ̂ₗₘ) = (σ̂ⱼₗσ̂ₖₘ + σ̂ⱼₘσ̂ₖₗ)/W, and μ̂ and Σ̂ uncorrelated.
-        var information: Matrix? = nil
         let k = parameters.count
-        if k <= MultivariateFitting.maximumCovarianceParameters {
-            var e = [Double](repeating: 0, count: k * k)
-            let pairs = MultivariateFitting.upperTriangle(d)
-            for a in 0..<d { for b in 0..<d { e[a * k + b] = covariance[a, b] / total } }
-            for (r, (j, l)) in pairs.enumerated() {
-                for (c, (m, q)) in pairs.enumerated() {
-                    e[(d + r) * k + d + c] = (covariance[j, m] * covariance[l, q] + covariance[j, q] * covariance[l, m]) / total
-                }
-            }
-            information = Matrix(uncheckedRows: k, columns: k, elements: e)
-        }
+        let information = MultivariateFitting.normalCovariance(covariance, total: total, withMatrix: true)
         return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,
             observationCount: DataValidation.positiveCount(w), sampleSize: total, logLikelihood: ll,
@@ -230,6 +217,25 @@ enum MultivariateFitting {
         guard let inverse = try? Lapack.solvePositiveDefinite(negH, n: k, Matrix.identity(k).elements, columns: k, what: "information"),
               inverse.allSatisfy(\.isFinite) else { return nil }
         return Matrix(uncheckedRows: k, columns: k, elements: inverse)
+    }
+
+    /// The inverse observed information of the multivariate normal at (μ̂, Σ̂), in closed form:
+    /// Cov(μ̂) = Σ̂/W, Cov(σ̂ⱼₖ, σ̂ₗₘ) = (σ̂ⱼₗσ̂ₖₘ + σ̂ⱼₘσ̂ₖₗ)/W (j ≤ k, l ≤ m), μ̂ and Σ̂
+    /// uncorrelated; only the μ block when `withMatrix` is false (Σ shared with other groups).
+    /// `nil` above ``maximumCovarianceParameters`` parameters.
+    static func normalCovariance(_ covariance: Matrix, total: Double, withMatrix: Bool) -> Matrix? {
+        let d = covariance.rows
+        let pairs = withMatrix ? upperTriangle(d) : []
+        let k = d + pairs.count
+        guard k <= maximumCovarianceParameters else { return nil }
+        var e = [Double](repeating: 0, count: k * k)
+        for a in 0..<d { for b in 0..<d { e[a * k + b] = covariance[a, b] / total } }
+        for (r, (j, l)) in pairs.enumerated() {
+            for (c, (m, q)) in pairs.enumerated() {
+                e[(d + r) * k + d + c] = (covariance[j, m] * covariance[l, q] + covariance[j, q] * covariance[l, m]) / total
+            }
+        }
+        return Matrix(uncheckedRows: k, columns: k, elements: e)
     }
 
     /// (j, k) for j ≤ k, row by row: the order of the Σ entries among the parameters.

@@ -45,7 +45,7 @@ extension Tolerance {
         let (x, y) = Self.sample()
         let (family, scatter) = Self.models[m]
         let model = try DA.fit(x, labels: y, family: family, scatter: scatter)
-        #expect(model.report.overall.converged)
+        #expect(model.result.converged)
         var rows = x.rowArrays
         for (r, u) in Self.directions(10, d: 3).enumerated() { rows.append(u.map { $0 * pow(10, Double(r % 8)) }) }
         let z = try Matrix(rowArrays: rows)
@@ -114,8 +114,37 @@ extension Tolerance {
             #expect(Tolerance.isClose(t.degreesOfFreedom, fit.model.degreesOfFreedom, relative: 1e-6))
             for j in 0..<3 { #expect(Tolerance.isClose(t.location[j], fit.model.location[j], relative: 1e-7, absolute: 1e-8)) }
             for e in 0..<9 { #expect(Tolerance.isClose(t.scatter.elements[e], fit.model.scatter.elements[e], relative: 1e-7, absolute: 1e-8)) }
-            #expect(Tolerance.isClose(model.report.perClass[c].logLikelihood, fit.result.logLikelihood, relative: 1e-12))
+            let group = model.result.groupResults![c]
+            #expect(Tolerance.isClose(group.logLikelihood, fit.result.logLikelihood, relative: 1e-12))
+            // The class's own parameters and their covariance are those of its own fit.
+            #expect(group.parameters == fit.result.parameters && group.observationCount == rows.count)
+            let a = try #require(group.standardErrors), b = try #require(fit.result.standardErrors)
+            for (u, v) in zip(a, b) { #expect(Tolerance.isClose(u, v, relative: 1e-5)) }
         }
+        #expect(model.result.parameterCount == 3 * (3 + 6 + 1))
+    }
+
+    @Test("normal QDA and LDA: per-class results are the class's multivariate-normal fit")
+    func normalGroupResults() throws {
+        let (x, y) = Self.sample(k: 3, d: 2, perClass: 80, seed: 13)
+        let qda = try DA.fit(x, labels: y, family: .normal, scatter: .perClass)
+        let lda = try DA.fit(x, labels: y, family: .normal, scatter: .shared)
+        for c in 0..<3 {
+            let rows = x.rowArrays.enumerated().filter { y[$0.offset] == c }.map(\.element)
+            let fit = try MultivariateNormal.fit(Matrix(rowArrays: rows))
+            let group = qda.result.groupResults![c]
+            #expect(group.parameters == fit.result.parameters)
+            for (u, v) in zip(group.estimates, fit.result.estimates) { #expect(Tolerance.isClose(u, v, relative: 1e-12, absolute: 1e-14)) }
+            for (u, v) in zip(group.standardErrors!, fit.result.standardErrors!) { #expect(Tolerance.isClose(u, v, relative: 1e-12)) }
+            // Shared covariance: the class's means only, Cov(μ̂ₖ) = Σ̂/nₖ.
+            let shared = lda.result.groupResults![c]
+            #expect(shared.parameters == [.meanComponent(0), .meanComponent(1)])
+            let sigma = lda.conditionals[c]
+            guard case let .normal(m) = sigma else { Issue.record("not normal"); continue }
+            #expect(Tolerance.isClose(shared.standardError(.meanComponent(1))!, (m.covariance[1, 1] / Double(rows.count)).squareRoot(), relative: 1e-13))
+        }
+        #expect(qda.result.parameterCount == 3 * (2 + 3) && lda.result.parameterCount == 3 * 2 + 3)
+        #expect(abs(qda.result.logLikelihood - qda.result.groupResults!.reduce(0) { $0 + $1.logLikelihood }) <= 1e-9)
     }
 
     @Test("the t-LDA fit is a maximum: moving ν, a location or the scatter lowers ℓ", arguments: [false, true])
@@ -126,8 +155,8 @@ extension Tolerance {
         func ll(_ ts: [MultivariateT]) -> Double { zip(ts, groups).reduce(0) { $0 + $1.0.logLikelihood($1.1) } }
         let ts = model.conditionals.map { c -> MultivariateT in if case let .studentT(t) = c { return t }; fatalError() }
         let best = ll(ts)
-        #expect(Tolerance.isClose(best, model.report.overall.logLikelihood, relative: 1e-12))
-        #expect(!model.report.overall.dfAtBound)
+        #expect(Tolerance.isClose(best, model.result.logLikelihood, relative: 1e-12))
+        #expect(!model.result.dfAtBound)
         for factor in [1 - 1e-3, 1 + 1e-3] {
             let moved = try ts.map { try MultivariateT(location: $0.location, scatter: $0.scatter, degreesOfFreedom: $0.degreesOfFreedom * factor) }
             #expect(ll(moved) < best)
@@ -159,7 +188,7 @@ extension Tolerance {
         let x = Matrix(uncheckedRows: 200, columns: 1, elements: x0 + x1)
         let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
         let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()))
-        #expect(model.report.perClass.allSatisfy(\.dfAtBound) && model.report.overall.dfAtBound)
+        #expect(model.result.groupResults!.allSatisfy(\.dfAtBound) && model.result.dfAtBound)
         #expect(model.conditionals.allSatisfy { $0.degreesOfFreedom == StudentT.largestSearchedDF })
     }
 

@@ -101,10 +101,9 @@ extension Tolerance {
             conditionals.append(.studentT(try MultivariateT(location: c.means[k], scatter: Matrix(rowArrays: c.scatters[k]),
                                                             degreesOfFreedom: c.nu[k])))
         }
-        let report = DiscriminantFitReport(classCounts: [1, 1, 1], overall: FitResult.summary(observationCount: 3, logLikelihood: 0, parameterCount: 0, iterations: 0, converged: true),
-                                           perClass: [])
+        let report = FitResult.summary(observationCount: 3, logLikelihood: 0, parameterCount: 0, iterations: 0, converged: true)
         let model = try DiscriminantAnalysis(classLabels: [0, 1, 2], priors: c.priors, conditionals: conditionals,
-                                             shared: c.scatter == "shared", report: report)
+                                             shared: c.scatter == "shared", result: report)
         Self.expectLogClose(try model.logPosteriors(Matrix(rowArrays: c.points)), c.logPosteriors)
     }
 }
