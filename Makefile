@@ -2,13 +2,14 @@
 #   make figures   regenerate Figs. 1–6, Tables 1–2 and the demo fit into Output/ (progress on
 #                  stderr, a summary table at the end; Scripts/make-figures.sh)
 #   make check-numbers   compare the numbers the docs quote with a fresh run of fig1, demo, fig3
+#   make docs      the DocC site in Output/docs (make docs-check: fail on any warning)
 #   make test      run the test suite
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
 
 APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps figures check-numbers demo test bench release docs clean
+.PHONY: all deps figures check-numbers docs docs-check demo test bench release clean
 
 all: test
 
@@ -34,6 +35,18 @@ check-numbers: deps
 	  .build/release/$$run --check --out Output/check/$$name >Output/check/$$name.log 2>Output/check/$$name.err || { tail -n 3 Output/check/$$name.err >&2; exit 1; }; \
 	  echo "$$run: $$(tail -n 1 Output/check/$$name.log)" >&2; \
 	done
+
+# The DocC catalogue Sources/Polytail/Polytail.docc (API reference, "The paper, equation by
+# equation", the tutorial) as a static site in Output/docs: serve it with
+# `python3 -m http.server -d Output/docs` and open /documentation/polytail or /tutorials/polytail.
+DOCC := swift package --allow-writing-to-directory Output generate-documentation --target Polytail \
+	--disable-indexing --transform-for-static-hosting
+docs: deps
+	$(DOCC) --output-path Output/docs
+
+# The same build, failing on any DocC warning (CI runs it).
+docs-check: deps
+	$(DOCC) --output-path Output/docs-check --warnings-as-errors
 
 test: deps
 	swift build -c release

@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // `make docs`: the DocC catalogue Sources/Polytail/Polytail.docc as a static site.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
     targets: [
         // MARK: C libraries (GSL, CBLAS, LAPACKE) behind one module map
@@ -143,7 +145,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "PolytailTests",
-            dependencies: ["Polytail", "PolytailCLI", "PolytailExperiments"],
+            dependencies: ["Polytail", "PolytailCLI", "PolytailExperiments", "PolytailPlot"],
             path: "Tests/PolytailTests"
         ),
         .testTarget(

@@ -264,6 +264,8 @@ public enum WeightedLeastSquares {
     ///   - degree: n in 0 … ``maximumDegree``.
     ///   - weights: optional non-negative weights, not all zero; rows of weight 0 are ignored
     ///     (and do not enter c and s).
+    ///   - rankTolerance: the relative tolerance of the rank decision in the least-squares solve
+    ///     (as for ``fit(design:response:weights:rankTolerance:covariance:)``).
     ///   - covariance: the covariance of the coefficients to report (see ``LeastSquaresCovariance``).
     /// - Returns: the ``Polynomial`` (coefficients in t and in x) and its ``FitResult``, whose
     ///   ``FitParameter/coefficient(_:)`` are the coefficients aⱼ in powers of x (their

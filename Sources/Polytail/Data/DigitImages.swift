@@ -7,7 +7,7 @@ import Foundation
 /// classifiers of the robustness experiments (paper §5, MNIST) take.
 ///
 /// Two sources: the 8 × 8 UCI digits shipped inside the library (``bundledUCI()``,
-/// works offline), and the MNIST IDX files from a folder the caller names (``mnist(folder:split:limit:)``).
+/// works offline), and the MNIST IDX files from a folder the caller names (``mnist(folder:split:limit:)-(URL,_,_)``).
 public struct DigitImages: Equatable, Sendable {
     /// n × (height · width) pixel intensities in [0, 1]; `images.rows` is the image count.
     public let images: Matrix
@@ -88,8 +88,8 @@ public struct DigitImages: Equatable, Sendable {
     /// The images of the given classes, in their original order.
     ///
     /// - Parameters:
-    ///   - classLabels: the labels to keep, distinct, each present in the data.
-    ///   - relabel: when true, label `classLabels[k]` becomes k, so the result has labels
+    ///   - wanted: the labels to keep (the `classLabels:` argument), distinct, each present in the data.
+    ///   - relabel: when true, label `wanted[k]` becomes k, so the result has labels
     ///     0..<classLabels.count (what a k-class classifier expects); when false labels are kept.
     /// - Throws: `PolytailError.emptyData` for an empty list, `.invalidParameter` for a
     ///   repeated class, `.unknownLabel` for a class with no image.
@@ -306,7 +306,7 @@ extension DigitImages {
     /// Writes the images and labels as the two IDX files of `split` in `folder`
     /// (`…-images-idx3-ubyte` and `…-labels-idx1-ubyte`, with `.gz` appended and
     /// gzip-compressed when `gzip` is true), pixels rounded to bytes as ⌊255 · p + ½⌋.
-    /// Reading them back with ``mnist(folder:split:limit:)`` returns these images up to
+    /// Reading them back with ``mnist(folder:split:limit:)-(URL,_,_)`` returns these images up to
     /// that rounding.
     ///
     /// - Throws: `DataError.invalidArgument` for labels outside 0…9,

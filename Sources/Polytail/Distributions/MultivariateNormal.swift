@@ -50,7 +50,7 @@ public struct MultivariateNormal: MultivariateDistribution, Equatable, Codable {
 
     /// log f of every row of `observations` (NaN for every row when the column count is
     /// wrong), from the squared Mahalanobis distances of one triangular solve (see
-    /// ``WhitenedComponent``).
+    /// the whitened component the importance weights share).
     /// - Parameter observations: n × d.
     /// - Returns: n log-densities.
     public func logDensities(_ observations: Matrix) -> [Double] {

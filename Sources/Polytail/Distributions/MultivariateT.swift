@@ -33,7 +33,7 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
 
     /// log f of every row of `observations` (NaN for every row when the column count is
     /// wrong). Far observations stay finite, up to x = ±`Double.greatestFiniteMagnitude`
-    /// (see ``WhitenedComponent/logDensities(_:)``); a row with a NaN gives NaN, a row with
+    /// (see the internal `WhitenedComponent.logDensities(_:)`); a row with a NaN gives NaN, a row with
     /// an infinite coordinate (and no NaN) −∞.
     /// - Parameter observations: n × d.
     /// - Returns: n log-densities.

@@ -235,7 +235,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// Solves log P(T ≤ −e^u) = log p for u = log|z| by Newton's method. log P is close to
     /// linear in u in the tail (slope −ν), so this converges from far away; the start is
     /// the better of GSL's `gsl_cdf_tdist_Pinv` and the far-tail inversion of
-    /// ``logLowerTail(absZ:logAbsZ:_:)``. Small p keep their relative accuracy.
+    /// the internal `logLowerTail(absZ:logAbsZ:_:)`. Small p keep their relative accuracy.
     public func quantile(_ p: Double) -> Double {
         guard p >= 0, p <= 1 else { return .nan }
         if p == 0 { return -.infinity }

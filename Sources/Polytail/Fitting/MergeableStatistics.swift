@@ -243,7 +243,7 @@ extension StudentT {
     ///     total weight, and the start when `start` is nil.
     ///   - start: a starting t, e.g. a fit of a random subsample (fewer passes); nil starts
     ///     from the mean, the standard deviation and ν = 10, improved by three EM passes.
-    ///   - degreesOfFreedom: ν fixed or estimated within bounds.
+    ///   - rule: the `degreesOfFreedom:` argument, ν fixed or estimated within bounds.
     ///   - tolerance: as for the in-memory fit.
     ///   - maxIterations: a cap on Newton iterations.
     ///   - pass: adds every observation to the pass it is given; its errors are rethrown.

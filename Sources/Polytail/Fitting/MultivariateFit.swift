@@ -9,7 +9,7 @@ extension MultivariateNormal {
     /// - Returns: the fit and its ``FitResult``: ℓ = −W/2 (d log 2π + log det Σ̂ + d); parameters
     ///   ``FitParameter/meanComponent(_:)`` and ``FitParameter/covariance(_:_:)`` (j ≤ k) with
     ///   the inverse observed information Cov(μ̂) = Σ̂/W, Cov(σ̂ⱼₖ, σ̂ₗₘ) = (σ̂ⱼₗσ̂ₖₘ + σ̂ⱼₘσ̂ₖₗ)/W
-    ///   (`nil` above ``MultivariateFitting/maximumCovarianceParameters`` parameters).
+    ///   (`nil` above `MultivariateFitting.maximumCovarianceParameters` parameters).
     /// - Throws: ``PolytailError`` for empty or non-finite data, invalid weights, at most d
     ///   rows of positive weight, a constant column, or a singular covariance (collinear columns).
     public static func fit(_ data: Matrix, weights: [Double]? = nil) throws(PolytailError) -> Fitted<MultivariateNormal> {
@@ -51,12 +51,16 @@ extension MultivariateT {
     /// ``FitParameter/scatter(_:_:)`` (j ≤ k) and, when estimated and not at a bound,
     /// ``FitParameter/degreesOfFreedom``; their covariance is the inverse observed information,
     /// the Hessian taken by central differences of the analytic score at the optimum (see
-    /// ``MultivariateFitting/tCovariance(_:weights:location:scatter:nu:freeNu:)``; `nil` above
-    /// ``MultivariateFitting/maximumCovarianceParameters`` parameters). With ν estimated,
+    /// the internal `MultivariateFitting.tCovariance`; `nil` above
+    /// `MultivariateFitting.maximumCovarianceParameters` parameters). With ν estimated,
     /// ``FitResult/tailTest`` tests the t against the multivariate normal (ν = ∞).
     /// - Parameters:
+    ///   - data: n × d observations, one per row, finite.
+    ///   - weights: optional non-negative frequency weights, one per row.
+    ///   - rule: the `degreesOfFreedom:` argument, ν fixed or estimated within bounds.
     ///   - tolerance: convergence when the relative change of ℓ is below `tolerance` and
     ///     that of every parameter below √tolerance.
+    ///   - maxIterations: a cap on ECME iterations; non-convergence is reported, not thrown.
     /// - Complexity: O(n d²) per iteration (one `dtrsm`, one `dsyrk`).
     public static func fit(
         _ data: Matrix, weights: [Double]? = nil,

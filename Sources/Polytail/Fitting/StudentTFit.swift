@@ -25,7 +25,7 @@ extension StudentT {
     /// - Parameters:
     ///   - data: the sample; finite values.
     ///   - weights: optional non-negative frequency weights (integer weights equal repeated rows).
-    ///   - degreesOfFreedom: ``DegreesOfFreedomRule/fixed(_:)`` or estimated within bounds.
+    ///   - rule: the `degreesOfFreedom:` argument, ``DegreesOfFreedomRule/fixed(_:)`` or estimated within bounds.
     ///   - tolerance: stop when the Newton decrement gᵀ(−H)⁻¹g falls below
     ///     `tolerance · max(1, |ℓ|)`.
     ///   - maxIterations: a cap on Newton iterations; non-convergence is reported, not thrown.

@@ -146,7 +146,7 @@ public final class CSVNumberReader {
 
     /// Reads CSV bytes in memory (copied).
     /// - Parameters:
-    ///   - utf8: the file's bytes.
+    ///   - bytes: the file's bytes (the `utf8:` argument).
     ///   - options: delimiter and missing values.
     /// - Throws: ``CSVError`` for a bad header.
     public init(utf8 bytes: [UInt8], options: CSVReadOptions = CSVReadOptions()) throws(CSVError) {

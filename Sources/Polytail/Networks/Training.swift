@@ -14,7 +14,7 @@ public struct TrainingReport: Equatable, Sendable, Codable {
 }
 
 extension Network {
-    /// Trains a network by seeded mini-batch Adam (``Adam``: β₁ = 0.9, β₂ = 0.999, ε̂ = 10⁻⁸)
+    /// Trains a network by seeded mini-batch Adam (the internal `Adam`: β₁ = 0.9, β₂ = 0.999, ε̂ = 10⁻⁸)
     /// on the mean negative log-likelihood
     ///
     ///     J(θ) = −(1/n) Σᵣ log ζ_{yᵣ}(f(xᵣ; θ)) + (λ/2) Σₗ ‖W_l‖²_F,
@@ -116,10 +116,17 @@ extension Network {
     /// ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:using:progress:)``.
     /// `hidden: []` gives the linear classifier (Eq. 8/13).
     /// - Parameters:
+    ///   - observations: n × d training inputs, one per row.
+    ///   - labels: n class indices in 0 ..< `classCount`.
     ///   - classCount: k ≥ 2.
     ///   - hidden: the hidden-layer widths.
     ///   - output: softmax or softRmax.
-    ///   - Other parameters as in ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:using:progress:)``.
+    ///   - epochs: passes over the data.
+    ///   - batchSize: rows per Adam step.
+    ///   - learningRate: Adam's step size.
+    ///   - weightDecay: λ ≥ 0.
+    ///   - generator: draws the initial weights, then the batches.
+    ///   - progress: called after every epoch with its index and mean loss.
     /// - Throws: as that function; `.tooFewClasses` when k < 2, `.invalidParameter` for a
     ///   non-positive width.
     public static func fit(

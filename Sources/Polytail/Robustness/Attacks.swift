@@ -108,8 +108,12 @@ public enum Adversarial {
     /// lowering the loss of the target class y_t (for the margin loss: raising z_t above
     /// every other logit).
     /// - Parameters:
+    ///   - model: the attacked classifier.
+    ///   - inputs: the n clean inputs, inside `clip`.
     ///   - targets: the n target classes y_t (see ``randomTargets(labels:classCount:using:)``).
-    ///   - Other parameters as in ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
+    ///   - epsilon: ε > 0.
+    ///   - loss: the attack loss J.
+    ///   - clip: the valid pixel range [lo, hi].
     /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
     public static func targeted(
         _ model: some DifferentiableClassifier, inputs: Matrix, targets: [Int], epsilon: Double,
@@ -133,10 +137,15 @@ public enum Adversarial {
     /// matters for the pixel range (a clipped pixel must not drift back outside it) and for
     /// larger steps α (e.g. 2.5ε/T), which it keeps inside the ball.
     /// - Parameters:
+    ///   - model: the attacked classifier.
+    ///   - inputs: the n clean inputs, inside `clip`.
     ///   - labels: the true labels y (used by the untargeted attack; checked always).
     ///   - targets: target classes for the targeted version, or nil.
     ///   - steps: T ≥ 1.
     ///   - stepSize: α > 0; nil means ε/T.
+    ///   - epsilon: ε > 0, the radius of the ball.
+    ///   - loss: the attack loss J.
+    ///   - clip: the valid pixel range [lo, hi].
     ///   - observer: called after every step t (1…T) with x′_t.
     /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``, and `.invalidParameter`
     ///   for steps < 1 or a bad step size; `.dimensionMismatch`/`.unknownLabel` for targets.
@@ -199,6 +208,8 @@ public enum Adversarial {
     ///   - targets: the target classes t.
     ///   - classMeans: k × d class means (``classMeans(features:labels:classes:)``, on
     ///     training data).
+    ///   - epsilon: ε > 0.
+    ///   - clip: the valid pixel range [lo, hi].
     /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
     /// - Complexity: O(n d).
     public static func averageSample(
@@ -221,7 +232,7 @@ public enum Adversarial {
     /// One target per sample, uniform over the k − 1 classes other than its label.
     /// - Parameters:
     ///   - labels: the n true labels, in 0 ..< k.
-    ///   - classCount: k ≥ 2.
+    ///   - k: the `classCount:` argument, k ≥ 2.
     ///   - generator: draws the targets.
     /// - Returns: n targets, each different from its label.
     /// - Throws: `.tooFewClasses` for k < 2, `.unknownLabel` for a label outside 0..<k.

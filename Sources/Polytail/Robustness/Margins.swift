@@ -78,6 +78,9 @@ public struct RobustnessSummary: Sendable, Equatable {
 
     /// Evaluates `model` on clean inputs and on each attack's adversarial inputs.
     /// - Parameters:
+    ///   - model: the classifier to evaluate.
+    ///   - inputs: the n clean inputs.
+    ///   - labels: their true labels.
     ///   - attacks: (name, adversarial inputs) pairs, each with the rows of `inputs`.
     /// - Throws: `.emptyData` (no rows or no attacks), `.dimensionMismatch`, `.unknownLabel`.
     public static func evaluate(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int],

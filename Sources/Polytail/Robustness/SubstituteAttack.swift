@@ -189,9 +189,13 @@ extension Adversarial {
     /// model.
     /// - Parameters:
     ///   - substitute: from ``substitute(of:pool:method:clip:using:fit:)``.
-    ///   - inputs: the n clean inputs, inside `clip`; labels: their true labels.
+    ///   - inputs: the n clean inputs, inside `clip`.
+    ///   - labels: their true labels.
     ///   - targets: target classes for a targeted attack, or nil.
-    ///   - epsilon: ε; steps: T; loss: the attack loss on the substitute.
+    ///   - epsilon: ε.
+    ///   - steps: T.
+    ///   - loss: the attack loss on the substitute.
+    ///   - clip: the valid pixel range [lo, hi].
     /// - Returns: the n × d adversarial inputs.
     /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
     public static func blackBox<Model: DifferentiableClassifier>(
@@ -220,8 +224,11 @@ extension Adversarial {
     ///   - inputs: the n clean inputs to attack, inside `clip`.
     ///   - labels: their true labels.
     ///   - targets: target classes for a targeted attack, or nil.
-    ///   - epsilon: ε; steps: T; loss: the attack loss on the substitute.
-    ///   - substitute: architecture and training of the substitute.
+    ///   - epsilon: ε.
+    ///   - steps: T.
+    ///   - loss: the attack loss on the substitute.
+    ///   - clip: the valid pixel range [lo, hi].
+    ///   - settings: the `substitute:` argument, architecture and training of the substitute.
     ///   - seed: seeds the substitute's initialisation and shuffling.
     /// - Throws: the errors of training and of the attacks; `.dimensionMismatch` when the
     ///   queries' columns differ from the target's input dimension.
