@@ -11,8 +11,7 @@ public enum PolytailError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooFewObservations(needed: Int, got: Int)
     /// A NaN or infinite value in the data.
     case nonFiniteValue(row: Int, column: Int?)
-    /// A weight that is negative, NaN or infinite, or weights that sum to zero or to more
-    /// than the largest double.
+    /// A weight that is negative, NaN or infinite, or weights that sum to zero.
     case invalidWeight(row: Int?)
     /// A column (or the only variable) takes one value: its scale cannot be estimated.
     case constantData(column: Int?)
@@ -44,7 +43,7 @@ public enum PolytailError: Error, Equatable, Sendable, CustomStringConvertible {
             return "non-finite value at row \(row)"
         case let .invalidWeight(row):
             if let row { return "invalid weight at row \(row): weights must be finite and non-negative" }
-            return "invalid weights: they must be finite, non-negative, not all zero, and sum to a finite total"
+            return "invalid weights: they must be finite, non-negative and not all zero"
         case let .constantData(column):
             if let column { return "column \(column) is constant: its scale cannot be estimated" }
             return "the data are constant: the scale cannot be estimated"

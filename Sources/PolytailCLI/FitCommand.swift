@@ -79,7 +79,7 @@ public struct FitCommand: ParsableCommand {
             guard family.hasDegreesOfFreedom else {
                 throw ValidationError("--df applies to the t and noncentral-t families, not \(family.rawValue)")
             }
-            guard nu.isFinite, nu > 0 else { throw ValidationError("--df must be finite and > 0, got \(nu)") }
+            guard nu.isFinite, nu >= StudentT.minimumDegreesOfFreedom else { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(nu)") }
             if family == .noncentralT, nu < NoncentralT.minimumDegreesOfFreedom || nu > NoncentralT.maximumDegreesOfFreedom {
                 throw ValidationError("--df for the noncentral-t family must be in [\(NoncentralT.minimumDegreesOfFreedom), \(NoncentralT.maximumDegreesOfFreedom)] (the range it is evaluated for), got \(nu)")
             }

@@ -53,7 +53,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             throw ValidationError("--df and --df-rule apply to --family t")
         }
         if degreesOfFreedom != nil, dfRule != nil { throw ValidationError("--df and --df-rule cannot be used together") }
-        if let nu = degreesOfFreedom, !(nu.isFinite && nu > 0) { throw ValidationError("--df must be finite and > 0, got \(nu)") }
+        if let nu = degreesOfFreedom, !(nu.isFinite && nu >= StudentT.minimumDegreesOfFreedom) { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(nu)") }
         if model != nil {
             guard train == nil, label == nil, saveModel == nil else {
                 throw ValidationError("--model applies a saved model: it cannot be used with --train, --label or --save-model")

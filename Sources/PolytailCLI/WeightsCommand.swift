@@ -42,7 +42,7 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
         guard lambda.isFinite, (0...1).contains(lambda) else { throw ValidationError("--lambda must be in [0, 1], got \(lambda)") }
         if let nu = degreesOfFreedom {
             guard family == .t else { throw ValidationError("--df applies to --family t") }
-            guard nu.isFinite, nu > 0 else { throw ValidationError("--df must be finite and > 0, got \(nu)") }
+            guard nu.isFinite, nu >= StudentT.minimumDegreesOfFreedom else { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(nu)") }
         }
         if let columns, columns.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("--columns needs comma-separated column names, got \"\(columns)\"")

@@ -127,7 +127,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     /// - Throws: `.dimensionMismatch` when the observations do not have d columns.
     /// - Complexity: O(n d k).
     public func posteriors(_ observations: Matrix) throws(PolytailError) -> Matrix {
-        output.apply(try logits(observations), logarithm: false)
+        try output.posteriors(of: observations, logarithm: false) { (x: Matrix) throws(PolytailError) in try logits(x) }
     }
 
     /// log p(y | xᵣ) of every observation, n × k, computed without forming the posteriors
@@ -137,7 +137,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     /// - Throws: `.dimensionMismatch` when the observations do not have d columns.
     /// - Complexity: O(n d k).
     public func logPosteriors(_ observations: Matrix) throws(PolytailError) -> Matrix {
-        output.apply(try logits(observations), logarithm: true)
+        try output.posteriors(of: observations, logarithm: true) { (x: Matrix) throws(PolytailError) in try logits(x) }
     }
 
     /// The most probable class label (0 ..< k) of every observation (the first on ties).

@@ -133,3 +133,53 @@ public enum OutputLayer: String, Sendable, Codable, CaseIterable {
         }
     }
 }
+
+extension OutputLayer {
+    /// Posteriors (or log-posteriors) of a classifier whose logits are computed by `logits`,
+    /// finite for every finite input row.
+    ///
+    /// Far from the data a ReLU network (or a linear model) is linear along each ray, so its
+    /// logits grow like ‖x‖; at ‖x‖ ≈ 10³⁰⁸ they, or a hidden layer, overflow and a sum of
+    /// +∞ and −∞ turns them into NaN. Such a row is evaluated at x·2⁻ˢ for the smallest
+    /// s = 16, 32, … whose logits are all finite: there they are still of order 10²⁸⁰ or more,
+    /// where both output layers have reached their limit along the ray to double precision
+    /// (softmax one-hot, or shared among tied classes; softRmax 1/k plus terms below 10⁻²⁸⁰),
+    /// so the posterior at x·2⁻ˢ is the posterior at x. Rows with a NaN or infinite input keep
+    /// whatever the logits give (NaN in, NaN out).
+    ///
+    /// - Parameters:
+    ///   - x: n × d inputs.
+    ///   - logarithm: return log-posteriors instead.
+    ///   - logits: the classifier's logit map.
+    /// - Returns: n × k posteriors; every row of a finite input is finite and sums to one.
+    /// - Throws: what `logits` throws (a dimension mismatch).
+    func posteriors(
+        of x: Matrix, logarithm: Bool, logits: (Matrix) throws(PolytailError) -> Matrix
+    ) throws(PolytailError) -> Matrix {
+        var z = try logits(x)
+        let n = x.rows, d = x.columns, k = z.columns
+        func finite(_ m: Matrix, _ r: Int, _ width: Int) -> Bool {
+            (0..<width).allSatisfy { m.elements[r * width + $0].isFinite }
+        }
+        var pending = (0..<n).filter { !finite(z, $0, k) && finite(x, $0, d) }
+        var shift = 0
+        // 2⁻¹¹⁰⁰ takes every double to zero, where the logits are the (finite) biases.
+        while !pending.isEmpty, shift < 1100 {
+            shift += 16
+            let factor = Double(sign: .plus, exponent: -shift, significand: 1)
+            var e = [Double](repeating: 0, count: pending.count * d)
+            for (i, r) in pending.enumerated() { for j in 0..<d { e[i * d + j] = x.elements[r * d + j] * factor } }
+            let scaled = try logits(Matrix(uncheckedRows: pending.count, columns: d, elements: e))
+            var still: [Int] = []
+            for (i, r) in pending.enumerated() {
+                if finite(scaled, i, k) {
+                    for c in 0..<k { z.elements[r * k + c] = scaled.elements[i * k + c] }
+                } else {
+                    still.append(r)
+                }
+            }
+            pending = still
+        }
+        return apply(z, logarithm: logarithm)
+    }
+}

@@ -22,8 +22,9 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
     /// - Throws: ``PolytailError`` for non-finite or non-positive ν, non-finite μ,
     ///   mismatched sizes, or a scatter matrix that is not symmetric positive definite.
     public init(location: [Double], scatter: Matrix, degreesOfFreedom: Double) throws(PolytailError) {
-        guard degreesOfFreedom.isFinite, degreesOfFreedom > 0 else {
-            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be finite and > 0")
+        guard degreesOfFreedom.isFinite, degreesOfFreedom >= StudentT.minimumDegreesOfFreedom else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom,
+                                    requirement: "must be finite and ≥ \(StudentT.minimumDegreesOfFreedom)")
         }
         (lower, logDeterminant) = try MultivariateNormal.factor(location: location, matrix: scatter, what: "scatter")
         self.location = location

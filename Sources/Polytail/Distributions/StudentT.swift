@@ -24,14 +24,15 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     let logConstant: Double
 
     /// - Parameters:
-    ///   - degreesOfFreedom: ν > 0, or +∞ for the normal limit N(μ, σ²).
+    ///   - degreesOfFreedom: ν ≥ ``minimumDegreesOfFreedom``, or +∞ for the normal limit N(μ, σ²).
     ///   - location: μ, finite.
     ///   - scale: σ > 0, finite.
-    /// - Throws: `PolytailError.invalidParameter` unless ν > 0 (+∞ allowed, NaN not), μ finite,
-    ///   σ > 0 and finite.
+    /// - Throws: `PolytailError.invalidParameter` unless ν ≥ ``minimumDegreesOfFreedom``
+    ///   (+∞ allowed, NaN not), μ finite, σ > 0 and finite.
     public init(degreesOfFreedom: Double, location: Double = 0, scale: Double = 1) throws(PolytailError) {
-        guard degreesOfFreedom > 0, degreesOfFreedom.isFinite || degreesOfFreedom == .infinity else {
-            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom, requirement: "must be > 0 (+∞ for the normal limit)")
+        guard degreesOfFreedom >= StudentT.minimumDegreesOfFreedom, degreesOfFreedom.isFinite || degreesOfFreedom == .infinity else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom,
+                                    requirement: "must be ≥ \(StudentT.minimumDegreesOfFreedom) (+∞ for the normal limit)")
         }
         guard location.isFinite else {
             throw .invalidParameter(name: "location", value: location, requirement: "must be finite")
@@ -44,6 +45,13 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         self.scale = scale
         self.logConstant = StudentT.logNormalizer(degreesOfFreedom) - log(scale)
     }
+
+    /// The smallest ν accepted, 10⁻³⁰⁰. Below it (subnormal ν such as 5·10⁻³²⁴) the gamma
+    /// ratio of the normalising constant cannot be evaluated in double precision and every
+    /// density would be NaN; down to it the constant, densities, tails and quantiles are
+    /// finite or the documented ±∞ (a quantile beyond the double range). A t with ν this small
+    /// puts almost all its mass beyond any double: P(|T| > 10³⁰⁰) ≈ 1 − 10⁻²⁹⁷.
+    public static let minimumDegreesOfFreedom = 1e-300
 
     /// Whether ν = +∞: the distribution is the normal N(μ, σ²).
     public var isNormalLimit: Bool { degreesOfFreedom == .infinity }
@@ -98,7 +106,9 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         let a = abs(z) / nu.squareRoot()
         if a < 1e150 { return log1p(a * a) }
         // 1 + a² = a² (1 + a⁻²) and a⁻² < 1e-300 is lost in rounding.
-        return 2 * log(a)
+        if a.isFinite { return 2 * log(a) }
+        // |z|/√ν overflowed (a tiny ν): log a = log|z| − ½ log ν.
+        return 2 * (log(abs(z)) - 0.5 * log(nu))
     }
 
     /// log|x − μ| − log σ, safe when x − μ or (x − μ)/σ overflows.

@@ -27,7 +27,8 @@ enum DataValidation {
     ///
     /// - Returns: all ones without weights; otherwise wᵢ / maxⱼ wⱼ ∈ [0, 1], the largest 1.
     /// - Throws: `.dimensionMismatch` for a wrong count, `.invalidWeight(row:)` for a
-    ///   negative, NaN or infinite weight, `.invalidWeight(row: nil)` when all are zero.
+    ///   negative, NaN or infinite weight, `.invalidWeight(row: nil)` when all are zero,
+    ///   `.invalidParameter` ("sum of weights") when their total exceeds the double range.
     static func checkWeights(_ weights: [Double]?, count: Int) throws(PolytailError) -> [Double] {
         guard let weights else { return [Double](repeating: 1, count: count) }
         guard weights.count == count else {
@@ -42,7 +43,11 @@ enum DataValidation {
         // Division by the largest is exact for equal weights (w/w = 1), subnormal ones included.
         let normalised = weights.map { $0 / largest }
         // Frequencies whose total exceeds the double range cannot give a finite log-likelihood.
-        guard (normalised.reduce(0, +) * largest).isFinite else { throw .invalidWeight(row: nil) }
+        let total = normalised.reduce(0, +) * largest
+        guard total.isFinite else {
+            throw .invalidParameter(name: "sum of weights", value: total,
+                                    requirement: "must be finite: the weights are frequencies; divide them by a common factor")
+        }
         return normalised
     }
 

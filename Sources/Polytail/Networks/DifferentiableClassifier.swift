@@ -122,7 +122,8 @@ public protocol DifferentiableClassifier: Sendable {
 extension DifferentiableClassifier {
     /// The posteriors ζ(Z) (n × k), each row summing to one.
     public func posteriors(_ x: Matrix) throws(PolytailError) -> Matrix {
-        output.apply(try logits(x), logarithm: false)
+        // Finite for every finite input, even where the logits overflow (OutputLayer).
+        try output.posteriors(of: x, logarithm: false) { (x: Matrix) throws(PolytailError) in try logits(x) }
     }
 
     /// log ζ(Z) (n × k), computed without forming the posteriors (finite where a posterior

@@ -17,7 +17,9 @@ public struct MarginAnalysis: Sendable, Equatable {
     public let margins: [Double]
     /// ‖∇ₓz_y − ∇ₓz_j‖₂ per sample.
     public let gradientNorms: [Double]
-    /// R = gradientNorm / margin per sample (±∞ where M_z = 0).
+    /// R = gradientNorm / margin per sample; +∞ where M_z = 0 (±0), whatever the gradient
+    /// norm: a sample on the decision boundary is flipped by any perturbation, the most
+    /// sensitive case (0/0 would otherwise give NaN). NaN only for NaN logits.
     public let ratios: [Double]
     /// The runner-up class j per sample.
     public let runnerUps: [Int]
@@ -48,7 +50,7 @@ public struct MarginAnalysis: Sendable, Equatable {
                 let norm = sum.squareRoot()
                 margins.append(m)
                 norms.append(norm)
-                ratios.append(norm / m)
+                ratios.append(m == 0 ? .infinity : norm / m)
                 runners.append(j)
             }
         }

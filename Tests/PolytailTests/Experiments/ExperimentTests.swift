@@ -111,6 +111,23 @@ struct ExperimentSetupTests {
         #expect(try ExperimentOptions.parse(["--data", "somewhere", "--limit", "10"]).source(seed: 1).limit == 10)
     }
 
+    @Test("--no-clip: the attacks' clip range is the whole real line")
+    func noClip() throws {
+        #expect(try ClipOptions.parse([]).clip == 0...1)
+        let unclipped = try ClipOptions.parse(["--no-clip"]).clip
+        #expect(unclipped.lowerBound == -.infinity && unclipped.upperBound == .infinity)
+        // FGSM without clipping moves every pixel with a non-zero gradient by exactly ε.
+        let task = try DataSource(folder: nil, seed: 1).tasks(["3v7"])[0]
+        let model = try trainTwins(task, settings: NetworkSettings(hidden: [8], epochs: 1), seed: 1)[1].network
+        let x = task.test.images, y = task.test.labels
+        let adversarial = try Adversarial.fgsm(model, inputs: x, labels: y, epsilon: 0.3, clip: unclipped)
+        let g = try model.inputGradients(of: .loss(labels: y), at: x)
+        for i in 0..<x.elements.count where g.elements[i] != 0 {
+            #expect(abs(abs(adversarial.elements[i] - x.elements[i]) - 0.3) < 1e-15)
+        }
+        #expect(adversarial.elements.contains { $0 < 0 })
+    }
+
     @Test("the cnn without MNIST files is one clear error naming the command that writes them")
     func cnnNeedsMNIST() throws {
         let cnn = try ExperimentOptions.parse(["--architecture", "cnn"])

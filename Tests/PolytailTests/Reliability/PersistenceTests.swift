@@ -40,7 +40,7 @@ import Testing
         expectCorrupt(Normal.self, #"{"mean": 0, "standardDeviation": -1}"#,
                       .invalidParameter(name: "standardDeviation", value: -1, requirement: "must be finite and > 0"))
         expectCorrupt(StudentT.self, #"{"degreesOfFreedom": 0, "location": 0, "scale": 1}"#,
-                      .invalidParameter(name: "degreesOfFreedom", value: 0, requirement: "must be > 0 (+∞ for the normal limit)"))
+                      .invalidParameter(name: "degreesOfFreedom", value: 0, requirement: "must be ≥ 1e-300 (+∞ for the normal limit)"))
         expectCorrupt(NoncentralT.self, #"{"degreesOfFreedom": 2, "noncentrality": 1, "location": 0, "scale": 0}"#,
                       .invalidParameter(name: "scale", value: 0, requirement: "must be finite and > 0"))
         expectCorrupt(Matrix.self, #"{"rows": 2, "columns": 2, "elements": [1, 2, 3]}"#,
