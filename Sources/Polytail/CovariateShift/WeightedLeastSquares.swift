@@ -369,3 +369,46 @@ public enum WeightedLeastSquares {
         return q
     }
 }
+
+extension LinearModel {
+    /// Decodes through the same checks a fit guarantees: at least one coefficient, all finite.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let coefficients = try container.decode([Double].self, forKey: .coefficients)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) -> LinearModel in
+            guard !coefficients.isEmpty else { throw .emptyData }
+            if let j = coefficients.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(row: j, column: nil) }
+            return LinearModel(coefficients: coefficients)
+        }
+    }
+}
+
+extension Polynomial {
+    /// Decodes through the checks a fit guarantees: degree ≥ 0, degree + 1 coefficients in
+    /// both bases, a finite centre, a finite scale > 0 and finite coefficients.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let degree = try c.decode(Int.self, forKey: .degree)
+        let center = try c.decode(Double.self, forKey: .center)
+        let scale = try c.decode(Double.self, forKey: .scale)
+        let scaled = try c.decode([Double].self, forKey: .scaledCoefficients)
+        let plain = try c.decode([Double].self, forKey: .coefficients)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) -> Polynomial in
+            guard degree >= 0, degree < Int.max else {
+                throw .invalidParameter(name: "degree", value: Double(degree), requirement: "must be ≥ 0")
+            }
+            guard scaled.count == degree + 1 else {
+                throw .dimensionMismatch(what: "scaledCoefficients", expected: degree + 1, got: scaled.count)
+            }
+            guard plain.count == degree + 1 else {
+                throw .dimensionMismatch(what: "coefficients", expected: degree + 1, got: plain.count)
+            }
+            guard center.isFinite else { throw .invalidParameter(name: "center", value: center, requirement: "must be finite") }
+            guard scale.isFinite, scale > 0 else {
+                throw .invalidParameter(name: "scale", value: scale, requirement: "must be finite and > 0")
+            }
+            if let j = (scaled + plain).firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(row: j, column: nil) }
+            return Polynomial(degree: degree, center: center, scale: scale, scaledCoefficients: scaled, coefficients: plain)
+        }
+    }
+}

@@ -92,4 +92,16 @@ import Testing
                       #"{"densities": {"family": "normal", "source": {"mean": 0, "standardDeviation": 1}, "target": {"mean": 1, "standardDeviation": 0}}}"#,
                       .invalidParameter(name: "standardDeviation", value: 0, requirement: "must be finite and > 0"))
     }
+    @Test func leastSquaresModelsRoundTripAndRejectCorruption() throws {
+        let fit = try WeightedLeastSquares.line(x: [0, 1, 2, 3, 4], y: [0.1, 1.2, 1.9, 3.2, 3.9])
+        try roundTrip(fit.model)
+        try roundTrip(LinearModel(coefficients: [0.5, -2]))
+        expectCorrupt(LinearModel.self, #"{"coefficients": []}"#, .emptyData)
+        expectCorrupt(Polynomial.self,
+                      #"{"degree": 1, "center": 2, "scale": 0, "scaledCoefficients": [1, 2], "coefficients": [0, 1]}"#,
+                      .invalidParameter(name: "scale", value: 0, requirement: "must be finite and > 0"))
+        expectCorrupt(Polynomial.self,
+                      #"{"degree": 2, "center": 2, "scale": 1, "scaledCoefficients": [1, 2], "coefficients": [0, 1, 3]}"#,
+                      .dimensionMismatch(what: "scaledCoefficients", expected: 3, got: 2))
+    }
 }
