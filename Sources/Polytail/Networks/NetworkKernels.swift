@@ -144,6 +144,9 @@ final class NetworkPlan: Sendable {
 final class NetworkWorkspace {
     let plan: NetworkPlan
     let capacity: Int
+    /// Whether the per-image loops (im2col, col2im, pooling) may split a large batch over
+    /// cores (false when the caller already runs workspaces on separate threads).
+    let parallel: Bool
     /// activations[l] is the input of layer l; activations[L] the logits (Float32).
     private(set) var activations: [UnsafeMutablePointer<Float>] = []
     /// deltas[l] is ∂J/∂activations[l].
@@ -161,8 +164,9 @@ final class NetworkWorkspace {
     let logitDeltas: UnsafeMutablePointer<Double>
     private var owned: [UnsafeMutableRawPointer] = []
 
-    init(plan: NetworkPlan, capacity: Int) {
+    init(plan: NetworkPlan, capacity: Int, parallel: Bool = true) {
         self.plan = plan
+        self.parallel = parallel
         let n = max(1, capacity)
         self.capacity = n
         func floats(_ count: Int, _ owned: inout [UnsafeMutableRawPointer]) -> UnsafeMutablePointer<Float> {
@@ -360,7 +364,7 @@ final class NetworkWorkspace {
 
     /// Runs `body` for images 0..<n, split over cores when the batch is large enough to pay.
     private func forEachImage(_ n: Int, _ body: (Int) -> Void) {
-        let chunks = n >= 16 ? min(n, ProcessInfo.processInfo.activeProcessorCount) : 1
+        let chunks = parallel && n >= 16 ? min(n, ProcessInfo.processInfo.activeProcessorCount) : 1
         _ = Parallel.map(chunks, placeholder: ()) { t in
             for b in (n * t / chunks)..<(n * (t + 1) / chunks) { body(b) }
         }
