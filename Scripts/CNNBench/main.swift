@@ -58,6 +58,8 @@ if !BenchArguments.has("--no-peer") {
     note = reason
 }
 
+let machine = machineDescription()
+print("\(machine.cpu), 1-minute load \(machine.load) after the run")
 print("| network | Polytail training (samples/s) | JAX training (samples/s) | Polytail FGSM (samples/s) | JAX FGSM (samples/s) |")
 print("|---|---:|---:|---:|---:|")
 func f(_ v: Double?) -> String { v.map { String(format: "%.0f", $0) } ?? "–" }
