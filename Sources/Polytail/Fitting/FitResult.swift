@@ -110,6 +110,13 @@ public struct FitResult: Equatable, Sendable, Codable {
     /// The objective after each iteration (for iterative fits that record it, e.g. training a
     /// network); `nil` when not recorded.
     public var objectiveHistory: [Double]?
+    /// The minimised objective at the estimate, for fits that minimise something other than
+    /// −ℓ (a classifier's mean negative log-likelihood plus its weight penalty); `nil` for
+    /// maximum-likelihood fits, whose objective is −``logLikelihood``.
+    public var objective: Double?
+    /// ‖∇θ objective‖∞ at the estimate, for fits by a gradient method (classifiers); `nil`
+    /// otherwise.
+    public var gradientNorm: Double?
     /// For a Student-t fit with ν estimated: the likelihood-ratio test of the t against its
     /// normal limit ν = ∞ (see ``TailTest``); `nil` otherwise.
     public var tailTest: TailTest?
@@ -183,7 +190,7 @@ public struct FitResult: Equatable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case parameters, estimates, covariance, covarianceEstimator, intervalDegreesOfFreedom
         case observationCount, sampleSize, logLikelihood, parameterCount, iterations, converged
-        case dfAtBound, objectiveHistory, tailTest, leastSquares, groupResults
+        case dfAtBound, objectiveHistory, objective, gradientNorm, tailTest, leastSquares, groupResults
     }
 
     /// Decodes through the validating initialiser (counts must agree).
@@ -207,6 +214,8 @@ public struct FitResult: Equatable, Sendable, Codable {
                 tailTest: c.decodeIfPresent(TailTest.self, forKey: .tailTest),
                 leastSquares: c.decodeIfPresent(LeastSquaresSummary.self, forKey: .leastSquares))
             self.groupResults = try c.decodeIfPresent([FitResult].self, forKey: .groupResults)
+            self.objective = try c.decodeIfPresent(Double.self, forKey: .objective)
+            self.gradientNorm = try c.decodeIfPresent(Double.self, forKey: .gradientNorm)
         } catch let error as PolytailError {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
         }
