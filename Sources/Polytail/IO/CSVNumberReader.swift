@@ -355,6 +355,17 @@ struct NumberSink: CSVFieldSink {
         }
     }
 
+    /// A selected numeric cell read in place (see ``CSVFieldSink/numberPrefix(_:_:available:)``):
+    /// plain decimals only; everything else (spaces, markers, other grammars) takes `field`.
+    @inline(__always)
+    mutating func numberPrefix(_ index: Int, _ p: UnsafePointer<UInt8>, available: Int) -> Int {
+        guard index < width else { return 0 }
+        let slot = Int(slots[index])
+        guard slot >= 0, let (value, length) = DecimalParser.prefix(p, available) else { return 0 }
+        scratch[slot] = value
+        return length
+    }
+
     @inline(__always)
     func isMarker(_ start: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         for marker in markers where marker.count == count {

@@ -14,6 +14,17 @@ protocol CSVFieldSink {
     /// Field `index` of the current record: its bytes (between the quotes, with `""` still
     /// doubled when `escaped`), starting on file line `line`.
     mutating func field(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, escaped: Bool, line: Int)
+    /// Field `index` is unquoted and starts at `p`, with `available` bytes in the buffer: a
+    /// sink that reads it as a number parses the longest number there and returns its length
+    /// (0 when it does not). The scanner accepts the field when a delimiter or line end follows
+    /// it; otherwise it scans the field and hands it to ``field(_:_:quoted:escaped:line:)``.
+    /// One pass over the bytes of a numeric cell instead of two.
+    mutating func numberPrefix(_ index: Int, _ p: UnsafePointer<UInt8>, available: Int) -> Int
+}
+
+extension CSVFieldSink {
+    @inline(__always)
+    mutating func numberPrefix(_ index: Int, _ p: UnsafePointer<UInt8>, available: Int) -> Int { 0 }
 }
 
 /// The one RFC 4180 byte-level state machine behind ``CSVTable`` and ``CSVNumberReader``:
@@ -44,6 +55,10 @@ final class CSVScanner {
     /// Bytes that end the fast scan of an unquoted field: the delimiter, CR, LF, the quote
     /// and every byte ≥ 0x80 (validated as UTF-8).
     private let special = UnsafeMutablePointer<Bool>.allocate(capacity: 256)
+    /// Whether unquoted fields are offered to the sink as numbers first
+    /// (``CSVFieldSink/numberPrefix(_:_:available:)``): not when the delimiter is a byte a
+    /// number may contain (a digit, sign, point or e).
+    private let offersNumbers: Bool
 
     static let quote: UInt8 = 0x22, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
 
@@ -80,6 +95,7 @@ final class CSVScanner {
         capacity = 1 << 20
         buffer = .allocate(capacity: capacity)
         ownsBuffer = true
+        offersNumbers = CSVScanner.offersNumbers(delimiter)
         setUp()
     }
 
@@ -94,6 +110,7 @@ final class CSVScanner {
         capacity = bytes.count
         end = bytes.count
         eof = true
+        offersNumbers = CSVScanner.offersNumbers(delimiter)
         setUp()
     }
 
@@ -101,6 +118,11 @@ final class CSVScanner {
         special.deallocate()
         if ownsBuffer { buffer.deallocate() }
         if closeOnDeinit { close(fd) }
+    }
+
+    private static func offersNumbers(_ delimiter: UInt8) -> Bool {
+        !(0x30...0x39).contains(delimiter) && delimiter != 0x2B && delimiter != 0x2D && delimiter != 0x2E
+            && delimiter | 0x20 != 0x65
     }
 
     private func setUp() {
@@ -262,6 +284,12 @@ final class CSVScanner {
                 }
                 sink.field(index, UnsafeBufferPointer(start: b + contentStart, count: contentEnd - contentStart),
                            quoted: true, escaped: escaped, line: recordLine)
+            } else if offersNumbers, i < n, case let length = sink.numberPrefix(index, b + i, available: n - i),
+                      length > 0, i + length < n,
+                      b[i + length] == delimiter || b[i + length] == CSVScanner.lf || b[i + length] == CSVScanner.cr {
+                // A number read in place, followed by a delimiter or a line end.
+                i += length
+                blank = false
             } else {
                 let start = i
                 // Eight bytes at a time while none is special (a delimiter, CR, LF, quote or a
