@@ -90,26 +90,35 @@ enum DecimalParser {
         return (negative ? -magnitude : magnitude, i)
     }
 
-    /// Appends the decimal digits at `p[i...]` to `w`, eight at a time while eight are there.
-    /// `digits` counts them; past 19 `w` is meaningless (wrapped) and the caller gives up.
+    /// Appends the decimal digits at `p[i...]` to `w`: eight bytes are loaded at a time and
+    /// their leading digits (up to eight) converted at once. `digits` counts them; past 19 `w`
+    /// is meaningless (wrapped) and the caller gives up.
     @inline(__always)
     static func readDigits(
         _ p: UnsafePointer<UInt8>, _ limit: Int, _ i: inout Int, _ w: inout UInt64, _ digits: inout Int
     ) {
         while i + 8 <= limit {
             let v = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
-            // Every byte in 0x30…0x39: its high nibble is 3, and adding 6 does not carry into it.
-            let highNibbles: UInt64 = 0xF0F0_F0F0_F0F0_F0F0
-            guard (v & highNibbles) | (((v &+ 0x0606_0606_0606_0606) & highNibbles) >> 4) == 0x3333_3333_3333_3333
-            else { break }
-            // Pairs, then quadruples, then the eight digits (the first byte most significant).
-            var t = v &- 0x3030_3030_3030_3030
-            t = (t &* 10) &+ (t >> 8)
-            let mask: UInt64 = 0x0000_00FF_0000_00FF
-            t = (((t & mask) &* 0x000F_4240_0000_0064) &+ (((t >> 16) & mask) &* 0x0000_2710_0000_0001)) >> 32
-            w = w &* 100_000_000 &+ t
-            digits += 8
-            i += 8
+            // A byte is a digit when b ^ 0x30 < 10: flag the others (high bit of
+            // (t & 0x7F) + 0x76, or of t itself); no carry crosses a byte.
+            let t = v ^ 0x3030_3030_3030_3030
+            let others = (((t & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080
+            if others == 0 {
+                w = w &* 100_000_000 &+ eightDigits(v)
+                digits += 8
+                i += 8
+                continue
+            }
+            // k < 8 leading digits: move them to the top of the word, '0's below, and convert.
+            let k = others.trailingZeroBitCount >> 3
+            if k > 0 {
+                let shift = UInt64(64 - 8 * k)
+                let aligned = v << shift | 0x3030_3030_3030_3030 >> UInt64(8 * k)
+                w = w &* powersOfTenInteger[k] &+ eightDigits(aligned)
+                digits += k
+                i += k
+            }
+            return
         }
         while i < limit {
             let d = p[i] &- 0x30
@@ -118,6 +127,20 @@ enum DecimalParser {
             digits += 1
             i += 1
         }
+    }
+
+    /// 10^k for k = 0…8.
+    static let powersOfTenInteger: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+    /// The eight ASCII digits of `v` (the first byte most significant) as a number: pairs,
+    /// then quadruples, then all eight, by three multiplications (Lemire's
+    /// `parse_eight_digits_unrolled`).
+    @inline(__always)
+    static func eightDigits(_ v: UInt64) -> UInt64 {
+        var t = v &- 0x3030_3030_3030_3030
+        t = (t &* 10) &+ (t >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        return (((t & mask) &* 0x000F_4240_0000_0064) &+ (((t >> 16) & mask) &* 0x0000_2710_0000_0001)) >> 32
     }
 
     /// w·10^q correctly rounded (ties to even), for 0 < w < 2⁶⁴; nil when the result is
@@ -129,9 +152,7 @@ enum DecimalParser {
         let leadingZeros = w.leadingZeroBitCount
         let normalized = w << UInt64(leadingZeros)
         let index = 2 * (q - smallestPowerOfFive)
-        let (high0, low0) = powersOfFive.withUnsafeBufferPointer { table in
-            (table[index], table[index + 1])
-        }
+        let high0 = powersOfFive[index], low0 = powersOfFive[index + 1]
         var (high, low) = normalized.multipliedFullWidth(by: high0)
         // 55 bits are needed (52 + implicit + round + one more); when the 9 bits below them
         // are all ones the truncated table entry could matter: add the low word's product.
