@@ -29,8 +29,9 @@ public struct BlackBoxAttack: Sendable {
     public let adversarial: Matrix
     /// The trained substitute.
     public let substitute: Network
-    /// Its training record (on the target's predicted labels).
-    public let report: TrainingReport
+    /// Its training record (on the target's predicted labels): the ``FitResult`` of
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``.
+    public let result: FitResult
     /// The fraction of query rows on which substitute and target predict the same class.
     public let agreement: Double
 }
@@ -216,7 +217,7 @@ extension Adversarial {
     /// A black-box transfer attack (Papernot et al. 2017; Wang & Loog 2022, §4.2.3) with an MLP
     /// substitute trained on the target's predicted labels of every row of `queries`:
     /// ``substitute(of:pool:method:clip:using:fit:)`` with ``SubstituteMethod/full`` and
-    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:using:progress:)``,
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``,
     /// then ``blackBox(substitute:inputs:labels:targets:epsilon:steps:loss:clip:)``.
     /// - Parameters:
     ///   - target: the attacked model (used only through ``DifferentiableClassifier/predict(_:)``).
@@ -246,19 +247,19 @@ extension Adversarial {
         }
         guard queries.rows > 0 else { throw .emptyData }
         if let targets { try validateLabels(targets, rows: inputs.rows, classes: target.classCount) }
-        var report: TrainingReport?
+        var result: FitResult?
         var generator = PolytailRandom(seed: seed)
         let trained: Substitute<Network>
         do {
             trained = try substitute(of: target, pool: queries, method: .full, clip: -Double.infinity...Double.infinity,
                                      using: &generator) { x, y, _ in
                 var random = PolytailRandom(seed: seed)
-                let (model, r) = try Network.fit(
+                let fitted = try Network.fit(
                     x, labels: y, classCount: target.classCount, hidden: settings.hidden,
                     output: settings.output, epochs: settings.epochs, batchSize: settings.batchSize,
                     learningRate: settings.learningRate, weightDecay: settings.weightDecay, using: &random)
-                report = r
-                return model
+                result = fitted.result
+                return fitted.model
             }
         } catch let error as PolytailError {
             throw error
@@ -267,7 +268,7 @@ extension Adversarial {
         }
         let adversarial = try blackBox(substitute: trained, inputs: inputs, labels: labels, targets: targets,
                                        epsilon: epsilon, steps: steps, loss: loss, clip: clip)
-        return BlackBoxAttack(adversarial: adversarial, substitute: trained.model, report: report!,
+        return BlackBoxAttack(adversarial: adversarial, substitute: trained.model, result: result!,
                               agreement: trained.agreement)
     }
 }
