@@ -145,7 +145,11 @@ extension Network {
     ///   - observations: n × d training inputs (finite), d = `initial.inputDimension`.
     ///   - labels: n class indices in 0..<k.
     ///   - initial: the architecture and starting parameters (its output layer is ignored).
-    ///   - epochs, batchSize, learningRate, weightDecay, tolerance: as for one fit.
+    ///   - epochs: passes over the data (≥ 1).
+    ///   - batchSize: rows per Adam step (≥ 1; capped at n).
+    ///   - learningRate: Adam's step size α (> 0).
+    ///   - weightDecay: λ ≥ 0.
+    ///   - tolerance: the full-batch gradient ∞-norm at or below which a fit reports convergence.
     ///   - generator: shuffles the rows (the same shuffles for both twins).
     ///   - progress: called after every epoch of each twin with its output layer, the epoch's
     ///     index and its mean loss.
