@@ -35,7 +35,7 @@ struct NetworkDocumentationTests {
         let model = fitted.model, result = fitted.result          // Fitted<Network>: model and FitResult
         let p = try model.posteriors(testImages)              // n × k, rows sum to one
         let accuracy = try model.accuracy(testImages, labels: testLabels)
-        let adversarial = try Adversarial.fgsm(model, inputs: testImages, labels: testLabels, epsilon: 0.1)
+        let adversarial = try Adversarial.fgsm(model, observations: testImages, labels: testLabels, epsilon: 0.1)
 
         #expect(epochs == Array(0..<10) && result.training?.steps == 20 && result.iterations == 10)
         #expect(result.objectiveHistory!.last! < result.objectiveHistory!.first!)
