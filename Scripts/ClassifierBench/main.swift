@@ -81,7 +81,7 @@ for r in rows {
     let p = peer[r.n]
     let (s, fit) = r.softmax
     let (sr, rfit) = r.softRmax
-    print("| \(r.n) | \(f(s)) | \(p.map { f($0.seconds) } ?? "–") | \(p.map { f($0.seconds / s, 1) + "×" } ?? "–") | \(f(fit.result.objective!, 10)) | \(p.map { f($0.objective, 10) } ?? "–") | \(p.map { String(format: "%.1e", fit.result.objective! - $0.objective) } ?? "–") | \(fit.result.iterations)\(fit.result.converged ? "" : " (not converged)") / \(p.map { String($0.iterations) } ?? "–") | \(f(sr)) | \(f(rfit.result.objective!, 6)) | \(rfit.result.iterations) (\(rfit.result.converged ? "yes" : "no, ‖∇‖ = " + String(format: "%.1e", rfit.result.gradientNorm!))) |")
+    print("| \(r.n) | \(f(s)) | \(p.map { f($0.seconds) } ?? "–") | \(p.map { f($0.seconds / s, 1) + "×" } ?? "–") | \(f(fit.result.training!.loss, 10)) | \(p.map { f($0.objective, 10) } ?? "–") | \(p.map { String(format: "%.1e", fit.result.training!.loss - $0.objective) } ?? "–") | \(fit.result.iterations)\(fit.result.converged ? "" : " (not converged)") / \(p.map { String($0.iterations) } ?? "–") | \(f(sr)) | \(f(rfit.result.training!.loss, 6)) | \(rfit.result.iterations) (\(rfit.result.converged ? "yes" : "no, ‖∇‖ = " + String(format: "%.1e", rfit.result.training!.gradientNorm))) |")
 }
 if !peerNote.isEmpty { print("\nscikit-learn not measured: \(peerNote)") }
 print("")

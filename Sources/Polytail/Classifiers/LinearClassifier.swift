@@ -189,10 +189,10 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     ///   ``FitResult/parameterCount`` (d + 1)(k − 1) for softmax — adding one vector to every
     ///   column of (W; b) leaves softmax unchanged, so one class's parameters are not identified —
     ///   and (d + 1) k for softRmax, AIC and BIC from them, iterations (L-BFGS iterations or Adam
-    ///   epochs), convergence, ``FitResult/objective`` (the minimised penalised mean NLL),
-    ///   ``FitResult/gradientNorm`` (its gradient's ∞-norm at the estimate) and
-    ///   ``FitResult/objectiveHistory`` (the objective at the start and after every iteration or
-    ///   epoch). No parameters are listed and there is no covariance: softmax's (W, b) are not
+    ///   epochs), convergence, ``FitResult/training`` (the minimised penalised mean NLL, its
+    ///   gradient's ∞-norm at the estimate, the training accuracy, and the objective evaluations
+    ///   of L-BFGS or mini-batch steps of Adam) and ``FitResult/objectiveHistory`` (the objective
+    ///   at the start and after every iteration or epoch). No parameters are listed and there is no covariance: softmax's (W, b) are not
     ///   identified without a reference class, softRmax's objective is not convex, and with
     ///   λ > 0 the estimate is a penalised one, for which AIC and BIC are only nominal. The
     ///   estimates are the model's ``weights`` and ``bias``.
@@ -228,7 +228,8 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
                 throw .numericalFailure("the training objective is not finite at the starting point")
             }
             return problem.fitted(result.x, objective: result.value, gradientNorm: result.gradientNorm,
-                                  iterations: result.iterations, converged: result.converged, history: result.history)
+                                  iterations: result.iterations, steps: result.evaluations, converged: result.converged,
+                                  history: result.history)
         case let .adam(epochs, batchSize, learningRate, tolerance):
             guard epochs >= 1 else {
                 throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "must be at least 1")
@@ -289,7 +290,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         }
         let final = problem.objective(theta, gradient: &gradient)
         let norm = gradient.reduce(0) { max($0, abs($1)) }
-        return problem.fitted(theta, objective: final, gradientNorm: norm, iterations: epochs,
+        return problem.fitted(theta, objective: final, gradientNorm: norm, iterations: epochs, steps: adam.step,
                               converged: final.isFinite && norm <= tolerance, history: history)
     }
 
@@ -359,8 +360,8 @@ final class TrainingProblem: @unchecked Sendable {
 
     /// The classifier at θ and its ``FitResult`` (see
     /// ``LinearClassifier/fit(_:labels:classCount:output:weightDecay:optimizer:using:)``).
-    func fitted(_ theta: [Double], objective: Double, gradientNorm: Double, iterations: Int, converged: Bool,
-                history: [Double]) -> Fitted<LinearClassifier> {
+    func fitted(_ theta: [Double], objective: Double, gradientNorm: Double, iterations: Int, steps: Int,
+                converged: Bool, history: [Double]) -> Fitted<LinearClassifier> {
         let dk = d * k
         var z = [Double](repeating: 0, count: n * k)
         for r in 0..<n { for i in 0..<k { z[r * k + i] = theta[dk + i] } }
@@ -370,9 +371,18 @@ final class TrainingProblem: @unchecked Sendable {
         var result = FitResult(unchecked: [], estimates: [], covariance: nil, observationCount: n,
                                sampleSize: Double(n), logLikelihood: logLikelihood, parameterCount: parameterCount,
                                iterations: iterations, converged: converged)
-        result.objective = objective
-        result.gradientNorm = gradientNorm
         result.objectiveHistory = history
+        // The predicted class is the largest logit for softmax and softRmax alike (the nearest
+        // basis vector eᵢ minimises ‖z − eᵢ‖² = ‖z‖² − 2zᵢ + 1).
+        var correct = 0
+        for r in 0..<n {
+            var best = 0
+            for i in 1..<k where z[r * k + i] > z[r * k + best] { best = i }
+            if best == labels[r] { correct += 1 }
+        }
+        // A diverged Adam run (non-finite objective) reports no training summary.
+        result.training = try? TrainingSummary(loss: objective, gradientNorm: gradientNorm,
+                                               trainingAccuracy: Double(correct) / Double(n), steps: steps)
         return Fitted(model: classifier(theta), result: result)
     }
 

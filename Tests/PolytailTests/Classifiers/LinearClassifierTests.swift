@@ -67,7 +67,7 @@ enum ClassifierData {
                 x, labels: fixture.labels, classCount: fixture.classes, output: .softmax,
                 weightDecay: reference.weightDecay, optimizer: .lbfgs(maxIterations: 1000, tolerance: 1e-10))
             #expect(fitted.result.converged)
-            #expect(Tolerance.isClose(fitted.result.objective!, reference.objective, relative: Tolerance.objective))
+            #expect(Tolerance.isClose(fitted.result.training!.loss, reference.objective, relative: Tolerance.objective))
             let p = try fitted.model.posteriors(x)
             var sklearnGap = 0.0, polishedGap = 0.0
             for r in 0..<x.rows {
@@ -90,7 +90,7 @@ enum ClassifierData {
             for i in 0..<3 { #expect(abs(b[i] - shift - rb[i]) < 1e-5) }
             // The loss method reproduces the training objective.
             let loss = try fitted.model.loss(x, labels: fixture.labels, weightDecay: reference.weightDecay)
-            #expect(Tolerance.isClose(loss, fitted.result.objective!, relative: 1e-14))
+            #expect(Tolerance.isClose(loss, fitted.result.training!.loss, relative: 1e-14))
             // The FitResult: ℓ = Σ log p_y(x) at the estimate, against scikit-learn's polished
             // posteriors (each within polishedPosterior, so ℓ within Σ gap / p_y), and the
             // identified parameter count (d + 1)(k − 1) of softmax in AIC and BIC.
@@ -107,7 +107,7 @@ enum ClassifierData {
             #expect(Tolerance.isClose(r.bic, -2 * r.logLikelihood + Double(r.parameterCount) * log(Double(x.rows)), relative: 1e-15))
             // The objective is the mean NLL plus the penalty on W.
             let penalty = 0.5 * reference.weightDecay * w.elements.reduce(0) { $0 + $1 * $1 }
-            #expect(Tolerance.isClose(r.objective!, -r.logLikelihood / Double(x.rows) + penalty, relative: 1e-12))
+            #expect(Tolerance.isClose(r.training!.loss, -r.logLikelihood / Double(x.rows) + penalty, relative: 1e-12))
             #expect(r.parameters.isEmpty && r.covariance == nil)
         }
     }
@@ -167,7 +167,7 @@ enum ClassifierData {
         let fitted = try LinearClassifier.fit(x, labels: y, classCount: 3, output: output,
                                               weightDecay: weightDecay, optimizer: .lbfgs(maxIterations: 2000, tolerance: 1e-8))
         let r = fitted.result
-        let gradientNorm = try #require(r.gradientNorm), history = try #require(r.objectiveHistory)
+        let gradientNorm = try #require(r.training).gradientNorm, history = try #require(r.objectiveHistory)
         #expect(r.converged, "\(output) λ = \(weightDecay): ‖∇‖ = \(gradientNorm) after \(r.iterations)")
         #expect(gradientNorm <= 1e-8)
         #expect(abs(history.first! - log(3.0)) < 1e-14)  // the mean of n terms −log(1/3)
@@ -182,6 +182,7 @@ enum ClassifierData {
         #expect(g.map(abs).max()! <= 1e-8)
         let accuracy = zip(try fitted.model.predict(x), y).filter { $0 == $1 }.count
         #expect(Double(accuracy) / 120 > 0.7)
+        #expect(r.training?.trainingAccuracy == Double(accuracy) / 120 && r.training!.steps >= r.iterations)
     }
 
     @Test("Fig. 1c: softRmax is conservative (1/2) in both tails, softmax saturates")
@@ -227,7 +228,7 @@ enum ClassifierData {
         let a = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer, using: &g1)
         let b = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer, using: &g2)
         #expect(a == b)
-        let history = try #require(a.result.objectiveHistory), objective = try #require(a.result.objective)
+        let history = try #require(a.result.objectiveHistory), objective = try #require(a.result.training).loss
         #expect(a.result.iterations == 300)
         #expect(history.count == 301 && history.last == objective)
         #expect(objective < history[0])
@@ -235,12 +236,12 @@ enum ClassifierData {
         var g3 = PolytailRandom(seed: 7)
         let c = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softRmax, weightDecay: 0.01,
                                          optimizer: .adam(epochs: 50, batchSize: 32, learningRate: 0.01), using: &g3)
-        #expect(c.result.objective! < c.result.objectiveHistory![0])
+        #expect(c.result.training!.loss < c.result.objectiveHistory![0])
         // Adam needs a generator: the generator-free form refuses it.
         #expect(throws: PolytailError.self) {
             try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, optimizer: optimizer)
         }
-        #expect(c.result.objective! < c.result.objectiveHistory![0])
+        #expect(c.result.training!.loss < c.result.objectiveHistory![0])
     }
 }
 
