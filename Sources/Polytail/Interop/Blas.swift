@@ -1,4 +1,10 @@
 import CPolytailNumerics
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
 
 /// The CBLAS kernels of the classifiers, networks and discriminant analysis (the
 /// factorisations live in ``Lapack``). Row-major throughout; no CBLAS enum, stride or
@@ -126,5 +132,61 @@ enum Blas {
     static func solveLower(dimension d: Int, lower: UnsafePointer<Double>, _ v: UnsafeMutablePointer<Double>) {
         guard d > 0 else { return }
         cblas_dtrsv(CblasRowMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(d), lower, Int32(d), v, 1)
+    }
+}
+
+extension Blas {
+    /// Runs `body` with the BLAS's own threads off (OpenBLAS `openblas_set_num_threads(1)`),
+    /// for callers that split their work over cores themselves: on a few cores, the BLAS's
+    /// worker threads spin (`sched_yield`) between the small products of a training step and
+    /// take the cores the caller's own threads need. Nested and concurrent scopes are counted:
+    /// the first to enter saves the thread count, the last to leave restores it, so a product
+    /// another thread runs meanwhile is only slower, never wrong. A BLAS without these
+    /// functions (the reference BLAS) is single-threaded already and `body` just runs.
+    static func withoutThreads<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        BlasThreads.shared.enter()
+        defer { BlasThreads.shared.leave() }
+        return try body()
+    }
+}
+
+/// The process-wide count of ``Blas/withoutThreads(_:)`` scopes, and OpenBLAS's thread
+/// controls looked up at run time (`dlsym`), so the library still links against a BLAS
+/// without them.
+private final class BlasThreads: @unchecked Sendable {
+    static let shared = BlasThreads()
+
+    private typealias SetThreads = @convention(c) (Int32) -> Void
+    private typealias GetThreads = @convention(c) () -> Int32
+    private let set: SetThreads?
+    private let get: GetThreads?
+    private let lock = NSLock()
+    private var depth = 0
+    private var saved: Int32 = 1
+
+    private init() {
+        let process = dlopen(nil, RTLD_NOW)
+        func symbol(_ name: String) -> UnsafeMutableRawPointer? { process.flatMap { dlsym($0, name) } }
+        set = symbol("openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
+        get = symbol("openblas_get_num_threads").map { unsafeBitCast($0, to: GetThreads.self) }
+    }
+
+    func enter() {
+        guard let set, let get else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if depth == 0 {
+            saved = get()
+            if saved != 1 { set(1) }
+        }
+        depth += 1
+    }
+
+    func leave() {
+        guard let set else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        depth -= 1
+        if depth == 0, saved != 1 { set(saved) }
     }
 }

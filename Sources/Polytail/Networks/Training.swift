@@ -71,38 +71,41 @@ extension Network {
                                     requirement: "at most \((1 << 31) / max(1, plan.floatsPerObservation)) for this network")
         }
         let x = observations.elements.map(Float.init)
-        let workspace = NetworkWorkspace(plan: plan, capacity: batch)
+        let step = TrainingStep(plan: plan, batch: batch)
         var theta = initial.parameters
-        var gradient = [Float](repeating: 0, count: theta.count)
         var adam = Adam<Float>(count: theta.count, learningRate: learningRate)
         var order = Array(0..<n)
-        var batchLabels = [Int](repeating: 0, count: batch)
         var epochLosses: [Double] = []
-        for epoch in 0..<epochs {
-            order.shuffle(using: &generator)
-            var total = 0.0
-            var start = 0
-            while start < n {
-                let m = min(batch, n - start)
-                x.withUnsafeBufferPointer { xp in
-                    for r in 0..<m {
-                        let source = order[start + r]
-                        (workspace.input + r * d).update(from: xp.baseAddress! + source * d, count: d)
-                        batchLabels[r] = labels[source]
+        try Blas.withoutThreads { () throws(PolytailError) in
+            for epoch in 0..<epochs {
+                order.shuffle(using: &generator)
+                var total = 0.0
+                var start = 0
+                while start < n {
+                    let m = min(batch, n - start)
+                    x.withUnsafeBufferPointer { xp in
+                        order.withUnsafeBufferPointer { op in
+                            labels.withUnsafeBufferPointer { lp in
+                                step.load(xp.baseAddress!, labels: lp.baseAddress!, rows: UnsafeBufferPointer(rebasing: op[start..<(start + m)]))
+                            }
+                        }
                     }
+                    let loss = theta.withUnsafeBufferPointer { t in
+                        step.lossAndGradient(t.baseAddress!, rows: m, output: initial.output, weightDecay: weightDecay)
+                    }
+                    guard loss.isFinite else {
+                        throw .numericalFailure("the training loss is not finite at epoch \(epoch + 1), step \(adam.step + 1)")
+                    }
+                    total += loss * Double(m)
+                    theta.withUnsafeMutableBufferPointer { t in
+                        adam.update(t, gradient: UnsafeBufferPointer(start: step.gradient, count: plan.parameterCount))
+                    }
+                    start += m
                 }
-                let loss = lossAndGradient(theta, workspace, labels: batchLabels, rows: m, output: initial.output,
-                                           weightDecay: weightDecay, into: &gradient)
-                guard loss.isFinite else {
-                    throw .numericalFailure("the training loss is not finite at epoch \(epoch + 1), step \(adam.step + 1)")
-                }
-                total += loss * Double(m)
-                adam.update(&theta, gradient: gradient)
-                start += m
+                let mean = total / Double(n)
+                epochLosses.append(mean)
+                progress?(epoch, mean)
             }
-            let mean = total / Double(n)
-            epochLosses.append(mean)
-            progress?(epoch, mean)
         }
         let model = Network(plan: plan, layers: initial.layers, parameters: theta, output: initial.output)
         let finalLoss = try model.objective(.loss(labels: labels), at: observations).reduce(0, +) / Double(n)
@@ -141,36 +144,97 @@ extension Network {
         return try fit(observations, labels: labels, initial: initial, epochs: epochs, batchSize: batchSize,
                        learningRate: learningRate, weightDecay: weightDecay, using: &generator, progress: progress)
     }
+}
 
-    /// The mean NLL of the first `n` rows loaded in `workspace` plus (λ/2) Σ‖W‖², and its
-    /// gradient in every parameter (written into `gradient`).
-    static func lossAndGradient(_ theta: [Float], _ workspace: NetworkWorkspace, labels: [Int], rows n: Int,
-                                output: OutputLayer, weightDecay: Double, into gradient: inout [Float]) -> Double {
-        let k = workspace.plan.classCount
-        return theta.withUnsafeBufferPointer { t in
-            workspace.forward(t.baseAddress!, rows: n)
-            let nll = labels.withUnsafeBufferPointer { lb in
-                output.negativeLogLikelihood(
-                    logits: UnsafeBufferPointer(start: workspace.logits, count: n * k), classes: k,
-                    labels: UnsafeBufferPointer(rebasing: lb[0..<n]),
-                    gradient: UnsafeMutableBufferPointer(start: workspace.logitDeltas, count: n * k), scale: 1 / Double(n))
-            } / Double(n)
-            var penalty = 0.0
-            gradient.withUnsafeMutableBufferPointer { g in
-                workspace.backward(t.baseAddress!, rows: n, gradients: g.baseAddress!, wantInput: false)
-                guard weightDecay > 0 else { return }
-                let lambda = Float(weightDecay)
-                for range in workspace.plan.weightRanges {
-                    var sum: Float = 0
-                    for i in range {
-                        sum += t[i] * t[i]
-                        g[i] += lambda * t[i]
-                    }
-                    penalty += Double(sum)
-                }
+/// The scratch space of one training step: a batch of rows split into ``shards`` contiguous
+/// parts, each with its own ``NetworkWorkspace`` and gradient buffer, computed on separate
+/// threads with the BLAS single-threaded, then the parts' gradients summed in shard order.
+/// On the small products of a batch of 32 this data parallelism uses two cores far better
+/// than a threaded BLAS does (see `Docs/performance.md`). The number of shards is fixed, not
+/// the number of cores, so the same inputs give the same bits on any machine of one BLAS.
+final class TrainingStep {
+    /// Parts of every batch (fewer when the batch has fewer rows).
+    static let shards = 2
+
+    let plan: NetworkPlan
+    let workspaces: [NetworkWorkspace]
+    /// ∂J/∂θ of the last ``lossAndGradient(_:rows:output:weightDecay:)``, laid out like θ.
+    let gradient: UnsafeMutablePointer<Float>
+    /// One gradient buffer per shard after the first (the first writes into `gradient`).
+    private let partials: UnsafeMutablePointer<Float>
+    private let labels: UnsafeMutablePointer<Int>
+
+    /// Buffers for batches of at most `batch` rows.
+    init(plan: NetworkPlan, batch: Int) {
+        self.plan = plan
+        let parts = max(1, min(Self.shards, batch))
+        let capacity = (batch + parts - 1) / parts
+        workspaces = (0..<parts).map { _ in NetworkWorkspace(plan: plan, capacity: capacity, parallel: false) }
+        let p = max(1, plan.parameterCount)
+        gradient = .allocate(capacity: p)
+        gradient.initialize(repeating: 0, count: p)
+        partials = .allocate(capacity: p * max(1, parts - 1))
+        partials.initialize(repeating: 0, count: p * max(1, parts - 1))
+        labels = .allocate(capacity: max(1, batch))
+        labels.initialize(repeating: 0, count: max(1, batch))
+    }
+
+    deinit {
+        gradient.deallocate()
+        partials.deallocate()
+        labels.deallocate()
+    }
+
+    /// The rows of shard `s` among `m`.
+    private func rows(_ s: Int, of m: Int, parts: Int) -> Range<Int> { (m * s / parts)..<(m * (s + 1) / parts) }
+
+    /// Copies the input rows `rows` (indices into the n × d Float32 matrix `x`) and their
+    /// labels into the shards.
+    func load(_ x: UnsafePointer<Float>, labels source: UnsafePointer<Int>, rows: UnsafeBufferPointer<Int>) {
+        let d = plan.inputShape.size, m = rows.count
+        let parts = min(workspaces.count, m)
+        for s in 0..<parts {
+            let part = self.rows(s, of: m, parts: parts)
+            let input = workspaces[s].input
+            for (r, i) in part.enumerated() {
+                (input + r * d).update(from: x + rows[i] * d, count: d)
             }
-            return nll + 0.5 * weightDecay * penalty
         }
+        for i in 0..<m { labels[i] = source[rows[i]] }
+    }
+
+    /// The mean NLL of the `m` loaded rows plus (λ/2) Σ‖W‖², with its gradient in every
+    /// parameter left in ``gradient``.
+    func lossAndGradient(_ theta: UnsafePointer<Float>, rows m: Int, output: OutputLayer, weightDecay: Double) -> Double {
+        let parts = min(workspaces.count, m), k = plan.classCount, count = plan.parameterCount
+        let sums = Parallel.map(parts, placeholder: 0.0) { s in
+            let part = rows(s, of: m, parts: parts), w = workspaces[s]
+            w.forward(theta, rows: part.count)
+            let nll = output.negativeLogLikelihood(
+                logits: UnsafeBufferPointer(start: w.logits, count: part.count * k), classes: k,
+                labels: UnsafeBufferPointer(start: labels + part.lowerBound, count: part.count),
+                gradient: UnsafeMutableBufferPointer(start: w.logitDeltas, count: part.count * k), scale: 1 / Double(m))
+            w.backward(theta, rows: part.count, gradients: s == 0 ? gradient : partials + (s - 1) * count, wantInput: false)
+            return nll
+        }
+        let g = gradient
+        for s in 1..<max(1, parts) {
+            let other = partials + (s - 1) * count
+            for i in 0..<count { g[i] += other[i] }
+        }
+        let nll = sums.reduce(0, +) / Double(m)
+        guard weightDecay > 0 else { return nll }
+        let lambda = Float(weightDecay)
+        var penalty = 0.0
+        for range in plan.weightRanges {
+            var sum: Float = 0
+            for i in range {
+                sum += theta[i] * theta[i]
+                g[i] += lambda * theta[i]
+            }
+            penalty += Double(sum)
+        }
+        return nll + 0.5 * weightDecay * penalty
     }
 }
 
@@ -178,12 +242,18 @@ extension Network {
     /// The training objective on all rows of x (one batch) and its gradient, laid out like the
     /// flat parameter vector (every W, then its b, layer by layer).
     func lossAndGradient(_ x: Matrix, labels: [Int], weightDecay: Double) -> (loss: Double, gradient: [Float]) {
-        let workspace = NetworkWorkspace(plan: plan, capacity: x.rows)
-        x.elements.withUnsafeBufferPointer { workspace.load($0.baseAddress!, rows: x.rows) }
-        var gradient = [Float](repeating: 0, count: parameters.count)
-        let loss = Network.lossAndGradient(parameters, workspace, labels: labels, rows: x.rows, output: output,
-                                           weightDecay: weightDecay, into: &gradient)
-        return (loss, gradient)
+        let step = TrainingStep(plan: plan, batch: x.rows)
+        let loss = x.elements.map(Float.init).withUnsafeBufferPointer { xp in
+            labels.withUnsafeBufferPointer { lp in
+                Array(0..<x.rows).withUnsafeBufferPointer { rows in
+                    step.load(xp.baseAddress!, labels: lp.baseAddress!, rows: rows)
+                }
+            }
+            return parameters.withUnsafeBufferPointer { t in
+                step.lossAndGradient(t.baseAddress!, rows: x.rows, output: output, weightDecay: weightDecay)
+            }
+        }
+        return (loss, Array(UnsafeBufferPointer(start: step.gradient, count: parameters.count)))
     }
 
     /// A copy with flat parameter `index` set to `value`.

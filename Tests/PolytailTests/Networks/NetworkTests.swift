@@ -190,4 +190,20 @@ struct NetworkTests {
         #expect(z[0, 0].isNaN && z[0, 1].isNaN)
         #expect(z[1, 0].isFinite && z[1, 1].isFinite)
     }
+
+    @Test("NaN pixels propagate through convolutions and max pooling to their own row only")
+    func nanPropagatesThroughPooling() throws {
+        var generator = PolytailRandom(seed: 3)
+        // 8 and 12 channels: the pooling's eight-channel SIMD path and its scalar tail.
+        let model = try Network(inputShape: try ImageShape(height: 6, width: 6, channels: 1),
+                                layers: [.conv2D(outputChannels: 12, kernelSize: 3, padding: .same), .maxPool2D(size: 2),
+                                         .conv2D(outputChannels: 8, kernelSize: 3, padding: .same), .maxPool2D(size: 3),
+                                         .flatten, .dense(outputs: 2)],
+                                output: .softmax, using: &generator)
+        var pixels = (0..<72).map { Double($0 % 7) / 7 }
+        pixels[14] = .nan
+        let z = try model.logits(try Matrix(rows: 2, columns: 36, elements: pixels))
+        #expect(z[0, 0].isNaN && z[0, 1].isNaN)
+        #expect(z[1, 0].isFinite && z[1, 1].isFinite)
+    }
 }
