@@ -41,7 +41,7 @@ struct Fig4Script: ParsableCommand {
         progress("fig4: \(source.description); \(network)")
         let job = try source.tasks([task])[0]
         progress("task \(job.name): \(job.train.count) training, \(job.test.count) test images")
-        let models = try trainTwins(job, settings: network, seed: seed)
+        let models = try fitTwins(job, settings: network, seed: seed)
 
         // Step 2. FGSM (Eq. 1), x′ = x + ε sign ∇ₓJ(x, y), at every ε, with the paper's NLL and
         // the adaptive losses, clipped to [0, 1] and not. The paper's ε = 100 cannot have been
@@ -64,7 +64,7 @@ struct Fig4Script: ParsableCommand {
             for s in seeds.dropFirst() {
                 progress("repeat with seed \(s) …")
                 let again = try experiment.source(seed: s).tasks([task])[0]
-                runs.append(try Fig4.compute(models: try trainTwins(again, settings: network, seed: s), task: again, epsilons: epsilonList.sorted()))
+                runs.append(try Fig4.compute(models: try fitTwins(again, settings: network, seed: s), task: again, epsilons: epsilonList.sorted()))
             }
             print("\n" + (try Fig4.writeSeeds(runs, seeds: seeds, epsilons: epsilonList.sorted(), title: "\(job.name), \(source.name)",
                                                settingsText: "\(network)", to: folder)), terminator: "")

@@ -54,7 +54,7 @@ struct Fig5Script: ParsableCommand {
         progress("fig5: \(source.description); \(network)")
         let job = try source.tasks([task])[0]
         progress("task \(job.name): \(job.train.count) training, \(job.test.count) test images")
-        let models = try trainTwins(job, settings: network, seed: seed)
+        let models = try fitTwins(job, settings: network, seed: seed)
 
         // Step 2. BIM (Eq. 3) with projection onto the ε-ball, two schedules: (a) α = ε/T, one
         // attack per T in the grid (the paper's BIM with T iterations); (b) a fixed step α = ε/10,

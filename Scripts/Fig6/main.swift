@@ -38,7 +38,7 @@ struct Fig6Script: ParsableCommand {
         var results: [Fig6.TaskResult] = []
         for task in try source.tasks(tasks.split(separator: ",").map(String.init)) {
             progress("task \(task.name): \(task.train.count) training, \(task.test.count) test images")
-            let models = try trainTwins(task, settings: network, seed: seed)
+            let models = try fitTwins(task, settings: network, seed: seed)
 
             // Step 2. For every correctly classified test sample, with j the runner-up class:
             // M_z = z_y − z_j and R = ‖∇ₓz_y − ∇ₓz_j‖₂ / M_z (Eq. 17). The paper: "the model with
@@ -59,7 +59,7 @@ struct Fig6Script: ParsableCommand {
             for s in seeds.dropFirst() {
                 progress("repeat with seed \(s) …")
                 runs.append(try experiment.source(seed: s).tasks(tasks.split(separator: ",").map(String.init)).map { task in
-                    try Fig6.compute(task: task, models: try trainTwins(task, settings: network, seed: s), clip: clipping.clip)
+                    try Fig6.compute(task: task, models: try fitTwins(task, settings: network, seed: s), clip: clipping.clip)
                 })
             }
             print("\n" + (try Fig6.writeSeeds(runs, seeds: seeds, title: source.name, settingsText: "\(network); FGSM \(clipping.phrase)",

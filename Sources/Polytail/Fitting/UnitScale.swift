@@ -25,9 +25,9 @@ enum UnitScale {
     }
 
     /// The exponent for a sample: 0 when it holds a non-finite value (the data check reports it).
-    static func exponent(of data: [Double]) -> Int {
+    static func exponent(of observations: [Double]) -> Int {
         var m = 0.0
-        for x in data {
+        for x in observations {
             let a = abs(x)
             guard a.isFinite else { return 0 }
             if a > m { m = a }
@@ -44,11 +44,11 @@ enum UnitScale {
     /// The fit of `data` by `fit`, on the data multiplied by 2ᵏ (k from ``exponent(of:)``) and
     /// restated for the data as given. Only fits of location-scale families go through it.
     static func fit<Model: ScaleEquivariant>(
-        _ data: [Double], _ fit: ([Double]) throws(PolytailError) -> Fitted<Model>
+        _ observations: [Double], _ fit: ([Double]) throws(PolytailError) -> Fitted<Model>
     ) throws(PolytailError) -> Fitted<Model> {
-        let k = exponent(of: data)
-        guard k != 0 else { return try fit(data) }
-        let fitted = try fit(data.map { scaled($0, k) })
+        let k = exponent(of: observations)
+        guard k != 0 else { return try fit(observations) }
+        let fitted = try fit(observations.map { scaled($0, k) })
         return Fitted(model: try fitted.model.rescaled(exponent: -k),
                       result: fitted.result.rescaledData(exponent: -k))
     }

@@ -34,7 +34,7 @@ struct NetworkDocumentationTests {
             using: &random, progress: { epoch, loss in epochs.append(epoch) })
         let p = try model.posteriors(testImages)              // n × k, rows sum to one
         let accuracy = try model.accuracy(testImages, labels: testLabels)
-        let adversarial = try Adversarial.fgsm(model, inputs: testImages, labels: testLabels, epsilon: 0.1)
+        let adversarial = try Adversarial.fgsm(model, observations: testImages, labels: testLabels, epsilon: 0.1)
 
         #expect(epochs == Array(0..<10) && report.steps == 20)
         #expect(report.epochLosses.last! < report.epochLosses.first!)
