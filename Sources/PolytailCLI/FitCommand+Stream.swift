@@ -49,7 +49,7 @@ extension FitCommand {
             throw Failure(message: "cannot make a temporary copy of standard input in \(CSVError.printable(folder)): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let size = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
