@@ -119,7 +119,7 @@ public enum Table2 {
             var generator = PolytailRandom(seed: seed &+ 1)
             return try Adversarial.substitute(of: model, pool: task.train.images, method: settings.substitute, using: &generator) { x, labels, _ in
                 try substituteNetwork.fit(x, labels: labels, classCount: k, height: task.train.height, width: task.train.width,
-                                          output: output, seed: seed &+ 1).network
+                                          output: output, seed: seed &+ 1).model
             }
         }
         var substitutes: [(sameHead: Substitute<Network>, softmax: Substitute<Network>)] = []

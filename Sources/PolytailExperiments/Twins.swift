@@ -25,9 +25,10 @@ public struct TrainedModel: Sendable {
 public func fitTwins(_ task: DigitsTask, settings: NetworkSettings, seed: UInt64) throws -> [TrainedModel] {
     try [OutputLayer.softmax, .softRmax].map { output in
         let start = Date()
-        let (network, trainingAccuracy) = try settings.fit(
+        let fitted = try settings.fit(
             task.train.images, labels: task.train.labels, classCount: task.classCount,
             height: task.train.height, width: task.train.width, output: output, seed: seed)
+        let network = fitted.model, trainingAccuracy = fitted.result.training?.trainingAccuracy ?? .nan
         let accuracy = try network.accuracy(task.test.images, labels: task.test.labels)
         progress(String(format: "  [%@] %@: trained in %.1f s, training accuracy %.2f %%, test accuracy %.2f %%",
                         task.name, output.rawValue, Date().timeIntervalSince(start), 100 * trainingAccuracy, 100 * accuracy))

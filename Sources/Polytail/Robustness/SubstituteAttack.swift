@@ -29,8 +29,9 @@ public struct BlackBoxAttack: Sendable {
     public let adversarial: Matrix
     /// The trained substitute.
     public let substitute: Network
-    /// Its training record (on the target's predicted labels).
-    public let report: TrainingReport
+    /// Its training record (on the target's predicted labels): the ``FitResult`` of
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``.
+    public let result: FitResult
     /// The fraction of pool rows on which substitute and target predict the same class.
     public let agreement: Double
 }
@@ -216,7 +217,7 @@ extension Adversarial {
     /// A black-box transfer attack (Papernot et al. 2017; Wang & Loog 2022, §4.2.3) with an MLP
     /// substitute trained on the target's predicted labels of every row of `pool`:
     /// ``substitute(of:pool:method:clip:using:fit:)`` with ``SubstituteMethod/full`` and
-    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:using:progress:)``,
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``,
     /// then ``blackBox(substitute:observations:labels:targets:epsilon:steps:loss:clip:)``.
     /// - Parameters:
     ///   - target: the attacked model (used only through ``DifferentiableClassifier/predict(_:)``).
@@ -250,18 +251,18 @@ extension Adversarial {
         }
         guard pool.rows > 0 else { throw .emptyData }
         if let targets { try validateLabels(targets, rows: observations.rows, classes: target.classCount) }
-        var report: TrainingReport?
+        var result: FitResult?
         let trained: Substitute<Network>
         do {
             // The full pool draws nothing before the fit: the generator goes to the substitute's training.
             trained = try substitute(of: target, pool: pool, method: .full, clip: -Double.infinity...Double.infinity,
                                      using: &generator) { x, y, random in
-                let (model, r) = try Network.fit(
+                let fitted = try Network.fit(
                     x, labels: y, classCount: target.classCount, hidden: settings.hidden,
                     output: settings.output, epochs: settings.epochs, batchSize: settings.batchSize,
                     learningRate: settings.learningRate, weightDecay: settings.weightDecay, using: &random)
-                report = r
-                return model
+                result = fitted.result
+                return fitted.model
             }
         } catch let error as PolytailError {
             throw error
@@ -270,7 +271,7 @@ extension Adversarial {
         }
         let adversarial = try blackBox(substitute: trained, observations: observations, labels: labels, targets: targets,
                                        epsilon: epsilon, steps: steps, loss: loss, clip: clip)
-        return BlackBoxAttack(adversarial: adversarial, substitute: trained.model, report: report!,
+        return BlackBoxAttack(adversarial: adversarial, substitute: trained.model, result: result!,
                               agreement: trained.agreement)
     }
 }
