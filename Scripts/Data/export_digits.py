@@ -32,7 +32,7 @@ from sklearn.datasets import load_digits
 
 ALPHABET = "0123456789ABCDEFG"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "Sources", "Polytail", "Data", "UCIDigitsData.swift")
+OUT = os.path.join(ROOT, "Sources", "PolytailDatasets", "UCIDigitsData.swift")
 
 
 def main():
@@ -61,6 +61,9 @@ def main():
 // {digest}
 
 enum UCIDigitsData {{
+    /// SHA-256 of the canonical bytes: the 1,797 × 64 pixel counts 0…16 as uint8, row by row,
+    /// then the 1,797 labels as uint8 (``DigitImages/bundledUCIDigest``).
+    static let sha256 = "{digest}"
     static let count = {len(lines)}
     static let rows = 8
     static let columns = 8
