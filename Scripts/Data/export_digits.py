@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One-time exporter of the bundled handwritten digits.
 
-Writes Sources/Polytail/Data/UCIDigitsData.swift from scikit-learn's copy of the
+Writes Sources/PolytailDatasets/UCIDigitsData.swift from scikit-learn's copy of the
 UCI ML hand-written digits (`sklearn.datasets.load_digits`, scikit-learn 1.9.1):
 1,797 images of 8x8 pixels, each pixel an integer count 0...16.
 
