@@ -147,6 +147,31 @@ import Testing
         #expect(text.contains("\"absolute\" : 0.001"))
     }
 
+    @Test func keptNumbersAreRecordedButNotListed() {
+        var b = book()
+        b.keep("hidden", 0.25, label: "a quarter, shown in a table", tolerance: .absolute(0.01))
+        #expect(b.record.numbers["hidden"]?.value == 0.25)
+        #expect(!b.markdown.contains("a quarter"))
+        var recorded = b.record
+        recorded.numbers["hidden"]!.value = 0.3
+        #expect(b.check(against: recorded).map(\.key) == ["hidden"])
+    }
+
+    @Test func includedMarkdownNestsUnderTheStep() {
+        var b = book()
+        b.include("# Table\n\ntext\n\n## Part\n\n| a |\n|---|\n| 1 |\n")
+        let md = b.markdown
+        #expect(md.contains("### Table\n"))
+        #expect(md.contains("#### Part\n"))
+        #expect(!md.contains("\n# Table"))
+        let step = md.range(of: "## 1. First")!, table = md.range(of: "### Table")!
+        #expect(step.upperBound <= table.lowerBound)
+    }
+
+    @Test func theNumbersFileIsNamedAfterTheScript() {
+        #expect(Notebook.numbersFile("table1").path.hasSuffix("Docs/numbers/table1.json"))
+    }
+
     @Test func aNegativeToleranceIsRejectedOnDecoding() {
         let json = #"{"script":"x","command":"c","numbers":{"a":{"label":"l","value":1,"tolerance":{"absolute":-1}}}}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Notebook.Record.self, from: Data(json.utf8)) }
