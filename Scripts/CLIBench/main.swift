@@ -23,6 +23,14 @@ func option(_ name: String, default fallback: Int) -> Int {
 }
 let rows = option("--rows", default: 1_000_000)
 let repeats = BenchArguments.repeats(default: 5)
+// --read-only FILE: only the in-process reading times of a one-column file (for profiling).
+if let i = BenchArguments.all.firstIndex(of: "--read-only"), i + 1 < BenchArguments.all.endIndex {
+    let path = BenchArguments.all[i + 1]
+    let skip = try time(repeats) { try CSVNumberReader.read(path: path, numbers: []).rowCount }
+    let parse = try time(repeats) { try CSVNumberReader.read(path: path).rowCount }
+    print(String(format: "scan only %.1f ms, scan and parse %.1f ms (%d rows)", skip.seconds * 1000, parse.seconds * 1000, parse.value))
+    exit(0)
+}
 let scratch = try ScratchFolder("polytail-cli-bench")
 defer { scratch.remove() }
 

@@ -44,7 +44,7 @@ let (_, trained) = try time(repeats) {
 let trainSeconds = epochSeconds
 let test = try Matrix(rows: 1000, columns: 784, elements: Array(x.elements.prefix(1000 * 784)))
 let (fgsmSeconds, _) = try time(repeats) {
-    try Adversarial.fgsm(trained, inputs: test, labels: Array(y.prefix(1000)), epsilon: 0.1)
+    try Adversarial.fgsm(trained, observations: test, labels: Array(y.prefix(1000)), epsilon: 0.1)
 }
 let polytailTrain = Double(n) / trainSeconds, polytailFGSM = 1000 / fgsmSeconds
 

@@ -73,7 +73,7 @@ struct Fig4Script: ParsableCommand {
         progress("fig4: \(source.description); \(network)")
         let job = try source.tasks([task])[0]
         progress("task \(job.name): \(job.train.count) training, \(job.test.count) test images")
-        let models = try trainTwins(job, settings: network, seed: seed)
+        let models = try fitTwins(job, settings: network, seed: seed)
         book.note("Data: \(source.description); task \(job.name), \(job.train.count) training and \(job.test.count) test images. Network: \(network).")
         for m in models {
             book.number("\(m.name).clean", m.testAccuracy, label: "\(m.name): clean test accuracy", tolerance: .networkAccuracy, format: "%.4f")
@@ -119,7 +119,7 @@ struct Fig4Script: ParsableCommand {
             for s in seeds.dropFirst() {
                 progress("fig4: repeat with seed \(s) …")
                 let again = try experiment.source(seed: s).tasks([task])[0]
-                runs.append(try Fig4.compute(models: try trainTwins(again, settings: network, seed: s), task: again, epsilons: epsilonList.sorted()))
+                runs.append(try Fig4.compute(models: try fitTwins(again, settings: network, seed: s), task: again, epsilons: epsilonList.sorted()))
             }
             book.include(try Fig4.writeSeeds(runs, seeds: seeds, epsilons: epsilonList.sorted(), title: "\(job.name), \(source.name)",
                                              settingsText: "\(network)", to: folder))

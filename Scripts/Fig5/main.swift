@@ -88,7 +88,7 @@ struct Fig5Script: ParsableCommand {
         progress("fig5: \(source.description); \(network)")
         let job = try source.tasks([task])[0]
         progress("task \(job.name): \(job.train.count) training, \(job.test.count) test images")
-        let models = try trainTwins(job, settings: network, seed: seed)
+        let models = try fitTwins(job, settings: network, seed: seed)
         book.note("Data: \(source.description); task \(job.name), \(job.train.count) training and \(job.test.count) test images. Network: \(network).")
         for m in models {
             book.number("\(m.name).clean", m.testAccuracy, label: "\(m.name): clean test accuracy", tolerance: .networkAccuracy, format: "%.4f")

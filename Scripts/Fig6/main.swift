@@ -71,7 +71,7 @@ struct Fig6Script: ParsableCommand {
         var trained: [(DigitsTask, [TrainedModel])] = []
         for task in try source.tasks(tasks.split(separator: ",").map(String.init)) {
             progress("task \(task.name): \(task.train.count) training, \(task.test.count) test images")
-            trained.append((task, try trainTwins(task, settings: network, seed: seed)))
+            trained.append((task, try fitTwins(task, settings: network, seed: seed)))
         }
         book.note("Data: \(source.description). Network: \(network).")
 
@@ -110,7 +110,7 @@ struct Fig6Script: ParsableCommand {
             for s in seeds.dropFirst() {
                 progress("fig6: repeat with seed \(s) …")
                 runs.append(try experiment.source(seed: s).tasks(tasks.split(separator: ",").map(String.init)).map { task in
-                    try Fig6.compute(task: task, models: try trainTwins(task, settings: network, seed: s), clip: clipping.clip)
+                    try Fig6.compute(task: task, models: try fitTwins(task, settings: network, seed: s), clip: clipping.clip)
                 })
             }
             book.include(try Fig6.writeSeeds(runs, seeds: seeds, title: source.name, settingsText: "\(network); FGSM \(clipping.phrase)",

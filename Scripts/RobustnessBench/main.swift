@@ -120,10 +120,10 @@ for set in sets {
         let model = trained.model
         let accuracy = try model.accuracy(set.test, labels: set.testLabels)
         let (fgsmSeconds, fgsm) = try best(repeats) {
-            try Adversarial.fgsm(model, inputs: set.test, labels: set.testLabels, epsilon: epsilon)
+            try Adversarial.fgsm(model, observations: set.test, labels: set.testLabels, epsilon: epsilon)
         }
         let (bimSeconds, bim) = try best(repeats) {
-            try Adversarial.bim(model, inputs: set.test, labels: set.testLabels, epsilon: epsilon, steps: bimSteps)
+            try Adversarial.bim(model, observations: set.test, labels: set.testLabels, epsilon: epsilon, steps: bimSteps)
         }
         results.append(Measurement(
             data: set.name, model: "Polytail \(output)", epochs: set.epochs, trainSeconds: trainSeconds,

@@ -91,10 +91,11 @@ public struct NetworkSettings: Sendable, CustomStringConvertible {
     ///   - height, width: the image geometry (used by the CNN).
     ///   - output: softmax or softRmax.
     ///   - seed: seeds the initial weights and the batch order (equal seeds, equal starts).
-    /// - Returns: the trained network and its accuracy on the training images.
+    /// - Returns: the trained network and its ``FitResult`` (its `training` holds the accuracy on
+    ///   the training images).
     /// - Throws: the training's `PolytailError` (for the CNN: images whose height and width do not fit its layers).
     public func fit(_ observations: Matrix, labels: [Int], classCount: Int, height: Int, width: Int,
-                    output: OutputLayer, seed: UInt64) throws -> (network: Network, trainingAccuracy: Double) {
+                    output: OutputLayer, seed: UInt64) throws -> Fitted<Network> {
         var random = PolytailRandom(seed: seed)
         let initial: Network
         switch architecture {
@@ -106,9 +107,7 @@ public struct NetworkSettings: Sendable, CustomStringConvertible {
             initial = try Network(inputShape: try ImageShape(height: height, width: width, channels: 1),
                                   layers: Network.paperMNISTLayers(classCount: classCount), output: output, using: &random)
         }
-        let (model, report) = try Network.fit(observations, labels: labels, initial: initial, epochs: epochs,
-                                              batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
-                                              using: &random)
-        return (model, report.trainingAccuracy)
+        return try Network.fit(observations, labels: labels, initial: initial, epochs: epochs, batchSize: batchSize,
+                               learningRate: learningRate, weightDecay: weightDecay, using: &random)
     }
 }

@@ -142,14 +142,15 @@ public enum Fig2 {
                                             minimumMargin: distances.min()!, medianMargin: median(distances))
                     } else {
                         var random = PolytailRandom(seed: seed)
-                        let (m, report) = try Network.fit(features, labels: data.labels, classCount: 2, hidden: [32, 32], output: output,
+                        let fitted = try Network.fit(features, labels: data.labels, classCount: 2, hidden: [32, 32], output: output,
                             epochs: e, batchSize: settings.batchSize, learningRate: settings.learningRate, using: &random)
+                        let m = fitted.model, training = fitted.result.training
                         let p = try m.posteriors(grid)
-                        let a = try MarginAnalysis.evaluate(m, inputs: features, labels: data.labels)
+                        let a = try MarginAnalysis.evaluate(m, observations: features, labels: data.labels)
                         let distances = gridDistances(data, grid: grid, predicted: (0..<p.rows).map { p[$0, 1] > p[$0, 0] ? 1 : 0 },
                                                       pointPredictions: try m.predict(features))
                         snapshot = Snapshot(dataset: set.name, model: modelName, epoch: e, grid: (0..<p.rows).map { p[$0, 1] },
-                                            trainingAccuracy: report.trainingAccuracy, loss: report.finalLoss,
+                                            trainingAccuracy: training?.trainingAccuracy ?? .nan, loss: training?.loss ?? .nan,
                                             scale: median(a.gradientNorms), minimumMargin: distances.min()!, medianMargin: median(distances))
                     }
                     snapshots.append(snapshot)

@@ -19,7 +19,7 @@ public enum Fig4 {
 
     /// FGSM at every ε, every loss, clipped and not, on both twins.
     /// - Parameters:
-    ///   - models: the twins (``trainTwins(_:settings:seed:)``).
+    ///   - models: the twins (``fitTwins(_:settings:seed:)``).
     ///   - task: the test images.
     ///   - epsilons: the FGSM budgets (0 = clean), ascending.
     /// - Throws: attack errors.
@@ -30,7 +30,7 @@ public enum Fig4 {
             for clipped in [false, true] {
                 for loss in AttackLoss.allCases {
                     for e in epsilons {
-                        let adv = try Adversarial.fgsm(m.network, inputs: x, labels: y, epsilon: e, loss: loss,
+                        let adv = try Adversarial.fgsm(m.network, observations: x, labels: y, epsilon: e, loss: loss,
                                                        clip: clipped ? 0...1 : -Double.infinity...Double.infinity)
                         let p = try m.network.posteriors(adv)
                         var wrong: [Double] = []

@@ -35,12 +35,12 @@ public enum Fig5 {
                 for loss in losses {
                     var acc: [Double] = []
                     for t in grid {
-                        let adv = try Adversarial.bim(m.network, inputs: x, labels: y, epsilon: eps, steps: t, loss: loss, clip: clip)
+                        let adv = try Adversarial.bim(m.network, observations: x, labels: y, epsilon: eps, steps: t, loss: loss, clip: clip)
                         acc.append(try m.network.accuracy(adv, labels: y))
                     }
                     curves.append(Curve(model: m.name, epsilon: eps, loss: loss, schedule: "eps/T", steps: grid, accuracy: acc))
                     var fixed: [Double] = []
-                    _ = try Adversarial.bim(m.network, inputs: x, labels: y, epsilon: eps, steps: fixedSteps, stepSize: eps / 10,
+                    _ = try Adversarial.bim(m.network, observations: x, labels: y, epsilon: eps, steps: fixedSteps, stepSize: eps / 10,
                                             loss: loss, clip: clip) { _, adv in fixed.append((try? m.network.accuracy(adv, labels: y)) ?? .nan) }
                     curves.append(Curve(model: m.name, epsilon: eps, loss: loss, schedule: "eps/10", steps: Array(1...fixedSteps), accuracy: fixed))
                     progress(String(format: "  %@ ε = %g %@: α = ε/T: T=1 %.1f %%, T=%d %.1f %%; α = ε/10 after %d steps %.1f %% (%.0f s)",

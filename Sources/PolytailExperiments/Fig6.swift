@@ -36,7 +36,7 @@ public enum Fig6 {
         var fgsm: [String: (nll: Double, margin: Double)] = [:]
         let x = task.test.images, y = task.test.labels
         for m in models {
-            let analysis = try MarginAnalysis.evaluate(m.network, inputs: x, labels: y)
+            let analysis = try MarginAnalysis.evaluate(m.network, observations: x, labels: y)
             let g = try m.network.inputGradients(of: .margin(labels: y), at: x)
             var s = RatioSample()
             for r in 0..<x.rows where analysis.margins[r] > 0 {
@@ -50,8 +50,8 @@ public enum Fig6 {
                 s.firstOrderEpsilon.append(analysis.margins[r] / l1)
             }
             samples[m.name] = s
-            fgsm[m.name] = (try m.network.accuracy(Adversarial.fgsm(m.network, inputs: x, labels: y, epsilon: 0.1, loss: .nll, clip: clip), labels: y),
-                            try m.network.accuracy(Adversarial.fgsm(m.network, inputs: x, labels: y, epsilon: 0.1, loss: .margin, clip: clip), labels: y))
+            fgsm[m.name] = (try m.network.accuracy(Adversarial.fgsm(m.network, observations: x, labels: y, epsilon: 0.1, loss: .nll, clip: clip), labels: y),
+                            try m.network.accuracy(Adversarial.fgsm(m.network, observations: x, labels: y, epsilon: 0.1, loss: .margin, clip: clip), labels: y))
         }
         return TaskResult(task: task, models: models, samples: samples, fgsm: fgsm)
     }

@@ -50,7 +50,7 @@ public enum Table1 {
     }
 
     /// Trains the twins on both tasks of `source` and attacks them with every loss; the
-    /// accuracies come from ``RobustnessSummary/evaluate(_:inputs:labels:attacks:)`` (per ε:
+    /// accuracies come from ``RobustnessSummary/evaluate(_:observations:labels:attacks:)`` (per ε:
     /// every loss × FGSM/BIM, whose `allAttacks` is the per-sample worst case).
     /// - Returns: per task (3 vs 7, then 10 classes) and model: one row per loss, then "worst".
     /// - Throws: data, training and attack errors.
@@ -60,7 +60,7 @@ public enum Table1 {
         for task in try source.tasks(["3v7", "all"]) {
             progress("task \(task.name): training softmax and softRmax …")
             let x = task.test.images, y = task.test.labels
-            for trained in try trainTwins(task, settings: network, seed: seed) {
+            for trained in try fitTwins(task, settings: network, seed: seed) {
                 let model = trained.network
                 var accuracy = [[Double]](repeating: [Double](repeating: .nan, count: columns.count), count: AttackLoss.allCases.count)
                 var perSample: [Double] = []
@@ -71,13 +71,13 @@ public enum Table1 {
                     for (l, loss) in AttackLoss.allCases.enumerated() {
                         for (c, column) in columns.enumerated() where column.epsilon == eps {
                             let adversarial = column.iterative
-                                ? try Adversarial.bim(model, inputs: x, labels: y, epsilon: eps, steps: attacks.steps, loss: loss, clip: attacks.clip)
-                                : try Adversarial.fgsm(model, inputs: x, labels: y, epsilon: eps, loss: loss, clip: attacks.clip)
+                                ? try Adversarial.bim(model, observations: x, labels: y, epsilon: eps, steps: attacks.steps, loss: loss, clip: attacks.clip)
+                                : try Adversarial.fgsm(model, observations: x, labels: y, epsilon: eps, loss: loss, clip: attacks.clip)
                             named.append(("\(column.name) \(loss.tableName)", adversarial))
                             slots.append((l, c))
                         }
                     }
-                    let summary = try RobustnessSummary.evaluate(model, inputs: x, labels: y, attacks: named)
+                    let summary = try RobustnessSummary.evaluate(model, observations: x, labels: y, attacks: named)
                     clean = summary.clean
                     for (slot, result) in zip(slots, summary.attacks) { accuracy[slot.loss][slot.column] = result.accuracy }
                     perSample.append(summary.allAttacks)
@@ -89,7 +89,7 @@ public enum Table1 {
                 var worst = Row(task: task.name, model: trained.name, loss: "worst", clean: clean,
                                 attacks: columns.indices.map { c in lossRows.map { $0.attacks[c] }.min()! })
                 worst.perSampleWorst = perSample
-                let margins = try MarginAnalysis.evaluate(model, inputs: x, labels: y)
+                let margins = try MarginAnalysis.evaluate(model, observations: x, labels: y)
                 let ratios = zip(margins.ratios, margins.margins).filter { $0.1 > 0 }.map(\.0).sorted()
                 worst.ratioQuartiles = ratios.isEmpty ? nil : [0.25, 0.5, 0.75].map { ratios[Int($0 * Double(ratios.count - 1))] }
                 rows += lossRows + [worst]

@@ -101,7 +101,7 @@ public enum Table2 {
 
     /// Trains the twins and their substitutes on `task` and runs every attack at every ε.
     /// Accuracies come from ``RobustnessSummary``; the transfers from
-    /// ``Adversarial/blackBox(substitute:inputs:labels:targets:epsilon:steps:loss:clip:)``.
+    /// ``Adversarial/blackBox(substitute:observations:labels:targets:epsilon:steps:loss:clip:)``.
     /// - Returns: one entry per ε: [softmax, softRmax] results.
     /// - Throws: training and attack errors.
     public static func compute(task: DigitsTask, network: NetworkSettings, attacks settings: Settings,
@@ -109,8 +109,8 @@ public enum Table2 {
         let x = task.test.images, y = task.test.labels, k = task.classCount
         var targetGenerator = PolytailRandom(seed: seed)
         let targets = try Adversarial.randomTargets(labels: y, classCount: k, using: &targetGenerator)
-        let means = try Adversarial.classMeans(features: task.train.images, labels: task.train.labels, classes: k)
-        let models = try trainTwins(task, settings: network, seed: seed)
+        let means = try Adversarial.classMeans(task.train.images, labels: task.train.labels, classCount: k)
+        let models = try fitTwins(task, settings: network, seed: seed)
         var substituteNetwork = network
         if let e = settings.substituteEpochs { substituteNetwork.epochs = e }
 
@@ -119,7 +119,7 @@ public enum Table2 {
             var generator = PolytailRandom(seed: seed &+ 1)
             return try Adversarial.substitute(of: model, pool: task.train.images, method: settings.substitute, using: &generator) { x, labels, _ in
                 try substituteNetwork.fit(x, labels: labels, classCount: k, height: task.train.height, width: task.train.width,
-                                          output: output, seed: seed &+ 1).network
+                                          output: output, seed: seed &+ 1).model
             }
         }
         var substitutes: [(sameHead: Substitute<Network>, softmax: Substitute<Network>)] = []
@@ -139,22 +139,22 @@ public enum Table2 {
                 var named: [(name: String, adversarial: Matrix)] = []
                 for loss in AttackLoss.allCases {
                     named.append(("White " + loss.tableName,
-                                  try Adversarial.targeted(model, inputs: x, targets: targets, epsilon: eps, loss: loss, clip: settings.clip)))
+                                  try Adversarial.targeted(model, observations: x, targets: targets, epsilon: eps, loss: loss, clip: settings.clip)))
                 }
-                let same = try Adversarial.blackBox(substitute: substitutes[m].sameHead, inputs: x, labels: y, targets: targets,
+                let same = try Adversarial.blackBox(substitute: substitutes[m].sameHead, observations: x, labels: y, targets: targets,
                                                     epsilon: eps, clip: settings.clip)
                 named.append((black, same))
                 named.append((softmaxTransfer, trained.output == .softmax ? same
-                              : try Adversarial.blackBox(substitute: substitutes[m].softmax, inputs: x, labels: y, targets: targets,
+                              : try Adversarial.blackBox(substitute: substitutes[m].softmax, observations: x, labels: y, targets: targets,
                                                          epsilon: eps, clip: settings.clip)))
-                named.append((average, try Adversarial.averageSample(inputs: x, labels: y, targets: targets, classMeans: means,
+                named.append((average, try Adversarial.averageSample(observations: x, labels: y, targets: targets, classMeans: means,
                                                                      epsilon: eps, clip: settings.clip)))
-                let summary = try RobustnessSummary.evaluate(model, inputs: x, labels: y, attacks: named)
+                let summary = try RobustnessSummary.evaluate(model, observations: x, labels: y, attacks: named)
                 let attacks = try zip(named, summary.attacks).map { pair, result in
-                    AttackResult(name: pair.name, perClass: try RobustnessSummary.perClassAccuracy(model, inputs: pair.adversarial, labels: y),
+                    AttackResult(name: pair.name, perClass: try RobustnessSummary.perClassAccuracy(model, observations: pair.adversarial, labels: y),
                                  overall: result.accuracy)
                 }
-                let clean = AttackResult(name: "Clean", perClass: try RobustnessSummary.perClassAccuracy(model, inputs: x, labels: y),
+                let clean = AttackResult(name: "Clean", perClass: try RobustnessSummary.perClassAccuracy(model, observations: x, labels: y),
                                          overall: summary.clean)
                 func worst(_ included: [AttackResult]) -> Line {
                     Line(perClass: (0..<k).map { c in included.map { $0.perClass[c] }.min()! }, overall: included.map(\.overall).min()!)

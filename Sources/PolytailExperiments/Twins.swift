@@ -13,7 +13,7 @@ public struct TrainedModel: Sendable {
     public let testAccuracy: Double
 }
 
-/// Trains the softmax and the softRmax network on `task.train` from the same seed, so with
+/// Fits the softmax and the softRmax network to `task.train` from the same seed, so with
 /// the same initial hidden weights and the same batch order: the output layer is the only
 /// difference (Wang & Loog 2022, §4.2). Progress goes to standard error.
 /// - Parameters:
@@ -22,12 +22,13 @@ public struct TrainedModel: Sendable {
 ///   - seed: seeds initialisation and batch order of both twins.
 /// - Returns: [softmax, softRmax].
 /// - Throws: the errors of ``NetworkSettings/fit(_:labels:classCount:height:width:output:seed:)``.
-public func trainTwins(_ task: DigitsTask, settings: NetworkSettings, seed: UInt64) throws -> [TrainedModel] {
+public func fitTwins(_ task: DigitsTask, settings: NetworkSettings, seed: UInt64) throws -> [TrainedModel] {
     try [OutputLayer.softmax, .softRmax].map { output in
         let start = Date()
-        let (network, trainingAccuracy) = try settings.fit(
+        let fitted = try settings.fit(
             task.train.images, labels: task.train.labels, classCount: task.classCount,
             height: task.train.height, width: task.train.width, output: output, seed: seed)
+        let network = fitted.model, trainingAccuracy = fitted.result.training?.trainingAccuracy ?? .nan
         let accuracy = try network.accuracy(task.test.images, labels: task.test.labels)
         progress(String(format: "  [%@] %@: trained in %.1f s, training accuracy %.2f %%, test accuracy %.2f %%",
                         task.name, output.rawValue, Date().timeIntervalSince(start), 100 * trainingAccuracy, 100 * accuracy))

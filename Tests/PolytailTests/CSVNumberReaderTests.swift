@@ -88,6 +88,75 @@ import Glibc
         #expect(Self.sameBits(Self.parse(text), Self.reference(text)), "\(text.debugDescription)")
     }
 
+    /// Cells on, just below and just above midpoints between doubles over the whole range,
+    /// ties at the integer level, and mantissas of 1–19 digits with exponents from −350 to
+    /// 320: the bits from exact rational arithmetic (`Tests/Fixtures/make_decimal_cells.py`).
+    /// The parser, its in-place prefix (the reader's path for plain decimals) and glibc's
+    /// strtod all give those bits.
+    @Test func hardCellsMatchExactArithmetic() throws {
+        let fixture = try Fixtures.load("decimal_cells.json", as: DecimalCells.self)
+        #expect(fixture.cases.count > 15_000)
+        var viaPrefix = 0
+        for cell in fixture.cases {
+            let bits = UInt64(cell[1], radix: 16)!
+            #expect(Self.parse(cell[0])?.bitPattern == bits, "\(cell[0])")
+            #expect(Self.reference(cell[0])?.bitPattern == bits, "strtod: \(cell[0])")
+            var t = cell[0]
+            if let (value, length) = t.withUTF8({ DecimalParser.prefix($0.baseAddress!, $0.count) }) {
+                #expect(length == cell[0].utf8.count && value.bitPattern == bits, "\(cell[0])")
+                viaPrefix += 1
+            }
+        }
+        // Most cells (the normal range, ≤ 19 digits) take the fast path.
+        #expect(viaPrefix > fixture.cases.count / 2)
+    }
+
+    struct DecimalCells: Decodable { var source: String; var cases: [[String]] }
+
+    /// The same cells read from a file, in one column and beside a text column, with LF and
+    /// CRLF line ends: the in-place path and the buffer refills give the same bits.
+    @Test func hardCellsReadFromAFile() throws {
+        // Cells past the double range are errors for the reader (non-finite): left out here.
+        let cells = try Fixtures.load("decimal_cells.json", as: DecimalCells.self).cases
+            .filter { Double(bitPattern: UInt64($0[1], radix: 16)!).isFinite }
+        let bits = cells.map { UInt64($0[1], radix: 16)! }
+        #expect(cells.count > 15_000)
+        var one = "x\n", two = "x;label;y\r\n"
+        for (k, cell) in cells.enumerated() {
+            one += cell[0] + "\n"
+            two += "\(cell[0]);a\(k);\(cells[cells.count - 1 - k][0])\r\n"
+        }
+        let column = try CSVNumberReader.read(path: Self.write(one))
+        #expect(column.values.count == bits.count)
+        let firstWrong = column.values.indices.first { column.values[$0].bitPattern != bits[$0] }
+        #expect(firstWrong == nil, "\(firstWrong.map { cells[$0][0] } ?? "")")
+        let reader = try CSVNumberReader(path: Self.write(two), options: CSVReadOptions(delimiter: ";"))
+        try reader.select(numbers: ["x", "y"], text: ["label"])
+        var values: [Double] = []
+        while let block = try reader.next(maxRows: 777) { values += block.values }
+        var expected: [UInt64] = []
+        for k in 0..<cells.count { expected += [bits[k], bits[cells.count - 1 - k]] }
+        #expect(values.count == expected.count)
+        #expect(zip(values, expected).allSatisfy { $0.bitPattern == $1 })
+    }
+
+    /// Plain decimals around the eight-digit steps (7–9 and 15–20 digits, leading zeros
+    /// after the point, points at every position) and exponents over the whole range, against strtod.
+    @Test func digitRunsMatchStrtod() {
+        var rng = PolytailRandom(seed: 6)
+        for _ in 0..<60_000 {
+            let digits = [1, 7, 8, 9, 15, 16, 17, 18, 19, 20, 24].randomElement(using: &rng)!
+            var body = ""
+            for k in 0..<digits { body += String(Int.random(in: (k == 0 ? 1 : 0)...9, using: &rng)) }
+            let point = Int.random(in: 0...digits, using: &rng)
+            var s = String(body.prefix(point)) + (point < digits ? "." + body.dropFirst(point) : "")
+            if s.hasPrefix(".") { s = "0." + String(repeating: "0", count: Int.random(in: 0...20, using: &rng)) + s.dropFirst() }
+            if Bool.random(using: &rng) { s = "-" + s }
+            if Bool.random(using: &rng) { s += ["e", "E"].randomElement(using: &rng)! + "\(Int.random(in: -350...320, using: &rng))" }
+            #expect(Self.sameBits(Self.parse(s), Self.reference(s)), "\(s)")
+        }
+    }
+
     // MARK: Reader against CSVTable
 
     static func write(_ text: String) throws -> String {

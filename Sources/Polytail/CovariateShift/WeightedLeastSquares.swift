@@ -1,6 +1,6 @@
 import Foundation
 
-/// A linear model y ≈ X β, as fitted by ``WeightedLeastSquares/fit(design:response:weights:rankTolerance:covariance:)``.
+/// A linear model y ≈ X β, as fitted by ``WeightedLeastSquares/fit(_:response:weights:rankTolerance:covariance:)``.
 public struct LinearModel: Equatable, Sendable, Codable {
     /// β, one entry per design column.
     public var coefficients: [Double]
@@ -8,14 +8,16 @@ public struct LinearModel: Equatable, Sendable, Codable {
     /// A model from its coefficients.
     public init(coefficients: [Double]) { self.coefficients = coefficients }
 
-    /// X β for the rows of `design`; NaN for every row when the column count differs.
+    /// X β for the rows X of `observations`; NaN for every row when the column count differs.
+    /// - Parameter observations: n × p, the columns of the design the model was fitted on.
+    /// - Returns: the n predictions.
     /// - Complexity: O(n p).
-    public func predict(_ design: Matrix) -> [Double] {
-        guard design.columns == coefficients.count else { return [Double](repeating: .nan, count: design.rows) }
-        let p = design.columns
-        return (0..<design.rows).map { i in
+    public func predict(_ observations: Matrix) -> [Double] {
+        guard observations.columns == coefficients.count else { return [Double](repeating: .nan, count: observations.rows) }
+        let p = observations.columns
+        return (0..<observations.rows).map { i in
             var s = 0.0
-            for j in 0..<p { s += design.elements[i * p + j] * coefficients[j] }
+            for j in 0..<p { s += observations.elements[i * p + j] * coefficients[j] }
             return s
         }
     }
@@ -84,7 +86,8 @@ public enum WeightedLeastSquares {
 
     /// Fits y ≈ X β by weighted least squares.
     /// - Parameters:
-    ///   - design: X, n × p, finite entries.
+    ///   - observations: the design X, n × p, finite entries (one row per observation; include
+    ///     a column of ones for an intercept).
     ///   - response: y, n finite values.
     ///   - weights: optional non-negative finite weights, not all zero (default: all one).
     ///     Rows of weight 0 are ignored.
@@ -99,15 +102,16 @@ public enum WeightedLeastSquares {
     ///   (σ² counts, as in R's `AIC(lm)`), and ``FitResult/leastSquares``: residuals,
     ///   Σwᵢrᵢ², σ̂² and R².
     /// - Throws: ``PolytailError/emptyData``, `.dimensionMismatch` (response or weights),
-    ///   `.nonFiniteValue(row:column:)` (design: with column; response: column nil),
+    ///   `.nonFiniteValue(row:column:)` (observations: with column; response: column nil),
     ///   `.invalidWeight`, `.tooFewObservations` (fewer rows of positive weight than
     ///   columns), `.rankDeficient` (collinear or zero columns), `.invalidParameter`
     ///   (a negative or non-finite tolerance).
     /// - Complexity: O(n p²) (`dgelsy`).
     public static func fit(
-        design: Matrix, response: [Double], weights: [Double]? = nil, rankTolerance: Double? = nil,
+        _ observations: Matrix, response: [Double], weights: [Double]? = nil, rankTolerance: Double? = nil,
         covariance: LeastSquaresCovariance = .automatic
     ) throws(PolytailError) -> Fitted<LinearModel> {
+        let design = observations
         guard design.rows > 0, design.columns > 0 else { throw .emptyData }
         guard response.count == design.rows else {
             throw .dimensionMismatch(what: "response", expected: design.rows, got: response.count)
@@ -253,37 +257,38 @@ public enum WeightedLeastSquares {
         }
     }
 
-    /// The largest polynomial degree ``polynomial(x:y:degree:weights:rankTolerance:covariance:)`` accepts.
+    /// The largest polynomial degree ``polynomial(_:response:degree:weights:rankTolerance:covariance:)`` accepts.
     public static let maximumDegree = 30
 
     /// Fits a polynomial of the given degree by weighted least squares on the scaled
     /// Vandermonde matrix [tᵢᵏ], t = (x − c)/s (see ``Polynomial``).
     /// - Parameters:
-    ///   - x: the abscissae, finite.
-    ///   - y: the responses, finite, as many as x.
+    ///   - observations: the abscissae x, finite.
+    ///   - response: the responses y, finite, one per observation.
     ///   - degree: n in 0 … ``maximumDegree``.
     ///   - weights: optional non-negative weights, not all zero; rows of weight 0 are ignored
     ///     (and do not enter c and s).
     ///   - rankTolerance: the relative tolerance of the rank decision in the least-squares solve
-    ///     (as for ``fit(design:response:weights:rankTolerance:covariance:)``).
+    ///     (as for ``fit(_:response:weights:rankTolerance:covariance:)``).
     ///   - covariance: the covariance of the coefficients to report (see ``LeastSquaresCovariance``).
     /// - Returns: the ``Polynomial`` (coefficients in t and in x) and its ``FitResult``, whose
     ///   ``FitParameter/coefficient(_:)`` are the coefficients aⱼ in powers of x (their
     ///   covariance mapped from that of the bₖ through the linear re-expansion), with
-    ///   residuals and R² as ``fit(design:response:weights:rankTolerance:covariance:)``.
+    ///   residuals and R² as ``fit(_:response:weights:rankTolerance:covariance:)``.
     /// - Throws: `.emptyData`, `.dimensionMismatch`, `.nonFiniteValue(row:column: nil)`,
     ///   `.invalidWeight`, `.invalidParameter` (degree), `.tooFewObservations` (fewer than
     ///   n + 1 rows of positive weight), `.rankDeficient` (fewer than n + 1 distinct x).
     /// - Complexity: O(m n²) for m points.
     public static func polynomial(
-        x: [Double], y: [Double], degree: Int, weights: [Double]? = nil, rankTolerance: Double? = nil,
+        _ observations: [Double], response: [Double], degree: Int, weights: [Double]? = nil, rankTolerance: Double? = nil,
         covariance: LeastSquaresCovariance = .automatic
     ) throws(PolytailError) -> Fitted<Polynomial> {
+        let x = observations, y = response
         guard degree >= 0, degree <= maximumDegree else {
             throw .invalidParameter(name: "degree", value: Double(degree), requirement: "must be in 0…\(maximumDegree)")
         }
         guard !x.isEmpty else { throw .emptyData }
-        guard y.count == x.count else { throw .dimensionMismatch(what: "y", expected: x.count, got: y.count) }
+        guard y.count == x.count else { throw .dimensionMismatch(what: "response", expected: x.count, got: y.count) }
         for (i, v) in x.enumerated() where !v.isFinite { throw .nonFiniteValue(row: i, column: nil) }
         for (i, v) in y.enumerated() where !v.isFinite { throw .nonFiniteValue(row: i, column: nil) }
         let w = try DataValidation.checkWeights(weights, count: x.count)
@@ -340,11 +345,18 @@ public enum WeightedLeastSquares {
                       result: result)
     }
 
-    /// The weighted least-squares line y ≈ a₀ + a₁ x: ``polynomial(x:y:degree:weights:rankTolerance:covariance:)``
+    /// The weighted least-squares line y ≈ a₀ + a₁ x: ``polynomial(_:response:degree:weights:rankTolerance:covariance:)``
     /// with degree 1; `coefficients` are [intercept, slope].
-    public static func line(x: [Double], y: [Double], weights: [Double]? = nil,
+    /// - Parameters:
+    ///   - observations: the abscissae x, finite.
+    ///   - response: the responses y, one per observation.
+    ///   - weights: optional non-negative weights, not all zero.
+    ///   - covariance: the covariance of the coefficients to report.
+    /// - Returns: the line and its ``FitResult``.
+    /// - Throws: as ``polynomial(_:response:degree:weights:rankTolerance:covariance:)``.
+    public static func line(_ observations: [Double], response: [Double], weights: [Double]? = nil,
                             covariance: LeastSquaresCovariance = .automatic) throws(PolytailError) -> Fitted<Polynomial> {
-        try polynomial(x: x, y: y, degree: 1, weights: weights, covariance: covariance)
+        try polynomial(observations, response: response, degree: 1, weights: weights, covariance: covariance)
     }
 
     /// aⱼ = Σₖ≥ⱼ bₖ s⁻ᵏ C(k, j) (−c)^(k−j): Σₖ bₖ ((x − c)/s)ᵏ in powers of x, by repeated

@@ -30,10 +30,10 @@ extension MultivariateDistribution {
         return Matrix(uncheckedRows: max(count, 0), columns: dimension, elements: e)
     }
 
-    /// Σᵢ wᵢ log f(xᵢ) over the rows of `x` (wᵢ = 1 without weights; rows of zero weight are
-    /// skipped, so they may hold anything).
-    public func logLikelihood(_ x: Matrix, weights: [Double]? = nil) -> Double {
-        let l = logDensities(x)
+    /// Σᵢ wᵢ log f(xᵢ) over the rows xᵢ of `observations` (wᵢ = 1 without weights; rows of zero
+    /// weight are skipped, so they may hold anything).
+    public func logLikelihood(_ observations: Matrix, weights: [Double]? = nil) -> Double {
+        let l = logDensities(observations)
         guard let weights else { return l.reduce(0, +) }
         return zip(l, weights).reduce(0) { $1.1 == 0 ? $0 : $0 + $1.0 * $1.1 }
     }

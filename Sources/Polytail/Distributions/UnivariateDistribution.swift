@@ -29,12 +29,12 @@ extension UnivariateDistribution {
 
     /// Σᵢ wᵢ log f(xᵢ) (wᵢ = 1 without weights). Lengths are not checked here:
     /// fitting functions validate their input first.
-    public func logLikelihood(_ data: [Double], weights: [Double]? = nil) -> Double {
+    public func logLikelihood(_ observations: [Double], weights: [Double]? = nil) -> Double {
         var total = 0.0
         if let weights {
-            for (x, w) in zip(data, weights) where w != 0 { total += w * logDensity(x) }
+            for (x, w) in zip(observations, weights) where w != 0 { total += w * logDensity(x) }
         } else {
-            for x in data { total += logDensity(x) }
+            for x in observations { total += logDensity(x) }
         }
         return total
     }

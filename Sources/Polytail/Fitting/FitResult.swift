@@ -115,6 +115,9 @@ public struct FitResult: Equatable, Sendable, Codable {
     public var tailTest: TailTest?
     /// Residuals, R² and the residual variance of a least-squares fit; `nil` otherwise.
     public var leastSquares: LeastSquaresSummary?
+    /// What training a network by mini-batch steps adds (final objective, gradient norm,
+    /// training accuracy, steps); `nil` for other fits.
+    public var training: TrainingSummary?
     /// For a fit over several groups (the classes of a ``DiscriminantAnalysis``, in
     /// ``DiscriminantAnalysis/classLabels`` order): each group's own result — its rows, its share of
     /// the log-likelihood, its parameters and, where the group's parameters separate from the
@@ -130,7 +133,7 @@ public struct FitResult: Equatable, Sendable, Codable {
         observationCount: Int, sampleSize: Double, logLikelihood: Double, parameterCount: Int,
         iterations: Int, converged: Bool, dfAtBound: Bool = false,
         objectiveHistory: [Double]? = nil, tailTest: TailTest? = nil,
-        leastSquares: LeastSquaresSummary? = nil
+        leastSquares: LeastSquaresSummary? = nil, training: TrainingSummary? = nil
     ) throws(PolytailError) {
         guard estimates.count == parameters.count else {
             throw .dimensionMismatch(what: "fit estimates", expected: parameters.count, got: estimates.count)
@@ -154,6 +157,7 @@ public struct FitResult: Equatable, Sendable, Codable {
         self.objectiveHistory = objectiveHistory
         self.tailTest = tailTest
         self.leastSquares = leastSquares
+        self.training = training
     }
 
     /// For the library's own fits, whose counts agree by construction.
@@ -183,7 +187,7 @@ public struct FitResult: Equatable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case parameters, estimates, covariance, covarianceEstimator, intervalDegreesOfFreedom
         case observationCount, sampleSize, logLikelihood, parameterCount, iterations, converged
-        case dfAtBound, objectiveHistory, tailTest, leastSquares, groupResults
+        case dfAtBound, objectiveHistory, tailTest, leastSquares, groupResults, training
     }
 
     /// Decodes through the validating initialiser (counts must agree).
@@ -205,7 +209,8 @@ public struct FitResult: Equatable, Sendable, Codable {
                 dfAtBound: c.decodeIfPresent(Bool.self, forKey: .dfAtBound) ?? false,
                 objectiveHistory: c.decodeIfPresent([Double].self, forKey: .objectiveHistory),
                 tailTest: c.decodeIfPresent(TailTest.self, forKey: .tailTest),
-                leastSquares: c.decodeIfPresent(LeastSquaresSummary.self, forKey: .leastSquares))
+                leastSquares: c.decodeIfPresent(LeastSquaresSummary.self, forKey: .leastSquares),
+                training: c.decodeIfPresent(TrainingSummary.self, forKey: .training))
             self.groupResults = try c.decodeIfPresent([FitResult].self, forKey: .groupResults)
         } catch let error as PolytailError {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
@@ -328,6 +333,50 @@ public struct LeastSquaresSummary: Equatable, Sendable, Codable {
     public var hasConstant: Bool
     /// The numerical rank of the design (= p for every fit that is returned).
     public var rank: Int
+}
+
+/// What training a network by mini-batch steps (``Network/fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``)
+/// adds to ``FitResult``, all at the returned parameters and on the whole training set.
+public struct TrainingSummary: Equatable, Sendable, Codable {
+    /// The training objective −(1/n) Σᵣ log ζ_{yᵣ}(f(xᵣ)) + (λ/2) Σₗ ‖W_l‖²_F.
+    public var loss: Double
+    /// ‖∇θ loss‖∞, the largest partial derivative of the objective in any weight or bias.
+    public var gradientNorm: Double
+    /// The fraction of training rows classified correctly.
+    public var trainingAccuracy: Double
+    /// Optimiser (Adam) steps taken: one per mini-batch.
+    public var steps: Int
+
+    /// A summary of valid values.
+    /// - Throws: `.invalidParameter` for a non-finite or negative loss or gradient norm, an
+    ///   accuracy outside [0, 1] or a negative step count.
+    public init(loss: Double, gradientNorm: Double, trainingAccuracy: Double, steps: Int) throws(PolytailError) {
+        guard loss.isFinite, loss >= 0 else { throw .invalidParameter(name: "loss", value: loss, requirement: "finite and non-negative") }
+        guard gradientNorm.isFinite, gradientNorm >= 0 else {
+            throw .invalidParameter(name: "gradientNorm", value: gradientNorm, requirement: "finite and non-negative")
+        }
+        guard trainingAccuracy >= 0, trainingAccuracy <= 1 else {
+            throw .invalidParameter(name: "trainingAccuracy", value: trainingAccuracy, requirement: "in [0, 1]")
+        }
+        guard steps >= 0 else { throw .invalidParameter(name: "steps", value: Double(steps), requirement: "non-negative") }
+        self.loss = loss
+        self.gradientNorm = gradientNorm
+        self.trainingAccuracy = trainingAccuracy
+        self.steps = steps
+    }
+
+    enum CodingKeys: String, CodingKey { case loss, gradientNorm, trainingAccuracy, steps }
+
+    /// Decodes through the validating initialiser.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        do {
+            try self.init(loss: c.decode(Double.self, forKey: .loss), gradientNorm: c.decode(Double.self, forKey: .gradientNorm),
+                          trainingAccuracy: c.decode(Double.self, forKey: .trainingAccuracy), steps: c.decode(Int.self, forKey: .steps))
+        } catch let error as PolytailError {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
 }
 
 /// A fitted model and its ``FitResult``: what every `fit` returns.

@@ -4,7 +4,7 @@ extension MultivariateNormal {
     /// The maximum-likelihood multivariate normal: the weighted mean and the weighted
     /// covariance dividing by W = Σwᵢ (CBLAS `dsyrk` on √wᵢ-scaled centred rows).
     /// - Parameters:
-    ///   - data: n × d observations, finite.
+    ///   - observations: n × d observations, finite.
     ///   - weights: optional non-negative frequency weights.
     /// - Returns: the fit and its ``FitResult``: ℓ = −W/2 (d log 2π + log det Σ̂ + d); parameters
     ///   ``FitParameter/meanComponent(_:)`` and ``FitParameter/covariance(_:_:)`` (j ≤ k) with
@@ -12,12 +12,12 @@ extension MultivariateNormal {
     ///   (`nil` above `MultivariateFitting.maximumCovarianceParameters` parameters).
     /// - Throws: ``PolytailError`` for empty or non-finite data, invalid weights, at most d
     ///   rows of positive weight, a constant column, or a singular covariance (collinear columns).
-    public static func fit(_ data: Matrix, weights: [Double]? = nil) throws(PolytailError) -> Fitted<MultivariateNormal> {
-        let d = data.columns
-        let w = try DataValidation.checkMatrix(data, weights: weights, minimumRows: d + 1)
+    public static func fit(_ observations: Matrix, weights: [Double]? = nil) throws(PolytailError) -> Fitted<MultivariateNormal> {
+        let d = observations.columns
+        let w = try DataValidation.checkMatrix(observations, weights: weights, minimumRows: d + 1)
         let total = w.reduce(0, +)
-        let mean = Lapack.transposedTimes(data.elements, rows: data.rows, columns: d, w).map { $0 / total }
-        let covariance = try MultivariateFitting.scatter(data, center: mean, weights: w, divisor: total)
+        let mean = Lapack.transposedTimes(observations.elements, rows: observations.rows, columns: d, w).map { $0 / total }
+        let covariance = try MultivariateFitting.scatter(observations, center: mean, weights: w, divisor: total)
         let fitted: MultivariateNormal
         do {
             fitted = try MultivariateNormal(mean: mean, covariance: covariance)
@@ -55,7 +55,7 @@ extension MultivariateT {
     /// `MultivariateFitting.maximumCovarianceParameters` parameters). With ν estimated,
     /// ``FitResult/tailTest`` tests the t against the multivariate normal (ν = ∞).
     /// - Parameters:
-    ///   - data: n × d observations, one per row, finite.
+    ///   - observations: n × d observations, one per row, finite.
     ///   - weights: optional non-negative frequency weights, one per row.
     ///   - rule: the `degreesOfFreedom:` argument, ν fixed or estimated within bounds.
     ///   - tolerance: convergence when the relative change of ℓ is below `tolerance` and
@@ -63,24 +63,24 @@ extension MultivariateT {
     ///   - maxIterations: a cap on ECME iterations; non-convergence is reported, not thrown.
     /// - Complexity: O(n d²) per iteration (one `dtrsm`, one `dsyrk`).
     public static func fit(
-        _ data: Matrix, weights: [Double]? = nil,
+        _ observations: Matrix, weights: [Double]? = nil,
         degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
         tolerance: Double = 1e-15, maxIterations: Int = 5000
     ) throws(PolytailError) -> Fitted<MultivariateT> {
-        let d = data.columns, n = data.rows
-        let w = try DataValidation.checkMatrix(data, weights: weights, minimumRows: d + 2)
+        let d = observations.columns, n = observations.rows
+        let w = try DataValidation.checkMatrix(observations, weights: weights, minimumRows: d + 2)
         let bounds = try rule.validatedBounds()
         let total = w.reduce(0, +)
         let dd = Double(d)
 
         // Start from the normal fit, ν from the rule (or 10 when estimated).
-        let normal = try MultivariateNormal.fit(data, weights: w)
+        let normal = try MultivariateNormal.fit(observations, weights: w)
         var mu = normal.model.mean
         var sigma = normal.model.covariance
         var nu = bounds.fixed ?? min(max(10, bounds.lower), bounds.upper)
         let lower = normal.model.lower
         var logDet = normal.model.logDeterminant
-        var delta2 = WhitenedComponent.squaredDistances(data, location: mu, lower: lower)
+        var delta2 = WhitenedComponent.squaredDistances(observations, location: mu, lower: lower)
 
         func logLikelihood(_ nu: Double, _ logDet: Double, _ delta2: [Double]) -> Double {
             let c = WhitenedComponent.tLogNormalizer(nu: nu, dimension: d, logDeterminant: logDet)
@@ -99,14 +99,14 @@ extension MultivariateT {
             var wu = [Double](repeating: 0, count: n)
             for i in 0..<n { wu[i] = w[i] * (nu + dd) / (nu + delta2[i]) }
             let sumWU = wu.reduce(0, +)
-            let newMu = Lapack.transposedTimes(data.elements, rows: n, columns: d, wu).map { $0 / sumWU }
-            let newSigma = try MultivariateFitting.scatter(data, center: newMu, weights: wu, divisor: sumWU)
+            let newMu = Lapack.transposedTimes(observations.elements, rows: n, columns: d, wu).map { $0 / sumWU }
+            let newSigma = try MultivariateFitting.scatter(observations, center: newMu, weights: wu, divisor: sumWU)
             guard let newLower = try? Lapack.choleskyLower(newSigma, what: "scatter") else {
                 throw .singularMatrix(what: "scatter matrix (collinear columns)")
             }
             var newLogDet = 0.0
             for j in 0..<d { newLogDet += 2 * log(newLower[j, j]) }
-            let newDelta2 = WhitenedComponent.squaredDistances(data, location: newMu, lower: newLower)
+            let newDelta2 = WhitenedComponent.squaredDistances(observations, location: newMu, lower: newLower)
             // The ν CM-step on the observed likelihood.
             var newNu = nu
             if bounds.fixed == nil {
@@ -135,7 +135,7 @@ extension MultivariateT {
             ? TailTest(tLogLikelihood: ll, normalLogLikelihood: normal.result.logLikelihood) : nil
         var information: Matrix? = nil
         if parameters.count <= MultivariateFitting.maximumCovarianceParameters {
-            information = MultivariateFitting.tCovariance(data, weights: w, location: mu, scatter: sigma, nu: nu, freeNu: freeNu)
+            information = MultivariateFitting.tCovariance(observations, weights: w, location: mu, scatter: sigma, nu: nu, freeNu: freeNu)
         }
         return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,

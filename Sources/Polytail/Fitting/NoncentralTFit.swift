@@ -62,7 +62,7 @@ extension NoncentralT {
     /// the other three is conditional on it.
     ///
     /// - Parameters:
-    ///   - data: the observations, finite.
+    ///   - observations: the observations, finite.
     ///   - weights: optional non-negative finite weights, not all zero.
     ///   - rule: ν fixed, or estimated within [minimum, maximum] (``FitResult/dfAtBound`` when
     ///     the estimate stops at the maximum).
@@ -75,7 +75,7 @@ extension NoncentralT {
     /// - Complexity: O(n) per Newton iteration (a few hundred exact density evaluations per
     ///   iterate, independent of n), plus one exact pass over the data.
     public static func fit(
-        _ data: [Double], weights: [Double]? = nil, degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
+        _ observations: [Double], weights: [Double]? = nil, degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
         progress: ((FitProgress) -> Void)? = nil
     ) throws(PolytailError) -> Fitted<NoncentralT> {
         var fixedNu: Double? = nil
@@ -94,12 +94,12 @@ extension NoncentralT {
                 throw .invalidParameter(name: "maximum degrees of freedom", value: ruleBounds.upper, requirement: NoncentralT.degreesOfFreedomRequirement)
             }
         }
-        let allWeights = try DataValidation.checkUnivariate(data, weights: weights, parameters: fixedNu == nil ? 4 : 3)
+        let allWeights = try DataValidation.checkUnivariate(observations, weights: weights, parameters: fixedNu == nil ? 4 : 3)
         var xs: [Double] = []
         var ws: [Double] = []
-        xs.reserveCapacity(data.count)
-        ws.reserveCapacity(data.count)
-        for (x, w) in zip(data, allWeights) where w > 0 {
+        xs.reserveCapacity(observations.count)
+        ws.reserveCapacity(observations.count)
+        for (x, w) in zip(observations, allWeights) where w > 0 {
             xs.append(x)
             ws.append(w)
         }
@@ -134,7 +134,7 @@ extension NoncentralT {
             }
             iterations += refined.iterations
             guard refined.value.isFinite else {
-                throw .numericalFailure("the noncentral t fit diverged on the full data")
+                throw .numericalFailure("the noncentral t fit diverged on the full observations")
             }
             outcome = refined
         }

@@ -23,7 +23,7 @@ extension StudentT {
     /// n(κ − 3)/(4ν) of ℓ_N).
     ///
     /// - Parameters:
-    ///   - data: the sample; finite values.
+    ///   - observations: the sample; finite values.
     ///   - weights: optional non-negative frequency weights (integer weights equal repeated rows).
     ///   - rule: the `degreesOfFreedom:` argument, ``DegreesOfFreedomRule/fixed(_:)`` or estimated within bounds.
     ///   - tolerance: stop when the Newton decrement gᵀ(−H)⁻¹g falls below
@@ -36,22 +36,22 @@ extension StudentT {
     ///   ``FitResult/tailTest``, the likelihood-ratio test against the normal limit.
     /// - Complexity: O(n) per iteration; typically 5–15 iterations.
     public static func fit(
-        _ data: [Double], weights: [Double]? = nil,
+        _ observations: [Double], weights: [Double]? = nil,
         degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
         tolerance: Double = 1e-13, maxIterations: Int = 200
     ) throws(PolytailError) -> Fitted<StudentT> {
-        let w = try DataValidation.checkUnivariate(data, weights: weights, parameters: rule.isFixed ? 2 : 3)
+        let w = try DataValidation.checkUnivariate(observations, weights: weights, parameters: rule.isFixed ? 2 : 3)
         let bounds = try rule.validatedBounds()
         // `w` is all ones without weights: the fitter uses it rather than a second copy.
-        var fitter = TFitter(x: data, w: w, bounds: bounds)
+        var fitter = TFitter(x: observations, w: w, bounds: bounds)
 
         // Start: weighted median and MAD, ν from the kurtosis, a few EM steps; on large
         // samples all of it, and a first Newton fit, on a strided subsample of ~20,000 rows.
         var start: TFitter.State
-        if data.count > 50_000 {
-            let stride = data.count / 20_000
-            let rows = Array(Swift.stride(from: 0, to: data.count, by: stride))
-            var sub = TFitter(x: rows.map { data[$0] }, w: weights == nil ? nil : rows.map { w[$0] }, bounds: bounds)
+        if observations.count > 50_000 {
+            let stride = observations.count / 20_000
+            let rows = Array(Swift.stride(from: 0, to: observations.count, by: stride))
+            var sub = TFitter(x: rows.map { observations[$0] }, w: weights == nil ? nil : rows.map { w[$0] }, bounds: bounds)
             start = sub.robustStart(fixedNu: bounds.fixed)
             let quick = sub.newton(from: start, tolerance: 1e-10, maxIterations: 100)
             if quick.state.isFinite { start = quick.state }
@@ -69,7 +69,7 @@ extension StudentT {
                 // DataValidation.frequencyScaled. (Normal.fit's own path, through the
                 // mergeable statistics, without another n-sized copy of the weights.)
                 var statistics = NormalStatistics()
-                try statistics.add(data, weights: weights == nil ? nil : w)
+                try statistics.add(observations, weights: weights == nil ? nil : w)
                 return try statistics.fit()
             })
     }

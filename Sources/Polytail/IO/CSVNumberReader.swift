@@ -123,8 +123,6 @@ public final class CSVNumberReader {
     let options: CSVReadOptions
     private let scanner: CSVScanner
     private var sink: NumberSink?
-    private var pendingBlankLines: [Int] = []
-    private var bytesSource: [UInt8]?
     private var fileSize: Int?
     private var finished = false
 
@@ -224,62 +222,50 @@ public final class CSVNumberReader {
         var sink = self.sink!
         self.sink = nil
         defer { self.sink = sink }
-        let k = sink.numberCount
-        let width = header.count
-        var out = CSVNumbers(
+        sink.block = CSVNumbers(
             header: header, numberColumns: sink.numberColumns, textColumns: sink.textColumns,
             values: [], text: Array(repeating: [], count: sink.textColumns.count),
             rowCount: 0, droppedRows: 0, lineBreaks: [])
-        var offset = Int.min
-        var estimated = !estimateCapacity || fileSize == nil
+        sink.lineOffset = Int.min
+        // Size the arrays once from the file size and the bytes per row of the first 4096
+        // rows, so that a large file does not double its arrays (and hold both copies) as it
+        // grows.
+        let sample = 4096
+        var estimate = estimateCapacity && fileSize != nil && maxRows > sample
         let startConsumed = scanner.consumed
-        while out.rowCount < maxRows {
-            let step = try scanner.next(&sink)
-            guard case let .record(fieldCount, blank, line) = step else { finished = true; break }
-            if blank {
-                pendingBlankLines.append(line)
-                continue
-            }
-            if !pendingBlankLines.isEmpty {
-                for blankLine in pendingBlankLines {
-                    guard width == 1 else { throw .raggedRow(line: blankLine, fields: 1, expected: width) }
-                    // The one column is empty: missing if selected, a row of nothing otherwise.
-                    if sink.numberCount + sink.textColumns.count > 0 {
-                        guard options.missing == .drop else { throw .emptyCell(line: blankLine, column: header[0]) }
-                        out.droppedRows += 1
-                    }
-                }
-                pendingBlankLines.removeAll()
-            }
-            guard fieldCount == width else { throw .raggedRow(line: line, fields: fieldCount, expected: width) }
-            if let error = sink.error { throw error }
-            if sink.missing { out.droppedRows += 1; continue }
-            // Commit the row.
-            if k == 1 { out.values.append(sink.scratch[0]) } else if k > 0 {
-                out.values.append(contentsOf: UnsafeBufferPointer(start: sink.scratch, count: k))
-            }
-            for j in 0..<sink.textColumns.count { out.text[j].append(sink.textScratch[j]) }
-            let rowOffset = line - out.rowCount
-            if rowOffset != offset {
-                out.lineBreaks.append(CSVNumbers.LineBreak(row: out.rowCount, offset: rowOffset))
-                offset = rowOffset
-            }
-            out.rowCount += 1
-            // Size the arrays once from the file size and the bytes per row seen so far, so
-            // that a large file does not double its arrays (and hold both copies) as it grows.
-            if !estimated, out.rowCount == 4096, let fileSize {
-                estimated = true
-                let perRow = Double(scanner.consumed - startConsumed) / 4096
+        sink.stopAt = estimate ? sample : maxRows
+        while !finished {
+            // The sink commits rows itself and stops the scanner at `stopAt` kept rows.
+            guard case .record = try scanner.next(&sink) else { finished = true; break }
+            if sink.block.rowCount >= maxRows { break }
+            if estimate, let fileSize {
+                estimate = false
+                let perRow = Double(scanner.consumed - startConsumed) / Double(max(sink.block.rowCount, 1))
                 let rows = Int(Double(fileSize - startConsumed) / max(perRow, 1) * 1.02) + 1024
-                out.values.reserveCapacity(rows * k)
+                sink.block.values.reserveCapacity(rows * sink.numberCount)
             }
+            sink.stopAt = maxRows
         }
-        return out
+        let block = sink.block
+        sink.block.values = []
+        sink.block.text = []
+        sink.block.lineBreaks = []
+        return block
     }
 }
 
-/// Parses the selected cells of one record into a scratch row.
+/// Parses the selected cells of one record into a scratch row and commits complete rows to
+/// ``block`` (missing values, blank lines and ragged rows decided there).
 struct NumberSink: CSVFieldSink {
+    /// The rows committed so far.
+    var block = CSVNumbers(header: [], numberColumns: [], textColumns: [], values: [], text: [],
+                           rowCount: 0, droppedRows: 0, lineBreaks: [])
+    /// Stop the scanner once ``block`` holds this many rows.
+    var stopAt = Int.max
+    /// The last line offset recorded in ``CSVNumbers/lineBreaks``.
+    var lineOffset = Int.min
+    /// Blank lines seen since the last row: rows (one empty cell) if a row follows them.
+    var pendingBlankLines: [Int] = []
     let header: [String]
     let numberColumns: [String]
     let textColumns: [String]
@@ -323,8 +309,52 @@ struct NumberSink: CSVFieldSink {
     }
 
     mutating func beginRecord() {
-        error = nil
+        // (Assigned only when set: clearing an optional error on every record is not free.)
+        if error != nil { error = nil }
         missing = false
+    }
+
+    /// Commits a complete record: a blank line is held back; then the record's width, its
+    /// first bad cell, a missing cell (dropped) or its values.
+    @inline(__always)
+    mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) throws(CSVError) -> Bool {
+        if blank {
+            pendingBlankLines.append(line)
+            return true
+        }
+        if !pendingBlankLines.isEmpty { try commitBlankLines() }
+        guard fieldCount == width else { throw .raggedRow(line: line, fields: fieldCount, expected: width) }
+        if let error { throw error }
+        if missing {
+            block.droppedRows += 1
+            return true
+        }
+        if numberCount == 1 {
+            block.values.append(scratch[0])
+        } else if numberCount > 0 {
+            block.values.append(contentsOf: UnsafeBufferPointer(start: scratch, count: numberCount))
+        }
+        for j in 0..<textColumns.count { block.text[j].append(textScratch[j]) }
+        let rowOffset = line - block.rowCount
+        if rowOffset != lineOffset {
+            block.lineBreaks.append(CSVNumbers.LineBreak(row: block.rowCount, offset: rowOffset))
+            lineOffset = rowOffset
+        }
+        block.rowCount += 1
+        return block.rowCount < stopAt
+    }
+
+    /// Blank lines followed by a row: errors for several columns; for one column an empty
+    /// cell, missing if the column is selected (a row of nothing otherwise).
+    mutating func commitBlankLines() throws(CSVError) {
+        for blankLine in pendingBlankLines {
+            guard width == 1 else { throw .raggedRow(line: blankLine, fields: 1, expected: width) }
+            if numberCount + textColumns.count > 0 {
+                guard dropMissing else { throw .emptyCell(line: blankLine, column: header[0]) }
+                block.droppedRows += 1
+            }
+        }
+        pendingBlankLines.removeAll()
     }
 
     @inline(__always)
@@ -353,6 +383,17 @@ struct NumberSink: CSVFieldSink {
             if isMarker(start, count) { return markMissing(index, line, bytes, escaped: escaped, empty: false) }
             textScratch[-2 - slot] = CSVStringSink.string(UnsafeBufferPointer(start: start, count: count), escaped: escaped)
         }
+    }
+
+    /// A selected numeric cell read in place (see ``CSVFieldSink/numberPrefix(_:_:available:)``):
+    /// plain decimals only; everything else (spaces, markers, other grammars) takes `field`.
+    @inline(__always)
+    mutating func numberPrefix(_ index: Int, _ p: UnsafePointer<UInt8>, available: Int) -> Int {
+        guard index < width else { return 0 }
+        let slot = Int(slots[index])
+        guard slot >= 0, let (value, length) = DecimalParser.prefix(p, available) else { return 0 }
+        scratch[slot] = value
+        return length
     }
 
     @inline(__always)

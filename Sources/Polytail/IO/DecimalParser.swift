@@ -11,124 +11,178 @@ import Darwin
 /// floats (`0x1p-3`), `inf`, `infinity` and `nan` in any case. The whole cell must be the
 /// number: a NUL byte, a space or any other byte around it makes it not a number.
 ///
-/// Fast path (after Clinger 1990, "How to read floating point numbers accurately", on x87's
-/// 64-bit significand): a decimal with at most 19 significant digits m (exact in `Float80`)
-/// and |e| ≤ 27 is m·10^e, one `Float80` product with 10^e (exact) or with 10^−e (correctly
-/// rounded), so the product is within 2 units in its last place (2⁻⁶³ relative) of the
-/// true value. Rounding it to a `Double` then gives the double nearest the true value unless
-/// a midpoint between two doubles lies within those 2 units (its low 11 significand bits are
-/// within 3 of 100 0000 0000): only those cells (at most 7 in 2048) go to the C library's
-/// `strtod`, which is correctly rounded (glibc uses multiple precision), run in the "C" locale. Without `Float80` (ARM) the classic
-/// fast path m ≤ 2⁵³, |e| ≤ 22 in `Double` is used. Everything else — more digits, larger
-/// exponents, hex, inf, nan, malformed text — is copied to a NUL-terminated buffer for
-/// `strtod`, whose end pointer decides whether the whole cell was a number.
+/// Fast path, for plain decimals `[+-]digits[.digits][(e|E)[+-]digits]` of at most 19
+/// significant digits w (exact in a `UInt64`) and a value w·10^q in the normal range: the
+/// Eisel–Lemire algorithm (Lemire 2021, "Number parsing at a gigabyte per second", Software:
+/// Practice and Experience 51(8), algorithm 1), which multiplies w by a 128-bit truncation of
+/// 5^q (``powersOfFive``) and rounds to nearest, ties to even. Mushtak & Lemire (2023, "Fast
+/// number parsing without fallback", same journal 53(6)) prove the product always decides the
+/// rounding for 19-digit w; the parser still hands the one case the original algorithm
+/// flagged as undecided (the low word all ones outside 10^−27…10^55) to `strtod`, together
+/// with everything else — more digits, subnormal or infinite results, hex, inf, nan,
+/// malformed text — copied to a NUL-terminated buffer, whose end pointer decides whether the
+/// whole cell was a number. glibc's `strtod` is correctly rounded (multiple precision), so
+/// both paths give the same bits; the tests check this against `strtod` on random and
+/// adversarial cells. Digits are read eight at a time (one 64-bit load and three
+/// multiplications, after Lemire's `parse_eight_digits_unrolled`).
 enum DecimalParser {
     /// The parsed value, or nil when the bytes are not exactly one number.
     /// Values beyond the double range come back as ±infinity; underflow gives a subnormal or ±0.
     @inline(__always)
     static func parse(_ start: UnsafePointer<UInt8>, _ count: Int) -> Double? {
-        if let value = fastPath(start, count) { return value }
+        if let (value, length) = prefix(start, count), length == count { return value }
         return slowPath(start, count)
     }
 
-    #if arch(x86_64) || arch(i386)
-    /// 10^k, k = 0…27, exact in `Float80` (5²⁷ < 2⁶⁴).
-    nonisolated(unsafe) static let powersOfTen: UnsafeMutablePointer<Float80> = {
-        let p = UnsafeMutablePointer<Float80>.allocate(capacity: 28)
-        p[0] = 1
-        for k in 1...27 { p[k] = p[k - 1] * 10 }
-        return p
-    }()
-    /// 10^−k, k = 0…27, each correctly rounded to `Float80` (relative error ≤ 2⁻⁶⁴): a
-    /// multiplication is several times faster than a division.
-    nonisolated(unsafe) static let negativePowersOfTen: UnsafeMutablePointer<Float80> = {
-        let p = UnsafeMutablePointer<Float80>.allocate(capacity: 28)
-        for k in 0...27 { p[k] = 1 / powersOfTen[k] }
-        return p
-    }()
-    #else
-    static let powersOfTen: [Double] = {
-        var p: [Double] = [1]
-        for _ in 1...22 { p.append(p.last! * 10) }  // exact: 5²² < 2⁵³
-        return p
-    }()
-    #endif
-
-    /// Plain decimals (`-12.5e3`, `0.1`, `7`) of at most 19 significant digits; nil for
-    /// anything else or for the rare cells the fast path cannot round exactly.
+    /// The longest plain decimal at the start of `p[0..<limit]` and its length in bytes, when
+    /// it has at most 19 significant digits and its correctly rounded value is a finite
+    /// normal double or zero; nil otherwise (or when it does not start with a number). The
+    /// caller decides whether the byte after it may end a number.
     @inline(__always)
-    static func fastPath(_ p: UnsafePointer<UInt8>, _ n: Int) -> Double? {
+    static func prefix(_ p: UnsafePointer<UInt8>, _ limit: Int) -> (value: Double, length: Int)? {
         var i = 0
-        var negative = false
-        if n == 0 { return nil }
-        if p[0] == 0x2D { negative = true; i = 1 } else if p[0] == 0x2B { i = 1 }
-        var mantissa: UInt64 = 0
-        var digits = 0  // significant digits taken into the mantissa
-        var exponent = 0  // decimal exponent adjustment from the point
+        guard limit > 0 else { return nil }
+        let negative = p[0] == 0x2D
+        if negative || p[0] == 0x2B { i = 1 }
+        var w: UInt64 = 0
+        var digits = 0  // significant digits in w (leading zeros are not counted)
+        var exponent = 0  // the decimal exponent q: the value is w·10^q
         var sawDigit = false
-        // Integer part.
-        while i < n {
-            let d = p[i] &- 0x30
-            if d > 9 { break }
-            sawDigit = true
-            if mantissa != 0 || d != 0 {
-                if digits == 19 { return nil }
-                mantissa = mantissa &* 10 &+ UInt64(d)
-                digits += 1
-            }
+        // Leading zeros of the integer part.
+        while i < limit, p[i] == 0x30 { i += 1; sawDigit = true }
+        // The integer part, then the fraction: the same digit loop, the fraction's digits
+        // lowering the exponent by one each.
+        let integerStart = i
+        readDigits(p, limit, &i, &w, &digits)
+        if i > integerStart { sawDigit = true }
+        if i < limit, p[i] == 0x2E {
             i += 1
-        }
-        if i < n, p[i] == 0x2E {
-            i += 1
-            while i < n {
-                let d = p[i] &- 0x30
-                if d > 9 { break }
-                sawDigit = true
-                if mantissa != 0 || d != 0 {
-                    if digits == 19 { return nil }
-                    mantissa = mantissa &* 10 &+ UInt64(d)
-                    digits += 1
-                }
-                exponent -= 1
-                i += 1
+            if w == 0 {
+                // Leading zeros after the point only move the exponent.
+                let zerosStart = i
+                while i < limit, p[i] == 0x30 { i += 1 }
+                exponent -= i - zerosStart
+                if i > zerosStart { sawDigit = true }
             }
+            let fractionStart = i
+            readDigits(p, limit, &i, &w, &digits)
+            exponent -= i - fractionStart
+            if i > fractionStart { sawDigit = true }
         }
-        guard sawDigit else { return nil }
-        if i < n, p[i] | 0x20 == 0x65 {  // e or E
+        guard sawDigit, digits <= 19 else { return nil }
+        if i < limit, p[i] | 0x20 == 0x65 {  // e or E
             i += 1
             var expNegative = false
-            if i < n, p[i] == 0x2D { expNegative = true; i += 1 } else if i < n, p[i] == 0x2B { i += 1 }
+            if i < limit, p[i] == 0x2D { expNegative = true; i += 1 } else if i < limit, p[i] == 0x2B { i += 1 }
             var e = 0
-            var expDigits = 0
-            while i < n {
+            let expStart = i
+            while i < limit {
                 let d = p[i] &- 0x30
                 if d > 9 { break }
                 if e < 100_000 { e = e * 10 + Int(d) }
-                expDigits += 1
                 i += 1
             }
-            guard expDigits > 0 else { return nil }
+            guard i > expStart else { return nil }
             exponent += expNegative ? -e : e
         }
-        guard i == n else { return nil }
-        if mantissa == 0 { return negative ? -0.0 : 0.0 }
-        #if arch(x86_64) || arch(i386)
-        guard exponent >= -27, exponent <= 27 else { return nil }
-        let m = Float80(mantissa)
-        let r = exponent >= 0 ? m * powersOfTen[exponent] : m * negativePowersOfTen[-exponent]
-        // r is within 2 units of its last place of m·10^e (one rounding of an exact product,
-        // or of a product with a 10^−k correct to 2⁻⁶⁴). Rounding r to a double gives the
-        // double nearest m·10^e unless a midpoint between two doubles (low 11 bits
-        // 100 0000 0000) lies within those 2 units: then let strtod decide.
-        let low = r.significandBitPattern & 0x7FF
-        if low &- 0x3FD < 7 { return nil }
-        let value = Double(r)
-        #else
-        guard mantissa <= 1 << 53, exponent >= -22, exponent <= 22 else { return nil }
-        let m = Double(mantissa)
-        let value = exponent >= 0 ? m * powersOfTen[exponent] : m / powersOfTen[-exponent]
-        #endif
-        return negative ? -value : value
+        if w == 0 { return (negative ? -0.0 : 0.0, i) }
+        guard let magnitude = eiselLemire(w, exponent) else { return nil }
+        return (negative ? -magnitude : magnitude, i)
+    }
+
+    /// Appends the decimal digits at `p[i...]` to `w`: eight bytes are loaded at a time and
+    /// their leading digits (up to eight) converted at once. `digits` counts them; past 19 `w`
+    /// is meaningless (wrapped) and the caller gives up.
+    @inline(__always)
+    static func readDigits(
+        _ p: UnsafePointer<UInt8>, _ limit: Int, _ i: inout Int, _ w: inout UInt64, _ digits: inout Int
+    ) {
+        while i + 8 <= limit {
+            let v = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            // A byte is a digit when b ^ 0x30 < 10: flag the others (high bit of
+            // (t & 0x7F) + 0x76, or of t itself); no carry crosses a byte.
+            let t = v ^ 0x3030_3030_3030_3030
+            let others = (((t & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7676_7676_7676_7676) | t) & 0x8080_8080_8080_8080
+            if others == 0 {
+                w = w &* 100_000_000 &+ eightDigits(v)
+                digits += 8
+                i += 8
+                continue
+            }
+            // k < 8 leading digits: move them to the top of the word, '0's below, and convert.
+            let k = others.trailingZeroBitCount >> 3
+            if k > 0 {
+                let shift = UInt64(64 - 8 * k)
+                let aligned = v << shift | 0x3030_3030_3030_3030 >> UInt64(8 * k)
+                w = w &* powersOfTenInteger[k] &+ eightDigits(aligned)
+                digits += k
+                i += k
+            }
+            return
+        }
+        while i < limit {
+            let d = p[i] &- 0x30
+            if d > 9 { break }
+            w = w &* 10 &+ UInt64(d)
+            digits += 1
+            i += 1
+        }
+    }
+
+    /// 10^k for k = 0…8.
+    static let powersOfTenInteger: [UInt64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+    /// The eight ASCII digits of `v` (the first byte most significant) as a number: pairs,
+    /// then quadruples, then all eight, by three multiplications (Lemire's
+    /// `parse_eight_digits_unrolled`).
+    @inline(__always)
+    static func eightDigits(_ v: UInt64) -> UInt64 {
+        var t = v &- 0x3030_3030_3030_3030
+        t = (t &* 10) &+ (t >> 8)
+        let mask: UInt64 = 0x0000_00FF_0000_00FF
+        return (((t & mask) &* 0x000F_4240_0000_0064) &+ (((t >> 16) & mask) &* 0x0000_2710_0000_0001)) >> 32
+    }
+
+    /// w·10^q correctly rounded (ties to even), for 0 < w < 2⁶⁴; nil when the result is
+    /// subnormal or infinite, q is outside the table, or the product leaves the rounding
+    /// undecided (see the type's comment). Lemire 2021, algorithm 1, for binary64.
+    @inline(__always)
+    static func eiselLemire(_ w: UInt64, _ q: Int) -> Double? {
+        guard q >= smallestPowerOfFive, q <= largestPowerOfFive else { return nil }
+        let leadingZeros = w.leadingZeroBitCount
+        let normalized = w << UInt64(leadingZeros)
+        let index = 2 * (q - smallestPowerOfFive)
+        let high0 = powersOfFive[index], low0 = powersOfFive[index + 1]
+        var (high, low) = normalized.multipliedFullWidth(by: high0)
+        // 55 bits are needed (52 + implicit + round + one more); when the 9 bits below them
+        // are all ones the truncated table entry could matter: add the low word's product.
+        if high & 0x1FF == 0x1FF {
+            let (secondHigh, _) = normalized.multipliedFullWidth(by: low0)
+            let (sum, carry) = low.addingReportingOverflow(secondHigh)
+            low = sum
+            if carry { high &+= 1 }
+        }
+        // Lemire 2021's one undecided case (proved impossible by Mushtak & Lemire; kept as a
+        // guard): the low word all ones outside 10^−27…10^55, where 5^q is not exact.
+        if low == .max, q < -27 || q > 55 { return nil }
+        let upperBit = Int(high >> 63)
+        let shift = UInt64(upperBit + 9)
+        var mantissa = high >> shift
+        // floor(log₂ 10^q) + 63, exact for |q| ≤ 342: (217706·q) >> 16.
+        var power2 = ((217_706 * q) >> 16) + 63 + upperBit - leadingZeros + 1023
+        guard power2 > 0 else { return nil }  // subnormal: strtod
+        // A tie can only be exact for 10^−4 ≤ 10^q ≤ 10^23 (5^q must divide or be exact).
+        if low <= 1, q >= -4, q <= 23, mantissa & 3 == 1, mantissa << shift == high {
+            mantissa &= ~1
+        }
+        mantissa += mantissa & 1
+        mantissa >>= 1
+        if mantissa >= 1 << 53 {
+            mantissa = 1 << 52
+            power2 += 1
+        }
+        guard power2 < 0x7FF else { return nil }  // infinite: strtod
+        return Double(bitPattern: UInt64(power2) << 52 | (mantissa & ~(1 << 52)))
     }
 
     /// The "C" locale for numbers (a point as the decimal separator), whatever the process's.

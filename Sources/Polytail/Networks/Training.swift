@@ -1,18 +1,5 @@
 import Foundation
 
-/// What training did: the loss trajectory and the fit on the training set.
-public struct TrainingReport: Equatable, Sendable, Codable {
-    /// The mean training objective of each epoch, averaged over its mini-batches
-    /// (mean NLL + weight penalty, at the parameters each batch saw).
-    public let epochLosses: [Double]
-    /// The mean NLL on the whole training set at the final parameters (no penalty).
-    public let finalLoss: Double
-    /// The fraction of training rows classified correctly at the final parameters.
-    public let trainingAccuracy: Double
-    /// Adam steps taken.
-    public let steps: Int
-}
-
 extension Network {
     /// Trains a network by seeded mini-batch Adam (the internal `Adam`: β₁ = 0.9, β₂ = 0.999, ε̂ = 10⁻⁸)
     /// on the mean negative log-likelihood
@@ -25,7 +12,21 @@ extension Network {
     /// smaller. The penalty is the coupled L2 of PyTorch's `Adam(weight_decay: λ)` on the
     /// weights (biases are not penalised). Equal inputs and generators give bit-identical
     /// models: the softmax and softRmax twins of one initialisation
-    /// (``withOutput(_:)``) trained from copies of one generator see the same batches.
+    /// (``withOutput(_:)``) trained from copies of one generator see the same batches
+    /// (``fitTwins(_:labels:initial:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``
+    /// does both in one call).
+    ///
+    /// The result follows the library's one results shape: ``FitResult/logLikelihood`` is
+    /// Σᵣ log ζ_{yᵣ}(f(xᵣ)) on the training set at the returned parameters,
+    /// ``FitResult/parameterCount`` the number of weights and biases (so AIC and BIC are
+    /// defined, if rarely meaningful for a network), ``FitResult/iterations`` the epochs,
+    /// ``FitResult/objectiveHistory`` the mean objective of each epoch (averaged over its
+    /// mini-batches, at the parameters each batch saw), and ``FitResult/training`` the final
+    /// full-batch objective, gradient norm, training accuracy and Adam steps. Adam always runs
+    /// every epoch; ``FitResult/converged`` says whether the full-batch gradient's ∞-norm at
+    /// the end is at most `tolerance` (as for ``LinearClassifier``'s `.adam`). No parameter is
+    /// listed and there is no covariance: a network's weights are not identifiable (hidden
+    /// units permute), so Wald inference on them means nothing.
     ///
     /// Constant input columns are allowed (image borders are constant pixels).
     /// - Parameters:
@@ -36,18 +37,21 @@ extension Network {
     ///   - batchSize: rows per Adam step (≥ 1; capped at n).
     ///   - learningRate: Adam's step size α (> 0).
     ///   - weightDecay: λ ≥ 0.
+    ///   - tolerance: the full-batch gradient ∞-norm at or below which the fit reports
+    ///     convergence (≥ 0).
     ///   - generator: shuffles the rows.
     ///   - progress: called after every epoch with its index and mean loss.
-    /// - Returns: the trained model and a ``TrainingReport``.
+    /// - Returns: the trained network and its ``FitResult``.
     /// - Throws: `.emptyData`, `.dimensionMismatch` (columns or labels), `.nonFiniteValue(row:column:)`,
-    ///   `.unknownLabel`, `.invalidParameter` (epochs, batch size, learning rate, weight decay),
-    ///   `.numericalFailure` when the loss stops being finite.
-    /// - Complexity: O(epochs · n · Σ H′W′k²C C′) in sgemm.
+    ///   `.unknownLabel`, `.invalidParameter` (epochs, batch size, learning rate, weight decay,
+    ///   tolerance), `.numericalFailure` when the loss stops being finite.
+    /// - Complexity: O((epochs + 1) · n · Σ H′W′k²C C′) in sgemm (the last pass evaluates the
+    ///   full-batch objective, gradient and accuracy).
     public static func fit(
         _ observations: Matrix, labels: [Int], initial: Network, epochs: Int, batchSize: Int = 32,
-        learningRate: Double = 1e-3, weightDecay: Double = 0, using generator: inout PolytailRandom,
-        progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil
-    ) throws(PolytailError) -> (model: Network, report: TrainingReport) {
+        learningRate: Double = 1e-3, weightDecay: Double = 0, tolerance: Double = 1e-4,
+        using generator: inout PolytailRandom, progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil
+    ) throws(PolytailError) -> Fitted<Network> {
         let n = observations.rows, d = observations.columns
         guard n > 0, d > 0 else { throw .emptyData }
         try initial.checkInput(observations)
@@ -63,6 +67,9 @@ extension Network {
         }
         guard weightDecay.isFinite, weightDecay >= 0 else {
             throw .invalidParameter(name: "weightDecay", value: weightDecay, requirement: "finite and non-negative")
+        }
+        guard tolerance.isFinite, tolerance >= 0 else {
+            throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "finite and non-negative")
         }
         let plan = initial.plan
         let batch = min(batchSize, n)
@@ -108,15 +115,66 @@ extension Network {
             }
         }
         let model = Network(plan: plan, layers: initial.layers, parameters: theta, output: initial.output)
-        let finalLoss = try model.objective(.loss(labels: labels), at: observations).reduce(0, +) / Double(n)
-        let report = TrainingReport(epochLosses: epochLosses, finalLoss: finalLoss,
-                                    trainingAccuracy: try model.accuracy(observations, labels: labels), steps: adam.step)
-        return (model, report)
+        // The record: one more pass over the training set at the returned parameters.
+        let final = x.withUnsafeBufferPointer { xp in
+            labels.withUnsafeBufferPointer { lp in
+                theta.withUnsafeBufferPointer { t in
+                    step.evaluate(t.baseAddress!, x: xp.baseAddress!, labels: lp.baseAddress!, rows: n, output: initial.output,
+                                  weightDecay: weightDecay)
+                }
+            }
+        }
+        guard final.loss.isFinite, final.gradientNorm.isFinite else {
+            throw .numericalFailure("the training objective is not finite at the returned parameters")
+        }
+        var result = FitResult.summary(observationCount: n, logLikelihood: -final.negativeLogLikelihood,
+                                       parameterCount: plan.parameterCount, iterations: epochs,
+                                       converged: final.gradientNorm <= tolerance)
+        result.objectiveHistory = epochLosses
+        result.training = try TrainingSummary(loss: final.loss, gradientNorm: final.gradientNorm,
+                                              trainingAccuracy: Double(final.correct) / Double(n), steps: adam.step)
+        return Fitted(model: model, result: result)
+    }
+
+    /// Trains the softmax and the softRmax twin of one initialisation (Wang & Loog 2022, §4.2:
+    /// the output layer is the only difference): ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``
+    /// on `initial.withOutput(.softmax)` and `initial.withOutput(.softRmax)`, each from a copy
+    /// of `generator`, so both start from the same weights and see the same batches in the same
+    /// order. `generator` is left as after one training run.
+    /// - Parameters:
+    ///   - observations: n × d training inputs (finite), d = `initial.inputDimension`.
+    ///   - labels: n class indices in 0..<k.
+    ///   - initial: the architecture and starting parameters (its output layer is ignored).
+    ///   - epochs: passes over the data (≥ 1).
+    ///   - batchSize: rows per Adam step (≥ 1; capped at n).
+    ///   - learningRate: Adam's step size α (> 0).
+    ///   - weightDecay: λ ≥ 0.
+    ///   - tolerance: the full-batch gradient ∞-norm at or below which a fit reports convergence.
+    ///   - generator: shuffles the rows (the same shuffles for both twins).
+    ///   - progress: called after every epoch of each twin with its output layer, the epoch's
+    ///     index and its mean loss.
+    /// - Returns: the fitted twins, softmax first.
+    /// - Throws: as one fit.
+    /// - Complexity: two fits.
+    public static func fitTwins(
+        _ observations: Matrix, labels: [Int], initial: Network, epochs: Int, batchSize: Int = 32,
+        learningRate: Double = 1e-3, weightDecay: Double = 0, tolerance: Double = 1e-4,
+        using generator: inout PolytailRandom,
+        progress: ((_ output: OutputLayer, _ epoch: Int, _ loss: Double) -> Void)? = nil
+    ) throws(PolytailError) -> (softmax: Fitted<Network>, softRmax: Fitted<Network>) {
+        var twin = generator
+        let softmax = try fit(observations, labels: labels, initial: initial.withOutput(.softmax), epochs: epochs,
+                              batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, tolerance: tolerance,
+                              using: &generator, progress: progress.map { report in { report(.softmax, $0, $1) } })
+        let softRmax = try fit(observations, labels: labels, initial: initial.withOutput(.softRmax), epochs: epochs,
+                               batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, tolerance: tolerance,
+                               using: &twin, progress: progress.map { report in { report(.softRmax, $0, $1) } })
+        return (softmax, softRmax)
     }
 
     /// Trains a He-initialised multilayer perceptron d → `hidden` → k (drawn from `generator`
     /// first, then the batches): the all-dense case of
-    /// ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:using:progress:)``.
+    /// ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``.
     /// `hidden: []` gives the linear classifier (Eq. 8/13).
     /// - Parameters:
     ///   - observations: n × d training inputs, one per row.
@@ -128,21 +186,24 @@ extension Network {
     ///   - batchSize: rows per Adam step.
     ///   - learningRate: Adam's step size.
     ///   - weightDecay: λ ≥ 0.
+    ///   - tolerance: the full-batch gradient ∞-norm at or below which the fit reports convergence.
     ///   - generator: draws the initial weights, then the batches.
     ///   - progress: called after every epoch with its index and mean loss.
+    /// - Returns: the trained network and its ``FitResult`` (see that function).
     /// - Throws: as that function; `.tooFewClasses` when k < 2, `.invalidParameter` for a
     ///   non-positive width.
     public static func fit(
         _ observations: Matrix, labels: [Int], classCount: Int, hidden: [Int], output: OutputLayer,
-        epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, weightDecay: Double = 0,
+        epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, weightDecay: Double = 0, tolerance: Double = 1e-4,
         using generator: inout PolytailRandom, progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil
-    ) throws(PolytailError) -> (model: Network, report: TrainingReport) {
+    ) throws(PolytailError) -> Fitted<Network> {
         guard observations.rows > 0, observations.columns > 0 else { throw .emptyData }
         guard classCount >= 2 else { throw .tooFewClasses(needed: 2, got: classCount) }
         let initial = try multilayerPerceptron(layerSizes: [observations.columns] + hidden + [classCount], output: output,
                                                using: &generator)
         return try fit(observations, labels: labels, initial: initial, epochs: epochs, batchSize: batchSize,
-                       learningRate: learningRate, weightDecay: weightDecay, using: &generator, progress: progress)
+                       learningRate: learningRate, weightDecay: weightDecay, tolerance: tolerance, using: &generator,
+                       progress: progress)
     }
 }
 
@@ -157,6 +218,8 @@ final class TrainingStep {
     static let shards = 2
 
     let plan: NetworkPlan
+    /// The most rows a batch may have.
+    let batch: Int
     let workspaces: [NetworkWorkspace]
     /// ∂J/∂θ of the last ``lossAndGradient(_:rows:output:weightDecay:)``, laid out like θ.
     let gradient: UnsafeMutablePointer<Float>
@@ -167,6 +230,7 @@ final class TrainingStep {
     /// Buffers for batches of at most `batch` rows.
     init(plan: NetworkPlan, batch: Int) {
         self.plan = plan
+        self.batch = max(1, batch)
         let parts = max(1, min(Self.shards, batch))
         let capacity = (batch + parts - 1) / parts
         workspaces = (0..<parts).map { _ in NetworkWorkspace(plan: plan, capacity: capacity, parallel: false) }
@@ -192,6 +256,7 @@ final class TrainingStep {
     /// labels into the shards.
     func load(_ x: UnsafePointer<Float>, labels source: UnsafePointer<Int>, rows: UnsafeBufferPointer<Int>) {
         let d = plan.inputShape.size, m = rows.count
+        precondition(m <= batch, "a batch of \(m) rows in a step for \(batch)")
         let parts = min(workspaces.count, m)
         for s in 0..<parts {
             let part = self.rows(s, of: m, parts: parts)
@@ -235,6 +300,48 @@ final class TrainingStep {
             penalty += Double(sum)
         }
         return nll + 0.5 * weightDecay * penalty
+    }
+
+    /// The full-batch objective (mean NLL + (λ/2) Σ‖W‖²), the ∞-norm of its gradient (summed
+    /// in Double over chunks of the step's capacity), Σ NLL and the number of rows whose
+    /// largest logit is their label's, over all n rows of x.
+    func evaluate(_ theta: UnsafePointer<Float>, x: UnsafePointer<Float>, labels source: UnsafePointer<Int>, rows n: Int,
+                  output: OutputLayer, weightDecay: Double)
+        -> (loss: Double, negativeLogLikelihood: Double, gradientNorm: Double, correct: Int) {
+        let count = plan.parameterCount, k = plan.classCount
+        var total = [Double](repeating: 0, count: count)
+        var nll = 0.0, correct = 0
+        var start = 0
+        while start < n {
+            let m = min(batch, n - start)
+            Array(start..<(start + m)).withUnsafeBufferPointer { load(x, labels: source, rows: $0) }
+            nll += lossAndGradient(theta, rows: m, output: output, weightDecay: 0) * Double(m)
+            let g = gradient
+            total.withUnsafeMutableBufferPointer { t in
+                for i in 0..<count { t[i] += Double(m) * Double(g[i]) }
+            }
+            let parts = min(workspaces.count, m)
+            for s in 0..<parts {
+                let part = rows(s, of: m, parts: parts), z = workspaces[s].logits
+                for (r, row) in part.enumerated() {
+                    var best = 0
+                    for i in 1..<max(1, k) where z[r * k + i] > z[r * k + best] { best = i }
+                    if best == labels[row] { correct += 1 }
+                }
+            }
+            start += m
+        }
+        for i in 0..<count { total[i] /= Double(n) }
+        var penalty = 0.0
+        for range in plan.weightRanges {
+            for i in range {
+                let w = Double(theta[i])
+                penalty += w * w
+                total[i] += weightDecay * w
+            }
+        }
+        let norm = total.allSatisfy(\.isFinite) ? total.reduce(0) { max($0, abs($1)) } : .nan
+        return (nll / Double(n) + 0.5 * weightDecay * penalty, nll, norm, correct)
     }
 }
 

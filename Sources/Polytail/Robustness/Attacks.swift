@@ -45,7 +45,7 @@ public enum Adversarial {
             let v = x.elements[i]
             guard v.isFinite else { throw .nonFiniteValue(row: i / d, column: i % d) }
             guard clip.contains(v) else {
-                throw .invalidParameter(name: "inputs[\(i / d), \(i % d)]", value: v,
+                throw .invalidParameter(name: "observations[\(i / d), \(i % d)]", value: v,
                                         requirement: "must lie in the clip range [\(clip.lowerBound), \(clip.upperBound)]")
             }
         }
@@ -83,7 +83,7 @@ public enum Adversarial {
     /// moves by exactly ε.
     /// - Parameters:
     ///   - model: the attacked classifier (white box).
-    ///   - inputs: n × d clean inputs, inside `clip`.
+    ///   - observations: n × d clean inputs, inside `clip`.
     ///   - labels: the n true labels y.
     ///   - epsilon: ε ≥ 0 (L∞ budget).
     ///   - loss: the attack loss (default the paper's NLL).
@@ -93,12 +93,12 @@ public enum Adversarial {
     ///   (ε, or an input outside `clip`), `.unknownLabel`.
     /// - Complexity: one forward and one backward pass.
     public static func fgsm(
-        _ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int], epsilon: Double,
+        _ model: some DifferentiableClassifier, observations: Matrix, labels: [Int], epsilon: Double,
         loss: AttackLoss = .nll, clip: ClosedRange<Double> = 0...1
     ) throws(PolytailError) -> Matrix {
-        try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
-        let g = try model.inputGradients(of: loss.target(labels), at: inputs)
-        return signStep(inputs, gradient: g, step: epsilon, direction: 1, origin: nil, epsilon: epsilon, clip: clip)
+        try validate(observations, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
+        let g = try model.inputGradients(of: loss.target(labels), at: observations)
+        return signStep(observations, gradient: g, step: epsilon, direction: 1, origin: nil, epsilon: epsilon, clip: clip)
     }
 
     /// The targeted gradient attack (Papernot et al. 2016; Wang & Loog 2022, Eq. 2):
@@ -109,19 +109,19 @@ public enum Adversarial {
     /// every other logit).
     /// - Parameters:
     ///   - model: the attacked classifier.
-    ///   - inputs: the n clean inputs, inside `clip`.
+    ///   - observations: the n clean inputs, inside `clip`.
     ///   - targets: the n target classes y_t (see ``randomTargets(labels:classCount:using:)``).
     ///   - epsilon: ε > 0.
     ///   - loss: the attack loss J.
     ///   - clip: the valid pixel range [lo, hi].
-    /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
+    /// - Throws: as ``fgsm(_:observations:labels:epsilon:loss:clip:)``.
     public static func targeted(
-        _ model: some DifferentiableClassifier, inputs: Matrix, targets: [Int], epsilon: Double,
+        _ model: some DifferentiableClassifier, observations: Matrix, targets: [Int], epsilon: Double,
         loss: AttackLoss = .nll, clip: ClosedRange<Double> = 0...1
     ) throws(PolytailError) -> Matrix {
-        try validate(inputs, dimension: model.inputDimension, labels: targets, classes: model.classCount, epsilon: epsilon, clip: clip)
-        let g = try model.inputGradients(of: loss.target(targets), at: inputs)
-        return signStep(inputs, gradient: g, step: epsilon, direction: -1, origin: nil, epsilon: epsilon, clip: clip)
+        try validate(observations, dimension: model.inputDimension, labels: targets, classes: model.classCount, epsilon: epsilon, clip: clip)
+        let g = try model.inputGradients(of: loss.target(targets), at: observations)
+        return signStep(observations, gradient: g, step: epsilon, direction: -1, origin: nil, epsilon: epsilon, clip: clip)
     }
 
     /// BIM, the basic iterative method (Kurakin et al. 2017; Wang & Loog 2022, Eq. 3), with
@@ -138,7 +138,7 @@ public enum Adversarial {
     /// larger steps α (e.g. 2.5ε/T), which it keeps inside the ball.
     /// - Parameters:
     ///   - model: the attacked classifier.
-    ///   - inputs: the n clean inputs, inside `clip`.
+    ///   - observations: the n clean inputs, inside `clip`.
     ///   - labels: the true labels y (used by the untargeted attack; checked always).
     ///   - targets: target classes for the targeted version, or nil.
     ///   - steps: T ≥ 1.
@@ -147,16 +147,16 @@ public enum Adversarial {
     ///   - loss: the attack loss J.
     ///   - clip: the valid pixel range [lo, hi].
     ///   - observer: called after every step t (1…T) with x′_t.
-    /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``, and `.invalidParameter`
+    /// - Throws: as ``fgsm(_:observations:labels:epsilon:loss:clip:)``, and `.invalidParameter`
     ///   for steps < 1 or a bad step size; `.dimensionMismatch`/`.unknownLabel` for targets.
     /// - Complexity: T forward and backward passes.
     public static func bim(
-        _ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int], targets: [Int]? = nil,
+        _ model: some DifferentiableClassifier, observations: Matrix, labels: [Int], targets: [Int]? = nil,
         epsilon: Double, steps: Int, stepSize: Double? = nil, loss: AttackLoss = .nll,
         clip: ClosedRange<Double> = 0...1, observer: ((_ step: Int, _ adversarial: Matrix) -> Void)? = nil
     ) throws(PolytailError) -> Matrix {
-        try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
-        if let targets { try validateLabels(targets, rows: inputs.rows, classes: model.classCount) }
+        try validate(observations, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
+        if let targets { try validateLabels(targets, rows: observations.rows, classes: model.classCount) }
         guard steps >= 1 else { throw .invalidParameter(name: "steps", value: Double(steps), requirement: "at least 1") }
         let alpha = stepSize ?? epsilon / Double(steps)
         guard alpha.isFinite, alpha > 0 || epsilon == 0 else {
@@ -164,30 +164,35 @@ public enum Adversarial {
         }
         let objective = loss.target(targets ?? labels)
         let direction: Double = targets == nil ? 1 : -1
-        var x = inputs
+        var x = observations
         for t in 1...steps {
             let g = try model.inputGradients(of: objective, at: x)
-            x = signStep(x, gradient: g, step: alpha, direction: direction, origin: inputs, epsilon: epsilon, clip: clip)
+            x = signStep(x, gradient: g, step: alpha, direction: direction, origin: observations, epsilon: epsilon, clip: clip)
             observer?(t, x)
         }
         return x
     }
 
     /// The class means Avg_c = (1/n_c) Σ_{yᵣ=c} xᵣ (Wang & Loog 2022, §4.2.3), a k × d matrix.
-    /// - Throws: `.emptyData`, `.nonFiniteValue`, `.dimensionMismatch`/`.unknownLabel` for
-    ///   labels, `.tooFewObservations(needed: 1, got: 0)` for a class without samples.
-    public static func classMeans(features: Matrix, labels: [Int], classes k: Int) throws(PolytailError) -> Matrix {
-        let n = features.rows, d = features.columns
+    /// - Parameters:
+    ///   - observations: n × d finite observations.
+    ///   - labels: their n labels in 0 ..< k.
+    ///   - k: the `classCount:` argument, k ≥ 2.
+    /// - Returns: the k × d class means, row c the mean of class c.
+    /// - Throws: `.emptyData`, `.tooFewClasses`, `.nonFiniteValue`, `.dimensionMismatch`/`.unknownLabel`
+    ///   for labels, `.tooFewObservations(needed: 1, got: 0)` for a class without samples.
+    public static func classMeans(_ observations: Matrix, labels: [Int], classCount k: Int) throws(PolytailError) -> Matrix {
+        let n = observations.rows, d = observations.columns
         guard n > 0, d > 0 else { throw .emptyData }
         guard k >= 2 else { throw .tooFewClasses(needed: 2, got: k) }
         try validateLabels(labels, rows: n, classes: k)
-        for i in 0..<(n * d) where !features.elements[i].isFinite { throw .nonFiniteValue(row: i / d, column: i % d) }
+        for i in 0..<(n * d) where !observations.elements[i].isFinite { throw .nonFiniteValue(row: i / d, column: i % d) }
         var sums = [Double](repeating: 0, count: k * d)
         var counts = [Int](repeating: 0, count: k)
         for r in 0..<n {
             let c = labels[r]
             counts[c] += 1
-            for j in 0..<d { sums[c * d + j] += features.elements[r * d + j] }
+            for j in 0..<d { sums[c * d + j] += observations.elements[r * d + j] }
         }
         for c in 0..<k {
             guard counts[c] > 0 else { throw .tooFewObservations(needed: 1, got: 0) }
@@ -203,30 +208,30 @@ public enum Adversarial {
     /// moving x toward the mean of the target class t and away from that of its own
     /// class y, never into the tail.
     /// - Parameters:
-    ///   - inputs: n × d clean inputs, inside `clip`.
+    ///   - observations: n × d clean inputs, inside `clip`.
     ///   - labels: the own classes y.
     ///   - targets: the target classes t.
-    ///   - classMeans: k × d class means (``classMeans(features:labels:classes:)``, on
+    ///   - classMeans: k × d class means (``classMeans(_:labels:classCount:)``, on
     ///     training data).
     ///   - epsilon: ε > 0.
     ///   - clip: the valid pixel range [lo, hi].
-    /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
+    /// - Throws: as ``fgsm(_:observations:labels:epsilon:loss:clip:)``.
     /// - Complexity: O(n d).
     public static func averageSample(
-        inputs: Matrix, labels: [Int], targets: [Int], classMeans: Matrix, epsilon: Double,
+        observations: Matrix, labels: [Int], targets: [Int], classMeans: Matrix, epsilon: Double,
         clip: ClosedRange<Double> = 0...1
     ) throws(PolytailError) -> Matrix {
         let k = classMeans.rows, d = classMeans.columns
-        try validate(inputs, dimension: d, labels: labels, classes: k, epsilon: epsilon, clip: clip)
-        try validateLabels(targets, rows: inputs.rows, classes: k)
-        var direction = [Double](repeating: 0, count: inputs.elements.count)
-        for r in 0..<inputs.rows {
+        try validate(observations, dimension: d, labels: labels, classes: k, epsilon: epsilon, clip: clip)
+        try validateLabels(targets, rows: observations.rows, classes: k)
+        var direction = [Double](repeating: 0, count: observations.elements.count)
+        for r in 0..<observations.rows {
             for j in 0..<d {
                 direction[r * d + j] = classMeans.elements[targets[r] * d + j] - classMeans.elements[labels[r] * d + j]
             }
         }
-        let g = Matrix(uncheckedRows: inputs.rows, columns: d, elements: direction)
-        return signStep(inputs, gradient: g, step: epsilon, direction: 1, origin: nil, epsilon: epsilon, clip: clip)
+        let g = Matrix(uncheckedRows: observations.rows, columns: d, elements: direction)
+        return signStep(observations, gradient: g, step: epsilon, direction: 1, origin: nil, epsilon: epsilon, clip: clip)
     }
 
     /// One target per sample, uniform over the k − 1 classes other than its label.

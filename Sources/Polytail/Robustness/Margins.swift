@@ -24,24 +24,24 @@ public struct MarginAnalysis: Sendable, Equatable {
     /// The runner-up class j per sample.
     public let runnerUps: [Int]
 
-    /// Margins and ratios of every row of `inputs` (an evaluation of a fitted model, not a fit).
+    /// Margins and ratios of every row of `observations` (an evaluation of a fitted model, not a fit).
     /// - Parameters:
     ///   - model: any differentiable classifier.
-    ///   - inputs: n × d.
+    ///   - observations: n × d.
     ///   - labels: n labels in 0 ..< k.
     /// - Returns: the margins, gradient norms, ratios and runner-up classes.
     /// - Throws: `.emptyData`, `.dimensionMismatch`, `.unknownLabel`.
     /// - Complexity: one forward and one backward pass.
-    public static func evaluate(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int]) throws(PolytailError) -> MarginAnalysis {
-        guard inputs.rows > 0 else { throw .emptyData }
-        let z = try model.logits(inputs)
-        try validateLabels(labels, rows: inputs.rows, classes: model.classCount)
+    public static func evaluate(_ model: some DifferentiableClassifier, observations: Matrix, labels: [Int]) throws(PolytailError) -> MarginAnalysis {
+        guard observations.rows > 0 else { throw .emptyData }
+        let z = try model.logits(observations)
+        try validateLabels(labels, rows: observations.rows, classes: model.classCount)
         // ∇ₓ(z_j − z_y): the margin loss; its norm is that of ∇z_y − ∇z_j.
-        let g = try model.inputGradients(of: .margin(labels: labels), at: inputs)
+        let g = try model.inputGradients(of: .margin(labels: labels), at: observations)
         let k = z.columns, d = g.columns
         var margins: [Double] = [], norms: [Double] = [], ratios: [Double] = [], runners: [Int] = []
         z.elements.withUnsafeBufferPointer { zp in
-            for r in 0..<inputs.rows {
+            for r in 0..<observations.rows {
                 let y = labels[r]
                 let j = runnerUp(zp.baseAddress! + r * k, classes: k, excluding: y)
                 let m = zp[r * k + y] - zp[r * k + j]
@@ -81,18 +81,18 @@ public struct RobustnessSummary: Sendable, Equatable {
     /// Evaluates `model` on clean inputs and on each attack's adversarial inputs.
     /// - Parameters:
     ///   - model: the classifier to evaluate.
-    ///   - inputs: the n clean inputs.
+    ///   - observations: the n clean inputs.
     ///   - labels: their true labels.
-    ///   - attacks: (name, adversarial inputs) pairs, each with the rows of `inputs`.
+    ///   - attacks: (name, adversarial inputs) pairs, each with the rows of `observations`.
     /// - Throws: `.emptyData` (no rows or no attacks), `.dimensionMismatch`, `.unknownLabel`.
-    public static func evaluate(_ model: some DifferentiableClassifier, inputs: Matrix, labels: [Int],
+    public static func evaluate(_ model: some DifferentiableClassifier, observations: Matrix, labels: [Int],
                                 attacks: [(name: String, adversarial: Matrix)]) throws(PolytailError) -> RobustnessSummary {
-        guard inputs.rows > 0, !attacks.isEmpty else { throw .emptyData }
-        let clean = try model.accuracy(inputs, labels: labels)
-        var survived = [Bool](repeating: true, count: inputs.rows)
+        guard observations.rows > 0, !attacks.isEmpty else { throw .emptyData }
+        let clean = try model.accuracy(observations, labels: labels)
+        var survived = [Bool](repeating: true, count: observations.rows)
         var results: [(name: String, accuracy: Double)] = []
         for (name, x) in attacks {
-            guard x.rows == inputs.rows else { throw .dimensionMismatch(what: "\(name) rows", expected: inputs.rows, got: x.rows) }
+            guard x.rows == observations.rows else { throw .dimensionMismatch(what: "\(name) rows", expected: observations.rows, got: x.rows) }
             let predicted = try model.predict(x)
             var correct = 0
             for r in 0..<x.rows {
@@ -101,18 +101,18 @@ public struct RobustnessSummary: Sendable, Equatable {
             results.append((name, Double(correct) / Double(x.rows)))
         }
         let worst = results.min(by: { $0.accuracy < $1.accuracy })!
-        let all = Double(survived.filter { $0 }.count) / Double(inputs.rows)
+        let all = Double(survived.filter { $0 }.count) / Double(observations.rows)
         return RobustnessSummary(clean: clean, attacks: results, worst: worst, allAttacks: all, survivedEveryAttack: survived)
     }
 
     /// Accuracy per true class (Table 2 of the paper): entry c is the fraction of rows of
     /// class c predicted as c (NaN for a class with no rows).
     /// - Throws: `.emptyData`, `.dimensionMismatch`, `.unknownLabel`.
-    public static func perClassAccuracy(_ model: some DifferentiableClassifier, inputs: Matrix,
+    public static func perClassAccuracy(_ model: some DifferentiableClassifier, observations: Matrix,
                                         labels: [Int]) throws(PolytailError) -> [Double] {
-        guard inputs.rows > 0 else { throw .emptyData }
-        try validateLabels(labels, rows: inputs.rows, classes: model.classCount)
-        let predicted = try model.predict(inputs)
+        guard observations.rows > 0 else { throw .emptyData }
+        try validateLabels(labels, rows: observations.rows, classes: model.classCount)
+        let predicted = try model.predict(observations)
         var correct = [Int](repeating: 0, count: model.classCount), total = correct
         for (p, y) in zip(predicted, labels) {
             total[y] += 1

@@ -29,9 +29,10 @@ public struct BlackBoxAttack: Sendable {
     public let adversarial: Matrix
     /// The trained substitute.
     public let substitute: Network
-    /// Its training record (on the target's predicted labels).
-    public let report: TrainingReport
-    /// The fraction of query rows on which substitute and target predict the same class.
+    /// Its training record (on the target's predicted labels): the ``FitResult`` of
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``.
+    public let result: FitResult
+    /// The fraction of pool rows on which substitute and target predict the same class.
     public let agreement: Double
 }
 
@@ -189,7 +190,7 @@ extension Adversarial {
     /// model.
     /// - Parameters:
     ///   - substitute: from ``substitute(of:pool:method:clip:using:fit:)``.
-    ///   - inputs: the n clean inputs, inside `clip`.
+    ///   - observations: the n clean inputs, inside `clip`.
     ///   - labels: their true labels.
     ///   - targets: target classes for a targeted attack, or nil.
     ///   - epsilon: ε.
@@ -197,31 +198,32 @@ extension Adversarial {
     ///   - loss: the attack loss on the substitute.
     ///   - clip: the valid pixel range [lo, hi].
     /// - Returns: the n × d adversarial inputs.
-    /// - Throws: as ``fgsm(_:inputs:labels:epsilon:loss:clip:)``.
+    /// - Throws: as ``fgsm(_:observations:labels:epsilon:loss:clip:)``.
     public static func blackBox<Model: DifferentiableClassifier>(
-        substitute: Substitute<Model>, inputs: Matrix, labels: [Int], targets: [Int]? = nil, epsilon: Double,
+        substitute: Substitute<Model>, observations: Matrix, labels: [Int], targets: [Int]? = nil, epsilon: Double,
         steps: Int = 1, loss: AttackLoss = .nll, clip: ClosedRange<Double> = 0...1
     ) throws(PolytailError) -> Matrix {
         let model = substitute.model
         if steps == 1 {
             if let targets {
-                try validate(inputs, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
-                return try Adversarial.targeted(model, inputs: inputs, targets: targets, epsilon: epsilon, loss: loss, clip: clip)
+                try validate(observations, dimension: model.inputDimension, labels: labels, classes: model.classCount, epsilon: epsilon, clip: clip)
+                return try Adversarial.targeted(model, observations: observations, targets: targets, epsilon: epsilon, loss: loss, clip: clip)
             }
-            return try fgsm(model, inputs: inputs, labels: labels, epsilon: epsilon, loss: loss, clip: clip)
+            return try fgsm(model, observations: observations, labels: labels, epsilon: epsilon, loss: loss, clip: clip)
         }
-        return try bim(model, inputs: inputs, labels: labels, targets: targets, epsilon: epsilon, steps: steps, loss: loss, clip: clip)
+        return try bim(model, observations: observations, labels: labels, targets: targets, epsilon: epsilon, steps: steps, loss: loss, clip: clip)
     }
 
     /// A black-box transfer attack (Papernot et al. 2017; Wang & Loog 2022, §4.2.3) with an MLP
-    /// substitute trained on the target's predicted labels of every row of `queries`:
+    /// substitute trained on the target's predicted labels of every row of `pool`:
     /// ``substitute(of:pool:method:clip:using:fit:)`` with ``SubstituteMethod/full`` and
-    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:using:progress:)``,
-    /// then ``blackBox(substitute:inputs:labels:targets:epsilon:steps:loss:clip:)``.
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``,
+    /// then ``blackBox(substitute:observations:labels:targets:epsilon:steps:loss:clip:)``.
     /// - Parameters:
     ///   - target: the attacked model (used only through ``DifferentiableClassifier/predict(_:)``).
-    ///   - queries: inputs the attacker may label with the target (e.g. a held-out split).
-    ///   - inputs: the n clean inputs to attack, inside `clip`.
+    ///   - pool: the attacker's unlabelled inputs, which it labels with the target (e.g. a
+    ///     held-out split).
+    ///   - observations: the n clean inputs to attack, inside `clip`.
     ///   - labels: their true labels.
     ///   - targets: target classes for a targeted attack, or nil.
     ///   - epsilon: ε.
@@ -229,45 +231,47 @@ extension Adversarial {
     ///   - loss: the attack loss on the substitute.
     ///   - clip: the valid pixel range [lo, hi].
     ///   - settings: the `substitute:` argument, architecture and training of the substitute.
-    ///   - seed: seeds the substitute's initialisation and shuffling.
-    /// - Throws: the errors of training and of the attacks; `.dimensionMismatch` when the
-    ///   queries' columns differ from the target's input dimension.
+    ///   - generator: draws the substitute's initial weights and batch order (a generator
+    ///     seeded alike gives the same substitute and the same adversarial inputs).
+    /// - Returns: the adversarial inputs, the substitute, its training record and its agreement
+    ///   with the target on `pool`.
+    /// - Throws: the errors of training and of the attacks; `.emptyData` for an empty pool,
+    ///   `.dimensionMismatch` when the pool's columns differ from the target's input dimension.
     /// - Complexity: substitute training plus T forward/backward passes of it.
     public static func blackBox(
-        target: some DifferentiableClassifier, queries: Matrix, inputs: Matrix, labels: [Int],
+        target: some DifferentiableClassifier, pool: Matrix, observations: Matrix, labels: [Int],
         targets: [Int]? = nil, epsilon: Double, steps: Int = 1, loss: AttackLoss = .nll,
         clip: ClosedRange<Double> = 0...1, substitute settings: SubstituteSettings = SubstituteSettings(),
-        seed: UInt64
+        using generator: inout PolytailRandom
     ) throws(PolytailError) -> BlackBoxAttack {
-        try validate(inputs, dimension: target.inputDimension, labels: labels, classes: target.classCount,
+        try validate(observations, dimension: target.inputDimension, labels: labels, classes: target.classCount,
                      epsilon: epsilon, clip: clip)
-        guard queries.columns == target.inputDimension else {
-            throw .dimensionMismatch(what: "query columns", expected: target.inputDimension, got: queries.columns)
+        guard pool.columns == target.inputDimension else {
+            throw .dimensionMismatch(what: "pool columns", expected: target.inputDimension, got: pool.columns)
         }
-        guard queries.rows > 0 else { throw .emptyData }
-        if let targets { try validateLabels(targets, rows: inputs.rows, classes: target.classCount) }
-        var report: TrainingReport?
-        var generator = PolytailRandom(seed: seed)
+        guard pool.rows > 0 else { throw .emptyData }
+        if let targets { try validateLabels(targets, rows: observations.rows, classes: target.classCount) }
+        var result: FitResult?
         let trained: Substitute<Network>
         do {
-            trained = try substitute(of: target, pool: queries, method: .full, clip: -Double.infinity...Double.infinity,
-                                     using: &generator) { x, y, _ in
-                var random = PolytailRandom(seed: seed)
-                let (model, r) = try Network.fit(
+            // The full pool draws nothing before the fit: the generator goes to the substitute's training.
+            trained = try substitute(of: target, pool: pool, method: .full, clip: -Double.infinity...Double.infinity,
+                                     using: &generator) { x, y, random in
+                let fitted = try Network.fit(
                     x, labels: y, classCount: target.classCount, hidden: settings.hidden,
                     output: settings.output, epochs: settings.epochs, batchSize: settings.batchSize,
                     learningRate: settings.learningRate, weightDecay: settings.weightDecay, using: &random)
-                report = r
-                return model
+                result = fitted.result
+                return fitted.model
             }
         } catch let error as PolytailError {
             throw error
         } catch {
             throw .numericalFailure(String(describing: error))
         }
-        let adversarial = try blackBox(substitute: trained, inputs: inputs, labels: labels, targets: targets,
+        let adversarial = try blackBox(substitute: trained, observations: observations, labels: labels, targets: targets,
                                        epsilon: epsilon, steps: steps, loss: loss, clip: clip)
-        return BlackBoxAttack(adversarial: adversarial, substitute: trained.model, report: report!,
+        return BlackBoxAttack(adversarial: adversarial, substitute: trained.model, result: result!,
                               agreement: trained.agreement)
     }
 }

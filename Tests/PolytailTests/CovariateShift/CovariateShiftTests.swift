@@ -353,14 +353,14 @@ extension CovariateShiftFixture.LogRatioCase {
     @Test("a weighted design matches numpy lstsq on √w-scaled rows")
     func design() throws {
         let f = Self.fixture.leastSquares
-        let fit = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response, weights: f.weights)
+        let fit = try WeightedLeastSquares.fit(Matrix(rowArrays: f.design), response: f.response, weights: f.weights)
         #expect(fit.result.leastSquares!.rank == 4)
         for (a, b) in zip(fit.model.coefficients, f.coefficients) {
             #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative))
         }
         #expect(Tolerance.isClose(fit.result.leastSquares!.weightedResidualSumOfSquares, f.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.leastSquaresRelative))
         // Scaling all weights scales only the RSS.
-        let scaled = try WeightedLeastSquares.fit(design: Matrix(rowArrays: f.design), response: f.response,
+        let scaled = try WeightedLeastSquares.fit(Matrix(rowArrays: f.design), response: f.response,
                                                   weights: f.weights.map { $0 * 1e200 })
         for (a, b) in zip(scaled.model.coefficients, fit.model.coefficients) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.identity)) }
         #expect(Tolerance.isClose(scaled.result.leastSquares!.weightedResidualSumOfSquares, 1e200 * fit.result.leastSquares!.weightedResidualSumOfSquares, relative: Tolerance.CovariateShift.identity))
@@ -373,7 +373,7 @@ extension CovariateShiftFixture.LogRatioCase {
     func polynomial(_ index: Int) throws {
         let p = Self.fixture.polynomial
         let ref = p.fits[index]
-        let fit = try WeightedLeastSquares.polynomial(x: p.x, y: p.y, degree: ref.degree, weights: p.weights)
+        let fit = try WeightedLeastSquares.polynomial(p.x, response: p.y, degree: ref.degree, weights: p.weights)
         #expect(fit.result.leastSquares!.rank == ref.degree + 1)
         for (x, r) in zip(p.grid, ref.predictions) {
             #expect(Tolerance.isClose(fit.model.predict(x), r.value, relative: 0, absolute: Tolerance.CovariateShift.polynomialAbsolute),
@@ -389,8 +389,8 @@ extension CovariateShiftFixture.LogRatioCase {
     @Test("line and quadratic match numpy polyfit; coefficients in x round-trip")
     func numpyPolyfit() throws {
         let f = Self.fixture.numpyPolynomial
-        let line = try WeightedLeastSquares.line(x: f.x, y: f.y, weights: f.weights)
-        let quad = try WeightedLeastSquares.polynomial(x: f.x, y: f.y, degree: 2, weights: f.weights)
+        let line = try WeightedLeastSquares.line(f.x, response: f.y, weights: f.weights)
+        let quad = try WeightedLeastSquares.polynomial(f.x, response: f.y, degree: 2, weights: f.weights)
         for (a, b) in zip(line.model.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for (a, b) in zip(quad.model.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for x in [-2.0, 0, 1.3, 3] {
@@ -403,12 +403,12 @@ extension CovariateShiftFixture.LogRatioCase {
     func zeroWeights() throws {
         let x = [0.0, 1, 2, 3, 100]
         let y = [1.0, 3, 5, 7, -1000]
-        let fit = try WeightedLeastSquares.line(x: x, y: y, weights: [1, 1, 1, 1, 0])
+        let fit = try WeightedLeastSquares.line(x, response: y, weights: [1, 1, 1, 1, 0])
         #expect(Tolerance.isClose(fit.model.coefficients[0], 1, relative: Tolerance.CovariateShift.identity))
         #expect(Tolerance.isClose(fit.model.coefficients[1], 2, relative: Tolerance.CovariateShift.identity))
         #expect(fit.result.leastSquares!.weightedResidualSumOfSquares < 1e-25)
         // Degree 0 on a single x value is the weighted mean.
-        let constant = try WeightedLeastSquares.polynomial(x: [2, 2, 2], y: [1, 2, 6], degree: 0, weights: [1, 1, 2])
+        let constant = try WeightedLeastSquares.polynomial([2, 2, 2], response: [1, 2, 6], degree: 0, weights: [1, 1, 2])
         #expect(Tolerance.isClose(constant.model.predict(5), 15.0 / 4, relative: Tolerance.CovariateShift.identity))
     }
 
@@ -416,52 +416,52 @@ extension CovariateShiftFixture.LogRatioCase {
     func errors() throws {
         let design = try Matrix(rowArrays: [[1, 0], [1, 1], [1, 2]])
         expectError(PolytailError.invalidWeight(row: nil)) {
-            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [0, 0, 0])
+            try WeightedLeastSquares.fit(design, response: [1, 2, 3], weights: [0, 0, 0])
         }
         expectError(PolytailError.invalidWeight(row: 1)) {
-            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [1, -1, 1])
+            try WeightedLeastSquares.fit(design, response: [1, 2, 3], weights: [1, -1, 1])
         }
         expectError(PolytailError.nonFiniteValue(row: 2, column: nil)) {
-            try WeightedLeastSquares.fit(design: design, response: [1, 2, .nan])
+            try WeightedLeastSquares.fit(design, response: [1, 2, .nan])
         }
         expectError(PolytailError.nonFiniteValue(row: 1, column: 1)) {
-            try WeightedLeastSquares.fit(design: Matrix(rowArrays: [[1, 0], [1, .infinity], [1, 2]]), response: [1, 2, 3])
+            try WeightedLeastSquares.fit(Matrix(rowArrays: [[1, 0], [1, .infinity], [1, 2]]), response: [1, 2, 3])
         }
         expectError(PolytailError.dimensionMismatch(what: "response", expected: 3, got: 2)) {
-            try WeightedLeastSquares.fit(design: design, response: [1, 2])
+            try WeightedLeastSquares.fit(design, response: [1, 2])
         }
         expectError(PolytailError.dimensionMismatch(what: "weights", expected: 3, got: 1)) {
-            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [1])
+            try WeightedLeastSquares.fit(design, response: [1, 2, 3], weights: [1])
         }
         expectError(PolytailError.emptyData) {
-            try WeightedLeastSquares.fit(design: Matrix(rows: 0, columns: 2, elements: []), response: [])
+            try WeightedLeastSquares.fit(Matrix(rows: 0, columns: 2, elements: []), response: [])
         }
         expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) {
-            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], weights: [0, 1, 0])
+            try WeightedLeastSquares.fit(design, response: [1, 2, 3], weights: [0, 1, 0])
         }
         expectError(PolytailError.rankDeficient(what: "design matrix", rank: 2, columns: 3)) {
-            try WeightedLeastSquares.fit(design: Matrix(rowArrays: [[1, 0, 2], [1, 1, 3], [1, 2, 4], [1, 5, 7]]), response: [1, 2, 3, 4])
+            try WeightedLeastSquares.fit(Matrix(rowArrays: [[1, 0, 2], [1, 1, 3], [1, 2, 4], [1, 5, 7]]), response: [1, 2, 3, 4])
         }
         expectError(PolytailError.rankDeficient(what: "design matrix", rank: 1, columns: 2)) {
-            try WeightedLeastSquares.fit(design: Matrix(rowArrays: [[1, 0], [1, 0], [1, 0]]), response: [1, 2, 3])
+            try WeightedLeastSquares.fit(Matrix(rowArrays: [[1, 0], [1, 0], [1, 0]]), response: [1, 2, 3])
         }
         expectError(PolytailError.invalidParameter(name: "rankTolerance", value: -1, requirement: "must be finite and ≥ 0")) {
-            try WeightedLeastSquares.fit(design: design, response: [1, 2, 3], rankTolerance: -1)
+            try WeightedLeastSquares.fit(design, response: [1, 2, 3], rankTolerance: -1)
         }
         // Polynomials.
-        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.line(x: [1], y: [2]) }
-        expectError(PolytailError.emptyData) { try WeightedLeastSquares.line(x: [], y: []) }
-        expectError(PolytailError.dimensionMismatch(what: "y", expected: 2, got: 3)) { try WeightedLeastSquares.line(x: [1, 2], y: [1, 2, 3]) }
-        expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.line(x: [.nan, 2], y: [1, 2]) }
-        expectError(PolytailError.invalidWeight(row: nil)) { try WeightedLeastSquares.line(x: [1, 2], y: [1, 2], weights: [0, 0]) }
+        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.line([1], response: [2]) }
+        expectError(PolytailError.emptyData) { try WeightedLeastSquares.line([], response: []) }
+        expectError(PolytailError.dimensionMismatch(what: "response", expected: 2, got: 3)) { try WeightedLeastSquares.line([1, 2], response: [1, 2, 3]) }
+        expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.line([.nan, 2], response: [1, 2]) }
+        expectError(PolytailError.invalidWeight(row: nil)) { try WeightedLeastSquares.line([1, 2], response: [1, 2], weights: [0, 0]) }
         expectError(PolytailError.rankDeficient(what: "polynomial design (x takes a single value)", rank: 1, columns: 2)) {
-            try WeightedLeastSquares.line(x: [3, 3, 3], y: [1, 2, 3])
+            try WeightedLeastSquares.line([3, 3, 3], response: [1, 2, 3])
         }
         expectError(PolytailError.rankDeficient(what: "polynomial design (too few distinct x)", rank: 3, columns: 4)) {
-            try WeightedLeastSquares.polynomial(x: [0, 1, 2, 0, 1, 2], y: [1, 2, 3, 4, 5, 6], degree: 3)
+            try WeightedLeastSquares.polynomial([0, 1, 2, 0, 1, 2], response: [1, 2, 3, 4, 5, 6], degree: 3)
         }
         expectError(PolytailError.invalidParameter(name: "degree", value: -1, requirement: "must be in 0…30")) {
-            try WeightedLeastSquares.polynomial(x: [1, 2], y: [1, 2], degree: -1)
+            try WeightedLeastSquares.polynomial([1, 2], response: [1, 2], degree: -1)
         }
     }
 }

@@ -118,9 +118,9 @@ struct ExperimentSetupTests {
         #expect(unclipped.lowerBound == -.infinity && unclipped.upperBound == .infinity)
         // FGSM without clipping moves every pixel with a non-zero gradient by exactly ε.
         let task = try DataSource(folder: nil, seed: 1).tasks(["3v7"])[0]
-        let model = try trainTwins(task, settings: NetworkSettings(hidden: [8], epochs: 1), seed: 1)[1].network
+        let model = try fitTwins(task, settings: NetworkSettings(hidden: [8], epochs: 1), seed: 1)[1].network
         let x = task.test.images, y = task.test.labels
-        let adversarial = try Adversarial.fgsm(model, inputs: x, labels: y, epsilon: 0.3, clip: unclipped)
+        let adversarial = try Adversarial.fgsm(model, observations: x, labels: y, epsilon: 0.3, clip: unclipped)
         let g = try model.inputGradients(of: .loss(labels: y), at: x)
         for i in 0..<x.elements.count where g.elements[i] != 0 {
             #expect(abs(abs(adversarial.elements[i] - x.elements[i]) - 0.3) < 1e-15)
@@ -143,7 +143,7 @@ struct ExperimentSetupTests {
     func twins() throws {
         let task = try DataSource(folder: nil, seed: 2).tasks(["3v7"])[0]
         let settings = NetworkSettings(architecture: .mlp, hidden: [8], epochs: 2)
-        let twins = try trainTwins(task, settings: settings, seed: 5)
+        let twins = try fitTwins(task, settings: settings, seed: 5)
         #expect(twins.map(\.name) == ["softmax", "softRmax"])
         #expect(twins.map(\.output) == [.softmax, .softRmax])
         for t in twins {
@@ -151,7 +151,7 @@ struct ExperimentSetupTests {
             #expect(try t.testAccuracy == t.network.accuracy(task.test.images, labels: task.test.labels))
             #expect(t.testAccuracy > 0.7)  // chance is 0.5; two epochs of a width-8 network
         }
-        let again = try trainTwins(task, settings: settings, seed: 5)
+        let again = try fitTwins(task, settings: settings, seed: 5)
         #expect(try again[1].network.logits(task.test.images) == twins[1].network.logits(task.test.images))
         // The same network through the library directly.
         let direct = try NetworkFixtures.fitMLP(task.train.images, labels: task.train.labels, classCount: 2, hidden: [8],
@@ -239,7 +239,7 @@ struct ExperimentTableTests {
         var fig4: [[Fig4.Cell]] = [], fig6: [[Fig6.TaskResult]] = []
         for seed: UInt64 in [1, 2] {
             let task = try DataSource(folder: nil, seed: seed).tasks(["3v7"])[0]
-            let twins = try trainTwins(task, settings: Self.network, seed: seed)
+            let twins = try fitTwins(task, settings: Self.network, seed: seed)
             fig4.append(try Fig4.compute(models: twins, task: task, epsilons: [0, 0.3, 10]))
             fig6.append([try Fig6.compute(task: task, models: twins)])
             for cell in fig4.last! where cell.epsilon == 0 {

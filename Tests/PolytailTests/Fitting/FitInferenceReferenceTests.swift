@@ -98,9 +98,9 @@ extension Tolerance {
           arguments: FitInferenceFixtures.shared.leastSquares)
     func statsmodels(_ c: FitInferenceFixtures.LeastSquaresCase) throws {
         let design = try Matrix(rowArrays: c.design)
-        let classical = try WeightedLeastSquares.fit(design: design, response: c.response, weights: c.weights, covariance: .classical)
-        let sandwich = try WeightedLeastSquares.fit(design: design, response: c.response, weights: c.weights, covariance: .sandwich)
-        let automatic = try WeightedLeastSquares.fit(design: design, response: c.response, weights: c.weights)
+        let classical = try WeightedLeastSquares.fit(design, response: c.response, weights: c.weights, covariance: .classical)
+        let sandwich = try WeightedLeastSquares.fit(design, response: c.response, weights: c.weights, covariance: .sandwich)
+        let automatic = try WeightedLeastSquares.fit(design, response: c.response, weights: c.weights)
         #expect(automatic.result.covarianceEstimator == (c.weights == nil ? .classical : .sandwich))
         func close(_ a: [Double], _ b: [Double], _ what: String) {
             #expect(a.count == b.count)
@@ -125,7 +125,7 @@ extension Tolerance {
         #expect(Tolerance.isClose(classical.result.aic, -2 * c.llf + 2 * (p + 1), relative: Tolerance.statsmodelsRelative))
         // The same line through the polynomial interface: coefficients and covariance in x.
         if c.name == "wls_line" {
-            let line = try WeightedLeastSquares.line(x: c.design.map { $0[1] }, y: c.response, weights: c.weights)
+            let line = try WeightedLeastSquares.line(c.design.map { $0[1] }, response: c.response, weights: c.weights)
             close(line.model.coefficients, c.params, "line params")
             close(try #require(line.result.standardErrors), c.bseHC0, "line bse HC0")
         }

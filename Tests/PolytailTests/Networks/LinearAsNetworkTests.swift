@@ -24,7 +24,7 @@ import Testing
             for i in 0..<(n * d) { #expect(Tolerance.isClose(gl.elements[i], gm.elements[i], relative: Tolerance.networkFloat32, absolute: 1e-6)) }
         }
         // Attacks run on it: FGSM moves every pixel by at most ε and stays within [0, 1].
-        let attacked = try Adversarial.fgsm(linear, inputs: x, labels: labels, epsilon: 0.05)
+        let attacked = try Adversarial.fgsm(linear, observations: x, labels: labels, epsilon: 0.05)
         for i in 0..<(n * d) {
             #expect(abs(attacked.elements[i] - x.elements[i]) <= 0.05 + 1e-15)
             #expect((0...1).contains(attacked.elements[i]))

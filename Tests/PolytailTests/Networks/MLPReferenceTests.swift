@@ -55,7 +55,7 @@ struct MLPReferenceTests {
             let z = try model.logits(x)
             let nll = try model.objective(.loss(labels: c.labels), at: x)
             let g = try model.inputGradients(of: .loss(labels: c.labels), at: x)
-            let margins = try MarginAnalysis.evaluate(model, inputs: x, labels: c.labels)
+            let margins = try MarginAnalysis.evaluate(model, observations: x, labels: c.labels)
             let mg = try model.inputGradients(of: .margin(labels: c.labels), at: x)
             for (r, row) in c.rows.enumerated() {
                 for i in 0..<row.logits.count { #expect(close(z[r, i], row.logits[i], Tolerance.network)) }

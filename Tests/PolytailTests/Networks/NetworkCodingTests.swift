@@ -52,6 +52,24 @@ struct NetworkCodingTests {
         #expect(throws: DecodingError.self, "\(name)") { try JSONDecoder().decode(Network.self, from: data) }
     }
 
+    @Test("a fitted network and its FitResult round-trip; a corrupt training summary throws")
+    func fittedRoundTrip() throws {
+        let (x, y) = NetworkFixtures.blobs(perClass: 6, classes: 2, dimension: 4, seed: 9)
+        let fitted = try NetworkFixtures.fitMLP(x, labels: y, classCount: 2, hidden: [3], output: .softRmax, epochs: 2,
+                                                batchSize: 5, learningRate: 0.01, seed: 4)
+        let data = try JSONEncoder().encode(fitted)
+        #expect(try JSONDecoder().decode(Fitted<Network>.self, from: data) == fitted)
+        for (key, value) in [("trainingAccuracy", 1.5), ("gradientNorm", -1), ("steps", -3)] as [(String, Double)] {
+            var json = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            var result = json["result"] as! [String: Any], training = result["training"] as! [String: Any]
+            training[key] = value
+            result["training"] = training
+            json["result"] = result
+            let bad = try JSONSerialization.data(withJSONObject: json)
+            #expect(throws: DecodingError.self, "\(key)") { try JSONDecoder().decode(Fitted<Network>.self, from: bad) }
+        }
+    }
+
     @Test("truncated JSON throws")
     func truncated() throws {
         let data = try JSONEncoder().encode(Self.convNetwork(.softmax))
@@ -148,9 +166,18 @@ struct NetworkCodingTests {
         let soft = try Network.fit(x, labels: y, initial: initial, epochs: 3, batchSize: 4, learningRate: 0.01, using: &a)
         let conservative = try Network.fit(x, labels: y, initial: initial.withOutput(.softRmax), epochs: 3, batchSize: 4,
                                            learningRate: 0.01, using: &b)
-        #expect(soft.report.steps == 24 && conservative.report.steps == 24)
+        #expect(soft.result.training?.steps == 24 && conservative.result.training?.steps == 24)
+        var afterFit = a
         #expect(a.next() == b.next())
         #expect(soft.model.output == .softmax && conservative.model.output == .softRmax)
         #expect(soft.model.weights != conservative.model.weights)
+        // The one-call form gives the same two fits and leaves the generator where one fit does.
+        var c = random
+        var epochs: [OutputLayer: [Int]] = [:]
+        let twins = try Network.fitTwins(x, labels: y, initial: initial.withOutput(.softRmax), epochs: 3, batchSize: 4,
+                                         learningRate: 0.01, using: &c, progress: { output, epoch, _ in epochs[output, default: []].append(epoch) })
+        #expect(twins.softmax == soft && twins.softRmax == conservative)
+        #expect(c.next() == afterFit.next())
+        #expect(epochs == [.softmax: [0, 1, 2], .softRmax: [0, 1, 2]])
     }
 }

@@ -29,15 +29,16 @@ struct NetworkDocumentationTests {
                      .conv2D(outputChannels: 16, kernelSize: 3, padding: .valid),
                      .flatten, .dense(outputs: 10)],
             output: .softRmax, using: &random)                 // He-initialised from `random`
-        let (model, report) = try Network.fit(
+        let fitted = try Network.fit(
             images, labels: labels, initial: initial, epochs: 10,   // batch 32, Adam 1e-3 by default
             using: &random, progress: { epoch, loss in epochs.append(epoch) })
+        let model = fitted.model, result = fitted.result          // Fitted<Network>: model and FitResult
         let p = try model.posteriors(testImages)              // n × k, rows sum to one
         let accuracy = try model.accuracy(testImages, labels: testLabels)
-        let adversarial = try Adversarial.fgsm(model, inputs: testImages, labels: testLabels, epsilon: 0.1)
+        let adversarial = try Adversarial.fgsm(model, observations: testImages, labels: testLabels, epsilon: 0.1)
 
-        #expect(epochs == Array(0..<10) && report.steps == 20)
-        #expect(report.epochLosses.last! < report.epochLosses.first!)
+        #expect(epochs == Array(0..<10) && result.training?.steps == 20 && result.iterations == 10)
+        #expect(result.objectiveHistory!.last! < result.objectiveHistory!.first!)
         for r in 0..<p.rows { #expect(abs(p.rowArrays[r].reduce(0, +) - 1) < 1e-12) }
         #expect(accuracy > 0.5)
         #expect(adversarial.rows == 20 && adversarial.columns == 784)

@@ -23,11 +23,11 @@ enum NetworkFixtures {
         return try Network.multilayerPerceptron(layerSizes: sizes, output: output, using: &random)
     }
 
-    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:using:progress:)``
+    /// ``Network/fit(_:labels:classCount:hidden:output:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``
     /// with a generator seeded with `seed`.
     static func fitMLP(_ x: Matrix, labels: [Int], classCount: Int, hidden: [Int], output: OutputLayer, epochs: Int,
                        batchSize: Int, learningRate: Double, weightDecay: Double = 0, seed: UInt64,
-                       progress: ((Int, Double) -> Void)? = nil) throws(PolytailError) -> (model: Network, report: TrainingReport) {
+                       progress: ((Int, Double) -> Void)? = nil) throws(PolytailError) -> Fitted<Network> {
         var random = PolytailRandom(seed: seed)
         return try Network.fit(x, labels: labels, classCount: classCount, hidden: hidden, output: output, epochs: epochs,
                                batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, using: &random,
@@ -72,13 +72,24 @@ struct NetworkTests {
     func adamFits(output: OutputLayer) throws {
         let (x, y) = NetworkFixtures.blobs(perClass: 40, classes: 3, dimension: 6, seed: 41)
         var seen: [Double] = []
-        let (model, report) = try NetworkFixtures.fitMLP(x, labels: y, classCount: 3, hidden: [16], output: output, epochs: 30, batchSize: 16,
+        let fitted = try NetworkFixtures.fitMLP(x, labels: y, classCount: 3, hidden: [16], output: output, epochs: 30, batchSize: 16,
             learningRate: 0.01, weightDecay: 1e-4, seed: 42, progress: { seen.append($1) })
-        #expect(report.epochLosses.count == 30 && seen == report.epochLosses)
-        #expect(report.epochLosses.last! < 0.5 * report.epochLosses.first!)
-        #expect(report.trainingAccuracy == 1)
-        #expect(report.steps == 30 * 8)
+        let model = fitted.model, result = fitted.result
+        let history = try #require(result.objectiveHistory), training = try #require(result.training)
+        #expect(history.count == 30 && seen == history && result.iterations == 30)
+        #expect(history.last! < 0.5 * history.first!)
+        #expect(training.trainingAccuracy == 1)
+        #expect(training.steps == 30 * 8)
         #expect(try model.accuracy(x, labels: y) == 1)
+        // The record is the model's: Σ log ζ_y over the training set, the objective with its
+        // penalty, and a gradient norm that decides `converged`.
+        let nll = try model.objective(.loss(labels: y), at: x).reduce(0, +)
+        #expect(abs(result.logLikelihood + nll) <= 1e-6 * max(1, nll))  // Float32 layers, other chunking
+        let penalty = model.weights.reduce(0.0) { $0 + $1.elements.reduce(0) { $0 + $1 * $1 } }
+        #expect(abs(training.loss - (nll / 120 + 0.5e-4 * penalty)) <= 1e-6)
+        #expect(result.observationCount == 120 && result.parameterCount == model.parameterCount)
+        #expect(result.parameters.isEmpty && result.covariance == nil)
+        #expect(training.gradientNorm > 0 && result.converged == (training.gradientNorm <= 1e-4))
         let p = try model.posteriors(x)
         for r in 0..<p.rows { #expect(abs(p.rowArrays[r].reduce(0, +) - 1) < 1e-12) }
     }
@@ -86,22 +97,22 @@ struct NetworkTests {
     @Test("seeded training is bit-for-bit reproducible; other seeds differ")
     func reproducible() throws {
         let (x, y) = NetworkFixtures.blobs(perClass: 20, classes: 3, dimension: 5, seed: 51)
-        func run(_ seed: UInt64) throws -> (Network, TrainingReport) {
+        func run(_ seed: UInt64) throws -> Fitted<Network> {
             try NetworkFixtures.fitMLP(x, labels: y, classCount: 3, hidden: [8, 8], output: .softRmax,
                                            epochs: 5, batchSize: 7, learningRate: 0.01, seed: seed)
         }
         let a = try run(1), b = try run(1), c = try run(2)
-        #expect(a.0 == b.0 && a.1 == b.1)
-        #expect(a.0 != c.0)
+        #expect(a == b)
+        #expect(a.model != c.model)
     }
 
     @Test("a linear softRmax model with hidden: [] trains too")
     func linearTraining() throws {
         let (x, y) = NetworkFixtures.blobs(perClass: 30, classes: 2, dimension: 3, seed: 61)
-        let (model, report) = try NetworkFixtures.fitMLP(x, labels: y, classCount: 2, hidden: [], output: .softRmax,
-                                                             epochs: 40, batchSize: 10, learningRate: 0.05, seed: 3)
-        #expect(model.layerSizes == [3, 2])
-        #expect(report.trainingAccuracy == 1)
+        let fitted = try NetworkFixtures.fitMLP(x, labels: y, classCount: 2, hidden: [], output: .softRmax,
+                                                epochs: 40, batchSize: 10, learningRate: 0.05, seed: 3)
+        #expect(fitted.model.layerSizes == [3, 2])
+        #expect(fitted.result.training?.trainingAccuracy == 1)
     }
 
     @Test("bad training input is an error")

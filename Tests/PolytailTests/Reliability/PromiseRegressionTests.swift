@@ -31,7 +31,7 @@ import Testing
         expectError(PolytailError.invalidParameter(name: "sum of weights", value: .infinity, requirement: "must be finite: the weights are frequencies; divide them by a common factor")) { try Normal.fit(Self.sample, weights: w) }
         expectError(PolytailError.invalidParameter(name: "sum of weights", value: .infinity, requirement: "must be finite: the weights are frequencies; divide them by a common factor")) { try StudentT.fit(Self.sample, weights: w) }
         expectError(PolytailError.invalidParameter(name: "sum of weights", value: .infinity, requirement: "must be finite: the weights are frequencies; divide them by a common factor")) {
-            try WeightedLeastSquares.line(x: Self.sample, y: Self.sample.map { 2 * $0 + 1 }, weights: w)
+            try WeightedLeastSquares.line(Self.sample, response: Self.sample.map { 2 * $0 + 1 }, weights: w)
         }
     }
 
@@ -97,7 +97,7 @@ extension PromiseRegressionTests {
         let w = try Matrix(rowArrays: [[1, 1, -1], [2, 2, 0.5]])
         let network = try Network(weights: [w], biases: [[0, 0, 0.25]], output: .softRmax)
         let x = try Matrix(rowArrays: [[0.5, 0.25], [-1, 3]])
-        let analysis = try MarginAnalysis.evaluate(network, inputs: x, labels: [0, 1])
+        let analysis = try MarginAnalysis.evaluate(network, observations: x, labels: [0, 1])
         #expect(analysis.margins == [0, 0])
         #expect(analysis.ratios == [.infinity, .infinity])
     }

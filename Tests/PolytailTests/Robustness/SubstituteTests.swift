@@ -74,15 +74,15 @@ struct SubstituteTests {
         }
         #expect(s.queryCount == 120)
         #expect(s.agreement > 0.8)
-        let adversarial = try Adversarial.blackBox(substitute: s, inputs: x, labels: y, epsilon: 0.3)
-        #expect(adversarial == (try Adversarial.fgsm(s.model, inputs: x, labels: y, epsilon: 0.3)))
+        let adversarial = try Adversarial.blackBox(substitute: s, observations: x, labels: y, epsilon: 0.3)
+        #expect(adversarial == (try Adversarial.fgsm(s.model, observations: x, labels: y, epsilon: 0.3)))
         #expect(try target.accuracy(adversarial, labels: y) < target.accuracy(x, labels: y))
         var targetGenerator = PolytailRandom(seed: 2)
         let targets = try Adversarial.randomTargets(labels: y, classCount: 3, using: &targetGenerator)
-        #expect(try Adversarial.blackBox(substitute: s, inputs: x, labels: y, targets: targets, epsilon: 0.2)
-                == Adversarial.targeted(s.model, inputs: x, targets: targets, epsilon: 0.2))
-        #expect(try Adversarial.blackBox(substitute: s, inputs: x, labels: y, epsilon: 0.2, steps: 4, loss: .margin)
-                == Adversarial.bim(s.model, inputs: x, labels: y, epsilon: 0.2, steps: 4, loss: .margin))
+        #expect(try Adversarial.blackBox(substitute: s, observations: x, labels: y, targets: targets, epsilon: 0.2)
+                == Adversarial.targeted(s.model, observations: x, targets: targets, epsilon: 0.2))
+        #expect(try Adversarial.blackBox(substitute: s, observations: x, labels: y, epsilon: 0.2, steps: 4, loss: .margin)
+                == Adversarial.bim(s.model, observations: x, labels: y, epsilon: 0.2, steps: 4, loss: .margin))
     }
 
     @Test("bad substitute settings and pools are errors")
@@ -111,9 +111,9 @@ struct SubstituteTests {
     func survivors() throws {
         let model = AttackFixtures.models[.softRmax]!
         let (x, y) = AttackFixtures.data
-        let a = try Adversarial.fgsm(model, inputs: x, labels: y, epsilon: 0.2)
-        let b = try Adversarial.fgsm(model, inputs: x, labels: y, epsilon: 0.2, loss: .margin)
-        let s = try RobustnessSummary.evaluate(model, inputs: x, labels: y, attacks: [("a", a), ("b", b)])
+        let a = try Adversarial.fgsm(model, observations: x, labels: y, epsilon: 0.2)
+        let b = try Adversarial.fgsm(model, observations: x, labels: y, epsilon: 0.2, loss: .margin)
+        let s = try RobustnessSummary.evaluate(model, observations: x, labels: y, attacks: [("a", a), ("b", b)])
         #expect(s.survivedEveryAttack.count == x.rows)
         #expect(Double(s.survivedEveryAttack.filter { $0 }.count) / Double(x.rows) == s.allAttacks)
         let pa = try model.predict(a), pb = try model.predict(b)
