@@ -90,7 +90,7 @@ struct Table1Script: ParsableCommand {
         Table1.keepNumbers(rows, attacks: attacks, in: &book, prefix: "seed\(seed)")
         let header = "\(train.count) training / \(test.count) test images, seed \(seed); \(network); attacks \(clipping.phrase)."
         book.include(try Table1.write(rows, attacks: attacks, title: source.name, header: header, to: folder))
-        book.figure("table1.svg", caption: "Table 1, seed \(seed): accuracy under attack; plain bars the paper's NLL attack, hatched the worst of three losses, black ticks the paper's MNIST numbers")
+        book.figure("table1.svg", caption: "Table 1, seed \(seed): accuracy under attack; dark bars the paper's NLL attack, light bars the worst of three losses, black ticks the paper's MNIST numbers")
         for task in ["10 classes", "3 vs 7"] {
             for model in ["softmax", "softRmax"] {
                 if let r = rows.first(where: { $0.task == task && $0.model == model && $0.loss == "worst" }),

@@ -133,7 +133,7 @@ struct Table2Script: ParsableCommand {
             + attacks.blackBoxText(trainingImages: task.train.count, architecture: "same architecture") + " Avg: class means of the training images."
         book.include(try Table2.write(computed, task: task, title: source.name, header: header, to: folder))
         for eps in epsilons! {
-            book.figure("table2_eps\(SVGPlot.label(eps)).svg", caption: "Table 2 at ε = \(SVGPlot.label(eps)), seed \(seed): per class, clean and the paper's three attacks (black ticks: the paper's MNIST numbers), hatched the worst of every attack")
+            book.figure("table2_eps\(SVGPlot.label(eps)).svg", caption: "Table 2 at ε = \(SVGPlot.label(eps)), seed \(seed): per class, clean and the paper's three attacks (black ticks: the paper's MNIST numbers), light red the worst of every attack")
         }
 
         // MARK: 4. Over seeds
