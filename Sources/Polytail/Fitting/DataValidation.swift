@@ -63,7 +63,12 @@ enum DataValidation {
     /// therefore give the unweighted estimates exactly, and integer weights the results of the
     /// sample with rows repeated.
     static func frequencyScaled(_ result: FitResult, weights: [Double]?) -> FitResult {
-        let m = weightScale(weights)
+        frequencyScaled(result, by: weightScale(weights))
+    }
+
+    /// A fit computed with weights divided by m, restated for the weights as given (see
+    /// ``frequencyScaled(_:weights:)``).
+    static func frequencyScaled(_ result: FitResult, by m: Double) -> FitResult {
         guard m != 1 else { return result }
         var scaled = result
         scaled.logLikelihood = result.logLikelihood * m

@@ -7,20 +7,34 @@ import Foundation
 /// rounding (each block is summed in two passes; blocks merge by Chan, Golub & LeVeque 1979,
 /// M₂ = M₂ᵃ + M₂ᵇ + δ² WᵃWᵇ/(Wᵃ + Wᵇ)).
 ///
+/// Weights and data of any magnitude: each block's weights are divided by their largest
+/// value M (as the in-memory fits do, so equal weights of 5·10⁻³²⁴ or 10³⁰⁰ on every row give
+/// exactly the unweighted sums), and a block whose largest |x| lies outside [2⁻¹²⁸, 2¹²⁸) is
+/// summed multiplied by a power of two 2⁻ᵇ (exact; distinct subnormal data keep a positive
+/// spread). The sums are kept in that frame (M, b); merging brings two frames to the larger
+/// M and b.
+///
 /// A value type, `Codable` (through validation: corrupt JSON throws), so shards can be
 /// shipped as JSON.
 public struct NormalStatistics: Sendable, Equatable, Codable {
     /// Rows of positive weight.
     public private(set) var observationCount: Int = 0
-    /// W = Σwᵢ.
-    public private(set) var totalWeight: Double = 0
+    /// W = Σwᵢ = W̃·M, M the weight scale of the frame.
+    public var totalWeight: Double { scaledWeight * weightScale }
     /// The weighted mean (0 while empty).
-    public private(set) var mean: Double = 0
-    /// Σwᵢ(xᵢ − x̄)².
-    public private(set) var sumOfSquaredDeviations: Double = 0
+    public var mean: Double { UnitScale.scaled(scaledMean, dataExponent) }
+    /// Σwᵢ(xᵢ − x̄)² (it can underflow to 0 or overflow to +∞ where the fit does not: the fit
+    /// uses the sums in their frame).
+    public var sumOfSquaredDeviations: Double { UnitScale.scaled(scaledSquares * weightScale, 2 * dataExponent) }
     /// The smallest and largest observation of positive weight (+∞, −∞ while empty).
     public private(set) var minimum: Double = .infinity
     public private(set) var maximum: Double = -.infinity
+
+    /// The frame: weights are stored divided by M (1 without weights), data by 2ᵇ (b = 0 for
+    /// ordinary magnitudes).
+    var weightScale = 1.0, dataExponent = 0
+    /// W/M, x̄·2⁻ᵇ and M₂·2⁻²ᵇ/M.
+    var scaledWeight = 0.0, scaledMean = 0.0, scaledSquares = 0.0
 
     /// No observations.
     public init() {}
@@ -37,87 +51,151 @@ public struct NormalStatistics: Sendable, Equatable, Codable {
             throw .dimensionMismatch(what: "weights", expected: observations.count, got: weights.count)
         }
         var block = NormalStatistics()
-        var sum = 0.0
+        var largestWeight = 0.0, largestMagnitude = 0.0
         for (i, x) in observations.enumerated() {
             let w = weights?[i] ?? 1
             guard x.isFinite else { throw .nonFiniteValue(row: i, column: nil) }
             guard w.isFinite, w >= 0 else { throw .invalidWeight(row: i) }
             guard w > 0 else { continue }
             block.observationCount += 1
-            block.totalWeight += w
-            sum += w * x
+            largestWeight = Swift.max(largestWeight, w)
+            largestMagnitude = Swift.max(largestMagnitude, abs(x))
             block.minimum = Swift.min(block.minimum, x)
             block.maximum = Swift.max(block.maximum, x)
         }
-        guard block.totalWeight > 0 else { return }
-        block.mean = sum / block.totalWeight
+        guard block.observationCount > 0 else { return }
+        // The block's frame: its sums are taken on wᵢ/M and xᵢ·2⁻ᵇ (M = 1 and b = 0 for
+        // unweighted data of ordinary magnitude, where this is the plain two-pass sum).
+        let m = weights == nil ? 1 : largestWeight
+        let b = -UnitScale.exponent(largestMagnitude: largestMagnitude)
+        block.weightScale = m
+        block.dataExponent = b
+        var total = 0.0, sum = 0.0
+        for (i, x) in observations.enumerated() {
+            let w = (weights?[i] ?? 1) / m
+            guard w > 0 else { continue }
+            total += w
+            sum += w * UnitScale.scaled(x, -b)
+        }
+        block.scaledWeight = total
+        block.scaledMean = block.clampedMean(sum / total)
         var squares = 0.0
         for (i, x) in observations.enumerated() {
-            let w = weights?[i] ?? 1
-            let d = x - block.mean
+            let w = (weights?[i] ?? 1) / m
+            let d = UnitScale.scaled(x, -b) - block.scaledMean
             squares += w * d * d
         }
-        block.sumOfSquaredDeviations = squares
+        block.scaledSquares = squares
         self = merged(with: block)
+    }
+
+    /// The weighted mean can round outside the range of the data (Σwx/Σw of a constant
+    /// block); it lies in it.
+    func clampedMean(_ scaled: Double) -> Double {
+        Swift.min(Swift.max(scaled, UnitScale.scaled(minimum, -dataExponent)), UnitScale.scaled(maximum, -dataExponent))
+    }
+
+    /// These statistics in the frame (M, b) with M ≥ weightScale, b ≥ dataExponent (exact for
+    /// b; the weights' ratio rounds once, and only when the frames differ).
+    func inFrame(weightScale m: Double, dataExponent b: Int) -> NormalStatistics {
+        guard m != weightScale || b != dataExponent else { return self }
+        var out = self
+        let ratio = weightScale / m
+        out.weightScale = m
+        out.dataExponent = b
+        out.scaledWeight = scaledWeight * ratio
+        out.scaledMean = UnitScale.scaled(scaledMean, dataExponent - b)
+        out.scaledSquares = UnitScale.scaled(scaledSquares * ratio, 2 * (dataExponent - b))
+        return out
     }
 
     /// These statistics and `other` together (in either order: the result is the same to rounding).
     public func merged(with other: NormalStatistics) -> NormalStatistics {
-        if other.totalWeight == 0 { return self }
-        if totalWeight == 0 { return other }
+        if other.observationCount == 0 { return self }
+        if observationCount == 0 { return other }
+        let m = Swift.max(weightScale, other.weightScale)
+        let b = Swift.max(dataExponent, other.dataExponent)
+        let x = inFrame(weightScale: m, dataExponent: b), y = other.inFrame(weightScale: m, dataExponent: b)
         var out = NormalStatistics()
+        out.weightScale = m
+        out.dataExponent = b
         out.observationCount = observationCount + other.observationCount
-        out.totalWeight = totalWeight + other.totalWeight
-        let delta = other.mean - mean
-        out.mean = mean + delta * (other.totalWeight / out.totalWeight)
-        out.sumOfSquaredDeviations = sumOfSquaredDeviations + other.sumOfSquaredDeviations
-            + delta * delta * (totalWeight * other.totalWeight / out.totalWeight)
+        out.scaledWeight = x.scaledWeight + y.scaledWeight
+        let delta = y.scaledMean - x.scaledMean
+        out.scaledMean = x.scaledMean + delta * (y.scaledWeight / out.scaledWeight)
+        out.scaledSquares = x.scaledSquares + y.scaledSquares
+            + delta * delta * (x.scaledWeight * (y.scaledWeight / out.scaledWeight))
         out.minimum = Swift.min(minimum, other.minimum)
         out.maximum = Swift.max(maximum, other.maximum)
+        out.scaledMean = out.clampedMean(out.scaledMean)
         return out
     }
 
     /// The maximum-likelihood normal of everything accumulated, as ``Normal/fit(_:weights:)``.
     /// - Returns: the fit and its ``FitResult`` (the same fields as the in-memory fit).
     /// - Throws: `.emptyData` when nothing was added, `.tooFewObservations` below two rows of
-    ///   positive weight, `.constantData` when every observation is equal.
+    ///   positive weight, `.constantData` when every observation is equal,
+    ///   `.invalidParameter` ("sum of weights") when W exceeds the double range.
     public func fit() throws(PolytailError) -> Fitted<Normal> {
+        let framed = try fitInFrame()
+        // Restated for the weights and data as given: ℓ, W and the information scale with M,
+        // the estimates with 2ᵇ.
+        let result = DataValidation.frequencyScaled(framed.result, by: weightScale)
+        return Fitted(model: try framed.model.rescaled(exponent: dataExponent),
+                      result: result.rescaledData(exponent: dataExponent))
+    }
+
+    /// The fit of the data and weights of the frame (divided by 2ᵇ and M).
+    func fitInFrame() throws(PolytailError) -> Fitted<Normal> {
         guard observationCount > 0 else { throw .emptyData }
         guard observationCount >= 2 else { throw .tooFewObservations(needed: 2, got: observationCount) }
         guard minimum < maximum else { throw .constantData(column: nil) }
-        let sd = (sumOfSquaredDeviations / totalWeight).squareRoot()
+        guard totalWeight.isFinite else {
+            throw .invalidParameter(name: "sum of weights", value: totalWeight,
+                                    requirement: "must be finite: the weights are frequencies; divide them by a common factor")
+        }
+        let w = scaledWeight
+        let sd = (scaledSquares / w).squareRoot()
         guard sd > 0, sd.isFinite else { throw .constantData(column: nil) }
-        let normal = try Normal(mean: mean, standardDeviation: sd)
-        let logLikelihood = -totalWeight * (log(sd) + Normal.logRootTwoPi + 0.5)
+        let normal = try Normal(mean: scaledMean, standardDeviation: sd)
+        let logLikelihood = -w * (log(sd) + Normal.logRootTwoPi + 0.5)
         let variance = sd * sd
-        let covariance = Matrix(uncheckedRows: 2, columns: 2, elements: [variance / totalWeight, 0, 0, variance / (2 * totalWeight)])
+        let covariance = Matrix(uncheckedRows: 2, columns: 2, elements: [variance / w, 0, 0, variance / (2 * w)])
         return Fitted(
             model: normal,
             result: FitResult(
-                unchecked: [.mean, .standardDeviation], estimates: [mean, sd], covariance: covariance,
-                observationCount: observationCount, sampleSize: totalWeight,
+                unchecked: [.mean, .standardDeviation], estimates: [scaledMean, sd], covariance: covariance,
+                observationCount: observationCount, sampleSize: w,
                 logLikelihood: logLikelihood, parameterCount: 2, iterations: 0, converged: true))
     }
 
     private enum CodingKeys: String, CodingKey {
         case observationCount, totalWeight, mean, sumOfSquaredDeviations, minimum, maximum
+        case weightScale, dataExponent
     }
 
+    /// Decodes through validation. `totalWeight`, `mean` and `sumOfSquaredDeviations` are
+    /// stored in the frame given by the optional `weightScale` M and `dataExponent` b
+    /// (W/M, x̄·2⁻ᵇ, M₂·2⁻²ᵇ/M; M = 1 and b = 0 when absent).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         var s = NormalStatistics()
         s.observationCount = try c.decode(Int.self, forKey: .observationCount)
-        s.totalWeight = try c.decode(Double.self, forKey: .totalWeight)
+        s.scaledWeight = try c.decode(Double.self, forKey: .totalWeight)
+        s.weightScale = try c.decodeIfPresent(Double.self, forKey: .weightScale) ?? 1
+        s.dataExponent = try c.decodeIfPresent(Int.self, forKey: .dataExponent) ?? 0
         if s.observationCount > 0 {
-            s.mean = try c.decode(Double.self, forKey: .mean)
-            s.sumOfSquaredDeviations = try c.decode(Double.self, forKey: .sumOfSquaredDeviations)
+            s.scaledMean = try c.decode(Double.self, forKey: .mean)
+            s.scaledSquares = try c.decode(Double.self, forKey: .sumOfSquaredDeviations)
             s.minimum = try c.decode(Double.self, forKey: .minimum)
             s.maximum = try c.decode(Double.self, forKey: .maximum)
         }
-        let valid = s.observationCount >= 0 && s.totalWeight.isFinite && s.totalWeight >= 0
-            && (s.observationCount == 0) == (s.totalWeight == 0)
-            && (s.observationCount == 0 || (s.mean.isFinite && s.sumOfSquaredDeviations.isFinite
-                && s.sumOfSquaredDeviations >= 0 && s.minimum.isFinite && s.maximum.isFinite
+        // |b| ≤ 1100 spans every double (2⁻¹⁰⁷⁴ … 2¹⁰²³) and keeps 2b far from overflow.
+        let frame = s.weightScale.isFinite && s.weightScale > 0 && abs(s.dataExponent) <= 1100
+        let valid = frame && s.observationCount >= 0 && s.scaledWeight.isFinite && s.scaledWeight >= 0
+            && (s.observationCount == 0) == (s.scaledWeight == 0)
+            && (s.observationCount == 0 || (s.scaledMean.isFinite && s.scaledSquares.isFinite
+                && s.scaledSquares >= 0 && s.minimum.isFinite && s.maximum.isFinite
                 && s.minimum <= s.mean && s.mean <= s.maximum))
         guard valid else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
@@ -129,10 +207,12 @@ public struct NormalStatistics: Sendable, Equatable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(observationCount, forKey: .observationCount)
-        try c.encode(totalWeight, forKey: .totalWeight)
+        try c.encode(scaledWeight, forKey: .totalWeight)
+        if weightScale != 1 { try c.encode(weightScale, forKey: .weightScale) }
+        if dataExponent != 0 { try c.encode(dataExponent, forKey: .dataExponent) }
         if observationCount > 0 {
-            try c.encode(mean, forKey: .mean)
-            try c.encode(sumOfSquaredDeviations, forKey: .sumOfSquaredDeviations)
+            try c.encode(scaledMean, forKey: .mean)
+            try c.encode(scaledSquares, forKey: .sumOfSquaredDeviations)
             try c.encode(minimum, forKey: .minimum)
             try c.encode(maximum, forKey: .maximum)
         }
@@ -150,17 +230,28 @@ public struct NormalStatistics: Sendable, Equatable, Codable {
 public struct StudentTPass: Sendable, Equatable, Codable {
     let state: TFitter.State
     var sums = TFitter.Sums()
+    /// The frame of the ``NormalStatistics`` the fit started from: observations are summed as
+    /// x·2⁻ᵇ with weights w/M, and `state` is the point in that frame (M = 1, b = 0 for
+    /// unweighted data of ordinary magnitude).
+    var weightScale = 1.0, dataExponent = 0
 
     /// The point: location μ.
-    public var location: Double { state.mu }
+    public var location: Double { UnitScale.scaled(state.mu, dataExponent) }
     /// The point: scale σ.
-    public var scale: Double { exp(state.eta) }
+    public var scale: Double { UnitScale.scaled(exp(state.eta), dataExponent) }
     /// The point: degrees of freedom ν.
     public var degreesOfFreedom: Double { exp(state.tau) }
 
-    init(state: TFitter.State) { self.state = state }
+    init(state: TFitter.State, weightScale: Double = 1, dataExponent: Int = 0) {
+        self.state = state
+        self.weightScale = weightScale
+        self.dataExponent = dataExponent
+    }
 
-    /// An empty pass at the point of `model` (its location, scale and ν).
+    /// An empty pass at the point of `model` (its location, scale and ν), for data and
+    /// weights of ordinary magnitude. Inside ``StudentT/fit(statistics:start:degreesOfFreedom:tolerance:maxIterations:pass:)``
+    /// start each shard from a copy of the pass given (`var part = pass`): it carries the
+    /// frame in which tiny or huge data are summed.
     public init(at model: StudentT) {
         state = TFitter.State(mu: model.location, eta: log(model.scale), tau: log(model.degreesOfFreedom))
     }
@@ -179,7 +270,10 @@ public struct StudentTPass: Sendable, Equatable, Codable {
         if let weights {
             for (i, w) in weights.enumerated() where !(w.isFinite && w >= 0) { throw .invalidWeight(row: i) }
         }
-        let w = weights ?? [Double](repeating: 1, count: observations.count)
+        var w = weights ?? [Double](repeating: 1, count: observations.count)
+        var observations = observations
+        if weightScale != 1 { w = w.map { $0 / weightScale } }
+        if dataExponent != 0 { observations = observations.map { UnitScale.scaled($0, -dataExponent) } }
         let block = observations.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in TFitter.accumulate(state, x: xp, w: wp) }
         }
@@ -189,7 +283,7 @@ public struct StudentTPass: Sendable, Equatable, Codable {
     /// This pass and `other` (taken at the same point) together.
     /// - Throws: `.invalidParameter` when the points differ.
     public func merged(with other: StudentTPass) throws(PolytailError) -> StudentTPass {
-        guard other.state == state else {
+        guard other.state == state, other.weightScale == weightScale, other.dataExponent == dataExponent else {
             throw .invalidParameter(name: "pass point", value: other.location,
                                     requirement: "passes merge only at the same (location, scale, degrees of freedom)")
         }
@@ -198,7 +292,7 @@ public struct StudentTPass: Sendable, Equatable, Codable {
         return out
     }
 
-    private enum CodingKeys: String, CodingKey { case location, logScale, logDegreesOfFreedom, sums }
+    private enum CodingKeys: String, CodingKey { case location, logScale, logDegreesOfFreedom, sums, weightScale, dataExponent }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -213,8 +307,16 @@ public struct StudentTPass: Sendable, Equatable, Codable {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "StudentTPass: the point and the sums must be finite (and Σw log(1 + z²/ν), Σwu, Σwuz² non-negative)"))
         }
+        let m = try c.decodeIfPresent(Double.self, forKey: .weightScale) ?? 1
+        let b = try c.decodeIfPresent(Int.self, forKey: .dataExponent) ?? 0
+        guard m.isFinite, m > 0, abs(b) <= 1100 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "StudentTPass: the weight scale must be finite and positive, the data exponent in [-1100, 1100]"))
+        }
         self.state = state
         self.sums = sums
+        self.weightScale = m
+        self.dataExponent = b
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -223,6 +325,8 @@ public struct StudentTPass: Sendable, Equatable, Codable {
         try c.encode(state.eta, forKey: .logScale)
         try c.encode(state.tau, forKey: .logDegreesOfFreedom)
         try c.encode(sums, forKey: .sums)
+        if weightScale != 1 { try c.encode(weightScale, forKey: .weightScale) }
+        if dataExponent != 0 { try c.encode(dataExponent, forKey: .dataExponent) }
     }
 }
 
@@ -257,7 +361,10 @@ extension StudentT {
         tolerance: Double = 1e-13, maxIterations: Int = 200,
         pass: (inout StudentTPass) throws(PolytailError) -> Void
     ) throws(PolytailError) -> Fitted<StudentT> {
-        let normal = try statistics.fit()
+        // Everything below runs in the statistics' frame (data ·2⁻ᵇ, weights /M; b = 0, M = 1
+        // for unweighted data of ordinary magnitude), restated for the data and weights as given.
+        let m = statistics.weightScale, b = statistics.dataExponent
+        let normal = try statistics.fitInFrame()
         let needed = rule.isFixed ? 2 : 3
         guard statistics.observationCount >= needed else {
             throw .tooFewObservations(needed: needed, got: statistics.observationCount)
@@ -266,8 +373,8 @@ extension StudentT {
         final class ErrorBox { var error: PolytailError? }
         let box = ErrorBox()
         return try withoutActuallyEscaping(pass) { (escapable) throws(PolytailError) -> Fitted<StudentT> in
-            var fitter = TFitter(totalWeight: statistics.totalWeight, bounds: bounds) { state in
-                var p = StudentTPass(state: state)
+            var fitter = TFitter(totalWeight: statistics.scaledWeight, bounds: bounds) { state in
+                var p = StudentTPass(state: state, weightScale: m, dataExponent: b)
                 if box.error != nil { p.sums.logR = .nan; return p.sums }
                 do {
                     try escapable(&p)
@@ -280,7 +387,8 @@ extension StudentT {
             }
             var s: TFitter.State
             if let start {
-                s = TFitter.State(mu: start.location, eta: log(start.scale), tau: log(bounds.fixed ?? start.degreesOfFreedom))
+                s = TFitter.State(mu: UnitScale.scaled(start.location, -b), eta: log(UnitScale.scaled(start.scale, -b)),
+                                  tau: log(bounds.fixed ?? start.degreesOfFreedom))
             } else {
                 s = TFitter.State(mu: normal.model.mean, eta: log(normal.model.standardDeviation), tau: log(bounds.fixed ?? 10))
                 for _ in 0..<3 { fitter.emStep(&s) }
@@ -289,10 +397,12 @@ extension StudentT {
             let outcome = fitter.newton(from: s, tolerance: tolerance, maxIterations: maxIterations)
             if let error = box.error { throw error }
             fitter.externalPass = nil
-            return try fitted(
-                outcome, start: s, bounds: bounds, totalWeight: statistics.totalWeight,
+            let framed = try fitted(
+                outcome, start: s, bounds: bounds, totalWeight: statistics.scaledWeight,
                 observationCount: statistics.observationCount, weights: nil,
                 normal: { () throws(PolytailError) -> Fitted<Normal> in normal })
+            let result = DataValidation.frequencyScaled(framed.result, by: m)
+            return Fitted(model: try framed.model.rescaled(exponent: b), result: result.rescaledData(exponent: b))
         }
     }
 }

@@ -78,6 +78,16 @@ extension NoncentralT {
         _ observations: [Double], weights: [Double]? = nil, degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
         progress: ((FitProgress) -> Void)? = nil
     ) throws(PolytailError) -> Fitted<NoncentralT> {
+        // Tiny (subnormal) or huge data are fitted multiplied by a power of two (exact).
+        try UnitScale.fit(observations) { (observations) throws(PolytailError) in
+            try fitOnUnitScale(observations, weights: weights, degreesOfFreedom: rule, progress: progress)
+        }
+    }
+
+    static func fitOnUnitScale(
+        _ observations: [Double], weights: [Double]?, degreesOfFreedom rule: DegreesOfFreedomRule,
+        progress: ((FitProgress) -> Void)?
+    ) throws(PolytailError) -> Fitted<NoncentralT> {
         var fixedNu: Double? = nil
         var lower = 1.0, upper = 1.0
         let ruleBounds = try rule.validatedBounds()  // throws for a per-group rule: one sample is one group

@@ -40,6 +40,16 @@ extension StudentT {
         degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
         tolerance: Double = 1e-13, maxIterations: Int = 200
     ) throws(PolytailError) -> Fitted<StudentT> {
+        // Tiny (subnormal) or huge data are fitted multiplied by a power of two (exact).
+        try UnitScale.fit(observations) { (observations) throws(PolytailError) in
+            try fitOnUnitScale(observations, weights: weights, degreesOfFreedom: rule, tolerance: tolerance, maxIterations: maxIterations)
+        }
+    }
+
+    static func fitOnUnitScale(
+        _ observations: [Double], weights: [Double]?, degreesOfFreedom rule: DegreesOfFreedomRule,
+        tolerance: Double, maxIterations: Int
+    ) throws(PolytailError) -> Fitted<StudentT> {
         let w = try DataValidation.checkUnivariate(observations, weights: weights, parameters: rule.isFixed ? 2 : 3)
         let bounds = try rule.validatedBounds()
         // `w` is all ones without weights: the fitter uses it rather than a second copy.

@@ -52,6 +52,11 @@ final class CSVScanner {
     private var end = 0
     private var eof = false
     private let fd: Int32
+    /// Whether the source is a FIFO (named pipe), for the message when nothing comes from it.
+    private var isFIFO = false
+    /// The longest record the scanner buffers (64 MiB): a source without line ends (a device
+    /// such as `/dev/zero`, a file of NUL bytes) stops here instead of filling the memory.
+    static let maximumRecordBytes = 1 << 26
     private let closeOnDeinit: Bool
     /// The path for messages.
     let path: String
@@ -85,17 +90,26 @@ final class CSVScanner {
             fd = 0
             closeOnDeinit = false
         } else {
-            let opened = open(path, O_RDONLY | O_CLOEXEC)
+            // Non-blocking, so that opening a FIFO nobody writes to returns at once (a
+            // blocking open would wait for a writer forever); reads block again below.
+            let opened = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
             if opened < 0 {
                 let code = errno
                 if code == ENOENT || code == ENOTDIR { throw .fileNotFound(path: path) }
                 throw .unreadable(path: path, reason: code == EACCES ? "permission denied" : String(cString: strerror(code)))
             }
             var info = stat()
-            if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-                close(opened)
-                throw .unreadable(path: path, reason: "it is a directory")
+            if fstat(opened, &info) == 0 {
+                let kind = info.st_mode & S_IFMT
+                if kind == S_IFDIR {
+                    close(opened)
+                    throw .unreadable(path: path, reason: "it is a directory")
+                }
+                // A FIFO or pipe (`<(command)`) is read as a stream; with no writer the first
+                // read ends at once and says so (see `refill`).
+                isFIFO = kind == S_IFIFO
             }
+            _ = fcntl(opened, F_SETFL, fcntl(opened, F_GETFL) & ~O_NONBLOCK)
             fd = opened
             closeOnDeinit = true
         }
@@ -159,21 +173,49 @@ final class CSVScanner {
             pos = 0
         }
         if end == capacity {
+            guard capacity < CSVScanner.maximumRecordBytes else {
+                throw .unreadable(path: path, reason: "line \(line) is longer than \(CSVScanner.maximumRecordBytes >> 20) MiB without a line end: not a CSV table")
+            }
             let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
             bigger.update(from: buffer, count: end)
             buffer.deallocate()
             buffer = bigger
             capacity *= 2
         }
+        if isFIFO, bytesRead == 0 { try awaitWriter() }
         while true {
             let r = read(fd, buffer + end, capacity - end)
             if r > 0 { end += r; bytesRead += r; return }
-            if r == 0 { eof = true; return }
+            if r == 0 {
+                eof = true
+                if isFIFO, bytesRead == 0 {
+                    throw .unreadable(path: path, reason: "it is a FIFO (named pipe) and nothing was written to it")
+                }
+                return
+            }
             let code = errno
             if code == EINTR { continue }
             if code == EISDIR { throw .unreadable(path: path, reason: "it is a directory") }
             throw .unreadable(path: path, reason: String(cString: strerror(code)))
         }
+    }
+
+    /// How long a FIFO may stay without a writer before the scanner gives up (seconds).
+    static let fifoWriterTimeout: Int32 = 10
+
+    /// Waits, at most ``fifoWriterTimeout`` seconds, for the first bytes (or the end) of a
+    /// FIFO: the usual `mkfifo f; polytail fit f & producer > f` works, and a FIFO nobody
+    /// opens for writing is reported instead of blocking forever.
+    private func awaitWriter() throws(CSVError) {
+        var waited: Int32 = 0
+        while waited < CSVScanner.fifoWriterTimeout * 10 {
+            var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&request, 1, 100)
+            if ready > 0 { return }
+            if ready < 0, errno != EINTR { return }
+            waited += 1
+        }
+        throw .unreadable(path: path, reason: "it is a FIFO (named pipe) and nothing wrote to it for \(CSVScanner.fifoWriterTimeout) s")
     }
 
     /// Skips a byte-order mark at the very start.

@@ -116,3 +116,57 @@ extension DataFileTests {
         }
     }
 }
+
+/// CSV sources that are not regular files: a FIFO is read as a stream (a writer may come
+/// after the reader, as with `mkfifo`), never waited for forever; a device without line ends
+/// stops at the record bound instead of filling the memory.
+extension DataFileTests {
+    /// Writes `text` to the FIFO from another thread once it has been opened for reading.
+    static func writeLater(_ text: String, to fifo: String) -> Thread {
+        let thread = Thread {
+            let fd = open(fifo, O_WRONLY)
+            guard fd >= 0 else { return }
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        thread.start()
+        return thread
+    }
+
+    @Test func csvFromAFIFOWithAWriterIsRead() throws {
+        let fifo = path("data.csv")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        _ = Self.writeLater("x\n1\n2\n4\n", to: fifo)
+        let table = try CSVTable.read(contentsOf: fifo)
+        #expect(table.rows.count == 3)
+    }
+
+    @Test func csvFromAFIFOWhoseWriterWritesNothing() throws {
+        let fifo = path("empty.csv")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        _ = Self.writeLater("", to: fifo)
+        expectError(CSVError.unreadable(path: fifo, reason: "it is a FIFO (named pipe) and nothing was written to it")) {
+            try CSVTable.read(contentsOf: fifo)
+        }
+    }
+
+    /// Before, opening the FIFO blocked forever; now the reader gives up after 10 s.
+    @Test func csvFromAFIFOWithoutWriterIsRefusedInBoundedTime() throws {
+        let fifo = path("orphan.csv")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let start = Date()
+        expectError(CSVError.unreadable(path: fifo, reason: "it is a FIFO (named pipe) and nothing wrote to it for 10 s")) {
+            try CSVNumberReader(path: fifo).readAll()
+        }
+        #expect(Date().timeIntervalSince(start) < 30)
+    }
+
+    @Test func csvFromDevicesAndDirectories() {
+        expectError(CSVError.unreadable(path: "/dev/zero", reason: "line 1 is longer than 64 MiB without a line end: not a CSV table")) {
+            try CSVNumberReader(path: "/dev/zero").readAll()
+        }
+        expectError(CSVError.noHeader) { try CSVTable.read(contentsOf: "/dev/null") }
+        expectError(CSVError.unreadable(path: folder, reason: "it is a directory")) { try CSVTable.read(contentsOf: folder) }
+    }
+}
