@@ -38,8 +38,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "polytail",
-            dependencies: ["PolytailCLI"],
+            dependencies: ["PolytailCLI", "CPolytailStartup"],
             path: "Sources/polytail"
+        ),
+        // One OpenBLAS thread for the command (see startup.c).
+        .target(
+            name: "CPolytailStartup",
+            path: "Sources/CPolytailStartup"
         ),
 
         // MARK: SVG drawing for the figure scripts

