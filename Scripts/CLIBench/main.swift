@@ -1,16 +1,18 @@
 // The command line at scale, side by side with pandas and scipy in one run.
 //
 //   swift build -c release && swift run -c release cli-bench [--rows N] [--repeat R] [--no-scipy]
+//   .build/release/cli-bench --read-only FILE [--repeat R]   (the reader alone, for profiling)
 //
 // 1. Writes a one-column CSV of N draws (default 10⁶) of 1 + 2·t₃, each number in Swift's
 //    shortest round-trip form (≈ 19 bytes a row, as pandas' to_csv writes them).
 // 2. Reading: CSVNumberReader in this process vs. pandas.read_csv (C engine) in Python,
 //    best of R each.
-// 3. Whole process: `polytail fit FILE` (the t, ν estimated) and `polytail fit --stream`,
+// 3. Whole process: `polytail --version` (start-up), `polytail fit --family normal` (start-up,
+//    read, a cheap fit), `polytail fit FILE` (the t, ν estimated) and `polytail fit --stream`,
 //    best of R wall-clock runs of the binary beside this one, peak memory from
 //    /usr/bin/time -v; against scipy.stats.t.fit on the same numbers in memory (one call),
 //    with both log-likelihoods.
-// Prints Markdown rows for Docs/performance.md.
+// Prints Markdown rows for Docs/performance.md, with the load average before and after.
 import BenchSupport
 import Foundation
 import Polytail
@@ -33,6 +35,12 @@ if let i = BenchArguments.all.firstIndex(of: "--read-only"), i + 1 < BenchArgume
 }
 let scratch = try ScratchFolder("polytail-cli-bench")
 defer { scratch.remove() }
+
+/// The load averages (1, 5, 15 min): a shared machine inflates both sides' wall-clock times.
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
+let loadBefore = loadAverage()
 
 // 1. The file.
 log("writing \(rows) rows …")
@@ -77,7 +85,9 @@ func best(_ arguments: [String]) throws -> Run {
     let fastest = runs.min { $0.seconds < $1.seconds }!
     return Run(seconds: fastest.seconds, peakMB: runs.map(\.peakMB).max()!, stdout: fastest.stdout)
 }
-log("polytail fit (whole process) …")
+log("polytail --version, fit --family normal, fit (whole processes) …")
+let startUp = try best(["--version"])
+let normalFit = try best(["fit", csv.path, "--family", "normal"])
 let fit = try best(["fit", csv.path])
 log("polytail fit --stream …")
 let streamed = try best(["fit", csv.path, "--stream"])
@@ -94,7 +104,7 @@ let peer = output.flatMap { decodeLines($0, as: Peer.self).first }
 
 func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }
 let numbersMB = Double(rows) * 8 / 1_048_576
-print("rows: \(rows), file \(String(format: "%.1f", bytes / 1_048_576)) MB, numbers \(String(format: "%.1f", numbersMB)) MB; best of \(repeats)")
+print("rows: \(rows), file \(String(format: "%.1f", bytes / 1_048_576)) MB, numbers \(String(format: "%.1f", numbersMB)) MB; best of \(repeats); load average \(loadBefore) before, \(loadAverage()) after (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("")
 print("| what | Polytail | peer | ratio |")
 print("|---|---:|---:|---:|")
@@ -103,6 +113,7 @@ if let peer {
     if let fitSeconds = peer.fitSeconds, let ll = peer.logLikelihood, let df = peer.df {
         print("| t fit, ν estimated | \(ms(fit.seconds)) whole process `polytail fit` | \(ms(fitSeconds)) `scipy.stats.t.fit` in memory | \(String(format: "%.0f×", fitSeconds / fit.seconds)) |")
         print("| log-likelihood (ν) | \(field(fit.stdout, "logLikelihood")) (\(String(format: "%.4f", field(fit.stdout, "df")))) | \(ll) (\(String(format: "%.4f", df))) | \(field(fit.stdout, "logLikelihood") >= ll ? "Polytail ≥ scipy" : "Polytail < scipy") |")
+        print("| phases of the whole process | start-up \(ms(startUp.seconds)) (`polytail --version`); start-up, read and normal fit \(ms(normalFit.seconds)) (`--family normal`); the t fit the rest | | |")
         print("| t fit by passes (`--stream`) | \(ms(streamed.seconds)), \(Int(field(streamed.stdout, "passes"))) passes, \(String(format: "%.2f", streamed.seconds / (bytes / 1e9))) s/GB | — | |")
     }
     print("| peak memory | \(String(format: "%.0f MB", fit.peakMB)) (`--stream`: \(String(format: "%.0f MB", streamed.peakMB))); budget 2 × \(String(format: "%.1f", numbersMB)) MB + 40 MB = \(String(format: "%.0f MB", 2 * numbersMB + 40)) | \(String(format: "%.0f MB", peer.peakMB)) (python, pandas, scipy) | |")
