@@ -61,7 +61,7 @@ precondition(read.value == rows)
 
 // 3. The whole process, with peak memory.
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("polytail")
-struct Run { var seconds: Double; var peakMB: Double; var stdout: String }
+struct Run { var seconds: Double; var peakMB: Double; var stdout: String; var cpuSeconds: Double = .nan }
 func runPolytail(_ arguments: [String]) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
@@ -75,15 +75,20 @@ func runPolytail(_ arguments: [String]) throws -> Run {
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    let rss = stderr.split(separator: "\n").first { $0.contains("Maximum resident set size") }
-        .flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? .nan
-    return Run(seconds: seconds, peakMB: rss / 1024, stdout: String(decoding: stdout, as: UTF8.self))
+    func value(_ label: String) -> Double {
+        stderr.split(separator: "\n").first { $0.contains(label) }
+            .flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? .nan
+    }
+    let rss = value("Maximum resident set size")
+    return Run(seconds: seconds, peakMB: rss / 1024, stdout: String(decoding: stdout, as: UTF8.self),
+               cpuSeconds: value("User time (seconds)") + value("System time (seconds)"))
 }
 func best(_ arguments: [String]) throws -> Run {
     var runs: [Run] = []
     for _ in 0..<repeats { runs.append(try runPolytail(arguments)) }
     let fastest = runs.min { $0.seconds < $1.seconds }!
-    return Run(seconds: fastest.seconds, peakMB: runs.map(\.peakMB).max()!, stdout: fastest.stdout)
+    return Run(seconds: fastest.seconds, peakMB: runs.map(\.peakMB).max()!, stdout: fastest.stdout,
+               cpuSeconds: runs.map(\.cpuSeconds).min()!)
 }
 log("polytail --version, fit --family normal, fit (whole processes) …")
 let startUp = try best(["--version"])
@@ -97,7 +102,7 @@ func field(_ json: String, _ key: String) -> Double {
 
 // The peer: pandas.read_csv and scipy.stats.t.fit.
 log("pandas.read_csv and scipy.stats.t.fit …")
-struct Peer: Decodable { var n: Int; var readSeconds: Double; var fitSeconds: Double?; var logLikelihood: Double?; var df: Double?; var peakMB: Double }
+struct Peer: Decodable { var n: Int; var readSeconds: Double; var fitSeconds: Double?; var fitCPUSeconds: Double?; var logLikelihood: Double?; var df: Double?; var peakMB: Double }
 let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("pandas_peer.py")
 let (output, note) = runPythonPeer(script, [csv.path, "--repeat", "\(repeats)"] + (BenchArguments.has("--no-scipy") ? ["--no-fit"] : []))
 let peer = output.flatMap { decodeLines($0, as: Peer.self).first }
@@ -112,6 +117,9 @@ if let peer {
     print("| read the column (in process) | \(ms(read.seconds)) `CSVNumberReader` | \(ms(peer.readSeconds)) `pandas.read_csv` | \(String(format: "%.2f×", peer.readSeconds / read.seconds)) |")
     if let fitSeconds = peer.fitSeconds, let ll = peer.logLikelihood, let df = peer.df {
         print("| t fit, ν estimated | \(ms(fit.seconds)) whole process `polytail fit` | \(ms(fitSeconds)) `scipy.stats.t.fit` in memory | \(String(format: "%.0f×", fitSeconds / fit.seconds)) |")
+        if let cpu = peer.fitCPUSeconds {
+            print("| the same in CPU time (user + system) | \(ms(fit.cpuSeconds)) whole process (2 threads in the fit) | \(ms(cpu)) | \(String(format: "%.0f×", cpu / fit.cpuSeconds)) |")
+        }
         print("| log-likelihood (ν) | \(field(fit.stdout, "logLikelihood")) (\(String(format: "%.4f", field(fit.stdout, "df")))) | \(ll) (\(String(format: "%.4f", df))) | \(field(fit.stdout, "logLikelihood") >= ll ? "Polytail ≥ scipy" : "Polytail < scipy") |")
         print("| phases of the whole process | start-up \(ms(startUp.seconds)) (`polytail --version`); start-up, read and normal fit \(ms(normalFit.seconds)) (`--family normal`); the t fit the rest | | |")
         print("| t fit by passes (`--stream`) | \(ms(streamed.seconds)), \(Int(field(streamed.stdout, "passes"))) passes, \(String(format: "%.2f", streamed.seconds / (bytes / 1e9))) s/GB | — | |")
