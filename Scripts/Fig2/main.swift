@@ -136,7 +136,7 @@ struct Fig2: ParsableCommand {
                         let fit = try LinearClassifier.fit(
                             features, labels: data.labels, classCount: 2, output: output,
                             optimizer: .adam(epochs: e, batchSize: batchSize, learningRate: learningRate), using: &generator)
-                        let c = fit.classifier
+                        let c = fit.model
                         let p = try c.posteriors(grid)
                         let dw = [c.weights[0, 1] - c.weights[0, 0], c.weights[1, 1] - c.weights[1, 0]], db = c.bias[1] - c.bias[0]
                         let norm = (dw[0] * dw[0] + dw[1] * dw[1]).squareRoot()
@@ -147,7 +147,7 @@ struct Fig2: ParsableCommand {
                         let predictions = try c.predict(features)
                         let accuracy = Double(zip(predictions, data.labels).filter { $0.0 == $0.1 }.count) / Double(features.rows)
                         snapshot = Snapshot(dataset: name, model: modelName, epoch: e, grid: (0..<p.rows).map { p[$0, 1] },
-                                            trainingAccuracy: accuracy, loss: fit.result.loss, scale: norm,
+                                            trainingAccuracy: accuracy, loss: fit.result.training!.loss, scale: norm,
                                             minimumMargin: distances.min()!, medianMargin: median(distances))
                     } else {
                         var random = PolytailRandom(seed: seed)
