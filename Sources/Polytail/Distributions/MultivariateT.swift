@@ -38,7 +38,7 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         guard degreesOfFreedom >= StudentT.minimumDegreesOfFreedom,
               degreesOfFreedom.isFinite || degreesOfFreedom == .infinity else {
             throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom,
-                                    requirement: "must be ≥ \(StudentT.minimumDegreesOfFreedom) (or +∞ for the normal limit)")
+                                    requirement: "must be ≥ \(StudentT.minimumDegreesOfFreedom) (+∞ for the normal limit)")
         }
         (lower, logDeterminant) = try MultivariateNormal.factor(location: location, matrix: scatter, what: "scatter")
         self.location = location
