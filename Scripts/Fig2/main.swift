@@ -101,11 +101,13 @@ struct Fig2: ParsableCommand {
         guard !epochList.isEmpty, epochList.count == epochs.split(separator: ",").count, epochList.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--epochs must be positive integers separated by commas")
         }
-        guard points >= 4 else { throw ValidationError("--points must be at least 4") }
-        guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise must be a non-negative number") }
+        // Upper limits keep a run finite in time and memory (documented in --help's defaults).
+        guard epochList.allSatisfy({ $0 <= 100_000 }) else { throw ValidationError("--epochs must be at most 100000") }
+        guard points >= 4, points <= 1_000_000 else { throw ValidationError("--points must be in [4, 1000000]") }
+        guard noise.isFinite, noise >= 0, noise <= 1e6 else { throw ValidationError("--noise must be a number in [0, 1e6]") }
         guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard resolution >= 2 else { throw ValidationError("--resolution must be at least 2") }
+        guard resolution >= 2, resolution <= 2_000 else { throw ValidationError("--resolution must be in [2, 2000]") }
     }
 
     func run() throws {
@@ -191,10 +193,15 @@ struct Fig2: ParsableCommand {
 
         var csv = "dataset,model,epoch,training_accuracy,loss,scale,min_distance,median_distance\n"
         var rows: [[String]] = []
+        // A distance is ±∞ (and the median NaN) when the grid holds no decision boundary (one
+        // class predicted everywhere, e.g. after one full-batch epoch): an empty cell, "—" in
+        // the table, never inf or nan.
+        func cell(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+        func shown(_ format: String, _ x: Double) -> String { x.isFinite ? String(format: format, x) : "—" }
         for s in snapshots {
-            csv += "\(s.dataset),\(s.model),\(s.epoch),\(s.trainingAccuracy),\(s.loss),\(s.scale),\(s.minimumMargin),\(s.medianMargin)\n"
-            rows.append([s.dataset, s.model, "\(s.epoch)", String(format: "%.1f", 100 * s.trainingAccuracy), String(format: "%.4f", s.loss),
-                         String(format: "%.3g", s.scale), String(format: "%.3f", s.minimumMargin), String(format: "%.3f", s.medianMargin)])
+            csv += "\(s.dataset),\(s.model),\(s.epoch),\(cell(s.trainingAccuracy)),\(cell(s.loss)),\(cell(s.scale)),\(cell(s.minimumMargin)),\(cell(s.medianMargin))\n"
+            rows.append([s.dataset, s.model, "\(s.epoch)", shown("%.1f", 100 * s.trainingAccuracy), shown("%.4f", s.loss),
+                         shown("%.3g", s.scale), shown("%.3f", s.minimumMargin), shown("%.3f", s.medianMargin)])
         }
         try csv.write(to: file("snapshots.csv"), atomically: true, encoding: .utf8)
         var md = "# Fig. 2: snapshots over training epochs\n\n"

@@ -23,8 +23,8 @@ struct Table1Script: ParsableCommand {
     @Option(help: "Also repeat the whole experiment for seeds seed…seed+N−1 and write mean ± sd (table1_seeds.md).") var repeats = 1
 
     func validate() throws {
-        if steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if steps < 1 || steps > 100_000 { throw ValidationError("--steps must be in [1, 100000]") }
+        if repeats < 1 || repeats > 1_000 { throw ValidationError("--repeats must be in [1, 1000]") }
     }
 
     func run() throws {
