@@ -22,7 +22,7 @@ let (d, k, lambda, tolerance) = (50, 10, 1e-3, 1e-6)
 var generator = PolytailRandom(seed: 20220619)
 let centres = (0..<k).map { _ in (0..<d).map { _ in 0.3 * generator.standardNormal() } }
 
-struct Row { var n: Int; var softmax: (Double, FittedClassifier); var softRmax: (Double, FittedClassifier); var job: String }
+struct Row { var n: Int; var softmax: (Double, Fitted<LinearClassifier>); var softRmax: (Double, Fitted<LinearClassifier>); var job: String }
 var rows: [Row] = []
 for n in [10_000, 100_000] {
     var x = [Double](repeating: 0, count: n * d)
@@ -81,7 +81,7 @@ for r in rows {
     let p = peer[r.n]
     let (s, fit) = r.softmax
     let (sr, rfit) = r.softRmax
-    print("| \(r.n) | \(f(s)) | \(p.map { f($0.seconds) } ?? "–") | \(p.map { f($0.seconds / s, 1) + "×" } ?? "–") | \(f(fit.result.loss, 10)) | \(p.map { f($0.objective, 10) } ?? "–") | \(p.map { String(format: "%.1e", fit.result.loss - $0.objective) } ?? "–") | \(fit.result.iterations)\(fit.result.converged ? "" : " (not converged)") / \(p.map { String($0.iterations) } ?? "–") | \(f(sr)) | \(f(rfit.result.loss, 6)) | \(rfit.result.iterations) (\(rfit.result.converged ? "yes" : "no, ‖∇‖ = " + String(format: "%.1e", rfit.result.gradientNorm))) |")
+    print("| \(r.n) | \(f(s)) | \(p.map { f($0.seconds) } ?? "–") | \(p.map { f($0.seconds / s, 1) + "×" } ?? "–") | \(f(fit.result.training!.loss, 10)) | \(p.map { f($0.objective, 10) } ?? "–") | \(p.map { String(format: "%.1e", fit.result.training!.loss - $0.objective) } ?? "–") | \(fit.result.iterations)\(fit.result.converged ? "" : " (not converged)") / \(p.map { String($0.iterations) } ?? "–") | \(f(sr)) | \(f(rfit.result.training!.loss, 6)) | \(rfit.result.iterations) (\(rfit.result.converged ? "yes" : "no, ‖∇‖ = " + String(format: "%.1e", rfit.result.training!.gradientNorm))) |")
 }
 if !peerNote.isEmpty { print("\nscikit-learn not measured: \(peerNote)") }
 print("")

@@ -54,7 +54,7 @@ func f(_ v: Double) -> String {
     let x = try Matrix(rows: 200, columns: 1, elements: x0 + x1)
     let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
     typealias DA = DiscriminantAnalysis<Int>
-    let models: [(String, DA)] = [
+    let models: [(String, Fitted<DA>)] = [
         ("Gaussian LDA", try DA.fit(x, labels: y)),
         ("t-LDA, ν = 1 fixed", try DA.fit(x, labels: y, family: .studentT(.fixed(1)))),
         ("t-LDA, ν = 5 fixed", try DA.fit(x, labels: y, family: .studentT(.fixed(5)))),
@@ -67,10 +67,11 @@ func f(_ v: Double) -> String {
     print("p(y₀ | x) for class 0 ~ U[−2, −1], class 1 ~ U[1, 2], 100 rows each (seed \(seed)), empirical priors (½, ½).\n")
     print("| model | ν per class | " + points.map { "x = \($0 == 0 ? "0" : String(format: "%g", $0))" }.joined(separator: " | ") + " |")
     print("|---|---|" + points.map { _ in "---:" }.joined(separator: "|") + "|")
-    for (name, m) in models {
+    for (name, fitted) in models {
+        let m = fitted.model
         let p = try m.posteriors(try Matrix(rows: points.count, columns: 1, elements: points))
         let nus = m.conditionals.map { $0.degreesOfFreedom.map { String(format: "%g", $0) } ?? "–" }.joined(separator: ", ")
-        let bound = m.result.dfAtBound ? " (at bound)" : ""
+        let bound = fitted.result.dfAtBound ? " (at bound)" : ""
         print("| \(name) | \(nus)\(bound) | " + (0..<points.count).map { f(p[$0, 0]) }.joined(separator: " | ") + " |")
     }
 }
@@ -132,10 +133,11 @@ do {
 
     log("fitting Gaussian LDA and t-LDA (tied ML ν) …")
     let fitStart = DispatchTime.now().uptimeNanoseconds
-    let lda = try DiscriminantAnalysis.fit(train, labels: trainLabels)
+    let lda = try DiscriminantAnalysis.fit(train, labels: trainLabels).model
     let ldaFit = Double(DispatchTime.now().uptimeNanoseconds - fitStart) / 1e9
     let tStart = DispatchTime.now().uptimeNanoseconds
-    let tlda = try DiscriminantAnalysis.fit(train, labels: trainLabels, family: .studentT(.estimated()))
+    let tldaFit = try DiscriminantAnalysis.fit(train, labels: trainLabels, family: .studentT(.estimated()))
+    let tlda = tldaFit.model
     let tFit = Double(DispatchTime.now().uptimeNanoseconds - tStart) / 1e9
 
     log("Polytail posteriors, best of \(repeats) …")
@@ -187,7 +189,7 @@ do {
     print("## Discriminant posteriors: \(rows) rows, d = \(d), k = \(k) (\(cores) cores, best of \(repeats))\n")
     print("Training: \(train.rows) rows of a t₅ mixture. Gaussian LDA fit \(String(format: "%.3f", ldaFit)) s; "
           + "t-LDA (tied ML ν = \(String(format: "%.3f", tlda.conditionals[0].degreesOfFreedom!)), "
-          + "\(tlda.result.iterations) ECME iterations) fit \(String(format: "%.3f", tFit)) s. "
+          + "\(tldaFit.result.iterations) ECME iterations) fit \(String(format: "%.3f", tFit)) s. "
           + "t-LDA test accuracy \(String(format: "%.4f", Double(accuracy) / Double(rows))).\n")
     print("| task | Polytail (s) | peer | peer (s) | speed-up | max abs difference |")
     print("|---|---:|---|---:|---:|---:|")

@@ -132,8 +132,8 @@ struct Fig1: ParsableCommand {
         for output in [OutputLayer.softmax, .softRmax] {
             let fit = try LinearClassifier.fit(dataC.matrix, labels: labelsC, classCount: dataC.classes.count,
                                                output: output, weightDecay: weightDecay, optimizer: .lbfgs(maxIterations: 5000, tolerance: 1e-9))
-            let curve = try fit.classifier.posteriors(Fig1.gridMatrix).rowArrays.map { $0[0] }
-            let tails = try fit.classifier.posteriors(Fig1.probeMatrix).rowArrays.map { $0[0] }
+            let curve = try fit.model.posteriors(Fig1.gridMatrix).rowArrays.map { $0[0] }
+            let tails = try fit.model.posteriors(Fig1.probeMatrix).rowArrays.map { $0[0] }
             let name = output == .softmax ? "softmax" : "softRmax"
             regressors.append((name, curve))
             // The softmax's far tail is e^(−hundreds): compare its logarithm's size, not its digits.
@@ -158,7 +158,7 @@ struct Fig1: ParsableCommand {
     /// the grid and at the probes, and the fitted ν per class.
     func posteriorCurve(_ data: TwoClassData, family: DiscriminantAnalysis<String>.Family) throws
         -> (curve: [Double], tails: [Double], nu: [Double]?) {
-        let lda = try DiscriminantAnalysis<String>.fit(data.matrix, labels: data.labels, family: family)
+        let lda = try DiscriminantAnalysis<String>.fit(data.matrix, labels: data.labels, family: family).model
         let curve = try lda.posteriors(Fig1.gridMatrix).rowArrays.map { $0[0] }
         let tails = try lda.posteriors(Fig1.probeMatrix).rowArrays.map { $0[0] }
         let nu = lda.conditionals.compactMap(\.degreesOfFreedom)

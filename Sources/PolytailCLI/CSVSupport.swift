@@ -98,18 +98,20 @@ enum CSVInput {
     }
 
     /// Reads the selected columns of an opened file; at least one row must remain.
+    /// - Parameter shownPath: the path messages name (the reader's own by default).
     static func numbers(
-        _ reader: CSVNumberReader, numbers: [String], text: [String] = []
+        _ reader: CSVNumberReader, numbers: [String], text: [String] = [], shownPath: String? = nil
     ) throws(CommandFailure) -> CSVNumbers {
         let result: CSVNumbers
+        let path = shownPath ?? reader.path
         do {
             try reader.select(numbers: numbers, text: text)
             result = try reader.readAll()
         } catch {
-            throw failure(error, path: reader.path)
+            throw failure(error, path: path)
         }
         guard result.rowCount > 0 else {
-            let shown = reader.path == "-" ? "standard input" : CSVError.printable(reader.path)
+            let shown = path == "-" ? "standard input" : CSVError.printable(path)
             if result.droppedRows > 0 {
                 throw CommandFailure(message: "\(shown): every row has a missing cell (\(result.droppedRows) dropped)")
             }

@@ -4,10 +4,11 @@ import Polytail
 import Glibc
 #endif
 
-/// A univariate fit made by passes over a file, in bounded memory.
+/// A fit made by passes over a file, in bounded memory.
 struct StreamedFit {
     var normal: Fitted<Normal>?
     var t: Fitted<StudentT>?
+    var multivariateNormal: Fitted<MultivariateNormal>?
     var rows: Int
     var dropped: Int
     var passes: Int
@@ -20,10 +21,11 @@ extension FitCommand {
     static let streamSampleSize = 20_000
 
     /// Whether to fit by passes: `--stream`, or a regular file larger than a quarter of
-    /// the machine's memory (the numbers alone would take a large part of it).
+    /// the machine's memory (the numbers alone would take a large part of it) for the fits
+    /// whose statistics add up (normal of any number of columns, t of one).
     func shouldStream(columns: Int) -> Bool {
         if stream { return true }
-        guard columns == 1, family != .noncentralT, file != "-" else { return false }
+        guard family == .normal || (family == .t && columns == 1), file != "-" else { return false }
         guard let size = (try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber else { return false }
         return size.uint64Value > ProcessInfo.processInfo.physicalMemory / 4
     }
@@ -35,29 +37,70 @@ extension FitCommand {
         FileHandle.standardError.write(Data(("polytail: " + text + "\n").utf8))
     }
 
-    /// The normal or t fit of one column by passes over the file: the first pass collects
-    /// the normal's mergeable statistics and a uniform random subsample (reservoir
-    /// sampling, fixed seed) whose in-memory fit starts the t; then each Newton step of the
-    /// t is one more pass. Memory: one block and the subsample.
+    /// Copies standard input (`descriptor`) to a new temporary file, 1 MiB at a time, for a
+    /// fit that reads its input several times (the t by passes): bounded memory, disk space
+    /// the size of the input. The caller removes the file.
+    /// - Returns: the file's path.
+    static func spoolStandardInput(_ descriptor: Int32 = 0) throws(Failure) -> String {
+        let folder = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((folder + "/polytail-stdin-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw Failure(message: "cannot make a temporary copy of standard input in \(CSVError.printable(folder)): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        func fail(_ what: String, _ code: Int32) -> Failure {
+            unlink(path)
+            return Failure(message: "standard input: cannot \(what) (copying it to \(CSVError.printable(path)) for the passes of --stream): \(String(cString: strerror(code)))")
+        }
+        while true {
+            let got = read(descriptor, buffer, size)
+            if got == 0 { break }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw fail("read it", errno)
+            }
+            var written = 0
+            while written < got {
+                let w = write(fd, buffer + written, got - written)
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    throw fail("write the copy", errno)
+                }
+                written += w
+            }
+        }
+        return path
+    }
+
+    /// The fit by passes over `source` (the file, or a copy of standard input), in bounded
+    /// memory. Normal (one or several columns): one pass collecting the mergeable statistics.
+    /// t (one column): the first pass also keeps a uniform random subsample (reservoir
+    /// sampling, fixed seed) whose in-memory fit starts Newton's method; then each Newton
+    /// step is one more pass. Memory: one block and the subsample.
     func streamFit(
-        _ reader: CSVNumberReader, column: String, rule: DegreesOfFreedomRule
+        _ reader: CSVNumberReader, source: String, columns: [String], rule: DegreesOfFreedomRule
     ) throws(Failure) -> StreamedFit {
-        guard family != .noncentralT else {
-            throw Failure(message: "--stream fits the normal and t families (their statistics add up over blocks), not noncentral-t",
+        guard family == .normal || (family == .t && columns.count == 1) else {
+            let why = family == .noncentralT
+                ? "not noncentral-t"
+                : "not the multivariate t (its ECME iterations need every row in memory): fit one column, or the normal"
+            throw Failure(message: "--stream fits the normal (any number of columns) and the t (one column), whose statistics add up over blocks; \(why)",
                           exitCode: PolytailExitCode.usageError)
         }
-        if family == .t, file == "-" {
-            throw Failure(message: "--stream with the t family reads the file once per Newton step: give a file, not standard input",
-                          exitCode: PolytailExitCode.usageError)
-        }
-        let selected = [column] + (weights.map { [$0] } ?? [])
+        let selected = columns + (weights.map { [$0] } ?? [])
+        let d = columns.count
         // A failure inside a pass, as the one line to print.
         final class FailureBox { var failure: Failure? }
         let box = FailureBox()
 
-        /// One pass over the file: `body` gets each block's column and weights.
+        /// One pass over the file: `body` gets each block's data (rows × d) and weights.
         func eachBlock(
-            _ reader: CSVNumberReader, _ body: ([Double], [Double]?, CSVNumbers) throws(PolytailError) -> Void
+            _ reader: CSVNumberReader, _ body: (Matrix, [Double]?) throws(PolytailError) -> Void
         ) throws(Failure) -> (rows: Int, dropped: Int) {
             var rows = 0, dropped = 0
             do {
@@ -66,21 +109,29 @@ extension FitCommand {
                     rows += block.rowCount
                     dropped += block.droppedRows
                     guard block.rowCount > 0 else { continue }
-                    let x: [Double], w: [Double]?
+                    let x: Matrix, w: [Double]?
                     if let weights {
-                        x = try block.column(named: column)
                         w = try block.column(named: weights)
+                        var elements = [Double](repeating: 0, count: block.rowCount * d)
+                        for i in 0..<block.rowCount {
+                            for j in 0..<d { elements[i * d + j] = block.values[i * (d + 1) + j] }
+                        }
+                        x = try Matrix(rows: block.rowCount, columns: d, elements: elements)
                     } else {
-                        x = block.values
+                        x = block.matrix
                         w = nil
                     }
                     do {
-                        try body(x, w, block)
+                        try body(x, w)
                     } catch {
-                        if case let .invalidWeight(row?) = error {
+                        switch error {
+                        case let .invalidWeight(row?):
                             throw Failure(message: "\(shownFile): invalid weight at line \(block.line(ofRow: row)), column \"\(CSVError.printable(weights ?? ""))\": weights must be finite and non-negative")
+                        case let .nonFiniteValue(row, column):
+                            throw Failure(message: "\(shownFile): non-finite value at line \(block.line(ofRow: row)), column \"\(CSVError.printable(columns[column ?? 0]))\"")
+                        default:
+                            throw Failure(message: "\(shownFile): \(error.description)")
                         }
-                        throw Failure(message: "\(shownFile): \(error.description)")
                     }
                 }
             } catch let error as CSVError {
@@ -93,21 +144,31 @@ extension FitCommand {
             return (rows, dropped)
         }
 
-        // Pass 1: the normal statistics and a reservoir sample.
+        // Pass 1: the normal statistics (and, for the t, a reservoir sample).
         FitCommand.progress("pass 1 over \(shownFile) …")
         var statistics = NormalStatistics()
+        var multivariate: MultivariateNormalStatistics
+        do {
+            multivariate = try MultivariateNormalStatistics(dimension: d)
+        } catch {
+            throw Failure(message: "\(shownFile): \(error.description)")
+        }
         var sampleX: [Double] = [], sampleW: [Double] = []
         var generator = PolytailRandom(seed: 20_221_001)
         var seen = 0
-        let first = try eachBlock(reader) { (x, w, _) throws(PolytailError) in
-            try statistics.add(x, weights: w)
+        let first = try eachBlock(reader) { (x, w) throws(PolytailError) in
+            if d > 1 {
+                try multivariate.add(x, weights: w)
+                return
+            }
+            try statistics.add(x.elements, weights: w)
             guard family == .t else { return }
-            for i in 0..<x.count {
+            for i in 0..<x.rows {
                 if sampleX.count < FitCommand.streamSampleSize {
-                    sampleX.append(x[i]); sampleW.append(w?[i] ?? 1)
+                    sampleX.append(x.elements[i]); sampleW.append(w?[i] ?? 1)
                 } else {
                     let j = Int.random(in: 0...seen, using: &generator)
-                    if j < FitCommand.streamSampleSize { sampleX[j] = x[i]; sampleW[j] = w?[i] ?? 1 }
+                    if j < FitCommand.streamSampleSize { sampleX[j] = x.elements[i]; sampleW[j] = w?[i] ?? 1 }
                 }
                 seen += 1
             }
@@ -118,6 +179,10 @@ extension FitCommand {
         }
         var out = StreamedFit(rows: first.rows, dropped: first.dropped, passes: 1)
         do {
+            if d > 1 {
+                out.multivariateNormal = try multivariate.fit()
+                return out
+            }
             if family == .normal {
                 out.normal = try statistics.fit()
                 return out
@@ -128,8 +193,8 @@ extension FitCommand {
                 out.passes += 1
                 FitCommand.progress("pass \(out.passes) over \(shownFile) (μ = \(pass.location), σ = \(pass.scale), ν = \(pass.degreesOfFreedom)) …")
                 do {
-                    let again = try CSVNumberReader(path: file, options: csv.readOptions)
-                    _ = try eachBlock(again) { (x, w, _) throws(PolytailError) in try pass.add(x, weights: w) }
+                    let again = try CSVNumberReader(path: source, options: csv.readOptions)
+                    _ = try eachBlock(again) { (x, w) throws(PolytailError) in try pass.add(x.elements, weights: w) }
                 } catch let error as CSVError {
                     box.failure = Failure(message: CSVInput.failure(error, path: file).message)
                     throw .emptyData
@@ -145,7 +210,7 @@ extension FitCommand {
         } catch {
             if let failure = box.failure { throw failure }
             throw Failure(message: FitContext(file: shownFile, lineOfRow: { $0 + 2 }, weightsColumn: weights)
-                .describe(error, columns: [column], family: family))
+                .describe(error, columns: columns, family: family))
         }
     }
 }

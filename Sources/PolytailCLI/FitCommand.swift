@@ -57,7 +57,7 @@ public struct FitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A column of per-row non-negative weights.", valueName: "column"))
     var weights: String?
 
-    @Flag(help: "Fit by passes over the file in bounded memory (normal and t, one column; automatic for files larger than a quarter of the memory).")
+    @Flag(help: "Fit by passes over the file in bounded memory: the normal (any number of columns, one pass) and the t (one column, one pass per Newton step; standard input is first copied to a temporary file). Automatic for files larger than a quarter of the memory.")
     var stream = false
 
     @OptionGroup var csv: CSVOptions
@@ -105,9 +105,6 @@ public struct FitCommand: ParsableCommand {
             }
         }
         if let weights, weights.isEmpty { throw ValidationError("--weights needs a column name") }
-        if stream, family == .t, file == "-" {
-            throw ValidationError("--stream with the t family reads the file once per Newton step: give a file, not standard input")
-        }
         if stream, family == .noncentralT {
             throw ValidationError("--stream fits the normal and t families (their statistics add up over blocks), not noncentral-t")
         }
@@ -166,11 +163,17 @@ public struct FitCommand: ParsableCommand {
 
     func fitAndRender() throws(Failure) -> JSONValue {
         let options = csv.readOptions
+        // The t by passes reads its input once per Newton step: standard input is copied to
+        // a temporary file first (removed when the fit is done).
+        var spooled: String? = nil
+        if stream, file == "-", family == .t { spooled = try FitCommand.spoolStandardInput() }
+        defer { if let spooled { unlink(spooled) } }
+        let source = spooled ?? file
         let reader: CSVNumberReader
         do {
-            reader = try CSVInput.open(file, options: options)
+            reader = try CSVNumberReader(path: source, options: options)
         } catch {
-            throw Failure(message: error.message)
+            throw Failure(message: CSVInput.failure(error, path: file).message)
         }
         let header = reader.header
 
@@ -198,17 +201,19 @@ public struct FitCommand: ParsableCommand {
 
         // Bounded memory: passes over the file.
         if shouldStream(columns: names.count) {
-            guard names.count == 1 else {
-                throw Failure(message: "--stream fits one column (got \(names.count): \(names.map(CSVError.printable).joined(separator: ", ")))",
-                              exitCode: PolytailExitCode.usageError)
-            }
             if let unknown = names.first(where: { !header.contains($0) }) {
                 throw Failure(message: CSVInput.failure(.unknownColumn(name: unknown, available: header), path: file).message)
             }
-            let streamed = try streamFit(reader, column: names[0], rule: rule)
+            let streamed = try streamFit(reader, source: source, columns: names, rule: rule)
             let json: JSONValue
             do {
-                json = try fitUnivariate([], weights: nil, rule: rule, rows: streamed.rows, streamed: streamed)
+                if let fit = streamed.multivariateNormal {
+                    json = try fitMultivariate(
+                        Matrix(rows: 1, columns: names.count, elements: Array(repeating: 0, count: names.count)),
+                        weights: nil, rule: rule, rows: streamed.rows, streamed: fit)
+                } else {
+                    json = try fitUnivariate([], weights: nil, rule: rule, rows: streamed.rows, streamed: streamed)
+                }
             } catch {
                 throw Failure(message: "\(shownFile): \(error.description)")
             }
@@ -219,7 +224,7 @@ public struct FitCommand: ParsableCommand {
         }
         let numbers: CSVNumbers
         do {
-            numbers = try CSVInput.numbers(reader, numbers: names + (weights.map { [$0] } ?? []))
+            numbers = try CSVInput.numbers(reader, numbers: names + (weights.map { [$0] } ?? []), shownPath: file)
         } catch {
             throw Failure(message: error.message)
         }
@@ -299,14 +304,20 @@ public struct FitCommand: ParsableCommand {
         return .object(members)
     }
 
-    func fitMultivariate(_ x: Matrix, weights w: [Double]?, rule: DegreesOfFreedomRule) throws(PolytailError) -> JSONValue {
+    /// The multivariate fit as JSON; `streamed` gives a normal fit already made by a pass
+    /// over the file (then `x` only gives the dimension and `rows` counts the rows).
+    func fitMultivariate(
+        _ x: Matrix, weights w: [Double]?, rule: DegreesOfFreedomRule,
+        rows: Int? = nil, streamed: Fitted<MultivariateNormal>? = nil
+    ) throws(PolytailError) -> JSONValue {
         var members: [(String, JSONValue)] = [
-            ("family", .string(family.rawValue)), ("n", .int(x.rows)), ("dimension", .int(x.columns)),
+            ("family", .string(family.rawValue)), ("n", .int(rows ?? x.rows)), ("dimension", .int(x.columns)),
         ]
         let result: FitResult
         switch family {
         case .normal:
-            let fit = try MultivariateNormal.fit(x, weights: w)
+            let fit: Fitted<MultivariateNormal>
+            if let streamed { fit = streamed } else { fit = try MultivariateNormal.fit(x, weights: w) }
             members += [
                 ("location", .array(fit.model.mean.map { .number($0) })),
                 ("scatter", FitCommand.rows(fit.model.covariance)),

@@ -69,27 +69,33 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
     }
 
     /// The file `--save-model` writes and `--model` reads: the feature columns, the label
-    /// column's name and the fitted analysis.
+    /// column's name, the fitted analysis and its fit result. Version 2 keeps the result beside
+    /// the model; version 1 (read too) kept it inside.
     struct ModelFile: Codable {
         var format = "polytail-lda"
-        var version = 1
+        var version = 2
         var features: [String]
         var label: String
         /// How ν was chosen: "fixed", "tied" or "per-class" (nil for the normal family).
         var dfRule: String?
         var model: DiscriminantAnalysis<ClassLabel>
+        var result: FitResult
 
-        init(features: [String], label: String, dfRule: String?, model: DiscriminantAnalysis<ClassLabel>) {
+        init(features: [String], label: String, dfRule: String?, fitted: Fitted<DiscriminantAnalysis<ClassLabel>>) {
             self.features = features
             self.label = label
             self.dfRule = dfRule
-            self.model = model
+            self.model = fitted.model
+            self.result = fitted.result
         }
+
+        private enum VersionOneKeys: String, CodingKey { case result }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            guard try c.decode(String.self, forKey: .format) == "polytail-lda", try c.decode(Int.self, forKey: .version) == 1 else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a polytail-lda model of version 1"))
+            let version = try c.decode(Int.self, forKey: .version)
+            guard try c.decode(String.self, forKey: .format) == "polytail-lda", version == 1 || version == 2 else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "not a polytail-lda model of version 1 or 2"))
             }
             features = try c.decode([String].self, forKey: .features)
             label = try c.decode(String.self, forKey: .label)
@@ -98,6 +104,12 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "dfRule must be fixed, tied or per-class"))
             }
             model = try c.decode(DiscriminantAnalysis<ClassLabel>.self, forKey: .model)
+            result = version == 1
+                ? try c.nestedContainer(keyedBy: VersionOneKeys.self, forKey: .model).decode(FitResult.self, forKey: .result)
+                : try c.decode(FitResult.self, forKey: .result)
+            guard (result.groupResults?.count ?? model.classCount) == model.classCount else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the fit result does not list one result per class"))
+            }
             guard !features.isEmpty, Set(features).count == features.count, model.dimension == features.count else {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the feature names do not match the model's dimension"))
             }
@@ -154,7 +166,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             trainDropped = trainNumbers.droppedRows
             let labels = ((try? trainNumbers.textColumn(named: label)) ?? []).map(ClassLabel.init)
             let rule: String? = family == .normal ? nil : degreesOfFreedom != nil ? "fixed" : dfRule == .perClass ? "per-class" : "tied"
-            fitted = ModelFile(features: features, label: label, dfRule: rule, model: try fit(trainNumbers.matrix, labels, features: features))
+            fitted = ModelFile(features: features, label: label, dfRule: rule, fitted: try fit(trainNumbers.matrix, labels, features: features))
             if let saveModel {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
@@ -178,7 +190,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
     }
 
     /// The fitted analysis.
-    func fit(_ x: Matrix, _ labels: [ClassLabel], features: [String]) throws(CommandFailure) -> DiscriminantAnalysis<ClassLabel> {
+    func fit(_ x: Matrix, _ labels: [ClassLabel], features: [String]) throws(CommandFailure) -> Fitted<DiscriminantAnalysis<ClassLabel>> {
         let familyValue: DiscriminantAnalysis<ClassLabel>.Family
         switch family {
         case .normal: familyValue = .normal
@@ -201,7 +213,7 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
     /// chosen (fixed, tied, per-class), dfAtBound overall and per class, the features and
     /// dropped rows.
     func reportJSON(_ fitted: ModelFile, trainDropped: Int?, testDropped: Int) -> JSONValue {
-        let m = fitted.model
+        let m = fitted.model, result = fitted.result
         let nus = m.conditionals.map(\.degreesOfFreedom)
         var members: [(String, JSONValue)] = [
             ("family", .string(nus.contains { $0 != nil } ? "t" : "normal")),
@@ -209,18 +221,18 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             ("label", .string(fitted.label)),
             ("classLabels", .array(m.classLabels.map { .string($0.text) })),
             ("priors", .array(m.priors.map { .number($0) })),
-            ("classCounts", .array((m.result.groupResults ?? []).map { .int($0.observationCount) })),
+            ("classCounts", .array((result.groupResults ?? []).map { .int($0.observationCount) })),
         ]
         if nus.allSatisfy({ $0 != nil }) {
             let values = nus.map { $0! }
             members.append(("df", .array(values.map { .number($0) })))
             members.append(("dfRule", fitted.dfRule.map { .string($0) } ?? .null))
-            members.append(("dfAtBound", .bool(m.result.dfAtBound)))
-            members.append(("dfAtBoundPerClass", .array((m.result.groupResults ?? []).map { .bool($0.dfAtBound) })))
+            members.append(("dfAtBound", .bool(result.dfAtBound)))
+            members.append(("dfAtBoundPerClass", .array((result.groupResults ?? []).map { .bool($0.dfAtBound) })))
         } else {
             members.append(("df", .null))
         }
-        members.append(("logLikelihood", .number(m.result.logLikelihood)))
+        members.append(("logLikelihood", .number(result.logLikelihood)))
         if let trainDropped { members.append(("trainDroppedRows", .int(trainDropped))) }
         members.append(("testDroppedRows", .int(testDropped)))
         return .object(members)

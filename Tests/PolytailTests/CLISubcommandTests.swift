@@ -55,7 +55,7 @@ import Testing
             }
             let model = try DiscriminantAnalysis<String>.fit(x, labels: labels, family: family,
                                                             scatter: args.contains("--covariance") ? .perClass : .shared,
-                                                            priors: args.contains("equal") ? .equal : .empirical)
+                                                            priors: args.contains("equal") ? .equal : .empirical).model
             let p = try model.posteriors(Matrix(rowArrays: [[-50, 0], [0, 0.1], [50, 0]]))
             for i in 0..<3 { for j in 0..<2 { #expect(rows[i][j] == p[i, j]) } }
         }
@@ -188,15 +188,23 @@ import Testing
         let labels = (0..<40).map { ClassLabel($0 % 2 == 0 ? "10" : "2") }
         for family: DiscriminantAnalysis<ClassLabel>.Family in [.normal, .studentT(.estimated), .studentT(.estimatedPerGroup)] {
             for scatter: DiscriminantAnalysis<ClassLabel>.Scatter in [.shared, .perClass] {
-                let model = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: family, scatter: scatter)
-                let data = try JSONEncoder().encode(model)
-                let back = try JSONDecoder().decode(DiscriminantAnalysis<ClassLabel>.self, from: data)
+                let fitted = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: family, scatter: scatter)
+                let model = fitted.model
+                let back = try JSONDecoder().decode(DiscriminantAnalysis<ClassLabel>.self, from: JSONEncoder().encode(model))
                 #expect(back.classLabels == model.classLabels && back.classLabels.map(\.text) == ["2", "10"])
                 #expect(try back.posteriors(x) == model.posteriors(x))
-                #expect(back.result == model.result)
+                // The fitted value keeps its result beside the model.
+                let backFit = try JSONDecoder().decode(Fitted<DiscriminantAnalysis<ClassLabel>>.self, from: JSONEncoder().encode(fitted))
+                #expect(try backFit.model.posteriors(x) == model.posteriors(x))
+                #expect(backFit.result == fitted.result && backFit.result.groupResults?.count == 2)
+                // A model written with its result inside (polytail-lda version 1) still decodes.
+                var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(model)) as! [String: Any]
+                object["result"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(fitted.result))
+                let old = try JSONDecoder().decode(DiscriminantAnalysis<ClassLabel>.self, from: JSONSerialization.data(withJSONObject: object))
+                #expect(try old.posteriors(x) == model.posteriors(x))
             }
         }
-        let model = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: .normal)
+        let model = try DiscriminantAnalysis<ClassLabel>.fit(x, labels: labels, family: .normal).model
         var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(model)) as! [String: Any]
         object["priors"] = [0.5, Double.nan.isNaN ? -0.5 : 0, 1.0]
         #expect(throws: DecodingError.self) {

@@ -15,7 +15,7 @@ import Polytail
         #expect(t.result.tailTest!.pValue < 1e-6)  // t(3) data: clearly heavier than normal
         let features = try Matrix(rows: x.count, columns: 1, elements: x)
         let labels = x.map { $0 < 1 ? "low" : "high" }
-        let lda = try DiscriminantAnalysis.fit(features, labels: labels, family: .studentT(.fixed(1)))
+        let lda = try DiscriminantAnalysis.fit(features, labels: labels, family: .studentT(.fixed(1))).model
         let far = try lda.posteriors(Matrix(rowArrays: [[-1e6], [1e6]]))
         // Far away the posteriors return to the empirical priors.
         let lowShare = Double(labels.filter { $0 == "low" }.count) / Double(labels.count)

@@ -13,29 +13,6 @@ public enum ClassifierOptimizer: Equatable, Sendable {
     case adam(epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, tolerance: Double = 1e-4)
 }
 
-/// What a classifier fit reports beside the fitted model.
-public struct TrainingResult: Equatable, Sendable, Codable {
-    /// The final full-batch objective −(1/n) Σᵢ log p_{yᵢ}(xᵢ) + (λ/2)‖W‖².
-    public var loss: Double
-    /// ‖∇θ objective‖∞ at the returned parameters (θ = W and b).
-    public var gradientNorm: Double
-    /// L-BFGS iterations, or Adam epochs.
-    public var iterations: Int
-    /// Full-batch objective evaluations (L-BFGS) or mini-batch steps (Adam).
-    public var evaluations: Int
-    /// Whether the stopping criterion was met. Non-convergence is reported, never thrown.
-    public var converged: Bool
-    /// The objective after each iteration (L-BFGS) or epoch (Adam), starting with the
-    /// initial value.
-    public var lossHistory: [Double]
-}
-
-/// A fitted linear classifier and its training report.
-public struct FittedClassifier: Equatable, Sendable {
-    public var classifier: LinearClassifier
-    public var result: TrainingResult
-}
-
 /// A multinomial linear classifier z = x W + b followed by softmax or softRmax
 /// (Wang & Loog 2022, §3.1.2):
 ///
@@ -207,7 +184,18 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     ///   - weightDecay: λ ≥ 0.
     ///   - optimizer: L-BFGS (default, deterministic) or mini-batch Adam.
     ///   - generator: shuffles the mini-batches of Adam (L-BFGS does not draw from it).
-    /// - Returns: the fitted classifier and a ``TrainingResult``.
+    /// - Returns: the fitted classifier and its ``FitResult``: the log-likelihood
+    ///   ℓ = Σᵣ log ζ_{yᵣ}(xᵣ W + b) at the estimate (without the penalty), n observations,
+    ///   ``FitResult/parameterCount`` (d + 1)(k − 1) for softmax — adding one vector to every
+    ///   column of (W; b) leaves softmax unchanged, so one class's parameters are not identified —
+    ///   and (d + 1) k for softRmax, AIC and BIC from them, iterations (L-BFGS iterations or Adam
+    ///   epochs), convergence, ``FitResult/training`` (the minimised penalised mean NLL, its
+    ///   gradient's ∞-norm at the estimate, the training accuracy, and the objective evaluations
+    ///   of L-BFGS or mini-batch steps of Adam) and ``FitResult/objectiveHistory`` (the objective
+    ///   at the start and after every iteration or epoch). No parameters are listed and there is no covariance: softmax's (W, b) are not
+    ///   identified without a reference class, softRmax's objective is not convex, and with
+    ///   λ > 0 the estimate is a penalised one, for which AIC and BIC are only nominal. The
+    ///   estimates are the model's ``weights`` and ``bias``.
     /// - Throws: `.emptyData` (no rows or no columns), `.dimensionMismatch` (label count ≠
     ///   rows), `.unknownLabel` (a label outside 0..<k), `.nonFiniteValue(row:column:)`,
     ///   `.tooFewClasses` (k < 2 or fewer than two classes present), `.invalidParameter`
@@ -218,7 +206,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         _ observations: Matrix, labels: [Int], classCount: Int, output: OutputLayer,
         weightDecay: Double = 0, optimizer: ClassifierOptimizer = .lbfgs(),
         using generator: inout PolytailRandom
-    ) throws(PolytailError) -> FittedClassifier {
+    ) throws(PolytailError) -> Fitted<LinearClassifier> {
         try validate(observations, labels: labels, classCount: classCount, requireTwoPresent: true)
         try checkWeightDecay(weightDecay)
         let n = observations.rows, d = observations.columns, k = classCount
@@ -239,12 +227,9 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
             }) else {
                 throw .numericalFailure("the training objective is not finite at the starting point")
             }
-            let classifier = problem.classifier(result.x)
-            return FittedClassifier(
-                classifier: classifier,
-                result: TrainingResult(loss: result.value, gradientNorm: result.gradientNorm, iterations: result.iterations,
-                                       evaluations: result.evaluations, converged: result.converged,
-                                       lossHistory: result.history))
+            return problem.fitted(result.x, objective: result.value, gradientNorm: result.gradientNorm,
+                                  iterations: result.iterations, steps: result.evaluations, converged: result.converged,
+                                  history: result.history)
         case let .adam(epochs, batchSize, learningRate, tolerance):
             guard epochs >= 1 else {
                 throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "must be at least 1")
@@ -269,7 +254,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     public static func fit(
         _ observations: Matrix, labels: [Int], classCount: Int, output: OutputLayer,
         weightDecay: Double = 0, optimizer: ClassifierOptimizer = .lbfgs()
-    ) throws(PolytailError) -> FittedClassifier {
+    ) throws(PolytailError) -> Fitted<LinearClassifier> {
         if case .adam = optimizer {
             throw .invalidParameter(name: "optimizer", value: .nan,
                                     requirement: "Adam shuffles its mini-batches: pass a generator with fit(…, using: &generator)")
@@ -282,7 +267,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     private static func adam(
         _ problem: TrainingProblem, start: [Double], epochs: Int, batchSize: Int,
         learningRate: Double, tolerance: Double, using generator: inout PolytailRandom
-    ) throws(PolytailError) -> FittedClassifier {
+    ) throws(PolytailError) -> Fitted<LinearClassifier> {
         let p = start.count
         var theta = start
         var adam = Adam<Double>(count: p, learningRate: learningRate)
@@ -305,10 +290,8 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         }
         let final = problem.objective(theta, gradient: &gradient)
         let norm = gradient.reduce(0) { max($0, abs($1)) }
-        return FittedClassifier(
-            classifier: problem.classifier(theta),
-            result: TrainingResult(loss: final, gradientNorm: norm, iterations: epochs, evaluations: adam.step,
-                                   converged: final.isFinite && norm <= tolerance, lossHistory: history))
+        return problem.fitted(theta, objective: final, gradientNorm: norm, iterations: epochs, steps: adam.step,
+                              converged: final.isFinite && norm <= tolerance, history: history)
     }
 
     // MARK: Validation
@@ -373,6 +356,34 @@ final class TrainingProblem: @unchecked Sendable {
     func classifier(_ theta: [Double]) -> LinearClassifier {
         LinearClassifier(unchecked: Matrix(uncheckedRows: d, columns: k, elements: Array(theta[0..<(d * k)])),
                          bias: Array(theta[(d * k)...]), output: output)
+    }
+
+    /// The classifier at θ and its ``FitResult`` (see
+    /// ``LinearClassifier/fit(_:labels:classCount:output:weightDecay:optimizer:using:)``).
+    func fitted(_ theta: [Double], objective: Double, gradientNorm: Double, iterations: Int, steps: Int,
+                converged: Bool, history: [Double]) -> Fitted<LinearClassifier> {
+        let dk = d * k
+        var z = [Double](repeating: 0, count: n * k)
+        for r in 0..<n { for i in 0..<k { z[r * k + i] = theta[dk + i] } }
+        Blas.gemm(x, rows: n, columns: d, Array(theta[0..<dk]), rows: d, columns: k, into: &z, beta: 1)
+        let logLikelihood = -output.negativeLogLikelihood(logits: z, classes: k, labels: labels)
+        let parameterCount = output == .softmax ? (d + 1) * (k - 1) : (d + 1) * k
+        var result = FitResult(unchecked: [], estimates: [], covariance: nil, observationCount: n,
+                               sampleSize: Double(n), logLikelihood: logLikelihood, parameterCount: parameterCount,
+                               iterations: iterations, converged: converged)
+        result.objectiveHistory = history
+        // The predicted class is the largest logit for softmax and softRmax alike (the nearest
+        // basis vector eᵢ minimises ‖z − eᵢ‖² = ‖z‖² − 2zᵢ + 1).
+        var correct = 0
+        for r in 0..<n {
+            var best = 0
+            for i in 1..<k where z[r * k + i] > z[r * k + best] { best = i }
+            if best == labels[r] { correct += 1 }
+        }
+        // A diverged Adam run (non-finite objective) reports no training summary.
+        result.training = try? TrainingSummary(loss: objective, gradientNorm: gradientNorm,
+                                               trainingAccuracy: Double(correct) / Double(n), steps: steps)
+        return Fitted(model: classifier(theta), result: result)
     }
 
     /// L(θ) without the gradient.

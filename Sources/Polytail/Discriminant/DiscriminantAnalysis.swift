@@ -106,15 +106,6 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     /// The fitted class conditionals, in the order of ``classLabels``. With a shared scatter
     /// every entry holds the same matrix.
     public let conditionals: [ClassConditional]
-    /// What the fit reports, in the library's one results shape: ``FitResult/logLikelihood`` =
-    /// Σᵢ log p(xᵢ | yᵢ) (the class-conditional part; priors excluded), iterations of the ECME
-    /// algorithm (0 for normal fits), convergence, `dfAtBound` when any estimated ν stopped at
-    /// its upper bound, AIC/BIC over every estimated parameter, and per class
-    /// ``FitResult/groupResults`` (in ``classLabels`` order): the class's rows
-    /// (``FitResult/observationCount``), its share of ℓ, its parameters (location; its own
-    /// covariance or scatter; its own estimated ν) and, where they separate from the other
-    /// classes' (a per-class matrix and ν not tied), their covariance.
-    public let result: FitResult
     /// Precomputed factors for block evaluation.
     let kernel: DiscriminantKernel
 
@@ -123,12 +114,10 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     /// The number of variables d.
     public var dimension: Int { kernel.d }
 
-    init(classLabels: [Label], priors: [Double], conditionals: [ClassConditional], shared: Bool,
-         result: FitResult) throws(PolytailError) {
+    init(classLabels: [Label], priors: [Double], conditionals: [ClassConditional], shared: Bool) throws(PolytailError) {
         self.classLabels = classLabels
         self.priors = priors
         self.conditionals = conditionals
-        self.result = result
         self.kernel = try DiscriminantKernel(conditionals: conditionals, priors: priors, shared: shared)
     }
 

@@ -28,8 +28,15 @@ extension DiscriminantAnalysis {
     ///   - tolerance: ECME stops when the relative change of ℓ is below `tolerance` and that
     ///     of every parameter below √tolerance.
     ///   - maxIterations: the ECME iteration cap (non-convergence is reported, not thrown).
-    /// - Returns: the fitted model; its ``result`` holds the log-likelihood, AIC/BIC and the
-    ///   per-class results.
+    /// - Returns: the fitted model and its ``FitResult``: ℓ = Σᵢ log p(xᵢ | yᵢ) (the
+    ///   class-conditional part; priors excluded), iterations of ECME (0 for normal fits),
+    ///   convergence, `dfAtBound` when any estimated ν stopped at its upper bound, AIC/BIC over
+    ///   every estimated parameter, and per class ``FitResult/groupResults`` (in ``classLabels``
+    ///   order): the class's rows, its share of ℓ, its parameters (location; its own covariance
+    ///   or scatter; its own estimated ν) and, where they separate from the other classes' (a
+    ///   per-class matrix and ν not tied), their covariance by the observed information, hence
+    ///   standard errors and Wald intervals. Not provided: a covariance for parameters shared by
+    ///   several classes (a shared matrix, a tied ν) and for the priors.
     /// - Throws: ``PolytailError``: `.emptyData`; `.dimensionMismatch` (labels ≠ rows);
     ///   `.nonFiniteValue(row:column:)`; `.tooFewClasses`; `.constantData(column:)`;
     ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
@@ -43,7 +50,7 @@ extension DiscriminantAnalysis {
         _ observations: Matrix, labels: [Label], family: Family = .normal, scatter: Scatter = .shared,
         priors: Priors = .empirical, covariance: CovarianceEstimate = .maximumLikelihood,
         tolerance: Double = 1e-15, maxIterations: Int = 5000
-    ) throws(PolytailError) -> DiscriminantAnalysis {
+    ) throws(PolytailError) -> Fitted<DiscriminantAnalysis> {
         let x = observations
         guard x.rows > 0, x.columns > 0 else { throw .emptyData }
         guard labels.count == x.rows else { throw .dimensionMismatch(what: "labels", expected: x.rows, got: labels.count) }
@@ -109,8 +116,9 @@ extension DiscriminantAnalysis {
                 let t = try MultivariateT(location: engine.mu[j], scatter: engine.sigma[shared ? 0 : j], degreesOfFreedom: engine.nu[j])
                 conditionals.append(.studentT(t))
             }
-            return try DiscriminantAnalysis(classLabels: classes, priors: priorValues, conditionals: conditionals,
-                                            shared: shared, result: result)
+            return Fitted(model: try DiscriminantAnalysis(classLabels: classes, priors: priorValues,
+                                                          conditionals: conditionals, shared: shared),
+                          result: result)
         }
     }
 
@@ -152,7 +160,7 @@ extension DiscriminantAnalysis {
     }
 
     static func fitNormal(groups: [Matrix], classes: [Label], priors: [Double], shared: Bool,
-                          estimate: CovarianceEstimate) throws(PolytailError) -> DiscriminantAnalysis {
+                          estimate: CovarianceEstimate) throws(PolytailError) -> Fitted<DiscriminantAnalysis> {
         let k = groups.count, d = groups[0].columns
         let n = groups.reduce(0) { $0 + $1.rows }
         let means = groups.map { g in
@@ -206,7 +214,8 @@ extension DiscriminantAnalysis {
         var overall = FitResult.summary(observationCount: n, logLikelihood: perClass.reduce(0) { $0 + $1.logLikelihood },
                                         parameterCount: k * d + (shared ? 1 : k) * matrixCount, iterations: 0, converged: true)
         overall.groupResults = perClass
-        return try DiscriminantAnalysis(classLabels: classes, priors: priors, conditionals: conditionals, shared: shared, result: overall)
+        return Fitted(model: try DiscriminantAnalysis(classLabels: classes, priors: priors, conditionals: conditionals, shared: shared),
+                      result: overall)
     }
 }
 

@@ -115,8 +115,8 @@ public struct FitResult: Equatable, Sendable, Codable {
     public var tailTest: TailTest?
     /// Residuals, R² and the residual variance of a least-squares fit; `nil` otherwise.
     public var leastSquares: LeastSquaresSummary?
-    /// What training a network by mini-batch steps adds (final objective, gradient norm,
-    /// training accuracy, steps); `nil` for other fits.
+    /// What training a classifier adds (final objective, gradient norm, training accuracy,
+    /// optimiser steps): networks and linear classifiers; `nil` for other fits.
     public var training: TrainingSummary?
     /// For a fit over several groups (the classes of a ``DiscriminantAnalysis``, in
     /// ``DiscriminantAnalysis/classLabels`` order): each group's own result — its rows, its share of
@@ -336,6 +336,7 @@ public struct LeastSquaresSummary: Equatable, Sendable, Codable {
 }
 
 /// What training a network by mini-batch steps (``Network/fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``)
+/// or a linear classifier (``LinearClassifier/fit(_:labels:classCount:output:weightDecay:optimizer:using:)``)
 /// adds to ``FitResult``, all at the returned parameters and on the whole training set.
 public struct TrainingSummary: Equatable, Sendable, Codable {
     /// The training objective −(1/n) Σᵣ log ζ_{yᵣ}(f(xᵣ)) + (λ/2) Σₗ ‖W_l‖²_F.
@@ -344,7 +345,8 @@ public struct TrainingSummary: Equatable, Sendable, Codable {
     public var gradientNorm: Double
     /// The fraction of training rows classified correctly.
     public var trainingAccuracy: Double
-    /// Optimiser (Adam) steps taken: one per mini-batch.
+    /// Optimiser steps taken: one per mini-batch (Adam), or one per full-batch objective
+    /// evaluation (a linear classifier's L-BFGS).
     public var steps: Int
 
     /// A summary of valid values.

@@ -219,6 +219,173 @@ public struct NormalStatistics: Sendable, Equatable, Codable {
     }
 }
 
+/// The sufficient statistics of the multivariate normal fit, accumulated block by block and
+/// mergeable, as ``NormalStatistics`` is for one column: the rows of positive weight, W = Σwᵢ,
+/// the weighted mean vector, the scatter Σwᵢ(xᵢ − x̄)(xᵢ − x̄)ᵀ and each column's range. Each
+/// block is centred on its own mean (CBLAS `dsyrk`, as the in-memory fit); blocks merge by
+/// Chan, Golub & LeVeque (1979) in d dimensions: M = Mᵃ + Mᵇ + δδᵀ WᵃWᵇ/(Wᵃ + Wᵇ). ``fit()``
+/// equals ``MultivariateNormal/fit(_:weights:)`` on all the data to rounding.
+///
+/// A value type, `Codable` (through validation: corrupt JSON throws).
+public struct MultivariateNormalStatistics: Sendable, Equatable, Codable {
+    /// The number of columns d.
+    public let dimension: Int
+    /// Rows of positive weight.
+    public private(set) var observationCount: Int = 0
+    /// W = Σwᵢ.
+    public private(set) var totalWeight: Double = 0
+    /// The weighted mean (zeros while empty).
+    public private(set) var mean: [Double]
+    /// Σwᵢ(xᵢ − x̄)(xᵢ − x̄)ᵀ, d × d row-major (zeros while empty).
+    public private(set) var scatter: [Double]
+    /// Each column's smallest and largest value over rows of positive weight.
+    public private(set) var minimum: [Double]
+    public private(set) var maximum: [Double]
+
+    /// No observations of `dimension` columns.
+    /// - Throws: `.invalidParameter` unless `dimension` ≥ 1.
+    public init(dimension: Int) throws(PolytailError) {
+        guard dimension >= 1 else {
+            throw .invalidParameter(name: "dimension", value: Double(dimension), requirement: "must be at least 1")
+        }
+        self.dimension = dimension
+        mean = Array(repeating: 0, count: dimension)
+        scatter = Array(repeating: 0, count: dimension * dimension)
+        minimum = Array(repeating: .infinity, count: dimension)
+        maximum = Array(repeating: -.infinity, count: dimension)
+    }
+
+    /// Adds a block of observations, one per row.
+    /// - Parameters:
+    ///   - observations: n × d finite values.
+    ///   - weights: optional frequency weights, finite and non-negative, one per row.
+    /// - Throws: `.dimensionMismatch` for another number of columns or weights,
+    ///   `.nonFiniteValue(row:column:)` and `.invalidWeight(row:)` with rows counted within
+    ///   this block. The statistics are unchanged when it throws.
+    public mutating func add(_ observations: Matrix, weights: [Double]? = nil) throws(PolytailError) {
+        let d = dimension, n = observations.rows
+        guard observations.columns == d else {
+            throw .dimensionMismatch(what: "columns", expected: d, got: observations.columns)
+        }
+        if let weights, weights.count != n { throw .dimensionMismatch(what: "weights", expected: n, got: weights.count) }
+        let x = observations.elements
+        var block = try MultivariateNormalStatistics(dimension: d)
+        var w = [Double](repeating: 1, count: n)
+        for i in 0..<n {
+            for j in 0..<d where !x[i * d + j].isFinite { throw .nonFiniteValue(row: i, column: j) }
+            if let weights {
+                guard weights[i].isFinite, weights[i] >= 0 else { throw .invalidWeight(row: i) }
+                w[i] = weights[i]
+            }
+            guard w[i] > 0 else { continue }
+            block.observationCount += 1
+            block.totalWeight += w[i]
+            for j in 0..<d {
+                block.minimum[j] = Swift.min(block.minimum[j], x[i * d + j])
+                block.maximum[j] = Swift.max(block.maximum[j], x[i * d + j])
+            }
+        }
+        guard block.totalWeight > 0 else { return }
+        guard block.totalWeight.isFinite else {
+            throw .invalidParameter(name: "sum of weights", value: block.totalWeight, requirement: "must be finite")
+        }
+        block.mean = Lapack.transposedTimes(x, rows: n, columns: d, w).map { $0 / block.totalWeight }
+        block.scatter = try MultivariateFitting.scatter(observations, center: block.mean, weights: w, divisor: 1).elements
+        self = try merged(with: block)
+    }
+
+    /// These statistics and `other` together (in either order: the same to rounding).
+    /// - Throws: `.dimensionMismatch` when the dimensions differ.
+    public func merged(with other: MultivariateNormalStatistics) throws(PolytailError) -> MultivariateNormalStatistics {
+        guard other.dimension == dimension else {
+            throw .dimensionMismatch(what: "dimension", expected: dimension, got: other.dimension)
+        }
+        if other.totalWeight == 0 { return self }
+        if totalWeight == 0 { return other }
+        let d = dimension
+        var out = self
+        out.observationCount = observationCount + other.observationCount
+        out.totalWeight = totalWeight + other.totalWeight
+        let delta = (0..<d).map { other.mean[$0] - mean[$0] }
+        let share = other.totalWeight / out.totalWeight
+        let cross = totalWeight * other.totalWeight / out.totalWeight
+        for j in 0..<d {
+            out.mean[j] = mean[j] + delta[j] * share
+            out.minimum[j] = Swift.min(minimum[j], other.minimum[j])
+            out.maximum[j] = Swift.max(maximum[j], other.maximum[j])
+            for k in 0..<d {
+                out.scatter[j * d + k] = scatter[j * d + k] + other.scatter[j * d + k] + delta[j] * delta[k] * cross
+            }
+        }
+        return out
+    }
+
+    /// The maximum-likelihood multivariate normal of everything accumulated, as
+    /// ``MultivariateNormal/fit(_:weights:)``.
+    /// - Returns: the fit and its ``FitResult`` (the same fields as the in-memory fit).
+    /// - Throws: `.emptyData` when nothing was added, `.tooFewObservations` below d + 1 rows
+    ///   of positive weight, `.constantData(column:)` for a constant column,
+    ///   `.singularMatrix` for collinear columns.
+    public func fit() throws(PolytailError) -> Fitted<MultivariateNormal> {
+        guard observationCount > 0 else { throw .emptyData }
+        guard observationCount > dimension else {
+            throw .tooFewObservations(needed: dimension + 1, got: observationCount)
+        }
+        if let j = (0..<dimension).first(where: { minimum[$0] == maximum[$0] }) { throw .constantData(column: j) }
+        let covariance = Matrix(uncheckedRows: dimension, columns: dimension, elements: scatter.map { $0 / totalWeight })
+        return try MultivariateNormal.fitted(mean: mean, covariance: covariance, totalWeight: totalWeight,
+                                             observationCount: observationCount, weights: nil)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case dimension, observationCount, totalWeight, mean, scatter, minimum, maximum
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = try c.decode(Int.self, forKey: .dimension)
+        guard d >= 1, d <= 1 << 16 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "MultivariateNormalStatistics: the dimension must be between 1 and 65536"))
+        }
+        var s = try MultivariateNormalStatistics(dimension: d)
+        s.observationCount = try c.decode(Int.self, forKey: .observationCount)
+        s.totalWeight = try c.decode(Double.self, forKey: .totalWeight)
+        if s.observationCount > 0 {
+            s.mean = try c.decode([Double].self, forKey: .mean)
+            s.scatter = try c.decode([Double].self, forKey: .scatter)
+            s.minimum = try c.decode([Double].self, forKey: .minimum)
+            s.maximum = try c.decode([Double].self, forKey: .maximum)
+        }
+        let shapes = s.mean.count == d && s.scatter.count == d * d && s.minimum.count == d && s.maximum.count == d
+        let valid = shapes && s.observationCount >= 0 && s.totalWeight.isFinite && s.totalWeight >= 0
+            && (s.observationCount == 0) == (s.totalWeight == 0)
+            && (s.observationCount == 0 || ((0..<d).allSatisfy { j in
+                s.mean[j].isFinite && s.minimum[j] <= s.mean[j] && s.mean[j] <= s.maximum[j]
+                    && s.minimum[j].isFinite && s.maximum[j].isFinite && s.scatter[j * d + j] >= 0
+            } && s.scatter.allSatisfy(\.isFinite)
+                && (0..<d).allSatisfy { j in (0..<d).allSatisfy { k in s.scatter[j * d + k] == s.scatter[k * d + j] } }))
+        guard valid else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "MultivariateNormalStatistics: counts, weights, mean, scatter and ranges are inconsistent"))
+        }
+        self = s
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dimension, forKey: .dimension)
+        try c.encode(observationCount, forKey: .observationCount)
+        try c.encode(totalWeight, forKey: .totalWeight)
+        if observationCount > 0 {
+            try c.encode(mean, forKey: .mean)
+            try c.encode(scatter, forKey: .scatter)
+            try c.encode(minimum, forKey: .minimum)
+            try c.encode(maximum, forKey: .maximum)
+        }
+    }
+}
+
 /// The sums one pass of the Student-t fit takes over the data at one parameter point
 /// (μ, σ, ν): Σw log(1 + z²/ν) and the weighted sums behind the gradient and Hessian of ℓ in
 /// (μ, log σ, log ν), plus Σw·u for an EM step (z = (x − μ)/σ, u = (ν + 1)/(ν + z²)).

@@ -18,6 +18,17 @@ extension MultivariateNormal {
         let total = w.reduce(0, +)
         let mean = Lapack.transposedTimes(observations.elements, rows: observations.rows, columns: d, w).map { $0 / total }
         let covariance = try MultivariateFitting.scatter(observations, center: mean, weights: w, divisor: total)
+        return try fitted(mean: mean, covariance: covariance, totalWeight: total,
+                          observationCount: DataValidation.positiveCount(w), weights: weights)
+    }
+
+    /// The fit and its ``FitResult`` from the weighted mean and covariance (shared by the
+    /// in-memory fit and ``MultivariateNormalStatistics/fit()``); `weights` restates a fit
+    /// made with normalised weights for the weights as given.
+    static func fitted(
+        mean: [Double], covariance: Matrix, totalWeight total: Double, observationCount: Int, weights: [Double]?
+    ) throws(PolytailError) -> Fitted<MultivariateNormal> {
+        let d = mean.count
         let fitted: MultivariateNormal
         do {
             fitted = try MultivariateNormal(mean: mean, covariance: covariance)
@@ -30,7 +41,7 @@ extension MultivariateNormal {
         let information = MultivariateFitting.normalCovariance(covariance, total: total, withMatrix: true)
         return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,
-            observationCount: DataValidation.positiveCount(w), sampleSize: total, logLikelihood: ll,
+            observationCount: observationCount, sampleSize: total, logLikelihood: ll,
             parameterCount: k, iterations: 0, converged: true), weights: weights))
     }
 }

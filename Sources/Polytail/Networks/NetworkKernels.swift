@@ -291,6 +291,28 @@ final class NetworkWorkspace {
         let (h, w, c) = (p.input.height, p.input.width, p.input.channels)
         let (ho, wo, k, pad) = (p.output.height, p.output.width, p.kernelSize, p.padBefore)
         let kc = k * c, rowLength = p.fanIn
+        if c == 1 {
+            // One channel (the first layer of an image network): a window row is only k values,
+            // too short for a copy call each. Instead, for every kernel offset (i, j), walk the
+            // output row and store the matching input pixels with stride `rowLength`.
+            forEachImage(n) { b in
+                let image = a + b * h * w, out = patch + b * ho * wo * rowLength
+                if pad > 0 { out.update(repeating: 0, count: ho * wo * rowLength) }
+                for oy in 0..<ho {
+                    for i in 0..<k {
+                        let iy = oy - pad + i
+                        guard iy >= 0, iy < h else { continue }
+                        for j in 0..<k {
+                            let low = max(0, pad - j), high = min(wo, w + pad - j)
+                            guard low < high else { continue }
+                            let source = image + iy * w + low - pad + j, target = out + (oy * wo + low) * rowLength + i * k + j
+                            for t in 0..<(high - low) { target[t * rowLength] = source[t] }
+                        }
+                    }
+                }
+            }
+            return
+        }
         forEachImage(n) { b in
             let image = a + b * h * w * c
             var row = patch + b * ho * wo * rowLength

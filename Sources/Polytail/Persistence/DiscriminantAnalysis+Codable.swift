@@ -30,14 +30,16 @@ extension DiscriminantAnalysis.ClassConditional: Codable {
 }
 
 /// A fitted discriminant analysis persists as JSON (`polytail lda --save-model`): the class
-/// labels, priors, class conditionals, whether the scatter is shared, and the fit result.
+/// labels, priors, class conditionals and whether the scatter is shared (encode the
+/// ``Fitted`` value to keep the ``FitResult`` beside it; a `result` member written by earlier
+/// versions inside the model is ignored).
 /// Decoding is user input: it goes through the validating initialiser and throws
 /// `DecodingError.dataCorrupted` — never traps — for labels that are not distinct and
 /// ascending, priors that are not finite, non-negative and summing to 1 (within 1e-9),
 /// counts that disagree, class conditionals of mixed families or dimensions, a "shared"
 /// scatter that differs between classes, and any matrix the distributions reject.
 extension DiscriminantAnalysis: Codable where Label: Codable {
-    private enum CodingKeys: String, CodingKey { case classLabels, priors, conditionals, sharedScatter, result }
+    private enum CodingKeys: String, CodingKey { case classLabels, priors, conditionals, sharedScatter }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -45,7 +47,6 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
         let priors = try c.decode([Double].self, forKey: .priors)
         let conditionals = try c.decode([ClassConditional].self, forKey: .conditionals)
         let shared = try c.decode(Bool.self, forKey: .sharedScatter)
-        let result = try c.decode(FitResult.self, forKey: .result)
         func corrupt(_ why: String) -> DecodingError {
             .dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "discriminant analysis: \(why)"))
         }
@@ -54,9 +55,8 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
         guard zip(labels, labels.dropFirst()).allSatisfy({ $0 < $1 }) else {
             throw corrupt("class labels must be distinct and in ascending order")
         }
-        let groups = result.groupResults?.count ?? k
-        guard priors.count == k, conditionals.count == k, groups == k else {
-            throw corrupt("\(k) class labels but \(priors.count) priors, \(conditionals.count) class conditionals and \(groups) class results")
+        guard priors.count == k, conditionals.count == k else {
+            throw corrupt("\(k) class labels but \(priors.count) priors and \(conditionals.count) class conditionals")
         }
         guard priors.allSatisfy({ $0.isFinite && $0 >= 0 }), abs(priors.reduce(0, +) - 1) <= 1e-9 else {
             throw corrupt("priors must be finite, non-negative and sum to 1")
@@ -76,7 +76,7 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
             guard matrices.allSatisfy({ $0 == matrices[0] }) else { throw corrupt("a shared scatter differs between classes") }
         }
         self = try validatedDecoding(decoder) { () throws(PolytailError) in
-            try DiscriminantAnalysis(classLabels: labels, priors: priors, conditionals: conditionals, shared: shared, result: result)
+            try DiscriminantAnalysis(classLabels: labels, priors: priors, conditionals: conditionals, shared: shared)
         }
     }
 
@@ -86,6 +86,5 @@ extension DiscriminantAnalysis: Codable where Label: Codable {
         try c.encode(priors, forKey: .priors)
         try c.encode(conditionals, forKey: .conditionals)
         try c.encode(kernel.mode != .perClass, forKey: .sharedScatter)
-        try c.encode(result, forKey: .result)
     }
 }

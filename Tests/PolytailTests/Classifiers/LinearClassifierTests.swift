@@ -67,8 +67,8 @@ enum ClassifierData {
                 x, labels: fixture.labels, classCount: fixture.classes, output: .softmax,
                 weightDecay: reference.weightDecay, optimizer: .lbfgs(maxIterations: 1000, tolerance: 1e-10))
             #expect(fitted.result.converged)
-            #expect(Tolerance.isClose(fitted.result.loss, reference.objective, relative: Tolerance.objective))
-            let p = try fitted.classifier.posteriors(x)
+            #expect(Tolerance.isClose(fitted.result.training!.loss, reference.objective, relative: Tolerance.objective))
+            let p = try fitted.model.posteriors(x)
             var sklearnGap = 0.0, polishedGap = 0.0
             for r in 0..<x.rows {
                 for i in 0..<fixture.classes {
@@ -80,17 +80,35 @@ enum ClassifierData {
             #expect(polishedGap <= Tolerance.polishedPosterior, "λ = \(reference.weightDecay): gap to optimum \(polishedGap)")
             // W is identified by the penalty (its class columns sum to zero at the optimum); b only
             // up to a shift. W is d × k (fan-in × fan-out); scikit-learn's coef_ is k × d.
-            let w = fitted.classifier.weights
+            let w = fitted.model.weights
             #expect(w.rows == x.columns && w.columns == fixture.classes)
             for i in 0..<fixture.classes {
                 for j in 0..<x.columns { #expect(abs(w[j, i] - reference.weights[i][j]) < 1e-5) }
             }
-            let b = fitted.classifier.bias, rb = reference.bias
+            let b = fitted.model.bias, rb = reference.bias
             let shift = b.reduce(0, +) / 3 - rb.reduce(0, +) / 3
             for i in 0..<3 { #expect(abs(b[i] - shift - rb[i]) < 1e-5) }
             // The loss method reproduces the training objective.
-            let loss = try fitted.classifier.loss(x, labels: fixture.labels, weightDecay: reference.weightDecay)
-            #expect(Tolerance.isClose(loss, fitted.result.loss, relative: 1e-14))
+            let loss = try fitted.model.loss(x, labels: fixture.labels, weightDecay: reference.weightDecay)
+            #expect(Tolerance.isClose(loss, fitted.result.training!.loss, relative: 1e-14))
+            // The FitResult: ℓ = Σ log p_y(x) at the estimate, against scikit-learn's polished
+            // posteriors (each within polishedPosterior, so ℓ within Σ gap / p_y), and the
+            // identified parameter count (d + 1)(k − 1) of softmax in AIC and BIC.
+            let r = fitted.result
+            var referenceLogLikelihood = 0.0, bound = 0.0
+            for (row, y) in fixture.labels.enumerated() {
+                let py = reference.polishedPosteriors[row][y]
+                referenceLogLikelihood += log(py)
+                bound += Tolerance.polishedPosterior / py
+            }
+            #expect(abs(r.logLikelihood - referenceLogLikelihood) <= bound, "ℓ \(r.logLikelihood) vs \(referenceLogLikelihood)")
+            #expect(r.observationCount == x.rows && r.parameterCount == (x.columns + 1) * (fixture.classes - 1))
+            #expect(Tolerance.isClose(r.aic, -2 * r.logLikelihood + 2 * Double(r.parameterCount), relative: 1e-15))
+            #expect(Tolerance.isClose(r.bic, -2 * r.logLikelihood + Double(r.parameterCount) * log(Double(x.rows)), relative: 1e-15))
+            // The objective is the mean NLL plus the penalty on W.
+            let penalty = 0.5 * reference.weightDecay * w.elements.reduce(0) { $0 + $1 * $1 }
+            #expect(Tolerance.isClose(r.training!.loss, -r.logLikelihood / Double(x.rows) + penalty, relative: 1e-12))
+            #expect(r.parameters.isEmpty && r.covariance == nil)
         }
     }
 }
@@ -149,19 +167,22 @@ enum ClassifierData {
         let fitted = try LinearClassifier.fit(x, labels: y, classCount: 3, output: output,
                                               weightDecay: weightDecay, optimizer: .lbfgs(maxIterations: 2000, tolerance: 1e-8))
         let r = fitted.result
-        #expect(r.converged, "\(output) λ = \(weightDecay): ‖∇‖ = \(r.gradientNorm) after \(r.iterations)")
-        #expect(r.gradientNorm <= 1e-8)
-        #expect(abs(r.lossHistory.first! - log(3.0)) < 1e-14)  // the mean of n terms −log(1/3)
-        #expect(r.lossHistory.last! < r.lossHistory.first!)
+        let gradientNorm = try #require(r.training).gradientNorm, history = try #require(r.objectiveHistory)
+        #expect(r.converged, "\(output) λ = \(weightDecay): ‖∇‖ = \(gradientNorm) after \(r.iterations)")
+        #expect(gradientNorm <= 1e-8)
+        #expect(abs(history.first! - log(3.0)) < 1e-14)  // the mean of n terms −log(1/3)
+        #expect(history.last! < history.first!)
+        #expect(r.parameterCount == (output == .softmax ? 3 * 2 : 3 * 3))
         // Monotone, up to the rounding the approximate-Wolfe acceptance allows near the optimum.
-        #expect(zip(r.lossHistory, r.lossHistory.dropFirst()).allSatisfy { $1 <= $0 + 1e-14 * abs($0) })
+        #expect(zip(history, history.dropFirst()).allSatisfy { $1 <= $0 + 1e-14 * abs($0) })
         // At the optimum the full gradient, recomputed, is small.
         let problem = TrainingProblem(x: x.elements, labels: y, n: 120, d: 2, k: 3, output: output, weightDecay: weightDecay)
         var g = [Double](repeating: 0, count: 9)
-        _ = problem.objective(fitted.classifier.parameters, gradient: &g)
+        _ = problem.objective(fitted.model.parameters, gradient: &g)
         #expect(g.map(abs).max()! <= 1e-8)
-        let accuracy = zip(try fitted.classifier.predict(x), y).filter { $0 == $1 }.count
+        let accuracy = zip(try fitted.model.predict(x), y).filter { $0 == $1 }.count
         #expect(Double(accuracy) / 120 > 0.7)
+        #expect(r.training?.trainingAccuracy == Double(accuracy) / 120 && r.training!.steps >= r.iterations)
     }
 
     @Test("Fig. 1c: softRmax is conservative (1/2) in both tails, softmax saturates")
@@ -171,12 +192,12 @@ enum ClassifierData {
         let soft = try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softRmax)
         let hard = try LinearClassifier.fit(x, labels: y, classCount: 2, output: .softmax, weightDecay: 1e-3)
         #expect(soft.result.converged && hard.result.converged)
-        for model in [soft.classifier, hard.classifier] {
+        for model in [soft.model, hard.model] {
             #expect(try model.predict(x) == y)
         }
-        let ps = try soft.classifier.posteriors(far)
+        let ps = try soft.model.posteriors(far)
         for r in 0..<4 { #expect(abs(ps[r, 0] - 0.5) < (r == 0 || r == 3 ? 1e-5 : 1e-2), "softRmax p0 at \(far[r, 0]) = \(ps[r, 0])") }
-        let ph = try hard.classifier.posteriors(far)
+        let ph = try hard.model.posteriors(far)
         #expect(ph[0, 0] == 1 && ph[3, 0] == 0, "softmax should saturate: \(ph[0, 0]), \(ph[3, 0])")
     }
 
@@ -185,7 +206,7 @@ enum ClassifierData {
         let (x, y) = ClassifierData.blobs(n: 30 * k, d: 3, k: k, seed: UInt64(k))
         var rng = PolytailRandom(seed: 99)
         for output in OutputLayer.allCases {
-            let model = try LinearClassifier.fit(x, labels: y, classCount: k, output: output, weightDecay: 0.01).classifier
+            let model = try LinearClassifier.fit(x, labels: y, classCount: k, output: output, weightDecay: 0.01).model
             for _ in 0..<20 {
                 let v = (0..<3).map { _ in rng.standardNormal() }
                 let p = try model.posteriors(try Matrix(rows: 1, columns: 3, elements: v.map { 1e6 * $0 })).elements
@@ -207,19 +228,20 @@ enum ClassifierData {
         let a = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer, using: &g1)
         let b = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, weightDecay: 0.01, optimizer: optimizer, using: &g2)
         #expect(a == b)
-        #expect(a.result.iterations == 300 && a.result.evaluations == 300 * 10)
-        #expect(a.result.lossHistory.count == 301)
-        #expect(a.result.loss < a.result.lossHistory[0])
-        #expect(a.result.loss - fixture.fits[0].objective < 5e-3, "Adam \(a.result.loss) vs optimum \(fixture.fits[0].objective)")
+        let history = try #require(a.result.objectiveHistory), objective = try #require(a.result.training).loss
+        #expect(a.result.iterations == 300)
+        #expect(history.count == 301 && history.last == objective)
+        #expect(objective < history[0])
+        #expect(objective - fixture.fits[0].objective < 5e-3, "Adam \(objective) vs optimum \(fixture.fits[0].objective)")
         var g3 = PolytailRandom(seed: 7)
         let c = try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softRmax, weightDecay: 0.01,
                                          optimizer: .adam(epochs: 50, batchSize: 32, learningRate: 0.01), using: &g3)
-        #expect(c.result.loss < c.result.lossHistory[0])
+        #expect(c.result.training!.loss < c.result.objectiveHistory![0])
         // Adam needs a generator: the generator-free form refuses it.
         #expect(throws: PolytailError.self) {
             try LinearClassifier.fit(x, labels: fixture.labels, classCount: 3, output: .softmax, optimizer: optimizer)
         }
-        #expect(c.result.loss < c.result.lossHistory[0])
+        #expect(c.result.training!.loss < c.result.objectiveHistory![0])
     }
 }
 

@@ -21,7 +21,7 @@ struct PredictAndAccuracyTests {
         let (x, y) = Self.data()
         let names = y.map { $0 == 0 ? "zeta" : "alpha" }
         for family in [DiscriminantAnalysis<String>.Family.normal, .studentT(.fixed(3))] {
-            let model = try DiscriminantAnalysis.fit(x, labels: names, family: family)
+            let model = try DiscriminantAnalysis.fit(x, labels: names, family: family).model
             #expect(model.classLabels == ["alpha", "zeta"])
             #expect(model.classCount == 2)
             let predicted = try model.predict(x)
@@ -41,7 +41,7 @@ struct PredictAndAccuracyTests {
 
     @Test func discriminantAccuracyErrors() throws {
         let (x, y) = Self.data()
-        let model = try DiscriminantAnalysis.fit(x, labels: y)
+        let model = try DiscriminantAnalysis.fit(x, labels: y).model
         expectError(PolytailError.emptyData) { try model.accuracy(Matrix(rows: 0, columns: 2, elements: []), labels: []) }
         expectError(PolytailError.dimensionMismatch(what: "labels", expected: 80, got: 79)) {
             try model.accuracy(x, labels: Array(y.dropLast()))
@@ -54,7 +54,7 @@ struct PredictAndAccuracyTests {
     @Test(arguments: OutputLayer.allCases)
     func linearClassifierPredictsLabelsAndCountsThem(_ output: OutputLayer) throws {
         let (x, y) = Self.data()
-        let model = try LinearClassifier.fit(x, labels: y, classCount: 2, output: output).classifier
+        let model = try LinearClassifier.fit(x, labels: y, classCount: 2, output: output).model
         #expect(model.classCount == 2 && model.dimension == 2)
         #expect(model.weights.rows == 2 && model.weights.columns == 2)  // d × k
         let predicted = try model.predict(x)

@@ -107,7 +107,7 @@ import Testing
         expectError(PolytailError.invalidParameter(name: "sum of the priors", value: 0.75, requirement: "must be 1 (within 1e-9)")) {
             try DA.fit(x, labels: y, priors: .given([0: 0.25, 1: 0.25, 2: 0.25]))
         }
-        let m = try DA.fit(x, labels: y, priors: .given([0: 0.5, 1: 0.25, 2: 0.25]))
+        let m = try DA.fit(x, labels: y, priors: .given([0: 0.5, 1: 0.25, 2: 0.25])).model
         #expect(m.priors == [0.5, 0.25, 0.25])
     }
 
@@ -146,7 +146,7 @@ import Testing
     @Test("evaluation: wrong column count and non-finite rows", arguments: [false, true])
     func evaluation(_ t: Bool) throws {
         let (x, y) = Self.data()
-        let m = try DA.fit(x, labels: y, family: t ? .studentT(.fixed(3)) : .normal)
+        let m = try DA.fit(x, labels: y, family: t ? .studentT(.fixed(3)) : .normal).model
         expectError(PolytailError.dimensionMismatch(what: "feature columns", expected: 2, got: 3)) {
             try m.posteriors(Matrix(rows: 1, columns: 3, elements: [0, 0, 0]))
         }

@@ -44,8 +44,9 @@ extension Tolerance {
     func sumToOne(_ m: Int) throws {
         let (x, y) = Self.sample()
         let (family, scatter) = Self.models[m]
-        let model = try DA.fit(x, labels: y, family: family, scatter: scatter)
-        #expect(model.result.converged)
+        let modelFit = try DA.fit(x, labels: y, family: family, scatter: scatter)
+        let model = modelFit.model
+        #expect(modelFit.result.converged)
         var rows = x.rowArrays
         for (r, u) in Self.directions(10, d: 3).enumerated() { rows.append(u.map { $0 * pow(10, Double(r % 8)) }) }
         let z = try Matrix(rowArrays: rows)
@@ -67,7 +68,8 @@ extension Tolerance {
     @Test("tied-ν t-LDA posteriors go to the priors at |x| → ∞ in every direction", arguments: [false, true])
     func tLimit(_ equalPriors: Bool) throws {
         let (x, y) = Self.sample(k: 4, d: 3)
-        let model = try DA.fit(x, labels: y, family: .studentT(.estimated()), priors: equalPriors ? .equal : .given([0: 0.1, 1: 0.2, 2: 0.3, 3: 0.4]))
+        let modelFit = try DA.fit(x, labels: y, family: .studentT(.estimated()), priors: equalPriors ? .equal : .given([0: 0.1, 1: 0.2, 2: 0.3, 3: 0.4]))
+        let model = modelFit.model
         let nu = model.conditionals[0].degreesOfFreedom!
         #expect(model.conditionals.allSatisfy { $0.degreesOfFreedom == nu } && nu < 50)
         for u in Self.directions(20, d: 3) {
@@ -83,7 +85,8 @@ extension Tolerance {
     @Test("Gaussian LDA and QDA posteriors go to one-hot at |x| → ∞", arguments: [DA.Scatter.shared, .perClass])
     func normalLimit(_ scatter: DA.Scatter) throws {
         let (x, y) = Self.sample(k: 4, d: 3)
-        let model = try DA.fit(x, labels: y, scatter: scatter)
+        let modelFit = try DA.fit(x, labels: y, scatter: scatter)
+        let model = modelFit.model
         for u in Self.directions(20, d: 3) {
             for radius in [1e6, 1e300] {
                 let p = try model.posteriors(Matrix(rowArrays: [u.map { $0 * radius }]))
@@ -96,7 +99,8 @@ extension Tolerance {
     @Test("unequal ν: the class with the smallest ν takes the tails")
     func unequalDF() throws {
         let (x, y) = Self.sample(k: 3, d: 2)
-        let model = try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([5, 2, 8])), priors: .equal)
+        let modelFit = try DA.fit(x, labels: y, family: .studentT(.fixedPerGroup([5, 2, 8])), priors: .equal)
+        let model = modelFit.model
         for u in Self.directions(10, d: 2) {
             let p = try model.posteriors(Matrix(rowArrays: [u.map { $0 * 1e6 }]))
             #expect(p[0, 1] > 1 - 1e-9)
@@ -106,7 +110,8 @@ extension Tolerance {
     @Test("per-class t with per-class ν equals MultivariateT.fit on each class")
     func perClassEqualsMultivariateT() throws {
         let (x, y) = Self.sample(k: 3, d: 3, perClass: 120, seed: 12)
-        let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .perClass)
+        let modelFit = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .perClass)
+        let model = modelFit.model
         for c in 0..<3 {
             let rows = x.rowArrays.enumerated().filter { y[$0.offset] == c }.map(\.element)
             let fit = try MultivariateT.fit(Matrix(rowArrays: rows))
@@ -114,49 +119,52 @@ extension Tolerance {
             #expect(Tolerance.isClose(t.degreesOfFreedom, fit.model.degreesOfFreedom, relative: 1e-6))
             for j in 0..<3 { #expect(Tolerance.isClose(t.location[j], fit.model.location[j], relative: 1e-7, absolute: 1e-8)) }
             for e in 0..<9 { #expect(Tolerance.isClose(t.scatter.elements[e], fit.model.scatter.elements[e], relative: 1e-7, absolute: 1e-8)) }
-            let group = model.result.groupResults![c]
+            let group = modelFit.result.groupResults![c]
             #expect(Tolerance.isClose(group.logLikelihood, fit.result.logLikelihood, relative: 1e-12))
             // The class's own parameters and their covariance are those of its own fit.
             #expect(group.parameters == fit.result.parameters && group.observationCount == rows.count)
             let a = try #require(group.standardErrors), b = try #require(fit.result.standardErrors)
             for (u, v) in zip(a, b) { #expect(Tolerance.isClose(u, v, relative: 1e-5)) }
         }
-        #expect(model.result.parameterCount == 3 * (3 + 6 + 1))
+        #expect(modelFit.result.parameterCount == 3 * (3 + 6 + 1))
     }
 
     @Test("normal QDA and LDA: per-class results are the class's multivariate-normal fit")
     func normalGroupResults() throws {
         let (x, y) = Self.sample(k: 3, d: 2, perClass: 80, seed: 13)
-        let qda = try DA.fit(x, labels: y, family: .normal, scatter: .perClass)
-        let lda = try DA.fit(x, labels: y, family: .normal, scatter: .shared)
+        let qdaFit = try DA.fit(x, labels: y, family: .normal, scatter: .perClass)
+        let qda = qdaFit.model
+        let ldaFit = try DA.fit(x, labels: y, family: .normal, scatter: .shared)
+        let lda = ldaFit.model
         for c in 0..<3 {
             let rows = x.rowArrays.enumerated().filter { y[$0.offset] == c }.map(\.element)
             let fit = try MultivariateNormal.fit(Matrix(rowArrays: rows))
-            let group = qda.result.groupResults![c]
+            let group = qdaFit.result.groupResults![c]
             #expect(group.parameters == fit.result.parameters)
             for (u, v) in zip(group.estimates, fit.result.estimates) { #expect(Tolerance.isClose(u, v, relative: 1e-12, absolute: 1e-14)) }
             for (u, v) in zip(group.standardErrors!, fit.result.standardErrors!) { #expect(Tolerance.isClose(u, v, relative: 1e-12)) }
             // Shared covariance: the class's means only, Cov(μ̂ₖ) = Σ̂/nₖ.
-            let shared = lda.result.groupResults![c]
+            let shared = ldaFit.result.groupResults![c]
             #expect(shared.parameters == [.meanComponent(0), .meanComponent(1)])
             let sigma = lda.conditionals[c]
             guard case let .normal(m) = sigma else { Issue.record("not normal"); continue }
             #expect(Tolerance.isClose(shared.standardError(.meanComponent(1))!, (m.covariance[1, 1] / Double(rows.count)).squareRoot(), relative: 1e-13))
         }
-        #expect(qda.result.parameterCount == 3 * (2 + 3) && lda.result.parameterCount == 3 * 2 + 3)
-        #expect(abs(qda.result.logLikelihood - qda.result.groupResults!.reduce(0) { $0 + $1.logLikelihood }) <= 1e-9)
+        #expect(qdaFit.result.parameterCount == 3 * (2 + 3) && ldaFit.result.parameterCount == 3 * 2 + 3)
+        #expect(abs(qdaFit.result.logLikelihood - qdaFit.result.groupResults!.reduce(0) { $0 + $1.logLikelihood }) <= 1e-9)
     }
 
     @Test("the t-LDA fit is a maximum: moving ν, a location or the scatter lowers ℓ", arguments: [false, true])
     func tFitIsMaximum(_ perClassDF: Bool) throws {
         let (x, y) = Self.sample(k: 3, d: 2, perClass: 150, seed: 21)
-        let model = try DA.fit(x, labels: y, family: .studentT(perClassDF ? .estimatedPerGroup() : .estimated()))
+        let modelFit = try DA.fit(x, labels: y, family: .studentT(perClassDF ? .estimatedPerGroup() : .estimated()))
+        let model = modelFit.model
         let groups = (0..<3).map { c in try! Matrix(rowArrays: x.rowArrays.enumerated().filter { y[$0.offset] == c }.map(\.element)) }
         func ll(_ ts: [MultivariateT]) -> Double { zip(ts, groups).reduce(0) { $0 + $1.0.logLikelihood($1.1) } }
         let ts = model.conditionals.map { c -> MultivariateT in if case let .studentT(t) = c { return t }; fatalError() }
         let best = ll(ts)
-        #expect(Tolerance.isClose(best, model.result.logLikelihood, relative: 1e-12))
-        #expect(!model.result.dfAtBound)
+        #expect(Tolerance.isClose(best, modelFit.result.logLikelihood, relative: 1e-12))
+        #expect(!modelFit.result.dfAtBound)
         for factor in [1 - 1e-3, 1 + 1e-3] {
             let moved = try ts.map { try MultivariateT(location: $0.location, scatter: $0.scatter, degreesOfFreedom: $0.degreesOfFreedom * factor) }
             #expect(ll(moved) < best)
@@ -175,8 +183,8 @@ extension Tolerance {
     @Test("t-LDA with a huge fixed ν approaches Gaussian LDA")
     func largeDF() throws {
         let (x, y) = Self.sample()
-        let normal = try DA.fit(x, labels: y)
-        let t = try DA.fit(x, labels: y, family: .studentT(.fixed(1e9)))
+        let normal = try DA.fit(x, labels: y).model
+        let t = try DA.fit(x, labels: y, family: .studentT(.fixed(1e9))).model
         let pn = try normal.posteriors(x), pt = try t.posteriors(x)
         for e in 0..<pn.elements.count { #expect(abs(pn.elements[e] - pt.elements[e]) <= 1e-6) }
     }
@@ -187,8 +195,9 @@ extension Tolerance {
         let x0 = (0..<100).map { _ in -2 + g.uniformPositive() }, x1 = (0..<100).map { _ in 1 + g.uniformPositive() }
         let x = Matrix(uncheckedRows: 200, columns: 1, elements: x0 + x1)
         let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
-        let model = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()))
-        #expect(model.result.groupResults!.allSatisfy(\.dfAtBound) && model.result.dfAtBound)
+        let modelFit = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()))
+        let model = modelFit.model
+        #expect(modelFit.result.groupResults!.allSatisfy(\.dfAtBound) && modelFit.result.dfAtBound)
         #expect(model.conditionals.allSatisfy { $0.degreesOfFreedom == StudentT.largestSearchedDF })
     }
 
@@ -196,7 +205,8 @@ extension Tolerance {
     func blocks(_ m: Int) throws {
         let (x, y) = Self.sample(k: 3, d: 3, perClass: 60)
         let (family, scatter) = Self.models[m]
-        let model = try DA.fit(x, labels: y, family: family, scatter: scatter)
+        let modelFit = try DA.fit(x, labels: y, family: family, scatter: scatter)
+        let model = modelFit.model
         var g = PolytailRandom(seed: 99)
         let n = 40_000
         let z = Matrix(uncheckedRows: n, columns: 3, elements: (0..<(3 * n)).map { _ in 4 * g.standardNormal() })

@@ -55,7 +55,7 @@ extension Tolerance {
     @Test("Gaussian LDA equals scikit-learn LinearDiscriminantAnalysis(solver=\"lsqr\")", arguments: names)
     func lda(_ name: String) throws {
         let data = Self.dataset(name)
-        let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels)
+        let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels).model
         #expect(model.classLabels == Array(Set(data.labels)).sorted())
         Self.expectClose(try model.posteriors(Matrix(rowArrays: data.points)), data.lda, absolute: Tolerance.discriminantPosterior)
     }
@@ -63,7 +63,7 @@ extension Tolerance {
     @Test("Gaussian QDA (ML covariance) equals scikit-learn QuadraticDiscriminantAnalysis and scipy", arguments: names)
     func qdaML(_ name: String) throws {
         let data = Self.dataset(name)
-        let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels, scatter: .perClass)
+        let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels, scatter: .perClass).model
         let points = try Matrix(rowArrays: data.points)
         Self.expectClose(try model.posteriors(points), data.qda, absolute: Tolerance.discriminantPosterior)
         Self.expectLogClose(try model.logPosteriors(points), data.qda_ml)
@@ -73,7 +73,7 @@ extension Tolerance {
     func qdaUnbiased(_ name: String) throws {
         let data = Self.dataset(name)
         let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels, scatter: .perClass,
-                                                 covariance: .unbiased)
+                                                 covariance: .unbiased).model
         Self.expectLogClose(try model.logPosteriors(Matrix(rowArrays: data.points)), data.qda_unbiased)
     }
 
@@ -81,7 +81,7 @@ extension Tolerance {
     func stringLabels() throws {
         let data = Self.dataset("iris")
         let names = ["zeta", "alpha", "mu"]  // classes 0, 1, 2 → columns 2, 0, 1
-        let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels.map { names[$0] })
+        let model = try DiscriminantAnalysis.fit(Matrix(rowArrays: data.x), labels: data.labels.map { names[$0] }).model
         #expect(model.classLabels == ["alpha", "mu", "zeta"])
         let p = try model.posteriors(Matrix(rowArrays: data.points))
         let permuted = data.lda.map { [$0[1], $0[2], $0[0]] }
@@ -101,9 +101,8 @@ extension Tolerance {
             conditionals.append(.studentT(try MultivariateT(location: c.means[k], scatter: Matrix(rowArrays: c.scatters[k]),
                                                             degreesOfFreedom: c.nu[k])))
         }
-        let report = FitResult.summary(observationCount: 3, logLikelihood: 0, parameterCount: 0, iterations: 0, converged: true)
         let model = try DiscriminantAnalysis(classLabels: [0, 1, 2], priors: c.priors, conditionals: conditionals,
-                                             shared: c.scatter == "shared", result: report)
+                                             shared: c.scatter == "shared")
         Self.expectLogClose(try model.logPosteriors(Matrix(rowArrays: c.points)), c.logPosteriors)
     }
 }

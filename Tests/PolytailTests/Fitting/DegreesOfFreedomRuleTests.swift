@@ -52,7 +52,7 @@ struct DegreesOfFreedomRuleTests {
         var g = PolytailRandom(seed: 11)
         let x = try Matrix(rowArrays: (0..<60).map { i in [Double(i % 3) * 2 + g.standardNormal(), g.standardNormal()] })
         let labels = (0..<60).map { ["c", "a", "b"][$0 % 3] }
-        let model = try DiscriminantAnalysis.fit(x, labels: labels, family: .studentT(.fixedPerGroup([2, 5, 9])))
+        let model = try DiscriminantAnalysis.fit(x, labels: labels, family: .studentT(.fixedPerGroup([2, 5, 9]))).model
         #expect(model.conditionals.map(\.degreesOfFreedom) == [2, 5, 9])
     }
 

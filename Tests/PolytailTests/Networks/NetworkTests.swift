@@ -217,4 +217,29 @@ struct NetworkTests {
         #expect(z[0, 0].isNaN && z[0, 1].isNaN)
         #expect(z[1, 0].isFinite && z[1, 1].isFinite)
     }
+
+    @Test("one-channel convolutions (their own patch copy) equal two-channel ones with a zero-weight channel",
+          arguments: [(2, Padding.same), (3, .same), (4, .same), (5, .same), (2, .valid), (3, .valid)])
+    func oneChannelPatches(kernel: Int, padding: Padding) throws {
+        var random = PolytailRandom(seed: UInt64(10 * kernel + (padding == .same ? 1 : 0)))
+        let layers: [Layer] = [.conv2D(outputChannels: 3, kernelSize: kernel, padding: padding), .flatten, .dense(outputs: 2)]
+        let one = try Network(inputShape: try ImageShape(height: 5, width: 6, channels: 1), layers: layers, output: .softmax,
+                              using: &random)
+        // The same convolution on two channels: channel 0 carries the image and the weights,
+        // channel 1 noise and zero weights, so the generic patch copy must give the same outputs.
+        let w = one.weights[0]
+        var wide = [Double](repeating: 0, count: 2 * w.rows * w.columns)
+        for r in 0..<w.rows { for o in 0..<w.columns { wide[(2 * r) * w.columns + o] = w[r, o] } }
+        let two = try Network(inputShape: try ImageShape(height: 5, width: 6, channels: 2), layers: layers,
+                              weights: [try Matrix(rows: 2 * w.rows, columns: w.columns, elements: wide), one.weights[1]],
+                              biases: one.biases, output: .softmax)
+        let pixels = (0..<90).map { _ in random.uniformPositive() }
+        var interleaved: [Double] = []
+        for v in pixels { interleaved += [v, random.uniformPositive()] }
+        let z1 = try one.logits(try Matrix(rows: 3, columns: 30, elements: pixels))
+        let z2 = try two.logits(try Matrix(rows: 3, columns: 60, elements: interleaved))
+        for i in 0..<z1.elements.count {
+            #expect(Tolerance.isClose(z1.elements[i], z2.elements[i], relative: 1e-6, absolute: 1e-6), "\(kernel) \(padding) \(i)")
+        }
+    }
 }

@@ -56,7 +56,7 @@ import Testing
     @Test func linearClassifierRoundTripsAndRejectsCorruption() throws {
         let x = try Matrix(rowArrays: [[0, 1], [1, 0], [2, 2], [3, 1], [0, 3], [1, 1]])
         let fitted = try LinearClassifier.fit(x, labels: [0, 1, 1, 1, 0, 0], classCount: 2, output: .softRmax)
-        try roundTrip(fitted.classifier)
+        try roundTrip(fitted.model)
         expectCorrupt(LinearClassifier.self,
                       #"{"weights": {"rows": 1, "columns": 2, "elements": [1, 2]}, "bias": [0], "output": "softmax"}"#,
                       .dimensionMismatch(what: "bias", expected: 2, got: 1))

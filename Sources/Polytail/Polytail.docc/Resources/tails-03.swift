@@ -10,5 +10,5 @@ func regressorPosterior(at grid: [Double], output: OutputLayer) throws -> [Doubl
     let fit = try LinearClassifier.fit(observations, labels: labels, classCount: 2, output: output,
                                        weightDecay: 1e-3, optimizer: .lbfgs(maxIterations: 5000, tolerance: 1e-9))
     let points = try Matrix(rows: grid.count, columns: 1, elements: grid)
-    return try fit.classifier.posteriors(points).rowArrays.map { $0[0] }
+    return try fit.model.posteriors(points).rowArrays.map { $0[0] }
 }

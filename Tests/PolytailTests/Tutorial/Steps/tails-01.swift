@@ -12,7 +12,7 @@ func twoClassesOnALine() throws -> (observations: Matrix, labels: [String]) {
 /// p(y0 | x) of Gaussian LDA at each point of `grid`.
 func gaussianLDAPosterior(at grid: [Double]) throws -> [Double] {
     let (observations, labels) = try twoClassesOnALine()
-    let lda = try DiscriminantAnalysis.fit(observations, labels: labels, family: .normal)
+    let lda = try DiscriminantAnalysis.fit(observations, labels: labels, family: .normal).model
     let points = try Matrix(rows: grid.count, columns: 1, elements: grid)
     return try lda.posteriors(points).rowArrays.map { $0[0] }
 }
