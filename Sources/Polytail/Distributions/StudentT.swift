@@ -97,8 +97,9 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// the approach to the normal at large ν.
     static func logNormalizer(_ nu: Double) -> Double {
         if nu == .infinity { return -Normal.logRootTwoPi }
-        // log ν + log π rather than log(νπ): νπ overflows for ν above 5.7·10³⁰⁷.
-        return GammaRatio.log(0.5 * nu, 0.5) - 0.5 * (log(nu) + log(Double.pi))
+        // νπ overflows above ν = 5.7·10³⁰⁷: there log ν + log π.
+        let logNuPi = nu < 1e307 ? log(nu * Double.pi) : log(nu) + log(Double.pi)
+        return GammaRatio.log(0.5 * nu, 0.5) - 0.5 * logNuPi
     }
 
     /// log(1 + z²/ν) for any z, including |z| so large that z² overflows.
