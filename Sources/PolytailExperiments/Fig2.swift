@@ -240,8 +240,6 @@ public enum Fig2 {
             book.keep("\(base).loss", s.loss, label: "\(what): training NLL", tolerance: unstable ? .orderOfMagnitude : .networkStatistic)
             book.keep("\(base).scale", s.scale, label: "\(what): scale (‖w₁ − w₀‖ or median ‖∇ₓM_z‖₂)",
                       tolerance: unstable ? .orderOfMagnitude : .networkStatistic)
-            // No boundary on the grid: no distance to keep (never inf or nan in numbers.json).
-            guard s.minimumMargin.isFinite, s.medianMargin.isFinite else { continue }
             book.keep("\(base).min_distance", s.minimumMargin, label: "\(what): smallest distance of a training point to the boundary",
                       tolerance: linear ? .absolute(0.02) : .absolute(gridStep))
             book.keep("\(base).median_distance", s.medianMargin, label: "\(what): median distance to the boundary",
