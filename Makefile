@@ -1,7 +1,8 @@
 # Polytail: the two commands of the README, and a few more.
 #   make figures   regenerate Figs. 1–6, Tables 1–2 and the demo fit into Output/ (progress on
 #                  stderr, a summary table at the end; Scripts/make-figures.sh)
-#   make check-numbers   compare the numbers the docs quote with a fresh run of fig1, demo, fig3
+#   make check-numbers   compare the numbers the docs quote (Docs/numbers/*.json) with a fresh
+#                  run of every figure script (about 40 s after the build)
 #   make docs      the DocC site in Output/docs (make docs-check: fail on any warning)
 #   make test      run the test suite
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
@@ -26,11 +27,14 @@ figures: deps
 	@Scripts/make-figures.sh
 
 # The numbers the docs quote (Docs/numbers/*.json) against a fresh run of the fast scripts,
-# each within its recorded tolerance. After an intended change: `swift run -c release fig1 --record`.
+# each within its recorded tolerance (the tolerances and how they were measured:
+# Sources/PolytailExperiments/RobustnessNumbers.swift). After an intended change, rerun the
+# script with `--record` instead of `--check` and update the docs that quote it.
 check-numbers: deps
 	@swift build -c release >/dev/null
 	@mkdir -p Output/check
-	@for run in "fig1" "demo" "fig3" "fig3 --trials 200 --seed 3"; do \
+	@for run in "fig1" "demo" "fig3" "fig3 --trials 200 --seed 3" "table1 --repeats 10" "table2 --repeats 10" \
+	           "fig2" "fig4" "fig5" "fig6"; do \
 	  name=$$(echo "$$run" | tr ' ' '_'); \
 	  .build/release/$$run --check --out Output/check/$$name >Output/check/$$name.log 2>Output/check/$$name.err || { tail -n 3 Output/check/$$name.err >&2; exit 1; }; \
 	  echo "$$run: $$(tail -n 1 Output/check/$$name.log)" >&2; \

@@ -5,6 +5,7 @@ let package = Package(
     name: "Polytail",
     products: [
         .library(name: "Polytail", targets: ["Polytail"]),
+        .library(name: "PolytailDatasets", targets: ["PolytailDatasets"]),
         .executable(name: "polytail", targets: ["polytail"]),
     ],
     dependencies: [
@@ -25,6 +26,13 @@ let package = Package(
             name: "Polytail",
             dependencies: ["CPolytailNumerics"],
             path: "Sources/Polytail"
+        ),
+
+        // MARK: Bundled data (the UCI digits), out of the core statistics target
+        .target(
+            name: "PolytailDatasets",
+            dependencies: ["Polytail"],
+            path: "Sources/PolytailDatasets"
         ),
 
         // MARK: Command-line tool
@@ -56,7 +64,7 @@ let package = Package(
         // MARK: Experiment layer (the paper's experiments as an API the scripts call)
         .target(
             name: "PolytailExperiments",
-            dependencies: ["Polytail", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Polytail", "PolytailDatasets", "PolytailPlot", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/PolytailExperiments"
         ),
 
@@ -154,7 +162,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "digits-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "PolytailDatasets", "BenchSupport"],
             path: "Scripts/DigitsBench",
             exclude: ["digits_peer.py"]
         ),
@@ -162,7 +170,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(
             name: "PolytailTests",
-            dependencies: ["Polytail", "PolytailCLI", "PolytailExperiments", "PolytailPlot"],
+            dependencies: ["Polytail", "PolytailDatasets", "PolytailCLI", "PolytailExperiments", "PolytailPlot"],
             path: "Tests/PolytailTests"
         ),
         .testTarget(

@@ -1,16 +1,18 @@
 // The command line at scale, side by side with pandas and scipy in one run.
 //
 //   swift build -c release && swift run -c release cli-bench [--rows N] [--repeat R] [--no-scipy]
+//   .build/release/cli-bench --read-only FILE [--repeat R]   (the reader alone, for profiling)
 //
 // 1. Writes a one-column CSV of N draws (default 10⁶) of 1 + 2·t₃, each number in Swift's
 //    shortest round-trip form (≈ 19 bytes a row, as pandas' to_csv writes them).
 // 2. Reading: CSVNumberReader in this process vs. pandas.read_csv (C engine) in Python,
 //    best of R each.
-// 3. Whole process: `polytail fit FILE` (the t, ν estimated) and `polytail fit --stream`,
+// 3. Whole process: `polytail --version` (start-up), `polytail fit --family normal` (start-up,
+//    read, a cheap fit), `polytail fit FILE` (the t, ν estimated) and `polytail fit --stream`,
 //    best of R wall-clock runs of the binary beside this one, peak memory from
 //    /usr/bin/time -v; against scipy.stats.t.fit on the same numbers in memory (one call),
 //    with both log-likelihoods.
-// Prints Markdown rows for Docs/performance.md.
+// Prints Markdown rows for Docs/performance.md, with the load average before and after.
 import BenchSupport
 import Foundation
 import Polytail
@@ -34,6 +36,12 @@ if let i = BenchArguments.all.firstIndex(of: "--read-only"), i + 1 < BenchArgume
 let scratch = try ScratchFolder("polytail-cli-bench")
 defer { scratch.remove() }
 
+/// The load averages (1, 5, 15 min): a shared machine inflates both sides' wall-clock times.
+func loadAverage() -> String {
+    ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
+}
+let loadBefore = loadAverage()
+
 // 1. The file.
 log("writing \(rows) rows …")
 var generator = PolytailRandom(seed: 11)
@@ -53,7 +61,7 @@ precondition(read.value == rows)
 
 // 3. The whole process, with peak memory.
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("polytail")
-struct Run { var seconds: Double; var peakMB: Double; var stdout: String }
+struct Run { var seconds: Double; var peakMB: Double; var stdout: String; var cpuSeconds: Double = .nan }
 func runPolytail(_ arguments: [String]) throws -> Run {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
@@ -67,17 +75,24 @@ func runPolytail(_ arguments: [String]) throws -> Run {
     let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    let rss = stderr.split(separator: "\n").first { $0.contains("Maximum resident set size") }
-        .flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? .nan
-    return Run(seconds: seconds, peakMB: rss / 1024, stdout: String(decoding: stdout, as: UTF8.self))
+    func value(_ label: String) -> Double {
+        stderr.split(separator: "\n").first { $0.contains(label) }
+            .flatMap { Double($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) } ?? .nan
+    }
+    let rss = value("Maximum resident set size")
+    return Run(seconds: seconds, peakMB: rss / 1024, stdout: String(decoding: stdout, as: UTF8.self),
+               cpuSeconds: value("User time (seconds)") + value("System time (seconds)"))
 }
 func best(_ arguments: [String]) throws -> Run {
     var runs: [Run] = []
     for _ in 0..<repeats { runs.append(try runPolytail(arguments)) }
     let fastest = runs.min { $0.seconds < $1.seconds }!
-    return Run(seconds: fastest.seconds, peakMB: runs.map(\.peakMB).max()!, stdout: fastest.stdout)
+    return Run(seconds: fastest.seconds, peakMB: runs.map(\.peakMB).max()!, stdout: fastest.stdout,
+               cpuSeconds: runs.map(\.cpuSeconds).min()!)
 }
-log("polytail fit (whole process) …")
+log("polytail --version, fit --family normal, fit (whole processes) …")
+let startUp = try best(["--version"])
+let normalFit = try best(["fit", csv.path, "--family", "normal"])
 let fit = try best(["fit", csv.path])
 log("polytail fit --stream …")
 let streamed = try best(["fit", csv.path, "--stream"])
@@ -87,14 +102,14 @@ func field(_ json: String, _ key: String) -> Double {
 
 // The peer: pandas.read_csv and scipy.stats.t.fit.
 log("pandas.read_csv and scipy.stats.t.fit …")
-struct Peer: Decodable { var n: Int; var readSeconds: Double; var fitSeconds: Double?; var logLikelihood: Double?; var df: Double?; var peakMB: Double }
+struct Peer: Decodable { var n: Int; var readSeconds: Double; var fitSeconds: Double?; var fitCPUSeconds: Double?; var logLikelihood: Double?; var df: Double?; var peakMB: Double }
 let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("pandas_peer.py")
 let (output, note) = runPythonPeer(script, [csv.path, "--repeat", "\(repeats)"] + (BenchArguments.has("--no-scipy") ? ["--no-fit"] : []))
 let peer = output.flatMap { decodeLines($0, as: Peer.self).first }
 
 func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }
 let numbersMB = Double(rows) * 8 / 1_048_576
-print("rows: \(rows), file \(String(format: "%.1f", bytes / 1_048_576)) MB, numbers \(String(format: "%.1f", numbersMB)) MB; best of \(repeats)")
+print("rows: \(rows), file \(String(format: "%.1f", bytes / 1_048_576)) MB, numbers \(String(format: "%.1f", numbersMB)) MB; best of \(repeats); load average \(loadBefore) before, \(loadAverage()) after (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("")
 print("| what | Polytail | peer | ratio |")
 print("|---|---:|---:|---:|")
@@ -102,7 +117,11 @@ if let peer {
     print("| read the column (in process) | \(ms(read.seconds)) `CSVNumberReader` | \(ms(peer.readSeconds)) `pandas.read_csv` | \(String(format: "%.2f×", peer.readSeconds / read.seconds)) |")
     if let fitSeconds = peer.fitSeconds, let ll = peer.logLikelihood, let df = peer.df {
         print("| t fit, ν estimated | \(ms(fit.seconds)) whole process `polytail fit` | \(ms(fitSeconds)) `scipy.stats.t.fit` in memory | \(String(format: "%.0f×", fitSeconds / fit.seconds)) |")
+        if let cpu = peer.fitCPUSeconds {
+            print("| the same in CPU time (user + system) | \(ms(fit.cpuSeconds)) whole process (2 threads in the fit) | \(ms(cpu)) | \(String(format: "%.0f×", cpu / fit.cpuSeconds)) |")
+        }
         print("| log-likelihood (ν) | \(field(fit.stdout, "logLikelihood")) (\(String(format: "%.4f", field(fit.stdout, "df")))) | \(ll) (\(String(format: "%.4f", df))) | \(field(fit.stdout, "logLikelihood") >= ll ? "Polytail ≥ scipy" : "Polytail < scipy") |")
+        print("| phases of the whole process | start-up \(ms(startUp.seconds)) (`polytail --version`); start-up, read and normal fit \(ms(normalFit.seconds)) (`--family normal`); the t fit the rest | | |")
         print("| t fit by passes (`--stream`) | \(ms(streamed.seconds)), \(Int(field(streamed.stdout, "passes"))) passes, \(String(format: "%.2f", streamed.seconds / (bytes / 1e9))) s/GB | — | |")
     }
     print("| peak memory | \(String(format: "%.0f MB", fit.peakMB)) (`--stream`: \(String(format: "%.0f MB", streamed.peakMB))); budget 2 × \(String(format: "%.1f", numbersMB)) MB + 40 MB = \(String(format: "%.0f MB", 2 * numbersMB + 40)) | \(String(format: "%.0f MB", peer.peakMB)) (python, pandas, scipy) | |")

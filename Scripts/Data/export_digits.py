@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One-time exporter of the bundled handwritten digits.
 
-Writes Sources/Polytail/Data/UCIDigitsData.swift from scikit-learn's copy of the
+Writes Sources/PolytailDatasets/UCIDigitsData.swift from scikit-learn's copy of the
 UCI ML hand-written digits (`sklearn.datasets.load_digits`, scikit-learn 1.9.1):
 1,797 images of 8x8 pixels, each pixel an integer count 0...16.
 
@@ -32,7 +32,7 @@ from sklearn.datasets import load_digits
 
 ALPHABET = "0123456789ABCDEFG"
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OUT = os.path.join(ROOT, "Sources", "Polytail", "Data", "UCIDigitsData.swift")
+OUT = os.path.join(ROOT, "Sources", "PolytailDatasets", "UCIDigitsData.swift")
 
 
 def main():
@@ -61,6 +61,9 @@ def main():
 // {digest}
 
 enum UCIDigitsData {{
+    /// SHA-256 of the canonical bytes: the 1,797 × 64 pixel counts 0…16 as uint8, row by row,
+    /// then the 1,797 labels as uint8 (``DigitImages/bundledUCIDigest``).
+    static let sha256 = "{digest}"
     static let count = {len(lines)}
     static let rows = 8
     static let columns = 8

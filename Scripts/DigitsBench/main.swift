@@ -12,6 +12,7 @@
 import Foundation
 import BenchSupport
 import Polytail
+import PolytailDatasets
 
 
 var repeats = 5

@@ -1,5 +1,6 @@
 import Foundation
 import Polytail
+import PolytailDatasets
 
 /// One classification task of the robustness experiments: training and test images with
 /// labels 0..<classCount.

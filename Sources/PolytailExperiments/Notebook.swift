@@ -177,6 +177,37 @@ public struct Notebook: Sendable {
         if echo { print("   \(label): \(text)") }
     }
 
+    /// Keeps a number for the numbers file without listing it in the notebook — for numbers a
+    /// table of the same step already shows.
+    /// - Parameters:
+    ///   - key: a stable identifier; reusing one replaces it.
+    ///   - value: the number.
+    ///   - label: what it is, in words.
+    ///   - tolerance: how far a later run may move it before `--check` fails.
+    public mutating func keep(_ key: String, _ value: Double, label: String, tolerance: Tolerance) {
+        if numbers[key] == nil { keyOrder.append(key) }
+        numbers[key] = Number(label: label, value: value, tolerance: tolerance)
+    }
+
+    /// Markdown made elsewhere (an experiment's tables) in the current step; its headings are
+    /// moved two levels down so that they nest under the step's. Echoed as it is.
+    /// - Parameter markdown: the text.
+    public mutating func include(_ markdown: String) {
+        let demoted = markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            line.hasPrefix("#") ? "##" + line : String(line)
+        }.joined(separator: "\n")
+        add(.table(demoted.hasSuffix("\n") ? demoted : demoted + "\n"))
+        if echo { print(markdown) }
+    }
+
+    /// The numbers file of a script, `Docs/numbers/<script>.json`, relative to the working
+    /// directory (the package root when run by `make`).
+    /// - Parameter script: the script's name.
+    /// - Returns: the file's URL.
+    public static func numbersFile(_ script: String) -> URL {
+        URL(fileURLWithPath: "Docs/numbers/\(script).json")
+    }
+
     /// A figure of the current step (a file in the script's output folder).
     /// - Parameters:
     ///   - file: the file name, relative to the output folder.

@@ -85,3 +85,24 @@ public struct ClipOptions: ParsableArguments {
     /// A phrase for reports: "clipped to [0, 1]" or "not clipped (official code)".
     public var phrase: String { noClip ? "not clipped to the pixel range (as the official code)" : "clipped to [0, 1]" }
 }
+
+/// `--check` and `--record`: compare a script's numbers with `Docs/numbers/<script>.json`
+/// (the numbers the docs quote) within their tolerances, or rewrite that file.
+public struct NumbersOptions: ParsableArguments {
+    @Flag(help: "Compare the numbers with Docs/numbers/<script>.json within their recorded tolerances; exit 1 if one moved.")
+    public var check = false
+    @Flag(help: "Rewrite Docs/numbers/<script>.json with this run's numbers.")
+    public var record = false
+
+    public init() {}
+
+    public func validate() throws {
+        if check && record { throw ValidationError("--check and --record exclude each other") }
+    }
+
+    /// True for --check or --record.
+    public var comparing: Bool { check || record }
+
+    /// What ``Notebook/finish(folder:numbersFile:mode:)`` does.
+    public var mode: Notebook.NumbersMode { check ? .check : record ? .record : .none }
+}

@@ -6,8 +6,8 @@ import Foundation
 /// `images` is image i flattened to `height · width` features — the input the
 /// classifiers of the robustness experiments (paper §5, MNIST) take.
 ///
-/// Two sources: the 8 × 8 UCI digits shipped inside the library (``bundledUCI()``,
-/// works offline), and the MNIST IDX files from a folder the caller names (``mnist(folder:split:limit:)-(URL,_,_)``).
+/// Two sources: the 8 × 8 UCI digits shipped in the `PolytailDatasets` module
+/// (`DigitImages.bundledUCI()`, works offline), and the MNIST IDX files from a folder the caller names (``mnist(folder:split:limit:)-(URL,_,_)``).
 public struct DigitImages: Equatable, Sendable {
     /// n × (height · width) pixel intensities in [0, 1]; `images.rows` is the image count.
     public let images: Matrix
@@ -147,75 +147,6 @@ public struct DigitImages: Equatable, Sendable {
         let test = (0..<count).filter { isTest[$0] }
         let train = (0..<count).filter { !isTest[$0] }
         return (gather(train), gather(test))
-    }
-}
-
-// MARK: - The bundled UCI digits
-
-extension DigitImages {
-    /// The 1,797 UCI handwritten digits (8 × 8 pixels) shipped inside the library.
-    ///
-    /// Source: "Optical Recognition of Handwritten Digits", E. Alpaydin and C. Kaynak
-    /// (1998), UCI Machine Learning Repository, licence CC BY 4.0 — the copy in
-    /// scikit-learn (`sklearn.datasets.load_digits`), exported once by
-    /// Scripts/Data/export_digits.py. Each pixel is a count 0…16 of set cells in a 4 × 4
-    /// block of the original 32 × 32 bitmap; it is returned as count / 16 ∈ [0, 1].
-    /// Labels are 0…9, about 180 images per class, in scikit-learn's order.
-    ///
-    /// Needs no file: the data are compiled into the library.
-    /// - Throws: `PolytailError.dimensionMismatch` only if the embedded table is damaged.
-    /// - Complexity: O(1,797 · 64); about a millisecond in a release build.
-    public static func bundledUCI() throws(PolytailError) -> DigitImages {
-        let n = UCIDigitsData.count
-        let pixels = UCIDigitsData.rows * UCIDigitsData.columns
-        var elements = [Double]()
-        elements.reserveCapacity(n * pixels)
-        var labels = [Int]()
-        labels.reserveCapacity(n)
-        var line = 0
-        var field = 0  // 0: label, 1: colon, 2...: pixels
-        for byte in UCIDigitsData.text.utf8 {
-            if byte == UInt8(ascii: "\n") {
-                guard field == pixels + 2 else {
-                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: pixels, got: max(field - 2, 0))
-                }
-                line += 1
-                field = 0
-                continue
-            }
-            switch field {
-            case 0:
-                guard let d = digit(byte), d < 10 else { throw .unknownLabel("bundled digits, line \(line + 1)") }
-                labels.append(d)
-            case 1:
-                guard byte == UInt8(ascii: ":") else { throw .dimensionMismatch(what: "bundled digits: label on line \(line + 1)", expected: 1, got: 2) }
-            default:
-                guard let d = digit(byte), d <= 16, field < pixels + 2 else {
-                    throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: pixels, got: field - 1)
-                }
-                elements.append(Double(d) / 16)
-            }
-            field += 1
-        }
-        if field != 0 {
-            guard field == pixels + 2 else {
-                throw .dimensionMismatch(what: "bundled digits: pixels on line \(line + 1)", expected: pixels, got: max(field - 2, 0))
-            }
-            line += 1
-        }
-        guard line == n else { throw .dimensionMismatch(what: "bundled digits: images", expected: n, got: line) }
-        return DigitImages(
-            unchecked: Matrix(uncheckedRows: n, columns: pixels, elements: elements),
-            labels: labels, height: UCIDigitsData.rows, width: UCIDigitsData.columns)
-    }
-
-    /// The value of a base-17 digit "0"…"9", "A"…"G".
-    private static func digit(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "A")...UInt8(ascii: "G"): return Int(byte - UInt8(ascii: "A")) + 10
-        default: return nil
-        }
     }
 }
 

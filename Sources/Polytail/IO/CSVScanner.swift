@@ -30,8 +30,6 @@ protocol CSVFieldSink {
 extension CSVFieldSink {
     @inline(__always)
     mutating func numberPrefix(_ index: Int, _ p: UnsafePointer<UInt8>, available: Int) -> Int { 0 }
-    @inline(__always)
-    mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) throws(CSVError) -> Bool { false }
 }
 
 /// The one RFC 4180 byte-level state machine behind ``CSVTable`` and ``CSVNumberReader``:
@@ -424,6 +422,9 @@ struct CSVStringSink: CSVFieldSink {
     var fields: [String] = []
 
     mutating func beginRecord() { fields.removeAll(keepingCapacity: true) }
+
+    /// Each record is returned by ``CSVScanner/next(_:)``.
+    mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) throws(CSVError) -> Bool { false }
 
     mutating func field(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, escaped: Bool, line: Int) {
         fields.append(CSVStringSink.string(bytes, escaped: escaped))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Polytail
+import PolytailDatasets
 
 /// Tolerances for this file. Pixel values are count/16 or byte/255: exact in binary
 /// floating point up to one rounding, so comparisons are tight.

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 @testable import Polytail
 @testable import PolytailExperiments
+import PolytailDatasets
 
 extension Tolerance {
     /// The experiment layer's statistics against numpy: a few roundings of O(10) numbers.

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 @testable import PolytailExperiments
 
-/// The numbers the README and `Docs/` quote for Fig. 1, Fig. 3 and its Monte-Carlo study come
-/// from `Docs/numbers/<script>.json`, which the scripts write (`--record`) and check (`--check`,
+/// The numbers the README and `Docs/` quote for Figs. 1–6, Tables 1–2 and Fig. 3's Monte-Carlo
+/// study come from `Docs/numbers/<script>.json`, which the scripts write (`--record`) and check (`--check`,
 /// run by CI). This suite closes the loop: every quoted number must be in its page, and must
 /// be the recorded value rounded to the digits quoted (within half a unit of the last one).
 @Suite struct DocumentedNumbersTests {
@@ -52,6 +52,48 @@ import Testing
         Quote(page: "README.md", text: "7.5%", numbers: "fig3-trials", key: "mse.t-ml-joint.outliers.lambda_1.failure_share", scale: 100),
         Quote(page: "Docs/covariate-shift.md", text: "102.7875", numbers: "fig3-trials", key: "mse.t-ml-separate.outliers.lambda_1.mean"),
         Quote(page: "Docs/covariate-shift.md", text: "7.9929", numbers: "fig3-trials", key: "mse.normal.outliers.lambda_1.mean"),
+        // Docs/robustness.md: Table 1 over 10 seeds (table1 --repeats 10), percentages.
+        Quote(page: "Docs/robustness.md", text: "78.4", numbers: "table1", key: "seeds.mean.3_vs_7.softRmax.nll.fgsm_0.1", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "56.7", numbers: "table1", key: "seeds.mean.3_vs_7.softRmax.nll.fgsm_0.3", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "48.9", numbers: "table1", key: "seeds.mean.10_classes.softmax.nll.fgsm_0.1", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "34.1", numbers: "table1", key: "seeds.mean.10_classes.softRmax.nll.fgsm_0.3", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "19.1", numbers: "table1", key: "seeds.mean.10_classes.softRmax.nll.bim_0.3", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "26.7", numbers: "table1", key: "seeds.mean.10_classes.softRmax.worst.bim_0.1", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "45.7", numbers: "table1", key: "seeds.mean.10_classes.softmax.worst.bim_0.1", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "64.8", numbers: "table1", key: "seeds.mean.3_vs_7.softRmax.worst.bim_0.1", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "23.2", numbers: "table1", key: "seeds.mean.10_classes.softRmax.every_attack_0.1", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "2.76", numbers: "table1", key: "seeds.mean.10_classes.softRmax.ratio_median"),
+        Quote(page: "Docs/robustness.md", text: "2.13", numbers: "table1", key: "seeds.mean.10_classes.softmax.ratio_median"),
+        // Docs/robustness.md: Table 2 over 10 seeds (table2 --repeats 10), percentages.
+        Quote(page: "Docs/robustness.md", text: "34.0", numbers: "table2", key: "seeds.mean.eps0.3.softRmax.white_nll.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "39.2", numbers: "table2", key: "seeds.mean.eps0.3.softRmax.black_same_head_substitute.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "2.6", numbers: "table2", key: "seeds.mean.eps0.3.softRmax.black_softmax_substitute.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "7.2", numbers: "table2", key: "seeds.mean.eps0.3.softRmax.avg.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "57.5", numbers: "table2", key: "seeds.mean.eps0.1.softRmax.white_nll.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "45.2", numbers: "table2", key: "seeds.mean.eps0.1.softRmax.white_margin.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "71.8", numbers: "table2", key: "seeds.mean.eps0.1.softmax.white_margin.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "87.5", numbers: "table2", key: "seeds.mean.eps0.1.softRmax.avg.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "36.21", numbers: "table2", key: "seed1.eps0.3.softRmax.white_nll.all", scale: 100),
+        Quote(page: "Docs/robustness.md", text: "44.57", numbers: "table2", key: "seed1.eps0.3.softRmax.black_same_head_substitute.all", scale: 100),
+        // Docs/robustness-figures.md: Figs. 2, 4, 5, 6 (seed 1).
+        Quote(page: "Docs/robustness-figures.md", text: "12.3", numbers: "fig2", key: "separable.softmax.epoch1000.scale"),
+        Quote(page: "Docs/robustness-figures.md", text: "0.865", numbers: "fig2", key: "separable.softRmax.epoch1000.scale"),
+        Quote(page: "Docs/robustness-figures.md", text: "0.336", numbers: "fig2", key: "separable.softmax.epoch1000.min_distance"),
+        Quote(page: "Docs/robustness-figures.md", text: "0.279", numbers: "fig2", key: "separable.softRmax.epoch1000.min_distance"),
+        Quote(page: "Docs/robustness-figures.md", text: "0.854", numbers: "fig4", key: "softmax.nll.unclipped.eps0.1.posterior_mean"),
+        Quote(page: "Docs/robustness-figures.md", text: "0.287", numbers: "fig4", key: "softRmax.nll.unclipped.eps0.1.posterior_mean"),
+        Quote(page: "Docs/robustness-figures.md", text: "274", numbers: "fig4", key: "softRmax.nll.unclipped.eps100.misclassified"),
+        Quote(page: "Docs/robustness-figures.md", text: "0.100", numbers: "fig4", key: "softRmax.nll.unclipped.eps100.posterior_mean"),
+        Quote(page: "Docs/robustness-figures.md", text: "59.33", numbers: "fig5", key: "softRmax.eps0.1.nll.T1", scale: 100),
+        Quote(page: "Docs/robustness-figures.md", text: "45.13", numbers: "fig5", key: "softRmax.eps0.1.nll.T200", scale: 100),
+        Quote(page: "Docs/robustness-figures.md", text: "27.58", numbers: "fig5", key: "softRmax.eps0.1.margin.fixed_last", scale: 100),
+        Quote(page: "Docs/robustness-figures.md", text: "3.62", numbers: "fig5", key: "softRmax.eps0.3.nll.fixed_last", scale: 100),
+        Quote(page: "Docs/robustness-figures.md", text: "47.63", numbers: "fig5", key: "softmax.eps0.1.nll.fixed_last", scale: 100),
+        Quote(page: "Docs/robustness-figures.md", text: "2.69", numbers: "fig6", key: "all.softRmax.ratio_median"),
+        Quote(page: "Docs/robustness-figures.md", text: "2.01", numbers: "fig6", key: "all.softmax.ratio_median"),
+        Quote(page: "Docs/robustness-figures.md", text: "1.95", numbers: "fig6", key: "3v7.softRmax.ratio_median"),
+        Quote(page: "Docs/robustness-figures.md", text: "1.14", numbers: "fig6", key: "3v7.softmax.ratio_median"),
+        Quote(page: "Docs/robustness-figures.md", text: "25", numbers: "fig6", key: "all.paired.lower_ratio", scale: 100),
     ]
 
     /// The repository's root, from this file's path.
@@ -145,6 +187,31 @@ import Testing
         #expect(try Notebook.readRecord(url) == book().record)
         let text = try String(contentsOf: url, encoding: .utf8)
         #expect(text.contains("\"absolute\" : 0.001"))
+    }
+
+    @Test func keptNumbersAreRecordedButNotListed() {
+        var b = book()
+        b.keep("hidden", 0.25, label: "a quarter, shown in a table", tolerance: .absolute(0.01))
+        #expect(b.record.numbers["hidden"]?.value == 0.25)
+        #expect(!b.markdown.contains("a quarter"))
+        var recorded = b.record
+        recorded.numbers["hidden"]!.value = 0.3
+        #expect(b.check(against: recorded).map(\.key) == ["hidden"])
+    }
+
+    @Test func includedMarkdownNestsUnderTheStep() {
+        var b = book()
+        b.include("# Table\n\ntext\n\n## Part\n\n| a |\n|---|\n| 1 |\n")
+        let md = b.markdown
+        #expect(md.contains("### Table\n"))
+        #expect(md.contains("#### Part\n"))
+        #expect(!md.contains("\n# Table"))
+        let step = md.range(of: "## 1. First")!, table = md.range(of: "### Table")!
+        #expect(step.upperBound <= table.lowerBound)
+    }
+
+    @Test func theNumbersFileIsNamedAfterTheScript() {
+        #expect(Notebook.numbersFile("table1").path.hasSuffix("Docs/numbers/table1.json"))
     }
 
     @Test func aNegativeToleranceIsRejectedOnDecoding() {

@@ -11,6 +11,9 @@
 // 87ff0c9e40dc7e2c0e34e7257799c2e3f3aec1a016363bb11cad869ec428a826
 
 enum UCIDigitsData {
+    /// SHA-256 of the canonical bytes: the 1,797 × 64 pixel counts 0…16 as uint8, row by row,
+    /// then the 1,797 labels as uint8 (``DigitImages/bundledUCIDigest``).
+    static let sha256 = "87ff0c9e40dc7e2c0e34e7257799c2e3f3aec1a016363bb11cad869ec428a826"
     static let count = 1797
     static let rows = 8
     static let columns = 8
