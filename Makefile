@@ -9,7 +9,7 @@
 #   make fuzz SECONDS=60   libFuzzer + AddressSanitizer on the CSV and IDX readers (Tests/Fuzz)
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
 
-APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev zlib1g-dev
+APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev zlib1g-dev python3 python3-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps figures check-numbers docs docs-check demo test bench release clean corpus fuzz

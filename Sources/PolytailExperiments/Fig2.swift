@@ -128,6 +128,9 @@ public enum Fig2 {
                             features, labels: data.labels, classCount: 2, output: output,
                             optimizer: .adam(epochs: e, batchSize: settings.batchSize, learningRate: settings.learningRate), using: &generator)
                         let c = fit.model
+                        guard let summary = fit.result.training else {
+                            throw PolytailError.numericalFailure("the linear classifier's fit reported no training summary")
+                        }
                         let p = try c.posteriors(grid)
                         let dw = [c.weights[0, 1] - c.weights[0, 0], c.weights[1, 1] - c.weights[1, 0]], db = c.bias[1] - c.bias[0]
                         let norm = (dw[0] * dw[0] + dw[1] * dw[1]).squareRoot()
@@ -138,19 +141,22 @@ public enum Fig2 {
                         let predictions = try c.predict(features)
                         let accuracy = Double(zip(predictions, data.labels).filter { $0.0 == $0.1 }.count) / Double(features.rows)
                         snapshot = Snapshot(dataset: set.name, model: modelName, epoch: e, grid: (0..<p.rows).map { p[$0, 1] },
-                                            trainingAccuracy: accuracy, loss: fit.result.training?.loss ?? .nan, scale: norm,
+                                            trainingAccuracy: accuracy, loss: summary.loss, scale: norm,
                                             minimumMargin: distances.min()!, medianMargin: median(distances))
                     } else {
                         var random = PolytailRandom(seed: seed)
                         let fitted = try Network.fit(features, labels: data.labels, classCount: 2, hidden: [32, 32], output: output,
                             epochs: e, batchSize: settings.batchSize, learningRate: settings.learningRate, using: &random)
-                        let m = fitted.model, training = fitted.result.training
+                        let m = fitted.model
+                        guard let training = fitted.result.training else {
+                            throw PolytailError.numericalFailure("the network's fit reported no training summary")
+                        }
                         let p = try m.posteriors(grid)
                         let a = try MarginAnalysis.evaluate(m, observations: features, labels: data.labels)
                         let distances = gridDistances(data, grid: grid, predicted: (0..<p.rows).map { p[$0, 1] > p[$0, 0] ? 1 : 0 },
                                                       pointPredictions: try m.predict(features))
                         snapshot = Snapshot(dataset: set.name, model: modelName, epoch: e, grid: (0..<p.rows).map { p[$0, 1] },
-                                            trainingAccuracy: training?.trainingAccuracy ?? .nan, loss: training?.loss ?? .nan,
+                                            trainingAccuracy: training.trainingAccuracy, loss: training.loss,
                                             scale: median(a.gradientNorms), minimumMargin: distances.min()!, medianMargin: median(distances))
                     }
                     snapshots.append(snapshot)
