@@ -42,9 +42,7 @@ if !skipScipy {
 }
 
 func f(_ x: Double, _ digits: Int = 4) -> String { String(format: "%.\(digits)f", x) }
-let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?
-    .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+let cpu = machineDescription().cpu
 print("Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); Polytail: best of \(repeats) runs, release build; scipy: one run.")
 print("")
 print("### Univariate Student-t fit (data: t₃(1, 2), seeded)")

@@ -68,9 +68,7 @@ let (softRmaxSeconds, _) = time(repeats) { softRmax(logits) }
 let (softmaxSeconds, _) = time(repeats) { softmax(logits) }
 
 func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
-let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?
-    .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+let cpu = machineDescription().cpu
 print("Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)); best of \(repeats) runs each, release build.")
 print("")
 print("### Multinomial linear classifier, L-BFGS (d = \(d), k = \(k), λ = \(lambda), gradient tolerance \(tolerance))")

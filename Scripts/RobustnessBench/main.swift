@@ -170,9 +170,7 @@ if !skipPeer {
 // MARK: Report
 
 func f(_ x: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", x) }
-let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-    .split(separator: "\n").first { $0.hasPrefix("model name") }?
-    .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+let cpu = machineDescription().cpu
 print("Measured \(ISO8601DateFormatter().string(from: Date())) on \(ProcessInfo.processInfo.activeProcessorCount) cores (\(cpu)), release build.")
 print("Training: one run, Adam (lr \(learningRate)), no weight decay, seed \(seed). Attacks: best of \(repeats) runs over the whole test set, ε = \(epsilon), BIM T = \(bimSteps), NLL loss, clip [0, 1]. scikit-learn attacks are numpy on its fitted weights.")
 if !peerNote.isEmpty { print(""); print("Note: \(peerNote)") }

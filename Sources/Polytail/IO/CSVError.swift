@@ -106,21 +106,30 @@ public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
             s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
         }
         guard text.unicodeScalars.contains(where: isControl) else { return text }
-        var out = ""
-        for s in text.unicodeScalars {
+        return text.escapingScalars { s in
             switch s {
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\0": out += "\\0"
-            case "\\": out += "\\\\"
-            default:
-                if isControl(s) {
-                    out += "\\u{" + String(s.value, radix: 16, uppercase: true) + "}"
-                } else {
-                    out.unicodeScalars.append(s)
-                }
+            case "\n": return "\\n"
+            case "\r": return "\\r"
+            case "\t": return "\\t"
+            case "\0": return "\\0"
+            case "\\": return "\\\\"
+            default: return isControl(s) ? "\\u{" + String(s.value, radix: 16, uppercase: true) + "}" : nil
             }
+        }
+    }
+}
+
+extension String {
+    /// The one escaper behind `CSVError.printable` and the command-line tool's JSON strings:
+    /// `self` with every Unicode scalar for which `replacement` returns a string replaced by
+    /// that string, the others kept.
+    /// - Parameter replacement: the escape of a scalar, or nil to keep it.
+    /// - Returns: the escaped text.
+    package func escapingScalars(_ replacement: (Unicode.Scalar) -> String?) -> String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(unicodeScalars.count)
+        for s in unicodeScalars {
+            if let r = replacement(s) { out += r } else { out.unicodeScalars.append(s) }
         }
         return out
     }

@@ -28,16 +28,11 @@ enum Blas {
         precondition(a.count >= aRows * aColumns && b.count >= bRows * bColumns && c.count >= m * n,
                      "gemm: a buffer is shorter than its dimensions")
         guard m > 0, n > 0 else { return }
-        guard inner > 0 else {
-            // op(A)·op(B) is the zero matrix; BLAS would still scale C by β.
-            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
-            return
-        }
-        cblas_dgemm(
-            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(inner), alpha,
-            a.baseAddress, Int32(max(1, aColumns)), b.baseAddress, Int32(max(1, bColumns)),
-            beta, c.baseAddress, Int32(max(1, n)))
+        // With an empty inner dimension A and B may be empty buffers (no base address); the
+        // product then only scales C and reads neither.
+        let unread = UnsafePointer(c.baseAddress!)
+        gemm(a.baseAddress ?? unread, transposeA: transposeA, b.baseAddress ?? unread, transposeB: transposeB,
+             into: c.baseAddress!, m: m, n: n, k: inner, alpha: alpha, beta: beta)
     }
 
     /// Array form of ``gemm(_:rows:columns:transposeA:_:rows:columns:transposeB:into:alpha:beta:)``.
@@ -58,47 +53,30 @@ enum Blas {
     }
 
     /// C ← α op(A) op(B) + β C on raw buffers, with op(A) m × k, op(B) k × n and C m × n, all
-    /// row-major and dense (leading dimensions are the stored column counts); the form the
-    /// dense layers of Double models use.
+    /// row-major and dense (leading dimensions are the stored column counts), by CBLAS `dgemm`
+    /// for Double and `sgemm` for Float (the products of the network layers). Generic over the
+    /// scalar: the two forms share every check, and the compiler specialises the call for each
+    /// type (the checks run once per product, never per element).
     /// - Parameters:
     ///   - transposeA: use Aᵀ (A is then stored k × m).
     ///   - transposeB: use Bᵀ (B is then stored n × k).
     /// - Complexity: O(m n k) flops in the system BLAS (OpenBLAS when installed).
-    static func gemm(
-        _ a: UnsafePointer<Double>, transposeA: Bool = false,
-        _ b: UnsafePointer<Double>, transposeB: Bool = false,
-        into c: UnsafeMutablePointer<Double>,
-        m: Int, n: Int, k: Int, alpha: Double = 1, beta: Double = 0
+    static func gemm<Scalar: BlasScalar>(
+        _ a: UnsafePointer<Scalar>, transposeA: Bool = false,
+        _ b: UnsafePointer<Scalar>, transposeB: Bool = false,
+        into c: UnsafeMutablePointer<Scalar>,
+        m: Int, n: Int, k: Int, alpha: Scalar = 1, beta: Scalar = 0
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
-            // C ← β C: BLAS would do the same, but an empty inner dimension is legal here.
+            // op(A)·op(B) is the zero matrix; BLAS would still scale C by β (an empty inner
+            // dimension is legal here).
             for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
             return
         }
-        let lda = transposeA ? m : k
-        let ldb = transposeB ? k : n
-        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
-    }
-
-    /// The Float32 form of ``gemm(_:transposeA:_:transposeB:into:m:n:k:alpha:beta:)`` (CBLAS
-    /// `sgemm`): the products of the network layers.
-    static func gemm(
-        _ a: UnsafePointer<Float>, transposeA: Bool = false,
-        _ b: UnsafePointer<Float>, transposeB: Bool = false,
-        into c: UnsafeMutablePointer<Float>,
-        m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
-    ) {
-        guard m > 0, n > 0 else { return }
-        guard k > 0 else {
-            for i in 0..<(m * n) { c[i] = beta == 0 ? 0 : beta * c[i] }
-            return
-        }
-        let lda = transposeA ? m : k
-        let ldb = transposeB ? k : n
-        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+        Scalar.cblasGemm(transposeA: transposeA, transposeB: transposeB, m: Int32(m), n: Int32(n), k: Int32(k),
+                         alpha: alpha, a: a, lda: Int32(transposeA ? m : k), b: b, ldb: Int32(transposeB ? k : n),
+                         beta: beta, c: c, ldc: Int32(n))
     }
 
     /// y ← Aᵀ 1, the column sums of a row-major m × n Float32 matrix (CBLAS `sgemv`), given
@@ -188,5 +166,33 @@ private final class BlasThreads: @unchecked Sendable {
         defer { lock.unlock() }
         depth -= 1
         if depth == 0, saved != 1 { set(saved) }
+    }
+}
+
+/// A scalar CBLAS multiplies in ``Blas/gemm(_:transposeA:_:transposeB:into:m:n:k:alpha:beta:)``:
+/// Double (`cblas_dgemm`) and Float (`cblas_sgemm`), row-major.
+protocol BlasScalar: BinaryFloatingPoint {
+    static func cblasGemm(transposeA: Bool, transposeB: Bool, m: Int32, n: Int32, k: Int32, alpha: Self,
+                          a: UnsafePointer<Self>, lda: Int32, b: UnsafePointer<Self>, ldb: Int32,
+                          beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int32)
+}
+
+extension Double: BlasScalar {
+    @inline(__always)
+    static func cblasGemm(transposeA: Bool, transposeB: Bool, m: Int32, n: Int32, k: Int32, alpha: Double,
+                          a: UnsafePointer<Double>, lda: Int32, b: UnsafePointer<Double>, ldb: Int32,
+                          beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int32) {
+        cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+}
+
+extension Float: BlasScalar {
+    @inline(__always)
+    static func cblasGemm(transposeA: Bool, transposeB: Bool, m: Int32, n: Int32, k: Int32, alpha: Float,
+                          a: UnsafePointer<Float>, lda: Int32, b: UnsafePointer<Float>, ldb: Int32,
+                          beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int32) {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
     }
 }
