@@ -5,12 +5,14 @@
 #                  run of every figure script (about 40 s after the build)
 #   make docs      the DocC site in Output/docs (make docs-check: fail on any warning)
 #   make test      run the test suite
+#   make corpus    the adversarial corpus (Tests/Corpus/run_corpus.py) over polytail and every script
+#   make fuzz SECONDS=60   libFuzzer + AddressSanitizer on the CSV and IDX readers (Tests/Fuzz)
 # Both install the Debian packages they need when missing (apt-get, as root or via sudo).
 
 APT_PACKAGES := libgsl-dev liblapacke-dev libopenblas-dev zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps figures check-numbers docs docs-check demo test bench release clean
+.PHONY: all deps figures check-numbers docs docs-check demo test bench release clean corpus fuzz
 
 all: test
 
@@ -55,6 +57,31 @@ docs-check: deps
 test: deps
 	swift build -c release
 	swift test
+
+# Several hundred malformed inputs against `polytail fit|lda|weights` and every script (exit codes,
+# one stderr line, no NaN/inf/null/clamped value, no hang, no crash, 4 GiB address space); about
+# 10 minutes on 2 cores (CORPUS_FLAGS=--quick skips the slow cases).
+corpus: deps
+	swift build -c release
+	python3 Tests/Corpus/run_corpus.py --bin .build/release $(CORPUS_FLAGS)
+
+# The CSV and IDX readers under libFuzzer and AddressSanitizer: the library's sources and
+# Tests/Fuzz/FuzzReaders.swift compiled as one module by swiftc (SwiftPM cannot build a
+# libFuzzer target), run for SECONDS seconds from the seed inputs in Tests/Fuzz/corpus; new
+# interesting inputs go to .build/fuzz/corpus, a crash to .build/fuzz/crash-*.
+SECONDS ?= 60
+FUZZ_BIN := .build/fuzz/polytail-fuzz
+$(FUZZ_BIN): $(shell find Sources/Polytail -name '*.swift') Tests/Fuzz/FuzzReaders.swift
+	@mkdir -p .build/fuzz
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Polytail \
+	  -I Sources/CPolytailNumerics $(shell find Sources/Polytail -name '*.swift' | sort) Tests/Fuzz/FuzzReaders.swift \
+	  -lgsl -llapacke -lblas -lz -o $@ 2>&1 | grep -v "Cannot export local symbol" || true
+	@test -x $@
+
+fuzz: deps $(FUZZ_BIN)
+	@mkdir -p .build/fuzz/corpus
+	cd .build/fuzz && ./polytail-fuzz -max_total_time=$(SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+	  -artifact_prefix=./ corpus ../../Tests/Fuzz/corpus
 
 bench: deps
 	swift run -c release polytail-bench

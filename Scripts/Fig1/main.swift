@@ -37,7 +37,7 @@ struct Fig1: ParsableCommand {
     ]
 
     func validate() throws {
-        guard df.isFinite, df > 0 else { throw ValidationError("--df must be a positive number") }
+        guard df.isFinite, df >= StudentT.minimumDegreesOfFreedom else { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(df)") }
         guard weightDecay.isFinite, weightDecay >= 0 else { throw ValidationError("--weight-decay must be ≥ 0") }
         guard !(check && record) else { throw ValidationError("--check and --record exclude each other") }
         guard !((check || record) && (train != nil || seed != 1 || df != 1 || weightDecay != 1e-3)) else {

@@ -36,11 +36,13 @@ struct Fig2Script: ParsableCommand {
         guard !epochList.isEmpty, epochList.count == epochs.split(separator: ",").count, epochList.allSatisfy({ $0 >= 1 }) else {
             throw ValidationError("--epochs must be positive integers separated by commas")
         }
-        guard points >= 4 else { throw ValidationError("--points must be at least 4") }
-        guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise must be a non-negative number") }
+        // Upper limits keep a run finite in time and memory (documented in --help's defaults).
+        guard epochList.allSatisfy({ $0 <= 100_000 }) else { throw ValidationError("--epochs must be at most 100000") }
+        guard points >= 4, points <= 1_000_000 else { throw ValidationError("--points must be in [4, 1000000]") }
+        guard noise.isFinite, noise >= 0, noise <= 1e6 else { throw ValidationError("--noise must be a number in [0, 1e6]") }
         guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard resolution >= 2 else { throw ValidationError("--resolution must be at least 2") }
+        guard resolution >= 2, resolution <= 2_000 else { throw ValidationError("--resolution must be in [2, 2000]") }
         if numbers.comparing && (seed != 1 || epochs != "1,10,100,1000" || points != 200 || noise != 0.1 || learningRate != 0.01
                                  || batchSize != 32 || resolution != 80) {
             throw ValidationError("--check and --record compare the documented run: fig2 with every option at its default")

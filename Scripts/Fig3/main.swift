@@ -125,9 +125,9 @@ struct Fig3: ParsableCommand {
     var numbersMode: Notebook.NumbersMode { check ? .check : record ? .record : .none }
 
     func validate() throws {
-        guard df.isFinite, df > 0 else { throw ValidationError("--df must be a positive number") }
+        guard df.isFinite, df >= StudentT.minimumDegreesOfFreedom else { throw ValidationError("--df must be finite and ≥ \(StudentT.minimumDegreesOfFreedom), got \(df)") }
         if (source == nil) != (target == nil) { throw ValidationError("--source and --target go together") }
-        if let trials, trials < 1 { throw ValidationError("--trials must be at least 1") }
+        if let trials, trials < 1 || trials > 100_000 { throw ValidationError("--trials must be in [1, 100000]") }
         if trials != nil && source != nil { throw ValidationError("--trials simulates data; it cannot be combined with --source/--target") }
         guard !(check && record) else { throw ValidationError("--check and --record exclude each other") }
         if (check || record) && (source != nil || df != 3 || seed != (trials == nil ? 17 : 3) || (trials ?? 200) != 200) {

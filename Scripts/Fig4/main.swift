@@ -34,8 +34,8 @@ struct Fig4Script: ParsableCommand {
     func validate() throws {
         guard !epsilonList.isEmpty, epsilonList.count == epsilons.split(separator: ",", omittingEmptySubsequences: false).count,
               epsilonList.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw ValidationError("--epsilons must be non-negative numbers") }
-        guard bins >= 2 else { throw ValidationError("--bins must be at least 2") }
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard bins >= 2, bins <= 10_000 else { throw ValidationError("--bins must be in [2, 10000]") }
+        guard repeats >= 1, repeats <= 1_000 else { throw ValidationError("--repeats must be in [1, 1000]") }
         guard ["all", "3v7"].contains(task) else { throw ValidationError("--task must be all or 3v7") }
         if numbers.comparing && (seed != 1 || task != "all" || epsilons != "0,0.01,0.03,0.1,0.3,1,3,10,100" || bins != 20 || repeats != 1
                                  || experiment.architecture != .mlp || experiment.data != nil || experiment.epochs != nil || experiment.hidden != nil) {
@@ -70,8 +70,8 @@ struct Fig4Script: ParsableCommand {
             """)
         let source = try experiment.source(seed: seed)
         let network = experiment.settings(mnist: source.isMNIST)
+        let job = try source.tasks([task])[0]  // read (and checked) before anything is printed
         progress("fig4: \(source.description); \(network)")
-        let job = try source.tasks([task])[0]
         progress("task \(job.name): \(job.train.count) training, \(job.test.count) test images")
         let models = try fitTwins(job, settings: network, seed: seed)
         book.note("Data: \(source.description); task \(job.name), \(job.train.count) training and \(job.test.count) test images. Network: \(network).")

@@ -42,10 +42,10 @@ struct Fig5Script: ParsableCommand {
     func validate() throws {
         guard !epsilonList.isEmpty, epsilonList.count == epsilons.split(separator: ",", omittingEmptySubsequences: false).count,
               epsilonList.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--epsilons must be positive numbers") }
-        guard !stepList.isEmpty, stepList.count == stepText.split(separator: ",", omittingEmptySubsequences: false).count, stepList.allSatisfy({ $0 >= 1 }) else {
-            throw ValidationError("--steps must be positive integers")
+        guard !stepList.isEmpty, stepList.count == stepText.split(separator: ",", omittingEmptySubsequences: false).count, stepList.allSatisfy({ $0 >= 1 && $0 <= 100_000 }) else {
+            throw ValidationError("--steps must be integers in [1, 100000]")
         }
-        guard fixedStepCount >= 1 else { throw ValidationError("--fixed-steps must be at least 1") }
+        guard fixedStepCount >= 1, fixedStepCount <= 100_000 else { throw ValidationError("--fixed-steps must be in [1, 100000]") }
         guard !lossList.isEmpty, lossList.count == losses.split(separator: ",", omittingEmptySubsequences: false).count else {
             throw ValidationError("--losses must be among nll, crossEntropyOnLogits, margin")
         }
@@ -85,8 +85,8 @@ struct Fig5Script: ParsableCommand {
             """)
         let source = try experiment.source(seed: seed, defaultTestLimit: 1000)
         let network = experiment.settings(mnist: source.isMNIST)
+        let job = try source.tasks([task])[0]  // read (and checked) before anything is printed
         progress("fig5: \(source.description); \(network)")
-        let job = try source.tasks([task])[0]
         progress("task \(job.name): \(job.train.count) training, \(job.test.count) test images")
         let models = try fitTwins(job, settings: network, seed: seed)
         book.note("Data: \(source.description); task \(job.name), \(job.train.count) training and \(job.test.count) test images. Network: \(network).")

@@ -29,8 +29,8 @@ struct Fig6Script: ParsableCommand {
     @OptionGroup var numbers: NumbersOptions
 
     func validate() throws {
-        guard bins >= 2 else { throw ValidationError("--bins must be at least 2") }
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard bins >= 2, bins <= 10_000 else { throw ValidationError("--bins must be in [2, 10000]") }
+        guard repeats >= 1, repeats <= 1_000 else { throw ValidationError("--repeats must be in [1, 1000]") }
         guard tasks.split(separator: ",", omittingEmptySubsequences: false).allSatisfy({ ["all", "3v7"].contains($0) }) else {
             throw ValidationError("--tasks must be all, 3v7 or all,3v7")
         }
@@ -67,9 +67,10 @@ struct Fig6Script: ParsableCommand {
             """)
         let source = try experiment.source(seed: seed)
         let network = experiment.settings(mnist: source.isMNIST)
+        let jobs = try source.tasks(tasks.split(separator: ",").map(String.init))  // read (and checked) before anything is printed
         progress("fig6: \(source.description); \(network)")
         var trained: [(DigitsTask, [TrainedModel])] = []
-        for task in try source.tasks(tasks.split(separator: ",").map(String.init)) {
+        for task in jobs {
             progress("task \(task.name): \(task.train.count) training, \(task.test.count) test images")
             trained.append((task, try fitTwins(task, settings: network, seed: seed)))
         }

@@ -31,8 +31,8 @@ struct Table1Script: ParsableCommand {
     @OptionGroup var numbers: NumbersOptions
 
     func validate() throws {
-        if steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if steps < 1 || steps > 100_000 { throw ValidationError("--steps must be in [1, 100000]") }
+        if repeats < 1 || repeats > 1_000 { throw ValidationError("--repeats must be in [1, 1000]") }
         if numbers.comparing && (repeats != 10 || seed != 1 || steps != 10 || clipping.noClip || experiment.architecture != .mlp
                                  || experiment.data != nil || experiment.epochs != nil || experiment.hidden != nil) {
             throw ValidationError("--check and --record compare the documented run: table1 --repeats 10, other options at their defaults")

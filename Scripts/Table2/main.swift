@@ -45,7 +45,7 @@ struct Table2Script: ParsableCommand {
     }
 
     func validate() throws {
-        if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+        if repeats < 1 || repeats > 1_000 { throw ValidationError("--repeats must be in [1, 1000]") }
         if epsilons == nil { throw ValidationError("--epsilon must be non-negative numbers separated by commas, e.g. 0.3,0.1") }
         if rounds < 0 || rounds > 10 { throw ValidationError("--rounds must be between 0 and 10") }
         if !(lambda.isFinite && lambda > 0) { throw ValidationError("--lambda must be a positive number") }

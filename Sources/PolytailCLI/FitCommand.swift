@@ -123,7 +123,9 @@ public struct FitCommand: ParsableCommand {
     static func noncentralTProgress() -> (NoncentralT.FitProgress) -> Void {
         let start = Date()
         return { p in
-            guard Date().timeIntervalSince(start) >= 2 else { return }
+            // Only on a terminal: a caller capturing stderr sees it empty on success and one
+            // line on failure, as the contract says.
+            guard isatty(2) != 0, Date().timeIntervalSince(start) >= 2 else { return }
             let line: String
             switch p.stage {
             case .exactLogLikelihood:

@@ -63,15 +63,17 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
         } ?? sourceNumbers
         let points = pointNumbers.matrix
         let densityFamily: ImportanceWeights.Family = family == .normal ? .normal : .studentT(degreesOfFreedom.map { .fixed($0) } ?? .estimated)
-        let weights: [Double]
+        // The log-weights, exponentiated here: the library's `weights` clamps an overflowing
+        // weight to the largest double, which must not be printed as a result.
+        let logWeights: [Double]
         do {
             let model: ImportanceWeights
             if names.count == 1 {
                 model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily)
-                weights = try model.weights(points.elements, lambda: lambda)
+                logWeights = try model.logWeights(points.elements, lambda: lambda)
             } else {
                 model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
-                weights = try model.weights(points, lambda: lambda)
+                logWeights = try model.logWeights(points, lambda: lambda)
             }
         } catch let error as PolytailError {
             throw CommandFailure(message: describe(error, names: names))
@@ -81,10 +83,11 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
         // With --missing drop, a leading `line` column ties each weight to its file line.
         let withLines = csv.missing == .drop
         var out = withLines ? "line,weight\n" : "weight\n"
-        out.reserveCapacity(weights.count * 22)
+        out.reserveCapacity(logWeights.count * 22)
         let shownAt = CSVError.printable(at ?? source)
-        for (i, w) in weights.enumerated() {
+        for (i, l) in logWeights.enumerated() {
             // Never a clamped or NaN weight on a success exit.
+            let w = exp(l)
             guard w.isFinite else {
                 let what = w.isNaN ? "is not a number (the densities cannot be evaluated there)" : "exceeds the double range"
                 throw CommandFailure(message: "\(shownAt): the weight at line \(pointNumbers.line(ofRow: i)) \(what)")

@@ -205,10 +205,15 @@ public enum Fig2 {
 
         var csv = "dataset,model,epoch,training_accuracy,loss,scale,min_distance,median_distance\n"
         var rows: [[String]] = []
+        // A distance is ±∞ (and the median NaN) when the grid holds no decision boundary (one
+        // class predicted everywhere, e.g. after one full-batch epoch): an empty cell, "—" in
+        // the table, never inf or nan.
+        func cell(_ x: Double) -> String { x.isFinite ? "\(x)" : "" }
+        func shown(_ format: String, _ x: Double) -> String { x.isFinite ? String(format: format, x) : "—" }
         for s in snapshots {
-            csv += "\(s.dataset),\(s.model),\(s.epoch),\(s.trainingAccuracy),\(s.loss),\(s.scale),\(s.minimumMargin),\(s.medianMargin)\n"
-            rows.append([s.dataset, s.model, "\(s.epoch)", String(format: "%.1f", 100 * s.trainingAccuracy), String(format: "%.4f", s.loss),
-                         String(format: "%.3g", s.scale), String(format: "%.3f", s.minimumMargin), String(format: "%.3f", s.medianMargin)])
+            csv += "\(s.dataset),\(s.model),\(s.epoch),\(cell(s.trainingAccuracy)),\(cell(s.loss)),\(cell(s.scale)),\(cell(s.minimumMargin)),\(cell(s.medianMargin))\n"
+            rows.append([s.dataset, s.model, "\(s.epoch)", shown("%.1f", 100 * s.trainingAccuracy), shown("%.4f", s.loss),
+                         shown("%.3g", s.scale), shown("%.3f", s.minimumMargin), shown("%.3f", s.medianMargin)])
         }
         try csv.write(to: file("snapshots.csv"), atomically: true, encoding: .utf8)
         var md = "# Fig. 2: snapshots over training epochs\n\n" + header + "\n\n"

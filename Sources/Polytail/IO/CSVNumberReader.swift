@@ -154,10 +154,17 @@ public final class CSVNumberReader {
         let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
         _ = storage.initialize(from: bytes)
         ownedBytes = storage
-        scanner = CSVScanner(
-            bytes: UnsafeBufferPointer(rebasing: storage[0..<bytes.count]),
-            delimiter: try CSVScanner.delimiterByte(options.delimiter))
-        header = try scanner.readHeader()
+        // A throw before `header` is set skips deinit: free the copy here then (found by the
+        // fuzz target, Tests/Fuzz).
+        do {
+            scanner = CSVScanner(
+                bytes: UnsafeBufferPointer(rebasing: storage[0..<bytes.count]),
+                delimiter: try CSVScanner.delimiterByte(options.delimiter))
+            header = try scanner.readHeader()
+        } catch {
+            storage.deallocate()
+            throw error
+        }
     }
 
     private var ownedBytes: UnsafeMutableBufferPointer<UInt8>?
