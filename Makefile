@@ -48,10 +48,12 @@ check-numbers: deps
 DOCC := swift package --allow-writing-to-directory Output generate-documentation --target Polytail \
 	--disable-indexing --transform-for-static-hosting
 docs: deps
+	@mkdir -p Output
 	$(DOCC) --output-path Output/docs
 
 # The same build, failing on any DocC warning (CI runs it).
 docs-check: deps
+	@mkdir -p Output
 	$(DOCC) --output-path Output/docs-check --warnings-as-errors
 
 test: deps

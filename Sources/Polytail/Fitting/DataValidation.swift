@@ -106,6 +106,35 @@ extension DataValidation {
             for j in 0..<d where data.elements[i * d + j] != f[j] { varies[j] = true }
         }
         if let j = varies.firstIndex(of: false) { throw .constantData(column: j) }
+        try checkSpreads(data, weights: w)
         return w
+    }
+
+    /// The smallest and largest column spread (max − min over rows of positive weight) fitted:
+    /// 10⁻¹⁵⁰ and 10¹⁵⁰, so that a covariance entry (a square of the spread) and its sum over
+    /// up to 10⁸ rows stay normal, finite doubles.
+    /// (Univariate fits rescale by a power of two instead, `UnitScale`; a covariance matrix of
+    /// 10⁻³¹⁰ data would itself hold 10⁻⁶²⁰ entries, which no double represents.)
+    static let spreadRange: ClosedRange<Double> = 1e-150...1e150
+
+    /// Throws `.numericalFailure` naming the first column whose spread lies outside
+    /// ``spreadRange``: its covariance would underflow (distinct but tiny values, reported
+    /// before as collinear columns) or overflow.
+    static func checkSpreads(_ data: Matrix, weights w: [Double]) throws(PolytailError) {
+        let d = data.columns
+        var low = [Double](repeating: .infinity, count: d), high = [Double](repeating: -.infinity, count: d)
+        for i in 0..<data.rows where w[i] > 0 {
+            for j in 0..<d {
+                let x = data.elements[i * d + j]
+                low[j] = min(low[j], x)
+                high[j] = max(high[j], x)
+            }
+        }
+        for j in 0..<d {
+            let spread = high[j] - low[j]
+            guard spreadRange.contains(spread) else {
+                throw .numericalFailure("column \(j) spans \(spread): its covariance is outside the double range (spreads from 1e-150 to 1e150 are fitted); rescale the column")
+            }
+        }
     }
 }

@@ -19,6 +19,7 @@ import Testing
         case dimensionMismatch(String)
         case tooFewClasses
         case unknownLabel
+        case numericalFailure(prefix: String)
 
         func matches(_ error: PolytailError) -> Bool {
             switch (self, error) {
@@ -31,6 +32,7 @@ import Testing
             case let (.dimensionMismatch(w), .dimensionMismatch(w2, _, _)): return w == w2
             case (.tooFewClasses, .tooFewClasses): return true
             case (.unknownLabel, .unknownLabel): return true
+            case let (.numericalFailure(p), .numericalFailure(text)): return text.hasPrefix(p)
             default: return false
             }
         }
@@ -226,6 +228,18 @@ import Testing
         expect(.dimensionMismatch("labels"), "labels count") { try DiscriminantAnalysis<Int>.fit(Self.plane, labels: [0, 1]) }
         expect(.tooFewClasses, "one class") { try DiscriminantAnalysis<Int>.fit(Self.plane, labels: [Int](repeating: 3, count: 8)) }
         expect(.dimensionMismatch("weights"), "weights count") { try MultivariateNormal.fit(Self.plane, weights: [1]) }
+    }
+
+    /// Multivariate fits of columns whose covariance cannot be a double (10⁻³¹⁰ or 10²⁰⁰ data)
+    /// say which column and why — before, "collinear columns".
+    @Test(arguments: [1e-310, 1e-200, 1e200, 1e300])
+    func multivariateSpreadsOutsideTheDoubleRangeAreNamed(scale: Double) {
+        let x = try! Matrix(rows: 8, columns: 2, elements: Self.plane.elements.enumerated().map { $0.offset % 2 == 1 ? $0.element * scale : $0.element })
+        expect(.numericalFailure(prefix: "column 1 spans"), "MultivariateNormal.fit ×\(scale)") { try MultivariateNormal.fit(x) }
+        expect(.numericalFailure(prefix: "column 1 spans"), "MultivariateT.fit ×\(scale)") { try MultivariateT.fit(x) }
+        expect(.numericalFailure(prefix: "column 1 spans"), "DiscriminantAnalysis.fit ×\(scale)") {
+            try DiscriminantAnalysis<Int>.fit(x, labels: [0, 1, 0, 1, 0, 1, 0, 1])
+        }
     }
 
     // MARK: Covariate shift
