@@ -57,6 +57,12 @@ struct DiscriminantKernel: Sendable {
         let normal = components.allSatisfy { $0.nu == nil }
         var lowers = components.map(\.lower.elements)
         let nu = components.compactMap(\.nu)
+        // A t class at ν = ∞ (the normal limit) has no ν to evaluate with: a discriminant
+        // analysis is normal or t with finite ν in every class.
+        guard normal || nu.count == k else {
+            throw .invalidParameter(name: "degreesOfFreedom", value: .infinity,
+                                    requirement: "t class conditionals need a finite ν (ν = ∞ is the normal family)")
+        }
         let locations = components.flatMap(\.location)
         self.normal = normal
         self.nu = nu

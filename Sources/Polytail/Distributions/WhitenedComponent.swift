@@ -46,12 +46,15 @@ struct WhitenedComponent: Sendable {
         logNormalizer = Self.normalLogNormalizer(dimension: n.dimension, logDeterminant: n.logDeterminant)
     }
 
+    /// At ν = ∞ (the normal limit) it is the normal component of N(μ, Σ).
     init(_ t: MultivariateT) {
         location = t.location
         lower = t.lower
         logDeterminant = t.logDeterminant
-        nu = t.degreesOfFreedom
-        logNormalizer = Self.tLogNormalizer(nu: t.degreesOfFreedom, dimension: t.dimension, logDeterminant: t.logDeterminant)
+        nu = t.isNormalLimit ? nil : t.degreesOfFreedom
+        logNormalizer = t.isNormalLimit
+            ? Self.normalLogNormalizer(dimension: t.dimension, logDeterminant: t.logDeterminant)
+            : Self.tLogNormalizer(nu: t.degreesOfFreedom, dimension: t.dimension, logDeterminant: t.logDeterminant)
     }
 
     /// The univariate normal as a 1 × 1 component (L = σ); c = −log √(2π) − log σ.

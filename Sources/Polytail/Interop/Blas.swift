@@ -119,7 +119,8 @@ extension Blas {
     /// worker threads spin (`sched_yield`) between the small products of a training step and
     /// take the cores the caller's own threads need. Nested and concurrent scopes are counted:
     /// the first to enter saves the thread count, the last to leave restores it, so a product
-    /// another thread runs meanwhile is only slower, never wrong. A BLAS without these
+    /// another thread runs meanwhile is only slower, never wrong. (scikit-learn guards its own
+    /// parallel loops the same way, through threadpoolctl.) A BLAS without these
     /// functions (the reference BLAS) is single-threaded already and `body` just runs.
     static func withoutThreads<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         BlasThreads.shared.enter()

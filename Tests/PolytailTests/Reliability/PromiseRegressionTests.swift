@@ -65,7 +65,7 @@ extension PromiseRegressionTests {
             expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be ≥ 1e-300 (+∞ for the normal limit)")) {
                 try StudentT(degreesOfFreedom: nu)
             }
-            expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be finite and ≥ 1e-300")) {
+            expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be ≥ 1e-300 (+∞ for the normal limit)")) {
                 try MultivariateT(location: [0], scatter: .identity(1), degreesOfFreedom: nu)
             }
             expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be ≥ 1e-300 (+∞ for the normal limit)")) {
