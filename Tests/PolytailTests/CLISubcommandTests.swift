@@ -126,6 +126,22 @@ import Testing
         Self.expectOneLineError(runPolytail(arguments: ["weights", "--source", source, "--target", other]), code: 1, containing: "x")
         Self.expectOneLineError(runPolytail(arguments: ["weights", "--source", "/missing.csv", "--target", target]), code: 1, containing: "missing")
     }
+
+    /// A weight beyond the double range (the normal ratio at x = 10³⁰⁸) is refused in one line,
+    /// never printed as the clamped 1.7976931348623157e308 the library's `weights` returns.
+    @Test func weightsBeyondTheDoubleRangeAreRefusedNotClamped() throws {
+        let source = try Self.csv(["x", "1", "2", "3.5", "0.2", "1.1", "2.2"], name: "s.csv")
+        let target = try Self.csv(["x", "1", "2.5", "3", "4", "8", "-3"], name: "t.csv")
+        let at = try Self.csv(["x", "0.5", "1e308"], name: "at.csv")
+        Self.expectOneLineError(runPolytail(arguments: ["weights", "--source", source, "--target", target, "--family", "normal", "--at", at]),
+                                code: 1, containing: "the weight at line 3 exceeds the double range")
+        let model = try ImportanceWeights.fit(source: [1, 2, 3.5, 0.2, 1.1, 2.2], target: [1, 2.5, 3, 4, 8, -3])
+        #expect(try model.weights([1e308]) == [Double.greatestFiniteMagnitude])  // the library's documented clamp
+        let near = try Self.csv(["x", "0.5", "3"], name: "near.csv")
+        let out = runPolytail(arguments: ["weights", "--source", source, "--target", target, "--family", "normal", "--at", near])
+        #expect(out.exitCode == 0 && out.stderr.isEmpty, "\(out)")
+        #expect(Self.parse(out.stdout).rows.allSatisfy { $0.allSatisfy { $0.isFinite && $0 > 0 } })
+    }
 }
 
 /// `lda --save-model`, `--model`, `--report`, label texts and the `predicted` column.
