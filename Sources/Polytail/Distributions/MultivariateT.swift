@@ -79,16 +79,7 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let location = try c.decode([Double].self, forKey: .location)
         let scatter = try c.decode(Matrix.self, forKey: .scatter)
-        let nu: Double
-        if let text = try? c.decode(String.self, forKey: .degreesOfFreedom) {
-            guard text == "Infinity" else {
-                throw DecodingError.dataCorruptedError(forKey: .degreesOfFreedom, in: c,
-                                                       debugDescription: "degreesOfFreedom must be a number or \"Infinity\", got \"\(text)\"")
-            }
-            nu = .infinity
-        } else {
-            nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
-        }
+        let nu = try c.decodeAllowingInfinity(forKey: .degreesOfFreedom)
         self = try validatedDecoding(decoder) { () throws(PolytailError) in
             try MultivariateT(location: location, scatter: scatter, degreesOfFreedom: nu)
         }
@@ -99,7 +90,7 @@ public struct MultivariateT: MultivariateDistribution, Equatable, Codable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(location, forKey: .location)
         try c.encode(scatter, forKey: .scatter)
-        if isNormalLimit { try c.encode("Infinity", forKey: .degreesOfFreedom) } else { try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom) }
+        try c.encodeAllowingInfinity(degreesOfFreedom, forKey: .degreesOfFreedom)
     }
 
     enum CodingKeys: String, CodingKey { case location, scatter, degreesOfFreedom }

@@ -65,16 +65,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// - Throws: `DecodingError.dataCorrupted` for parameters the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let nu: Double
-        if let text = try? c.decode(String.self, forKey: .degreesOfFreedom) {
-            guard text == "Infinity" else {
-                throw DecodingError.dataCorruptedError(forKey: .degreesOfFreedom, in: c,
-                                                       debugDescription: "degreesOfFreedom must be a number or \"Infinity\", got \"\(text)\"")
-            }
-            nu = .infinity
-        } else {
-            nu = try c.decode(Double.self, forKey: .degreesOfFreedom)
-        }
+        let nu = try c.decodeAllowingInfinity(forKey: .degreesOfFreedom)
         let location = try c.decode(Double.self, forKey: .location)
         let scale = try c.decode(Double.self, forKey: .scale)
         self = try validatedDecoding(decoder) { () throws(PolytailError) in
@@ -85,7 +76,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// Encodes ν, μ and σ; ν = ∞ as the string `"Infinity"`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        if isNormalLimit { try c.encode("Infinity", forKey: .degreesOfFreedom) } else { try c.encode(degreesOfFreedom, forKey: .degreesOfFreedom) }
+        try c.encodeAllowingInfinity(degreesOfFreedom, forKey: .degreesOfFreedom)
         try c.encode(location, forKey: .location)
         try c.encode(scale, forKey: .scale)
     }

@@ -155,7 +155,7 @@ extension DegreesOfFreedomRule {
         case let .estimated(minimum, maximum), let .estimatedPerGroup(minimum, maximum):
             var v = c.nestedContainer(keyedBy: BoundKeys.self, forKey: self.isPerGroup ? .estimatedPerGroup : .estimated)
             try v.encode(minimum, forKey: .minimum)
-            if maximum == .infinity { try v.encode("Infinity", forKey: .maximum) } else { try v.encode(maximum, forKey: .maximum) }
+            try v.encodeAllowingInfinity(maximum, forKey: .maximum)
         }
     }
 
@@ -173,15 +173,7 @@ extension DegreesOfFreedomRule {
         case .estimated, .estimatedPerGroup:
             let v = try c.nestedContainer(keyedBy: BoundKeys.self, forKey: key)
             let minimum = try v.decode(Double.self, forKey: .minimum)
-            let maximum: Double
-            if let text = try? v.decode(String.self, forKey: .maximum) {
-                guard text == "Infinity" else {
-                    throw DecodingError.dataCorruptedError(forKey: .maximum, in: v, debugDescription: "maximum must be a number or \"Infinity\"")
-                }
-                maximum = .infinity
-            } else {
-                maximum = try v.decode(Double.self, forKey: .maximum)
-            }
+            let maximum = try v.decodeAllowingInfinity(forKey: .maximum)
             self = key == .estimated ? .estimated(minimum: minimum, maximum: maximum) : .estimatedPerGroup(minimum: minimum, maximum: maximum)
         }
     }

@@ -20,3 +20,29 @@ func validatedDecoding<T>(_ decoder: any Decoder, _ make: () throws(PolytailErro
             codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
     }
 }
+
+/// JSON has no infinity: a degrees-of-freedom value or bound that may be +∞ (the normal
+/// limit) is written as the string `"Infinity"` and any finite value as a number. One
+/// encoding for `StudentT`, `MultivariateT` and `DegreesOfFreedomRule`.
+extension KeyedEncodingContainer {
+    /// Writes `value`, or the string `"Infinity"` when it is +∞.
+    mutating func encodeAllowingInfinity(_ value: Double, forKey key: Key) throws {
+        if value == .infinity { try encode("Infinity", forKey: key) } else { try encode(value, forKey: key) }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Reads what ``KeyedEncodingContainer/encodeAllowingInfinity(_:forKey:)`` writes: a
+    /// number, or the string `"Infinity"` for +∞.
+    /// - Throws: `DecodingError.dataCorrupted` for any other string.
+    func decodeAllowingInfinity(forKey key: Key) throws -> Double {
+        if let text = try? decode(String.self, forKey: key) {
+            guard text == "Infinity" else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                       debugDescription: "\(key.stringValue) must be a number or \"Infinity\", got \"\(text)\"")
+            }
+            return .infinity
+        }
+        return try decode(Double.self, forKey: key)
+    }
+}
