@@ -75,10 +75,9 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
                 model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
                 logWeights = try model.logWeights(points, lambda: lambda)
             }
-        } catch let error as PolytailError {
-            throw CommandFailure(message: describe(error, names: names))
         } catch {
-            throw CommandFailure(message: "the weights could not be computed: \(error)")
+            // The fit and the log-weights throw only PolytailError (typed throws).
+            throw CommandFailure(message: describe(error, names: names))
         }
         // With --missing drop, a leading `line` column ties each weight to its file line.
         let withLines = csv.missing == .drop
