@@ -46,13 +46,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "polytail",
-            dependencies: ["PolytailCLI", "CPolytailStartup"],
+            dependencies: ["Polytail", "PolytailCLI"],
             path: "Sources/polytail"
-        ),
-        // One OpenBLAS thread for the command (see startup.c).
-        .target(
-            name: "CPolytailStartup",
-            path: "Sources/CPolytailStartup"
         ),
 
         // MARK: SVG drawing for the figure scripts

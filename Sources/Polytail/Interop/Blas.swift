@@ -9,7 +9,7 @@ import Foundation
 /// The CBLAS kernels of the classifiers, networks and discriminant analysis (the
 /// factorisations live in ``Lapack``). Row-major throughout; no CBLAS enum, stride or
 /// leading dimension leaves this file.
-enum Blas {
+package enum Blas {
     /// C ← α·op(A)·op(B) + β·C, all row-major, by CBLAS `dgemm`.
     ///
     /// `a` is stored as an `aRows × aColumns` row-major array and op(A) is A, or Aᵀ when
@@ -127,6 +127,19 @@ extension Blas {
         defer { BlasThreads.shared.leave() }
         return try body()
     }
+
+    /// One BLAS thread for the rest of the process, for the `polytail` command: OpenBLAS
+    /// starts its workers when it is loaded, and an idle worker spins (`sched_yield`) for about
+    /// 0.1 s before it sleeps; the command's products are d × d, while its fits' passes over the
+    /// data run on every core themselves. Sets one thread and stops the workers, unless the
+    /// user chose a number (`OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS`, `OMP_NUM_THREADS`).
+    /// Does nothing with a BLAS without these functions. (Setting the environment from inside
+    /// the process comes too late: OpenBLAS reads it when it is loaded.)
+    package static func useOneThreadForTheProcess() {
+        let env = ProcessInfo.processInfo.environment
+        guard env["OPENBLAS_NUM_THREADS"] == nil, env["GOTO_NUM_THREADS"] == nil, env["OMP_NUM_THREADS"] == nil else { return }
+        BlasThreads.shared.useOneThreadForTheProcess()
+    }
 }
 
 /// The process-wide count of ``Blas/withoutThreads(_:)`` scopes, and OpenBLAS's thread
@@ -137,8 +150,10 @@ private final class BlasThreads: @unchecked Sendable {
 
     private typealias SetThreads = @convention(c) (Int32) -> Void
     private typealias GetThreads = @convention(c) () -> Int32
+    private typealias Shutdown = @convention(c) () -> Int32
     private let set: SetThreads?
     private let get: GetThreads?
+    private let shutdown: Shutdown?
     private let lock = NSLock()
     private var depth = 0
     private var saved: Int32 = 1
@@ -148,6 +163,17 @@ private final class BlasThreads: @unchecked Sendable {
         func symbol(_ name: String) -> UnsafeMutableRawPointer? { process.flatMap { dlsym($0, name) } }
         set = symbol("openblas_set_num_threads").map { unsafeBitCast($0, to: SetThreads.self) }
         get = symbol("openblas_get_num_threads").map { unsafeBitCast($0, to: GetThreads.self) }
+        shutdown = symbol("blas_thread_shutdown_").map { unsafeBitCast($0, to: Shutdown.self) }
+    }
+
+    /// See ``Blas/useOneThreadForTheProcess()``.
+    func useOneThreadForTheProcess() {
+        guard let set, let shutdown else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        set(1)
+        _ = shutdown()
+        if depth > 0 { saved = 1 }
     }
 
     func enter() {
