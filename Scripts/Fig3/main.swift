@@ -79,7 +79,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
     var lines: [LineResult] = []
     var fitted: [String: ImportanceWeights] = [:]
     for m in models {
-        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family)
+        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family).model
         fitted[m.name] = w
         for withOutliers in [false, true] {
             let rows = s.sourceX.indices.filter { withOutliers || !s.outlier[$0] }

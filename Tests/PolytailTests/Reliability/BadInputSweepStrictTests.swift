@@ -251,7 +251,7 @@ import Testing
         expect(.nonFiniteValue(row: 3, column: nil), "ImportanceWeights.fit source NaN") { try ImportanceWeights.fit(source: bad, target: target) }
         expect(.emptyData, "ImportanceWeights.fit empty target") { try ImportanceWeights.fit(source: Self.sample, target: []) }
         expect(.constantData(column: nil), "ImportanceWeights.fit constant") { try ImportanceWeights.fit(source: [1, 1, 1, 1], target: target) }
-        let model = try ImportanceWeights.fit(source: Self.sample, target: target)
+        let model = try ImportanceWeights.fit(source: Self.sample, target: target).model
         for lambda in [-0.1, 1.5, .nan, .infinity] {
             expect(.invalidParameter("lambda"), "logWeights(λ: \(lambda))") { try model.logWeights([0, 1], lambda: lambda) }
         }
