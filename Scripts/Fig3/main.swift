@@ -86,7 +86,7 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
             let x = rows.map { s.sourceX[$0] }, y = rows.map { s.sourceY[$0] }
             for lambda in lambdas {
                 let weights = try w.normalizedWeights(x, lambda: lambda)
-                let line = try WeightedLeastSquares.line(x, response: y, weights: weights).model
+                let line = try WeightedLeastSquares.fit(x, response: y, weights: weights).model
                 let predictions = line.predict(s.testX)
                 let mse = zip(predictions, s.testY).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(s.testX.count)
                 let total = weights.reduce(0, +)

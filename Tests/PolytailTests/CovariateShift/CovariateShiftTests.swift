@@ -388,7 +388,7 @@ extension CovariateShiftFixture.LogRatioCase {
     func polynomial(_ index: Int) throws {
         let p = Self.fixture.polynomial
         let ref = p.fits[index]
-        let fit = try WeightedLeastSquares.polynomial(p.x, response: p.y, degree: ref.degree, weights: p.weights)
+        let fit = try WeightedLeastSquares.fit(p.x, response: p.y, degree: ref.degree, weights: p.weights)
         #expect(fit.result.leastSquares!.rank == ref.degree + 1)
         for (x, r) in zip(p.grid, ref.predictions) {
             #expect(Tolerance.isClose(fit.model.predict(x), r.value, relative: 0, absolute: Tolerance.CovariateShift.polynomialAbsolute),
@@ -404,8 +404,8 @@ extension CovariateShiftFixture.LogRatioCase {
     @Test("line and quadratic match numpy polyfit; coefficients in x round-trip")
     func numpyPolyfit() throws {
         let f = Self.fixture.numpyPolynomial
-        let line = try WeightedLeastSquares.line(f.x, response: f.y, weights: f.weights)
-        let quad = try WeightedLeastSquares.polynomial(f.x, response: f.y, degree: 2, weights: f.weights)
+        let line = try WeightedLeastSquares.fit(f.x, response: f.y, weights: f.weights)
+        let quad = try WeightedLeastSquares.fit(f.x, response: f.y, degree: 2, weights: f.weights)
         for (a, b) in zip(line.model.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for (a, b) in zip(quad.model.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for x in [-2.0, 0, 1.3, 3] {
@@ -418,12 +418,12 @@ extension CovariateShiftFixture.LogRatioCase {
     func zeroWeights() throws {
         let x = [0.0, 1, 2, 3, 100]
         let y = [1.0, 3, 5, 7, -1000]
-        let fit = try WeightedLeastSquares.line(x, response: y, weights: [1, 1, 1, 1, 0])
+        let fit = try WeightedLeastSquares.fit(x, response: y, weights: [1, 1, 1, 1, 0])
         #expect(Tolerance.isClose(fit.model.coefficients[0], 1, relative: Tolerance.CovariateShift.identity))
         #expect(Tolerance.isClose(fit.model.coefficients[1], 2, relative: Tolerance.CovariateShift.identity))
         #expect(fit.result.leastSquares!.weightedResidualSumOfSquares < 1e-25)
         // Degree 0 on a single x value is the weighted mean.
-        let constant = try WeightedLeastSquares.polynomial([2, 2, 2], response: [1, 2, 6], degree: 0, weights: [1, 1, 2])
+        let constant = try WeightedLeastSquares.fit([2, 2, 2], response: [1, 2, 6], degree: 0, weights: [1, 1, 2])
         #expect(Tolerance.isClose(constant.model.predict(5), 15.0 / 4, relative: Tolerance.CovariateShift.identity))
     }
 
@@ -464,19 +464,19 @@ extension CovariateShiftFixture.LogRatioCase {
             try WeightedLeastSquares.fit(design, response: [1, 2, 3], rankTolerance: -1)
         }
         // Polynomials.
-        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.line([1], response: [2]) }
-        expectError(PolytailError.emptyData) { try WeightedLeastSquares.line([], response: []) }
-        expectError(PolytailError.dimensionMismatch(what: "response", expected: 2, got: 3)) { try WeightedLeastSquares.line([1, 2], response: [1, 2, 3]) }
-        expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.line([.nan, 2], response: [1, 2]) }
-        expectError(PolytailError.invalidWeight(row: nil)) { try WeightedLeastSquares.line([1, 2], response: [1, 2], weights: [0, 0]) }
+        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.fit([1], response: [2]) }
+        expectError(PolytailError.emptyData) { try WeightedLeastSquares.fit([], response: []) }
+        expectError(PolytailError.dimensionMismatch(what: "response", expected: 2, got: 3)) { try WeightedLeastSquares.fit([1, 2], response: [1, 2, 3]) }
+        expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.fit([.nan, 2], response: [1, 2]) }
+        expectError(PolytailError.invalidWeight(row: nil)) { try WeightedLeastSquares.fit([1, 2], response: [1, 2], weights: [0, 0]) }
         expectError(PolytailError.rankDeficient(what: "polynomial design (x takes a single value)", rank: 1, columns: 2)) {
-            try WeightedLeastSquares.line([3, 3, 3], response: [1, 2, 3])
+            try WeightedLeastSquares.fit([3, 3, 3], response: [1, 2, 3])
         }
         expectError(PolytailError.rankDeficient(what: "polynomial design (too few distinct x)", rank: 3, columns: 4)) {
-            try WeightedLeastSquares.polynomial([0, 1, 2, 0, 1, 2], response: [1, 2, 3, 4, 5, 6], degree: 3)
+            try WeightedLeastSquares.fit([0, 1, 2, 0, 1, 2], response: [1, 2, 3, 4, 5, 6], degree: 3)
         }
         expectError(PolytailError.invalidParameter(name: "degree", value: -1, requirement: "must be in 0…30")) {
-            try WeightedLeastSquares.polynomial([1, 2], response: [1, 2], degree: -1)
+            try WeightedLeastSquares.fit([1, 2], response: [1, 2], degree: -1)
         }
     }
 }

@@ -260,7 +260,7 @@ import Testing
         #expect(far.allSatisfy { $0.isFinite })
         let normalized = try model.normalizedWeights(Matrix(rows: 4, columns: 1, elements: [1e308, -1e308, 0, 1]))
         #expect(normalized.allSatisfy { $0.isFinite && $0 >= 0 } && abs(normalized.reduce(0, +) - 4) < 1e-9)
-        expect(.dimensionMismatch("response"), "line mismatched") { try WeightedLeastSquares.line([1, 2, 3], response: [1, 2]) }
-        expect(.nonFiniteValue(row: 3, column: nil), "line NaN") { try WeightedLeastSquares.line(bad, response: Self.sample) }
+        expect(.dimensionMismatch("response"), "line mismatched") { try WeightedLeastSquares.fit([1, 2, 3], response: [1, 2]) }
+        expect(.nonFiniteValue(row: 3, column: nil), "line NaN") { try WeightedLeastSquares.fit(bad, response: Self.sample) }
     }
 }

@@ -100,7 +100,7 @@ import Testing
                       .invalidParameter(name: "standardDeviation", value: 0, requirement: "must be finite and > 0"))
     }
     @Test func leastSquaresModelsRoundTripAndRejectCorruption() throws {
-        let fit = try WeightedLeastSquares.line([0, 1, 2, 3, 4], response: [0.1, 1.2, 1.9, 3.2, 3.9])
+        let fit = try WeightedLeastSquares.fit([0, 1, 2, 3, 4], response: [0.1, 1.2, 1.9, 3.2, 3.9])
         try roundTrip(fit.model)
         try roundTrip(LinearModel(coefficients: [0.5, -2]))
         expectCorrupt(LinearModel.self, #"{"coefficients": []}"#, .emptyData)
