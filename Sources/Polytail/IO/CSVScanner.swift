@@ -153,6 +153,23 @@ final class CSVScanner {
         for b in 0x80..<0x100 { special[b] = true }
     }
 
+    /// Reads only bytes `rangeOffset ..< rangeLimit` of a regular file (with `pread`), for a
+    /// scanner over one part of a file (``CSVNumberReader`` reads a large file in two parts on
+    /// two threads); nil: the whole source, sequentially.
+    private var rangeOffset: Int?
+    private var rangeLimit = Int.max
+
+    /// Scans the part of the regular file `path` from byte `start` (a record start) up to
+    /// byte `limit` (exclusive; `.max`: to its end), the first record on file line `line`.
+    /// No byte-order mark is looked for: the part starts past the header.
+    convenience init(path: String, delimiter: UInt8, from start: Int, to limit: Int, line: Int) throws(CSVError) {
+        try self.init(path: path, delimiter: delimiter)
+        rangeOffset = start
+        rangeLimit = limit
+        bomChecked = true
+        self.line = line
+    }
+
     private var bomChecked = false
     /// Bytes read from the source so far.
     private var bytesRead = 0
@@ -182,7 +199,14 @@ final class CSVScanner {
         }
         if isFIFO, bytesRead == 0 { try awaitWriter() }
         while true {
-            let r = read(fd, buffer + end, capacity - end)
+            let r: Int
+            if let offset = rangeOffset {
+                let room = min(capacity - end, rangeLimit - offset)
+                r = room > 0 ? pread(fd, buffer + end, room, off_t(offset)) : 0
+                if r > 0 { rangeOffset = offset + r }
+            } else {
+                r = read(fd, buffer + end, capacity - end)
+            }
             if r > 0 { end += r; bytesRead += r; return }
             if r == 0 {
                 eof = true
