@@ -261,6 +261,7 @@ public final class CSVNumberReader {
             values: [], text: Array(repeating: [], count: sink.textColumns.count),
             rowCount: 0, droppedRows: 0, lineBreaks: [])
         sink.lineOffset = Int.min
+        sink.failure = nil
         let sample = 4096
         var estimate = bytes != nil && maxRows > sample
         let startConsumed = scanner.consumed
@@ -380,7 +381,13 @@ struct NumberSink: CSVFieldSink {
     let markers: [[UInt8]]
     let options: CSVReadOptions
     var error: CSVError?
+    /// The error that stopped the scanner (see ``CSVFieldSink/failure``).
+    var failure: CSVError?
     var missing = false
+    /// Whether the current record has an ``error`` or a ``missing`` cell.
+    var flagged = false
+    /// `textColumns.count`.
+    let textCount: Int
     private let storage: Storage
 
     /// Owns the pointers (the sink itself is copied in and out of the reader).
@@ -400,6 +407,7 @@ struct NumberSink: CSVFieldSink {
         self.numberColumns = numberColumns
         self.textColumns = textColumns
         numberCount = numberColumns.count
+        textCount = textColumns.count
         width = header.count
         storage = Storage(width: header.count, numbers: numberColumns.count)
         self.slots = storage.slots
@@ -418,24 +426,28 @@ struct NumberSink: CSVFieldSink {
     }
 
     mutating func beginRecord() {
-        // (Assigned only when set: clearing an optional error on every record is not free.)
-        if error != nil { error = nil }
-        missing = false
+        // (Cleared only when set: resetting an optional error on every record is not free.)
+        if flagged { flagged = false; error = nil; missing = false }
     }
 
     /// Commits a complete record: a blank line is held back; then the record's width, its
     /// first bad cell, a missing cell (dropped) or its values.
     @inline(__always)
-    mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) throws(CSVError) -> Bool {
+    mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) -> Bool {
         if blank {
             pendingBlankLines.append(line)
             return true
         }
-        if !pendingBlankLines.isEmpty { try commitBlankLines() }
-        guard fieldCount == width else { throw .raggedRow(line: line, fields: fieldCount, expected: width) }
-        if let error { throw error }
-        if missing {
-            block.droppedRows += 1
+        if !pendingBlankLines.isEmpty {
+            do { try commitBlankLines() } catch { failure = error; return false }
+        }
+        guard fieldCount == width else {
+            failure = .raggedRow(line: line, fields: fieldCount, expected: width)
+            return false
+        }
+        if flagged {
+            if let error { failure = error; return false }
+            block.droppedRows += 1  // missing
             return true
         }
         if numberCount == 1 {
@@ -443,7 +455,7 @@ struct NumberSink: CSVFieldSink {
         } else if numberCount > 0 {
             block.values.append(contentsOf: UnsafeBufferPointer(start: scratch, count: numberCount))
         }
-        for j in 0..<textColumns.count { block.text[j].append(textScratch[j]) }
+        for j in 0..<textCount { block.text[j].append(textScratch[j]) }
         let rowOffset = line - block.rowCount
         if rowOffset != lineOffset {
             block.lineBreaks.append(CSVNumbers.LineBreak(row: block.rowCount, offset: rowOffset))
@@ -470,7 +482,7 @@ struct NumberSink: CSVFieldSink {
     mutating func field(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, escaped: Bool, line: Int) {
         guard index < width else { return }
         let slot = Int(slots[index])
-        if slot == -1 || missing || error != nil { return }
+        if slot == -1 || flagged { return }
         // Trim spaces and tabs.
         guard var start = bytes.baseAddress else { return markMissing(index, line, bytes, escaped: escaped, empty: true) }
         var count = bytes.count
@@ -485,6 +497,7 @@ struct NumberSink: CSVFieldSink {
             // Not a finite number: a missing-value marker, or an error.
             if isMarker(start, count) { return markMissing(index, line, bytes, escaped: escaped, empty: false) }
             let text = CSVStringSink.string(bytes, escaped: escaped)
+            flagged = true
             error = DecimalParser.parse(start, count) == nil
                 ? .notANumber(line: line, column: header[index], text: text)
                 : .nonFiniteNumber(line: line, column: header[index], text: text)
@@ -514,6 +527,7 @@ struct NumberSink: CSVFieldSink {
     }
 
     mutating func markMissing(_ index: Int, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>, escaped: Bool, empty: Bool) {
+        flagged = true
         if dropMissing { missing = true; return }
         error = empty
             ? .emptyCell(line: line, column: header[index])
