@@ -160,20 +160,12 @@ public struct FitResult: Equatable, Sendable, Codable {
         if let nu = intervalDegreesOfFreedom, !(nu > 0) {
             throw .invalidParameter(name: "intervalDegreesOfFreedom", value: nu, requirement: "must be > 0")
         }
-        self.parameters = parameters
-        self.estimates = estimates
-        self.covariance = covariance
-        self.covarianceEstimator = covarianceEstimator
+        self.init(unchecked: parameters, estimates: estimates, covariance: covariance, covarianceEstimator: covarianceEstimator,
+                  observationCount: observationCount, sampleSize: sampleSize, logLikelihood: logLikelihood,
+                  parameterCount: parameterCount, iterations: iterations, converged: converged, dfAtBound: dfAtBound,
+                  tailTest: tailTest)
         self.intervalDegreesOfFreedom = intervalDegreesOfFreedom
-        self.observationCount = observationCount
-        self.sampleSize = sampleSize
-        self.logLikelihood = logLikelihood
-        self.parameterCount = parameterCount
-        self.iterations = iterations
-        self.converged = converged
-        self.dfAtBound = dfAtBound
         self.objectiveHistory = objectiveHistory
-        self.tailTest = tailTest
         self.leastSquares = leastSquares
         self.training = training
     }
@@ -394,17 +386,9 @@ public struct LeastSquaresSummary: Equatable, Sendable, Codable {
     public var hasConstant: Bool
     /// The numerical rank of the design (= p for every fit that is returned).
     public var rank: Int
+}
 
-    init(residuals: [Double], weightedResidualSumOfSquares: Double, residualVariance: Double?, rSquared: Double,
-         hasConstant: Bool, rank: Int) {
-        self.residuals = residuals
-        self.weightedResidualSumOfSquares = weightedResidualSumOfSquares
-        self.residualVariance = residualVariance
-        self.rSquared = rSquared
-        self.hasConstant = hasConstant
-        self.rank = rank
-    }
-
+extension LeastSquaresSummary {
     enum CodingKeys: String, CodingKey { case residuals, weightedResidualSumOfSquares, residualVariance, rSquared, hasConstant, rank }
 
     /// Decodes a stored summary, checking that a least-squares fit can have produced it:
