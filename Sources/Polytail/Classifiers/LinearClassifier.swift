@@ -188,20 +188,31 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     ///   ℓ = Σᵣ log ζ_{yᵣ}(xᵣ W + b) at the estimate (without the penalty), n observations,
     ///   ``FitResult/parameterCount`` (d + 1)(k − 1) for softmax — adding one vector to every
     ///   column of (W; b) leaves softmax unchanged, so one class's parameters are not identified —
-    ///   and (d + 1) k for softRmax, AIC and BIC from them, iterations (L-BFGS iterations or Adam
-    ///   epochs), convergence, ``FitResult/training`` (the minimised penalised mean NLL, its
+    ///   and (d + 1) k for softRmax, AIC and BIC from them, iterations (L-BFGS iterations and
+    ///   Newton polishing steps, or Adam epochs), convergence, ``FitResult/training`` (the minimised penalised mean NLL, its
     ///   gradient's ∞-norm at the estimate, the training accuracy, and the objective evaluations
     ///   of L-BFGS or mini-batch steps of Adam) and ``FitResult/objectiveHistory`` (the objective
-    ///   at the start and after every iteration or epoch). No parameters are listed and there is no covariance: softmax's (W, b) are not
-    ///   identified without a reference class, softRmax's objective is not convex, and with
-    ///   λ > 0 the estimate is a penalised one, for which AIC and BIC are only nominal. The
-    ///   estimates are the model's ``weights`` and ``bias``.
+    ///   at the start and after every iteration or epoch). ``FitResult/parameters`` are the
+    ///   identified parameters, class by class with the intercept first: for softmax the log odds
+    ///   against the reference class 0 (``FitParameter/logOddsIntercept(_:)`` bᵢ − b₀ and
+    ///   ``FitParameter/logOddsCoefficient(_:_:)`` Wⱼᵢ − Wⱼ₀, i = 1 ..< k, statsmodels `MNLogit`'s
+    ///   parametrisation), for softRmax ``FitParameter/bias(_:)`` and ``FitParameter/weight(_:_:)``
+    ///   of every class. With λ = 0 and a converged optimiser ``FitResult/covariance`` is their
+    ///   inverse observed information, computed once after the fit (an L-BFGS estimate is first
+    ///   polished by Newton's method to the maximum likelihood); otherwise it is `nil` and
+    ///   ``FitResult/covarianceOmission`` says why: `.penalized` (λ > 0: a penalised estimate,
+    ///   for which AIC and BIC are also only nominal), `.notConverged`, `.separation` (softmax on
+    ///   linearly separable classes: no finite MLE), `.singularInformation` (collinear variables,
+    ///   quasi-separation, a saddle of softRmax) or `.tooManyParameters` (more than
+    ///   ``maximumCovarianceParameters``).
     /// - Throws: `.emptyData` (no rows or no columns), `.dimensionMismatch` (label count ≠
     ///   rows), `.unknownLabel` (a label outside 0..<k), `.nonFiniteValue(row:column:)`,
     ///   `.tooFewClasses` (k < 2 or fewer than two classes present), `.invalidParameter`
     ///   (negative or non-finite λ, bad optimizer settings), `.numericalFailure` when the
     ///   objective is not finite at the start.
-    /// - Complexity: O(n d k) per objective evaluation (L-BFGS) or per epoch (Adam).
+    /// - Complexity: O(n d k) per objective evaluation (L-BFGS) or per epoch (Adam); with λ = 0,
+    ///   O(n d² k² + d³ k³) for the information and its inverse, once per Newton step (usually
+    ///   one or two).
     public static func fit(
         _ observations: Matrix, labels: [Int], classCount: Int, output: OutputLayer,
         weightDecay: Double = 0, optimizer: ClassifierOptimizer = .lbfgs(),
