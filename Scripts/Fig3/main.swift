@@ -79,14 +79,14 @@ func runExperiment(_ s: Samples, models: [Model]) throws -> (lines: [LineResult]
     var lines: [LineResult] = []
     var fitted: [String: ImportanceWeights] = [:]
     for m in models {
-        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family)
+        let w = try ImportanceWeights.fit(source: s.cleanSourceX, target: s.targetX, family: m.family).model
         fitted[m.name] = w
         for withOutliers in [false, true] {
             let rows = s.sourceX.indices.filter { withOutliers || !s.outlier[$0] }
             let x = rows.map { s.sourceX[$0] }, y = rows.map { s.sourceY[$0] }
             for lambda in lambdas {
                 let weights = try w.normalizedWeights(x, lambda: lambda)
-                let line = try WeightedLeastSquares.line(x, response: y, weights: weights).model
+                let line = try WeightedLeastSquares.fit(x, response: y, weights: weights).model
                 let predictions = line.predict(s.testX)
                 let mse = zip(predictions, s.testY).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(s.testX.count)
                 let total = weights.reduce(0, +)

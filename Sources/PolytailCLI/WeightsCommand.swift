@@ -69,10 +69,10 @@ public struct WeightsCommand: ParsableCommand, ExecutableSubcommand {
         do {
             let model: ImportanceWeights
             if names.count == 1 {
-                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily)
+                model = try ImportanceWeights.fit(source: s.elements, target: t.elements, family: densityFamily).model
                 logWeights = try model.logWeights(points.elements, lambda: lambda)
             } else {
-                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily)
+                model = try ImportanceWeights.fit(source: s, target: t, family: densityFamily).model
                 logWeights = try model.logWeights(points, lambda: lambda)
             }
         } catch {

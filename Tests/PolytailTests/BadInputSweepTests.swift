@@ -67,9 +67,9 @@ import Testing
             throwsPolytailError("ImportanceWeights.fit t") {
                 try ImportanceWeights.fit(source: [1, 2, 3, 5], target: bad, family: .studentT(.fixed(3)))
             }
-            throwsPolytailError("WeightedLeastSquares.line") { try WeightedLeastSquares.line(bad, response: [1, 2, 3, 4]) }
+            throwsPolytailError("WeightedLeastSquares.fit") { try WeightedLeastSquares.fit(bad, response: [1, 2, 3, 4]) }
         }
-        throwsPolytailError("WeightedLeastSquares.line, mismatched") { try WeightedLeastSquares.line([1, 2, 3], response: [1, 2]) }
+        throwsPolytailError("WeightedLeastSquares.fit, mismatched") { try WeightedLeastSquares.fit([1, 2, 3], response: [1, 2]) }
         throwsPolytailError("WeightedLeastSquares.fit NaN design") {
             try WeightedLeastSquares.fit(Self.withNaN, response: [1, 2, 3, 4, 5, 6])
         }

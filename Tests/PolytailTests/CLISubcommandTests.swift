@@ -104,7 +104,7 @@ import Testing
             #expect(out.exitCode == 0, "\(out.stderr)")
             let (header, rows) = Self.parse(out.stdout)
             #expect(header == ["weight"])
-            let expected = try ImportanceWeights.fit(source: s, target: t, family: family)
+            let expected = try ImportanceWeights.fit(source: s, target: t, family: family).model
                 .weights([-1e6, -4.5, 0, 2], lambda: 0.5)
             #expect(rows.map { $0[0] } == expected.map { $0.isFinite ? $0 : .greatestFiniteMagnitude })
             for r in rows { #expect(r[0].isFinite && r[0] >= 0) }
@@ -135,7 +135,7 @@ import Testing
         let at = try Self.csv(["x", "0.5", "1e308"], name: "at.csv")
         Self.expectOneLineError(runPolytail(arguments: ["weights", "--source", source, "--target", target, "--family", "normal", "--at", at]),
                                 code: 1, containing: "the weight at line 3 exceeds the double range")
-        let model = try ImportanceWeights.fit(source: [1, 2, 3.5, 0.2, 1.1, 2.2], target: [1, 2.5, 3, 4, 8, -3])
+        let model = try ImportanceWeights.fit(source: [1, 2, 3.5, 0.2, 1.1, 2.2], target: [1, 2.5, 3, 4, 8, -3]).model
         #expect(try model.weights([1e308]) == [Double.greatestFiniteMagnitude])  // the library's documented clamp
         let near = try Self.csv(["x", "0.5", "3"], name: "near.csv")
         let out = runPolytail(arguments: ["weights", "--source", source, "--target", target, "--family", "normal", "--at", near])

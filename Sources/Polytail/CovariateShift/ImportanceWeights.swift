@@ -69,10 +69,6 @@ public struct ImportanceWeights: Equatable, Sendable {
 
     /// p_s and p_t.
     public let densities: ImportanceDensities
-    /// The fit report of p_s (nil when the densities were given, not fitted).
-    public let sourceFit: FitResult?
-    /// The fit report of p_t (nil when the densities were given, not fitted).
-    public let targetFit: FitResult?
 
     let source: WhitenedComponent
     let target: WhitenedComponent
@@ -81,12 +77,9 @@ public struct ImportanceWeights: Equatable, Sendable {
     public var dimension: Int { densities.dimension }
 
     /// Weights from given densities (for instance the true ones in a simulation).
+    /// - Parameter densities: p_s and p_t, of one family and one dimension.
     /// - Throws: `.dimensionMismatch` when the two multivariate densities differ in dimension.
     public init(_ densities: ImportanceDensities) throws(PolytailError) {
-        try self.init(densities, sourceFit: nil, targetFit: nil)
-    }
-
-    init(_ densities: ImportanceDensities, sourceFit: FitResult?, targetFit: FitResult?) throws(PolytailError) {
         switch densities {
         case let .normal(s, t):
             (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
@@ -104,12 +97,10 @@ public struct ImportanceWeights: Equatable, Sendable {
             (source, target) = (WhitenedComponent(s), WhitenedComponent(t))
         }
         self.densities = densities
-        self.sourceFit = sourceFit
-        self.targetFit = targetFit
     }
 
     public static func == (a: ImportanceWeights, b: ImportanceWeights) -> Bool {
-        a.densities == b.densities && a.sourceFit == b.sourceFit && a.targetFit == b.targetFit
+        a.densities == b.densities
     }
 
     // MARK: Fitting
@@ -120,20 +111,31 @@ public struct ImportanceWeights: Equatable, Sendable {
     ///   - source: the source sample (at least 2 values; 3 for an estimated ν).
     ///   - target: the target sample.
     ///   - family: `.normal` or `.studentT(rule)`, the rule over the groups (source, target).
-    /// - Returns: the weights, with both fit reports.
+    /// - Returns: the weights and one ``FitResult`` for the pair, shaped like a discriminant
+    ///   analysis's (one group per domain): ℓ = ℓ_s + ℓ_t (the samples are independent),
+    ///   `observationCount` n_s + n_t, `parameterCount` the sum of both fits' (a tied ν counted
+    ///   once), hence AIC and BIC of the pair; iterations summed, converged when both converged,
+    ///   `dfAtBound` when either ν stopped at its bound. ``FitResult/groupResults`` holds the
+    ///   source's and then the target's own result (estimates, covariance, standard errors, Wald
+    ///   intervals), also reachable as `sourceResult` and `targetResult` on the returned value.
+    ///   The pair's result lists no parameter of its own except a tied estimated ν (not at its
+    ///   bound), which couples the domains: then, as for a discriminant analysis with a tied ν,
+    ///   no covariance is given (conditional on ν it would understate the scales' errors).
     /// - Throws: whatever the fits throw: `.emptyData`, `.nonFiniteValue`, `.tooFewObservations`,
     ///   `.constantData`, `.invalidParameter` (a bad ν rule), `.dimensionMismatch` (a
     ///   `.fixedPerGroup` rule without two values), `.numericalFailure`.
     /// - Complexity: two fits; with a tied estimated ν about 50 pairs of fixed-ν fits.
     public static func fit(
         source: [Double], target: [Double], family: Family = .normal
-    ) throws(PolytailError) -> ImportanceWeights {
+    ) throws(PolytailError) -> Fitted<ImportanceWeights> {
         switch family {
         case .normal:
             let s = try Normal.fit(source), t = try Normal.fit(target)
-            return try ImportanceWeights(.normal(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
+            return Fitted(model: try ImportanceWeights(.normal(source: s.model, target: t.model)),
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: nil))
         case let .studentT(rule):
             let s: Fitted<StudentT>, t: Fitted<StudentT>
+            var tied: Double? = nil
             switch try rule.plan(groupCount: 2, groupName: groupName) {
             case let .fixed(nu):
                 s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu[0]))
@@ -153,10 +155,31 @@ public struct ImportanceWeights: Equatable, Sendable {
                 var sTied = try StudentT.fit(source, degreesOfFreedom: .fixed(nu))
                 var tTied = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
                 sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
-                (s, t) = (sTied, tTied)
+                (s, t, tied) = (sTied, tTied, nu)
             }
-            return try ImportanceWeights(.studentT(source: s.model, target: t.model), sourceFit: s.result, targetFit: t.result)
+            return Fitted(model: try ImportanceWeights(.studentT(source: s.model, target: t.model)),
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied))
         }
+    }
+
+    /// The result of the pair (see `fit`'s Returns): `tiedNu` is the ν estimated from both
+    /// samples, nil when ν was fixed or estimated per domain.
+    static func joint(_ source: FitResult, _ target: FitResult, tiedDegreesOfFreedom tiedNu: Double?) -> FitResult {
+        var (s, t) = (source, target)
+        let tied = tiedNu != nil
+        if tied { s.covariance = nil; t.covariance = nil }
+        var result = FitResult.summary(
+            observationCount: s.observationCount + t.observationCount, logLikelihood: s.logLikelihood + t.logLikelihood,
+            parameterCount: s.parameterCount + t.parameterCount + (tied ? 1 : 0),
+            iterations: s.iterations + t.iterations, converged: s.converged && t.converged,
+            dfAtBound: s.dfAtBound || t.dfAtBound)
+        result.sampleSize = s.sampleSize + t.sampleSize
+        result.groupResults = [s, t]
+        if let tiedNu, !result.dfAtBound {
+            result.parameters = [.degreesOfFreedom]
+            result.estimates = [tiedNu]
+        }
+        return result
     }
 
     /// How errors name the two groups of a ν rule.
@@ -169,21 +192,23 @@ public struct ImportanceWeights: Equatable, Sendable {
     ///   - source: the source sample, n_s × d.
     ///   - target: the target sample, n_t × d.
     ///   - family: `.normal` or `.studentT(rule)`, the rule over the groups (source, target).
-    /// - Returns: the weights, with both fit reports.
+    /// - Returns: the weights and one ``FitResult`` for the pair, as the univariate
+    ///   ``fit(source:target:family:)-([Double],_,_)`` describes.
     /// - Throws: as the fits, and `.dimensionMismatch` when the samples differ in columns.
     public static func fit(
         source: Matrix, target: Matrix, family: Family = .normal
-    ) throws(PolytailError) -> ImportanceWeights {
+    ) throws(PolytailError) -> Fitted<ImportanceWeights> {
         guard source.columns == target.columns else {
             throw .dimensionMismatch(what: "target columns", expected: source.columns, got: target.columns)
         }
         switch family {
         case .normal:
             let s = try MultivariateNormal.fit(source), t = try MultivariateNormal.fit(target)
-            return try ImportanceWeights(.multivariateNormal(source: s.model, target: t.model),
-                                         sourceFit: s.result, targetFit: t.result)
+            return Fitted(model: try ImportanceWeights(.multivariateNormal(source: s.model, target: t.model)),
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: nil))
         case let .studentT(rule):
             let s: Fitted<MultivariateT>, t: Fitted<MultivariateT>
+            var tied: Double? = nil
             switch try rule.plan(groupCount: 2, groupName: groupName) {
             case let .fixed(nu):
                 s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu[0]))
@@ -203,10 +228,10 @@ public struct ImportanceWeights: Equatable, Sendable {
                 var sTied = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu))
                 var tTied = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu))
                 sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
-                (s, t) = (sTied, tTied)
+                (s, t, tied) = (sTied, tTied, nu)
             }
-            return try ImportanceWeights(.multivariateT(source: s.model, target: t.model),
-                                         sourceFit: s.result, targetFit: t.result)
+            return Fitted(model: try ImportanceWeights(.multivariateT(source: s.model, target: t.model)),
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied))
         }
     }
 
@@ -477,4 +502,12 @@ public struct ImportanceWeights: Equatable, Sendable {
             return -.infinity
         }
     }
+}
+
+extension Fitted where Model == ImportanceWeights {
+    /// The source density's own result (estimates, covariance, standard errors, Wald
+    /// intervals, its log-likelihood): the first of ``FitResult/groupResults``.
+    public var sourceResult: FitResult? { result.groupResults?.first }
+    /// The target density's own result: the second of ``FitResult/groupResults``.
+    public var targetResult: FitResult? { (result.groupResults?.count ?? 0) > 1 ? result.groupResults?[1] : nil }
 }

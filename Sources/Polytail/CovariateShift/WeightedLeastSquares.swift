@@ -257,15 +257,19 @@ public enum WeightedLeastSquares {
         }
     }
 
-    /// The largest polynomial degree ``polynomial(_:response:degree:weights:rankTolerance:covariance:)`` accepts.
+    /// The largest polynomial degree ``fit(_:response:degree:weights:rankTolerance:covariance:)`` accepts.
     public static let maximumDegree = 30
 
-    /// Fits a polynomial of the given degree by weighted least squares on the scaled
-    /// Vandermonde matrix [tᵢᵏ], t = (x − c)/s (see ``Polynomial``).
+    /// Fits a polynomial of the given degree — a straight line y ≈ a₀ + a₁ x by default — by
+    /// weighted least squares on the scaled Vandermonde matrix [tᵢᵏ], t = (x − c)/s (see
+    /// ``Polynomial``). The univariate overload of the one fitting verb: a `[Double]` of
+    /// abscissae fits a polynomial in x, a design `Matrix` (``fit(_:response:weights:rankTolerance:covariance:)``)
+    /// a linear model in its columns.
     /// - Parameters:
     ///   - observations: the abscissae x, finite.
     ///   - response: the responses y, finite, one per observation.
-    ///   - degree: n in 0 … ``maximumDegree``.
+    ///   - degree: n in 0 … ``maximumDegree``; 1 (a line, `coefficients` [intercept, slope]) by
+    ///     default.
     ///   - weights: optional non-negative weights, not all zero; rows of weight 0 are ignored
     ///     (and do not enter c and s).
     ///   - rankTolerance: the relative tolerance of the rank decision in the least-squares solve
@@ -279,8 +283,8 @@ public enum WeightedLeastSquares {
     ///   `.invalidWeight`, `.invalidParameter` (degree), `.tooFewObservations` (fewer than
     ///   n + 1 rows of positive weight), `.rankDeficient` (fewer than n + 1 distinct x).
     /// - Complexity: O(m n²) for m points.
-    public static func polynomial(
-        _ observations: [Double], response: [Double], degree: Int, weights: [Double]? = nil, rankTolerance: Double? = nil,
+    public static func fit(
+        _ observations: [Double], response: [Double], degree: Int = 1, weights: [Double]? = nil, rankTolerance: Double? = nil,
         covariance: LeastSquaresCovariance = .automatic
     ) throws(PolytailError) -> Fitted<Polynomial> {
         let x = observations, y = response
@@ -343,20 +347,6 @@ public enum WeightedLeastSquares {
         return Fitted(model: Polynomial(degree: degree, center: center, scale: scale,
                                         scaledCoefficients: solution.coefficients, coefficients: a),
                       result: result)
-    }
-
-    /// The weighted least-squares line y ≈ a₀ + a₁ x: ``polynomial(_:response:degree:weights:rankTolerance:covariance:)``
-    /// with degree 1; `coefficients` are [intercept, slope].
-    /// - Parameters:
-    ///   - observations: the abscissae x, finite.
-    ///   - response: the responses y, one per observation.
-    ///   - weights: optional non-negative weights, not all zero.
-    ///   - covariance: the covariance of the coefficients to report.
-    /// - Returns: the line and its ``FitResult``.
-    /// - Throws: as ``polynomial(_:response:degree:weights:rankTolerance:covariance:)``.
-    public static func line(_ observations: [Double], response: [Double], weights: [Double]? = nil,
-                            covariance: LeastSquaresCovariance = .automatic) throws(PolytailError) -> Fitted<Polynomial> {
-        try polynomial(observations, response: response, degree: 1, weights: weights, covariance: covariance)
     }
 
     /// aⱼ = Σₖ≥ⱼ bₖ s⁻ᵏ C(k, j) (−c)^(k−j): Σₖ bₖ ((x − c)/s)ᵏ in powers of x, by repeated

@@ -1,9 +1,10 @@
 /// JSON persistence of importance weights: fit once, save, and weigh new points later.
 ///
 /// Stored as `{"densities": {"family": "normal" | "studentT" | "multivariateNormal" |
-/// "multivariateT", "source": …, "target": …}, "sourceFit": …, "targetFit": …}`; each density
-/// decodes through its own validating initialiser and the pair through
-/// ``ImportanceWeights/init(_:)``, so corrupt JSON throws `DecodingError.dataCorrupted`.
+/// "multivariateT", "source": …, "target": …}}`; each density decodes through its own
+/// validating initialiser and the pair through ``ImportanceWeights/init(_:)``, so corrupt JSON
+/// throws `DecodingError.dataCorrupted`. A fit is saved as `Fitted<ImportanceWeights>`:
+/// `{"model": …, "result": …}`, the result holding both domains' results.
 extension ImportanceDensities: Codable {
     enum CodingKeys: String, CodingKey { case family, source, target }
 
@@ -42,26 +43,21 @@ extension ImportanceDensities: Codable {
 }
 
 extension ImportanceWeights: Codable {
-    enum CodingKeys: String, CodingKey { case densities, sourceFit, targetFit }
+    enum CodingKeys: String, CodingKey { case densities }
 
-    /// Decodes the densities and fit reports and rebuilds the weights through the
-    /// validating initialiser.
+    /// Decodes the densities and rebuilds the weights through the validating initialiser.
+    /// (Files written before the fit results moved to `Fitted<ImportanceWeights>` carry
+    /// `sourceFit`/`targetFit` keys beside the densities; they are ignored.)
     /// - Throws: `DecodingError.dataCorrupted` when the two densities differ in dimension
     ///   or a density is invalid.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let densities = try c.decode(ImportanceDensities.self, forKey: .densities)
-        let sourceFit = try c.decodeIfPresent(FitResult.self, forKey: .sourceFit)
-        let targetFit = try c.decodeIfPresent(FitResult.self, forKey: .targetFit)
-        self = try validatedDecoding(decoder) { () throws(PolytailError) in
-            try ImportanceWeights(densities, sourceFit: sourceFit, targetFit: targetFit)
-        }
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in try ImportanceWeights(densities) }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(densities, forKey: .densities)
-        try c.encodeIfPresent(sourceFit, forKey: .sourceFit)
-        try c.encodeIfPresent(targetFit, forKey: .targetFit)
     }
 }

@@ -189,13 +189,19 @@ extension CovariateShiftFixture.LogRatioCase {
     @Test("fitted normal weights: fit on the clean source, evaluate on source plus outliers")
     func fittedNormal() throws {
         let f = Self.fixture.fitted
-        let iw = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal)
+        let fit = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal)
+        let iw = fit.model
         guard case let .normal(s, t) = iw.densities else { Issue.record("wrong family"); return }
         #expect(Tolerance.isClose(s.mean, f.sourceMean, relative: Tolerance.CovariateShift.fitRelative))
         #expect(Tolerance.isClose(s.standardDeviation, f.sourceSD, relative: Tolerance.CovariateShift.fitRelative))
         #expect(Tolerance.isClose(t.mean, f.targetMean, relative: Tolerance.CovariateShift.fitRelative))
         #expect(Tolerance.isClose(t.standardDeviation, f.targetSD, relative: Tolerance.CovariateShift.fitRelative))
-        #expect(iw.sourceFit?.converged == true && iw.targetFit != nil)
+        #expect(fit.sourceResult?.converged == true && fit.targetResult != nil)
+        #expect(fit.result.observationCount == f.source.count + f.target.count)
+        #expect(fit.result.logLikelihood == fit.sourceResult!.logLikelihood + fit.targetResult!.logLikelihood)
+        #expect(fit.result.parameterCount == 4 && fit.result.parameters.isEmpty)
+        let (ns, nt) = (try Normal.fit(f.source), try Normal.fit(f.target))
+        #expect(fit.sourceResult == ns.result && fit.targetResult == nt.result)
         let l = try iw.logWeights(f.points, lambda: 0.5)
         for (g, r) in zip(l, f.logWeightsLambdaHalf) {
             #expect(Tolerance.isClose(g, r.value, relative: Tolerance.CovariateShift.consistency, absolute: Tolerance.CovariateShift.consistency))
@@ -205,8 +211,8 @@ extension CovariateShiftFixture.LogRatioCase {
     @Test("t weights limit the influence of outliers the normal weights blow up (paper §4.1.1)")
     func outliersUnderT() throws {
         let f = Self.fixture.fitted
-        let normal = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal)
-        let t = try ImportanceWeights.fit(source: f.source, target: f.target, family: .studentT(.fixed(3)))
+        let normal = try ImportanceWeights.fit(source: f.source, target: f.target, family: .normal).model
+        let t = try ImportanceWeights.fit(source: f.source, target: f.target, family: .studentT(.fixed(3))).model
         let outliers = Array(f.points.suffix(5))
         let wn = try normal.normalizedWeights(f.points).suffix(5)
         let wt = try t.normalizedWeights(f.points).suffix(5)
@@ -225,11 +231,18 @@ extension CovariateShiftFixture.LogRatioCase {
         var g = PolytailRandom(seed: 11)
         let s = try StudentT(degreesOfFreedom: 4, location: 0, scale: 1).sample(400, using: &g)
         let t = try StudentT(degreesOfFreedom: 4, location: 1, scale: 1.5).sample(300, using: &g)
-        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
+        let fit = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
+        let iw = fit.model
         guard case let .studentT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
         #expect(fs.degreesOfFreedom == ft.degreesOfFreedom)
         let nu = fs.degreesOfFreedom
-        let best = iw.sourceFit!.logLikelihood + iw.targetFit!.logLikelihood
+        let best = fit.result.logLikelihood
+        // One ν for both: listed once in the pair's result, counted once, no covariance (it
+        // couples the domains); each domain keeps its location and scale.
+        #expect(fit.result.parameters == [.degreesOfFreedom] && fit.result.estimate(.degreesOfFreedom) == nu)
+        #expect(fit.result.parameterCount == 5 && fit.result.covariance == nil)
+        #expect(fit.sourceResult?.parameters == [.location, .scale] && fit.sourceResult?.covariance == nil)
+        #expect(best == fit.sourceResult!.logLikelihood + fit.targetResult!.logLikelihood)
         for factor in [0.98, 1.02] {
             let a = try StudentT.fit(s, degreesOfFreedom: .fixed(nu * factor))
             let b = try StudentT.fit(t, degreesOfFreedom: .fixed(nu * factor))
@@ -245,10 +258,12 @@ extension CovariateShiftFixture.LogRatioCase {
         var g = PolytailRandom(seed: 5)
         let s = try MultivariateT(location: [0, 0], scatter: Matrix(rowArrays: [[1, 0.2], [0.2, 1]]), degreesOfFreedom: 4).sample(300, using: &g)
         let t = try MultivariateT(location: [1, 0.5], scatter: Matrix(rowArrays: [[1.5, 0], [0, 0.8]]), degreesOfFreedom: 4).sample(200, using: &g)
-        let iw = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
+        let fit = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
+        let iw = fit.model
         guard case let .multivariateT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
-        #expect(fs.degreesOfFreedom == ft.degreesOfFreedom && iw.sourceFit?.dfAtBound == false)
-        let best = iw.sourceFit!.logLikelihood + iw.targetFit!.logLikelihood
+        #expect(fs.degreesOfFreedom == ft.degreesOfFreedom && fit.sourceResult?.dfAtBound == false)
+        let best = fit.sourceResult!.logLikelihood + fit.targetResult!.logLikelihood
+        #expect(fit.result.logLikelihood == best && fit.result.observationCount == 500)
         for factor in [0.97, 1.03] {
             let nu = fs.degreesOfFreedom * factor
             let a = try MultivariateT.fit(s, degreesOfFreedom: .fixed(nu)), b = try MultivariateT.fit(t, degreesOfFreedom: .fixed(nu))
@@ -267,7 +282,7 @@ extension CovariateShiftFixture.LogRatioCase {
         let source = try MultivariateNormal(mean: [0, 0], covariance: Matrix(rowArrays: [[1, 0.2], [0.2, 1]])).sample(200, using: &g)
         let target = try MultivariateNormal(mean: [1, 0.5], covariance: Matrix(rowArrays: [[1.5, 0], [0, 0.8]])).sample(150, using: &g)
         for family in [ImportanceWeights.Family.normal, .studentT(.estimatedPerGroup)] {
-            let iw = try ImportanceWeights.fit(source: source, target: target, family: family)
+            let iw = try ImportanceWeights.fit(source: source, target: target, family: family).model
             let points = try Matrix(rowArrays: [[0, 0], [2, -1], [-30, 40]])
             let l = try iw.logWeights(points)
             let expected: [Double]
@@ -373,7 +388,7 @@ extension CovariateShiftFixture.LogRatioCase {
     func polynomial(_ index: Int) throws {
         let p = Self.fixture.polynomial
         let ref = p.fits[index]
-        let fit = try WeightedLeastSquares.polynomial(p.x, response: p.y, degree: ref.degree, weights: p.weights)
+        let fit = try WeightedLeastSquares.fit(p.x, response: p.y, degree: ref.degree, weights: p.weights)
         #expect(fit.result.leastSquares!.rank == ref.degree + 1)
         for (x, r) in zip(p.grid, ref.predictions) {
             #expect(Tolerance.isClose(fit.model.predict(x), r.value, relative: 0, absolute: Tolerance.CovariateShift.polynomialAbsolute),
@@ -389,8 +404,8 @@ extension CovariateShiftFixture.LogRatioCase {
     @Test("line and quadratic match numpy polyfit; coefficients in x round-trip")
     func numpyPolyfit() throws {
         let f = Self.fixture.numpyPolynomial
-        let line = try WeightedLeastSquares.line(f.x, response: f.y, weights: f.weights)
-        let quad = try WeightedLeastSquares.polynomial(f.x, response: f.y, degree: 2, weights: f.weights)
+        let line = try WeightedLeastSquares.fit(f.x, response: f.y, weights: f.weights)
+        let quad = try WeightedLeastSquares.fit(f.x, response: f.y, degree: 2, weights: f.weights)
         for (a, b) in zip(line.model.coefficients, f.line) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for (a, b) in zip(quad.model.coefficients, f.quadratic) { #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.leastSquaresRelative)) }
         for x in [-2.0, 0, 1.3, 3] {
@@ -403,12 +418,12 @@ extension CovariateShiftFixture.LogRatioCase {
     func zeroWeights() throws {
         let x = [0.0, 1, 2, 3, 100]
         let y = [1.0, 3, 5, 7, -1000]
-        let fit = try WeightedLeastSquares.line(x, response: y, weights: [1, 1, 1, 1, 0])
+        let fit = try WeightedLeastSquares.fit(x, response: y, weights: [1, 1, 1, 1, 0])
         #expect(Tolerance.isClose(fit.model.coefficients[0], 1, relative: Tolerance.CovariateShift.identity))
         #expect(Tolerance.isClose(fit.model.coefficients[1], 2, relative: Tolerance.CovariateShift.identity))
         #expect(fit.result.leastSquares!.weightedResidualSumOfSquares < 1e-25)
         // Degree 0 on a single x value is the weighted mean.
-        let constant = try WeightedLeastSquares.polynomial([2, 2, 2], response: [1, 2, 6], degree: 0, weights: [1, 1, 2])
+        let constant = try WeightedLeastSquares.fit([2, 2, 2], response: [1, 2, 6], degree: 0, weights: [1, 1, 2])
         #expect(Tolerance.isClose(constant.model.predict(5), 15.0 / 4, relative: Tolerance.CovariateShift.identity))
     }
 
@@ -449,19 +464,19 @@ extension CovariateShiftFixture.LogRatioCase {
             try WeightedLeastSquares.fit(design, response: [1, 2, 3], rankTolerance: -1)
         }
         // Polynomials.
-        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.line([1], response: [2]) }
-        expectError(PolytailError.emptyData) { try WeightedLeastSquares.line([], response: []) }
-        expectError(PolytailError.dimensionMismatch(what: "response", expected: 2, got: 3)) { try WeightedLeastSquares.line([1, 2], response: [1, 2, 3]) }
-        expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.line([.nan, 2], response: [1, 2]) }
-        expectError(PolytailError.invalidWeight(row: nil)) { try WeightedLeastSquares.line([1, 2], response: [1, 2], weights: [0, 0]) }
+        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.fit([1], response: [2]) }
+        expectError(PolytailError.emptyData) { try WeightedLeastSquares.fit([], response: []) }
+        expectError(PolytailError.dimensionMismatch(what: "response", expected: 2, got: 3)) { try WeightedLeastSquares.fit([1, 2], response: [1, 2, 3]) }
+        expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.fit([.nan, 2], response: [1, 2]) }
+        expectError(PolytailError.invalidWeight(row: nil)) { try WeightedLeastSquares.fit([1, 2], response: [1, 2], weights: [0, 0]) }
         expectError(PolytailError.rankDeficient(what: "polynomial design (x takes a single value)", rank: 1, columns: 2)) {
-            try WeightedLeastSquares.line([3, 3, 3], response: [1, 2, 3])
+            try WeightedLeastSquares.fit([3, 3, 3], response: [1, 2, 3])
         }
         expectError(PolytailError.rankDeficient(what: "polynomial design (too few distinct x)", rank: 3, columns: 4)) {
-            try WeightedLeastSquares.polynomial([0, 1, 2, 0, 1, 2], response: [1, 2, 3, 4, 5, 6], degree: 3)
+            try WeightedLeastSquares.fit([0, 1, 2, 0, 1, 2], response: [1, 2, 3, 4, 5, 6], degree: 3)
         }
         expectError(PolytailError.invalidParameter(name: "degree", value: -1, requirement: "must be in 0…30")) {
-            try WeightedLeastSquares.polynomial([1, 2], response: [1, 2], degree: -1)
+            try WeightedLeastSquares.fit([1, 2], response: [1, 2], degree: -1)
         }
     }
 }

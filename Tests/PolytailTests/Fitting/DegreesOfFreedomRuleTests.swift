@@ -22,19 +22,21 @@ struct DegreesOfFreedomRuleTests {
         let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.fixedPerGroup([3, 7])))
         let s = try StudentT.fit(Self.sample, degreesOfFreedom: .fixed(3))
         let t = try StudentT.fit(Self.other, degreesOfFreedom: .fixed(7))
-        #expect(iw.densities == .studentT(source: s.model, target: t.model))
+        #expect(iw.model.densities == .studentT(source: s.model, target: t.model))
+        #expect(iw.sourceResult == s.result && iw.targetResult == t.result && iw.result.parameterCount == 4)
     }
 
     @Test func importanceWeightsEstimatedPerGroupIsTwoSeparateFits() throws {
         let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.estimatedPerGroup(minimum: 0.5, maximum: 1e4)))
         let s = try StudentT.fit(Self.sample, degreesOfFreedom: .estimated(minimum: 0.5, maximum: 1e4))
         let t = try StudentT.fit(Self.other, degreesOfFreedom: .estimated(minimum: 0.5, maximum: 1e4))
-        #expect(iw.densities == .studentT(source: s.model, target: t.model))
+        #expect(iw.model.densities == .studentT(source: s.model, target: t.model))
+        #expect(iw.result.groupResults == [s.result, t.result] && iw.result.parameterCount == 6)
     }
 
     @Test func importanceWeightsEstimatedTiesOneNu() throws {
         let iw = try ImportanceWeights.fit(source: Self.sample, target: Self.other, family: .studentT(.estimated))
-        guard case let .studentT(s, t) = iw.densities else { Issue.record("wrong family"); return }
+        guard case let .studentT(s, t) = iw.model.densities else { Issue.record("wrong family"); return }
         #expect(s.degreesOfFreedom == t.degreesOfFreedom)
     }
 

@@ -125,7 +125,7 @@ extension Tolerance {
         #expect(Tolerance.isClose(classical.result.aic, -2 * c.llf + 2 * (p + 1), relative: Tolerance.statsmodelsRelative))
         // The same line through the polynomial interface: coefficients and covariance in x.
         if c.name == "wls_line" {
-            let line = try WeightedLeastSquares.line(c.design.map { $0[1] }, response: c.response, weights: c.weights)
+            let line = try WeightedLeastSquares.fit(c.design.map { $0[1] }, response: c.response, weights: c.weights)
             close(line.model.coefficients, c.params, "line params")
             close(try #require(line.result.standardErrors), c.bseHC0, "line bse HC0")
         }

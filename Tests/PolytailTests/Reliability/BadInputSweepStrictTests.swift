@@ -251,7 +251,7 @@ import Testing
         expect(.nonFiniteValue(row: 3, column: nil), "ImportanceWeights.fit source NaN") { try ImportanceWeights.fit(source: bad, target: target) }
         expect(.emptyData, "ImportanceWeights.fit empty target") { try ImportanceWeights.fit(source: Self.sample, target: []) }
         expect(.constantData(column: nil), "ImportanceWeights.fit constant") { try ImportanceWeights.fit(source: [1, 1, 1, 1], target: target) }
-        let model = try ImportanceWeights.fit(source: Self.sample, target: target)
+        let model = try ImportanceWeights.fit(source: Self.sample, target: target).model
         for lambda in [-0.1, 1.5, .nan, .infinity] {
             expect(.invalidParameter("lambda"), "logWeights(λ: \(lambda))") { try model.logWeights([0, 1], lambda: lambda) }
         }
@@ -260,7 +260,7 @@ import Testing
         #expect(far.allSatisfy { $0.isFinite })
         let normalized = try model.normalizedWeights(Matrix(rows: 4, columns: 1, elements: [1e308, -1e308, 0, 1]))
         #expect(normalized.allSatisfy { $0.isFinite && $0 >= 0 } && abs(normalized.reduce(0, +) - 4) < 1e-9)
-        expect(.dimensionMismatch("response"), "line mismatched") { try WeightedLeastSquares.line([1, 2, 3], response: [1, 2]) }
-        expect(.nonFiniteValue(row: 3, column: nil), "line NaN") { try WeightedLeastSquares.line(bad, response: Self.sample) }
+        expect(.dimensionMismatch("response"), "line mismatched") { try WeightedLeastSquares.fit([1, 2, 3], response: [1, 2]) }
+        expect(.nonFiniteValue(row: 3, column: nil), "line NaN") { try WeightedLeastSquares.fit(bad, response: Self.sample) }
     }
 }

@@ -76,13 +76,20 @@ import Testing
         let source: [Double] = [0.1, 0.5, -0.3, 1.2, 0.8, -1.1, 0.4, 2.0]
         let target: [Double] = [1.1, 1.6, 0.7, 2.2, 1.9, 0.2, 1.4, 3.1]
         for family: ImportanceWeights.Family in [.normal, .studentT(.fixed(4))] {
-            let weights = try ImportanceWeights.fit(source: source, target: target, family: family)
+            let fit = try ImportanceWeights.fit(source: source, target: target, family: family)
+            let weights = fit.model
             let back = try JSONDecoder().decode(ImportanceWeights.self, from: try JSONEncoder().encode(weights))
             #expect(back == weights)
             #expect(try back.logWeights(source, lambda: 1) == weights.logWeights(source, lambda: 1))
+            // The fit with its pair result (both domains' results inside) round-trips too.
+            let fitBack = try JSONDecoder().decode(Fitted<ImportanceWeights>.self, from: try JSONEncoder().encode(fit))
+            #expect(fitBack == fit && fitBack.sourceResult == fit.sourceResult && fitBack.targetResult != nil)
         }
         let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
         try roundTrip(try ImportanceWeights.fit(source: m, target: m, family: .studentT(.fixed(5))))
+        // A file saved with the former layout (fit reports beside the densities) still reads.
+        let legacy = #"{"densities": {"family": "normal", "source": {"mean": 0, "standardDeviation": 1}, "target": {"mean": 1, "standardDeviation": 2}}, "sourceFit": null}"#
+        #expect(try JSONDecoder().decode(ImportanceWeights.self, from: Data(legacy.utf8)).dimension == 1)
         let two = #"{"mean": [0, 0], "covariance": {"rows": 2, "columns": 2, "elements": [1, 0, 0, 1]}}"#
         let three = #"{"mean": [0, 0, 0], "covariance": {"rows": 3, "columns": 3, "elements": [1, 0, 0, 0, 1, 0, 0, 0, 1]}}"#
         expectCorrupt(ImportanceWeights.self,
@@ -93,7 +100,7 @@ import Testing
                       .invalidParameter(name: "standardDeviation", value: 0, requirement: "must be finite and > 0"))
     }
     @Test func leastSquaresModelsRoundTripAndRejectCorruption() throws {
-        let fit = try WeightedLeastSquares.line([0, 1, 2, 3, 4], response: [0.1, 1.2, 1.9, 3.2, 3.9])
+        let fit = try WeightedLeastSquares.fit([0, 1, 2, 3, 4], response: [0.1, 1.2, 1.9, 3.2, 3.9])
         try roundTrip(fit.model)
         try roundTrip(LinearModel(coefficients: [0.5, -2]))
         expectCorrupt(LinearModel.self, #"{"coefficients": []}"#, .emptyData)

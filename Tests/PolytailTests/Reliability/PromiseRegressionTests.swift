@@ -31,7 +31,7 @@ import Testing
         expectError(PolytailError.invalidParameter(name: "sum of weights", value: .infinity, requirement: "must be finite: the weights are frequencies; divide them by a common factor")) { try Normal.fit(Self.sample, weights: w) }
         expectError(PolytailError.invalidParameter(name: "sum of weights", value: .infinity, requirement: "must be finite: the weights are frequencies; divide them by a common factor")) { try StudentT.fit(Self.sample, weights: w) }
         expectError(PolytailError.invalidParameter(name: "sum of weights", value: .infinity, requirement: "must be finite: the weights are frequencies; divide them by a common factor")) {
-            try WeightedLeastSquares.line(Self.sample, response: Self.sample.map { 2 * $0 + 1 }, weights: w)
+            try WeightedLeastSquares.fit(Self.sample, response: Self.sample.map { 2 * $0 + 1 }, weights: w)
         }
     }
 
