@@ -40,31 +40,17 @@ def overlapping(n, centres, scales, mixing):
     return x, y
 
 
-def mnlogit_case(name, x, y):
-    design = sm.add_constant(x, prepend=True)
-    k = int(y.max()) + 1
-    result = sm.MNLogit(y, design).fit(method="newton", maxiter=200, tol=1e-14, disp=0)
-    score = result.model.score(result.params.ravel(order="F"))
-    if not result.mle_retvals["converged"] or np.max(np.abs(score)) > 1e-9:
-        raise SystemExit(f"{name}: MNLogit did not converge (score {np.max(np.abs(score))})")
-    params = np.asarray(result.params)
-    bse = np.asarray(result.bse)
-    cov = np.asarray(result.cov_params())
-    ci = np.asarray(result.conf_int(alpha=0.05))
-    # conf_int of MNLogit is ((k - 1), (d + 1), 2) here; flatten class by class.
-    ci = ci.reshape(-1, 2)
-    flat = params.ravel(order="F")
-    if not np.allclose(ci[:, 0], flat - 1.959963984540054 * bse.ravel(order="F"), rtol=1e-12, atol=1e-12):
-        raise SystemExit(f"{name}: conf_int is not in params.ravel(order='F') order")
+def record(name, model, x, y, k, result, params, bse, ci, score):
+    """One fixture case: the data and statsmodels' results (params and bse (d + 1) x (k - 1))."""
     return {
         "name": name,
-        "model": "MNLogit",
+        "model": model,
         "observations": x.tolist(),
         "labels": y.tolist(),
         "classCount": k,
         "params": params.tolist(),
         "bse": bse.tolist(),
-        "cov": cov.tolist(),
+        "cov": np.asarray(result.cov_params()).tolist(),
         "confInt95": ci.tolist(),
         "llf": float(result.llf),
         "aic": float(result.aic),
@@ -73,30 +59,37 @@ def mnlogit_case(name, x, y):
     }
 
 
+def fitted(name, model, y, design):
+    """statsmodels' Newton fit, refused unless converged with a score below 1e-9."""
+    result = model(y, design).fit(method="newton", maxiter=200, tol=1e-14, disp=0)
+    score = result.model.score(np.asarray(result.params).ravel(order="F"))
+    if not result.mle_retvals["converged"] or np.max(np.abs(score)) > 1e-9:
+        raise SystemExit(f"{name}: {model.__name__} did not converge (score {np.max(np.abs(score))})")
+    return result, score
+
+
+def mnlogit_case(name, x, y):
+    design = sm.add_constant(x, prepend=True)
+    k = int(y.max()) + 1
+    result, score = fitted(name, sm.MNLogit, y, design)
+    params = np.asarray(result.params)
+    bse = np.asarray(result.bse)
+    # conf_int of MNLogit is ((k - 1), (d + 1), 2) here; flatten class by class.
+    ci = np.asarray(result.conf_int(alpha=0.05)).reshape(-1, 2)
+    if not np.allclose(ci[:, 0], params.ravel(order="F") - 1.959963984540054 * bse.ravel(order="F"), rtol=1e-12, atol=1e-12):
+        raise SystemExit(f"{name}: conf_int is not in params.ravel(order='F') order")
+    return record(name, "MNLogit", x, y, k, result, params, bse, ci, score)
+
+
 def logit_case(name, x, y):
     design = sm.add_constant(x, prepend=True)
-    result = sm.Logit(y, design).fit(method="newton", maxiter=200, tol=1e-14, disp=0)
-    score = result.model.score(result.params)
-    if not result.mle_retvals["converged"] or np.max(np.abs(score)) > 1e-9:
-        raise SystemExit(f"{name}: Logit did not converge")
-    multinomial = sm.MNLogit(y, design).fit(method="newton", maxiter=200, tol=1e-14, disp=0)
+    result, score = fitted(name, sm.Logit, y, design)
+    multinomial, _ = fitted(name, sm.MNLogit, y, design)
     if not np.allclose(np.asarray(multinomial.params).ravel(), result.params, rtol=1e-8, atol=1e-10):
         raise SystemExit(f"{name}: MNLogit and Logit disagree")
-    return {
-        "name": name,
-        "model": "Logit",
-        "observations": x.tolist(),
-        "labels": y.tolist(),
-        "classCount": 2,
-        "params": [[v] for v in result.params.tolist()],
-        "bse": [[v] for v in result.bse.tolist()],
-        "cov": np.asarray(result.cov_params()).tolist(),
-        "confInt95": np.asarray(result.conf_int(alpha=0.05)).tolist(),
-        "llf": float(result.llf),
-        "aic": float(result.aic),
-        "bic": float(result.bic),
-        "score": float(np.max(np.abs(score))),
-    }
+    column = np.asarray(result.params).reshape(-1, 1)
+    return record(name, "Logit", x, y, 2, result, column, np.asarray(result.bse).reshape(-1, 1),
+                  np.asarray(result.conf_int(alpha=0.05)), score)
 
 
 cases = []
