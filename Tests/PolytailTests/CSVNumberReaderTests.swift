@@ -320,3 +320,98 @@ import Glibc
         #expect(table.line(ofRow: .max) == .max)
     }
 }
+
+/// A large file is read in two parts on two threads (split at a line end past the middle,
+/// kept only when the first part ends there outside quotes): on random files with quoted
+/// line ends, blank lines, missing and bad cells and CRLF, reading the file split anywhere
+/// gives exactly the one-pass result of the same bytes in memory — values, text, dropped
+/// rows, every row's line, and the same first error.
+@Suite struct CSVTwoPartReadingTests {
+    static func randomNumber(_ rng: inout PolytailRandom) -> String {
+        switch Int.random(in: 0..<4, using: &rng) {
+        case 0: return "\(Double.random(in: -1e3...1e3, using: &rng))"
+        case 1: return "\(Int.random(in: -99...99, using: &rng))"
+        case 2: return String(format: "%.6fe%d", Double.random(in: 0...1, using: &rng), Int.random(in: -30...30, using: &rng))
+        default: return String(format: "%.3f", Double.random(in: -10...10, using: &rng))
+        }
+    }
+
+    /// A file of `x,label,y` rows (or one column `x` when `narrow`).
+    static func randomFile(seed: UInt64, narrow: Bool, bad: Bool, missing: Bool) -> String {
+        var rng = PolytailRandom(seed: seed)
+        let end = Bool.random(using: &rng) ? "\r\n" : "\n"
+        var text = narrow ? "x" + end : "x,label,y" + end
+        for _ in 0..<Int.random(in: 20...300, using: &rng) {
+            let r = Double.random(in: 0...1, using: &rng)
+            // A blank line (a ragged row, an error, in a file of several columns).
+            if r < (narrow ? 0.2 : bad ? 0.01 : 0) { text += end; continue }
+            var x = randomNumber(&rng)
+            switch Double.random(in: 0...1, using: &rng) {
+            case ..<0.05 where missing: x = ""
+            case ..<0.10 where missing: x = "NA"
+            case ..<0.15: x = "\"\(x)\""
+            case ..<0.20: x = " \(x)\t"
+            case ..<0.203 where bad: x = "1.2.3"
+            default: break
+            }
+            if narrow { text += x + end; continue }
+            let label: String
+            switch Int.random(in: 0..<12, using: &rng) {
+            case 0: label = "\"two\(end)lines\""
+            case 1: label = "\"a, \"\"quoted\"\" b\""
+            case 2: label = "\"\(end)\(end)\""
+            default: label = ["red", "green", "blue"][Int.random(in: 0..<3, using: &rng)]
+            }
+            text += "\(x),\(label),\(randomNumber(&rng))" + end
+        }
+        if Bool.random(using: &rng) { text += end + end }  // trailing blank lines
+        return text
+    }
+
+    static func read(_ reader: CSVNumberReader, narrow: Bool, twoParts: Bool) -> Result<CSVNumbers, CSVError> {
+        Result { () throws(CSVError) -> CSVNumbers in
+            try reader.select(numbers: narrow ? ["x"] : ["x", "y"], text: narrow ? [] : ["label"])
+            return twoParts ? try reader.readAll(twoPartsFrom: 0) : try reader.readAll()
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func splitAnywhereEqualsOnePass(narrow: Bool) throws {
+        var split = 0, fellBack = 0
+        for seed in 1...150 as ClosedRange<UInt64> {
+            let text = Self.randomFile(seed: seed, narrow: narrow, bad: seed % 5 == 0, missing: seed % 3 == 0)
+            let path = try CSVNumberReaderTests.write(text)
+            defer { unlink(path) }
+            for missing in [MissingValues.error, .drop] {
+                let options = CSVReadOptions(missing: missing)
+                let file = try CSVNumberReader(path: path, options: options)
+                let twoParts = Self.read(file, narrow: narrow, twoParts: true)
+                let onePass = Self.read(try CSVNumberReader(utf8: Array(text.utf8), options: options), narrow: narrow, twoParts: false)
+                #expect(twoParts == onePass, "seed \(seed), missing \(missing)")
+                if case let .success(numbers) = onePass {
+                    for row in stride(from: 0, to: numbers.rowCount, by: 7) {
+                        if case let .success(other) = twoParts { #expect(other.line(ofRow: row) == numbers.line(ofRow: row)) }
+                    }
+                }
+                if file.readTwoParts { split += 1 } else { fellBack += 1 }
+            }
+        }
+        // Both ways were taken: splits kept, and splits inside quotes or before an error refused.
+        #expect(split > 50)
+        #expect(fellBack > 10)
+    }
+
+    /// A file above the size where the library splits by itself (2 MiB after the header).
+    @Test func largeFileSplitsByItself() throws {
+        var rng = PolytailRandom(seed: 9)
+        var text = "x,y\n"
+        for _ in 0..<120_000 { text += "\(Double.random(in: -1...1, using: &rng)),\(Self.randomNumber(&rng))\n" }
+        let path = try CSVNumberReaderTests.write(text)
+        defer { unlink(path) }
+        let reader = try CSVNumberReader(path: path)
+        let numbers = try reader.readAll()
+        #expect(reader.readTwoParts == (ProcessInfo.processInfo.activeProcessorCount >= 2))
+        #expect(numbers == (try CSVNumberReader(utf8: Array(text.utf8)).readAll()))
+        #expect(numbers.rowCount == 120_000)
+    }
+}

@@ -168,6 +168,8 @@ public final class CSVNumberReader {
     }
 
     private var ownedBytes: UnsafeMutableBufferPointer<UInt8>?
+    /// Whether the last ``readAll()`` read the file in two parts (for the tests).
+    private(set) var readTwoParts = false
 
     deinit { ownedBytes?.deallocate() }
 
@@ -205,8 +207,14 @@ public final class CSVNumberReader {
     /// Every remaining row.
     /// - Throws: ``CSVError`` for malformed CSV, bad numbers and (with `.error`) missing values.
     public func readAll() throws(CSVError) -> CSVNumbers {
+        try readAll(twoPartsFrom: CSVNumberReader.twoPartMinimumBytes)
+    }
+
+    /// Every remaining row; a regular file with at least `minimum` bytes after the header is
+    /// read in two parts on two threads (the tests lower it to split small files anywhere).
+    func readAll(twoPartsFrom minimum: Int) throws(CSVError) -> CSVNumbers {
         if sink == nil { try select(numbers: header) }
-        return try read(maxRows: .max, estimateCapacity: true)
+        return try read(maxRows: .max, estimateCapacity: true, twoPartsFrom: minimum)
     }
 
     /// Reads the named columns of a whole file.
@@ -225,30 +233,48 @@ public final class CSVNumberReader {
         return try reader.readAll()
     }
 
-    private func read(maxRows: Int, estimateCapacity: Bool) throws(CSVError) -> CSVNumbers {
+    private func read(maxRows: Int, estimateCapacity: Bool, twoPartsFrom minimum: Int = .max) throws(CSVError) -> CSVNumbers {
+        if estimateCapacity, maxRows == .max, let fileSize, let block = readInTwoParts(fileSize: fileSize, minimum: minimum) {
+            finished = true
+            readTwoParts = true
+            return block
+        }
         var sink = self.sink!
         self.sink = nil
         defer { self.sink = sink }
+        let (block, atEnd) = try CSVNumberReader.drain(
+            scanner, into: &sink, maxRows: maxRows,
+            sizeFor: estimateCapacity ? fileSize.map { $0 - scanner.consumed } : nil)
+        if atEnd { finished = true }
+        return block
+    }
+
+    /// Scans records into a fresh block until `maxRows` rows are kept or the scanner's input
+    /// ends (then `atEnd`). With `sizeFor` (the bytes left to scan), the arrays are sized
+    /// once from the bytes per row of the first 4096 rows, so that a large file does not
+    /// double its arrays (and hold both copies) as it grows.
+    private static func drain(
+        _ scanner: CSVScanner, into sink: inout NumberSink, maxRows: Int, sizeFor bytes: Int?
+    ) throws(CSVError) -> (block: CSVNumbers, atEnd: Bool) {
         sink.block = CSVNumbers(
-            header: header, numberColumns: sink.numberColumns, textColumns: sink.textColumns,
+            header: sink.header, numberColumns: sink.numberColumns, textColumns: sink.textColumns,
             values: [], text: Array(repeating: [], count: sink.textColumns.count),
             rowCount: 0, droppedRows: 0, lineBreaks: [])
         sink.lineOffset = Int.min
-        // Size the arrays once from the file size and the bytes per row of the first 4096
-        // rows, so that a large file does not double its arrays (and hold both copies) as it
-        // grows.
+        sink.failure = nil
         let sample = 4096
-        var estimate = estimateCapacity && fileSize != nil && maxRows > sample
+        var estimate = bytes != nil && maxRows > sample
         let startConsumed = scanner.consumed
         sink.stopAt = estimate ? sample : maxRows
-        while !finished {
+        var atEnd = false
+        while true {
             // The sink commits rows itself and stops the scanner at `stopAt` kept rows.
-            guard case .record = try scanner.next(&sink) else { finished = true; break }
+            guard case .record = try scanner.next(&sink) else { atEnd = true; break }
             if sink.block.rowCount >= maxRows { break }
-            if estimate, let fileSize {
+            if estimate, let bytes {
                 estimate = false
                 let perRow = Double(scanner.consumed - startConsumed) / Double(max(sink.block.rowCount, 1))
-                let rows = Int(Double(fileSize - startConsumed) / max(perRow, 1) * 1.02) + 1024
+                let rows = Int(Double(bytes) / max(perRow, 1) * 1.02) + 1024
                 sink.block.values.reserveCapacity(rows * sink.numberCount)
             }
             sink.stopAt = maxRows
@@ -257,7 +283,76 @@ public final class CSVNumberReader {
         sink.block.values = []
         sink.block.text = []
         sink.block.lineBreaks = []
+        return (block, atEnd)
+    }
+
+    /// Files at least this large (bytes after the header) are read in two parts on two threads.
+    static let twoPartMinimumBytes = 1 << 21
+
+    /// Reads the rest of a large regular file in two parts on two threads: the first from
+    /// here to the first line start after the middle byte, the second from there to the end
+    /// (its lines counted from 1 and shifted afterwards). The split is a guess — a line end
+    /// inside a quoted field looks like any other — so the parts are kept only when the first
+    /// part, scanned from the true start, ends exactly at the split outside quotes with no
+    /// blank line waiting for the next row: then the second part started at a record start
+    /// and its rows are the rows a single pass reads. Otherwise (no line feed past the
+    /// middle, a quoted field across the split, any error in either part: the single pass
+    /// then reports the first error with its true line) nil, and the caller reads the file
+    /// in one pass from here. The result equals the one-pass result in every field.
+    private func readInTwoParts(fileSize: Int, minimum: Int) -> CSVNumbers? {
+        let dataStart = scanner.consumed
+        guard fileSize - dataStart >= max(minimum, 1),
+              ProcessInfo.processInfo.activeProcessorCount >= 2,
+              let template = sink,
+              let split = CSVNumberReader.lineStart(after: dataStart + (fileSize - dataStart) / 2, in: path, before: fileSize),
+              let first = try? CSVScanner(path: path, delimiter: scanner.delimiter, from: dataStart, to: split, line: scanner.line),
+              let second = try? CSVScanner(path: path, delimiter: scanner.delimiter, from: split, to: .max, line: 1)
+        else { return nil }
+        final class Part: @unchecked Sendable {
+            var sink: NumberSink
+            var block: CSVNumbers?
+            let scanner: CSVScanner
+            let sizeFor: Int
+            init(_ sink: NumberSink, _ scanner: CSVScanner, sizeFor: Int) { self.sink = sink; self.scanner = scanner; self.sizeFor = sizeFor }
+        }
+        // The first part's arrays are sized for the whole file: the second part's rows are
+        // appended to them without growing.
+        let parts = [Part(template.fresh(), first, sizeFor: fileSize - dataStart),
+                     Part(template.fresh(), second, sizeFor: fileSize - split)]
+        DispatchQueue.concurrentPerform(iterations: 2) { k in
+            let part = parts[k]
+            part.block = try? CSVNumberReader.drain(part.scanner, into: &part.sink, maxRows: .max, sizeFor: part.sizeFor).block
+        }
+        guard var block = parts[0].block, let tail = parts[1].block,
+              first.consumed == split - dataStart, parts[0].sink.pendingBlankLines.isEmpty
+        else { return nil }
+        // Line l of the second part is file line l + first.line − 1; its row r is row r + rows.
+        let rows = block.rowCount
+        block.values.append(contentsOf: tail.values)
+        for j in block.text.indices { block.text[j].append(contentsOf: tail.text[j]) }
+        for lineBreak in tail.lineBreaks {
+            let offset = lineBreak.offset + first.line - 1 - rows
+            if offset != block.lineBreaks.last?.offset {
+                block.lineBreaks.append(CSVNumbers.LineBreak(row: lineBreak.row + rows, offset: offset))
+            }
+        }
+        block.rowCount += tail.rowCount
+        block.droppedRows += tail.droppedRows
         return block
+    }
+
+    /// The offset just past the first line feed at or after `offset` (and before `limit`),
+    /// or nil when there is none within 1 MiB.
+    private static func lineStart(after offset: Int, in path: String, before limit: Int) -> Int? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        let window = min(1 << 20, limit - offset)
+        guard window > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: window)
+        let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, window, off_t(offset)) }
+        guard got > 0, let k = bytes[0..<got].firstIndex(of: CSVScanner.lf), offset + k + 1 < limit else { return nil }
+        return offset + k + 1
     }
 }
 
@@ -284,8 +379,15 @@ struct NumberSink: CSVFieldSink {
     var textScratch: [String]
     let dropMissing: Bool
     let markers: [[UInt8]]
+    let options: CSVReadOptions
     var error: CSVError?
+    /// The error that stopped the scanner (see ``CSVFieldSink/failure``).
+    var failure: CSVError?
     var missing = false
+    /// Whether the current record has an ``error`` or a ``missing`` cell.
+    var flagged = false
+    /// `textColumns.count`.
+    let textCount: Int
     private let storage: Storage
 
     /// Owns the pointers (the sink itself is copied in and out of the reader).
@@ -305,6 +407,7 @@ struct NumberSink: CSVFieldSink {
         self.numberColumns = numberColumns
         self.textColumns = textColumns
         numberCount = numberColumns.count
+        textCount = textColumns.count
         width = header.count
         storage = Storage(width: header.count, numbers: numberColumns.count)
         self.slots = storage.slots
@@ -313,27 +416,38 @@ struct NumberSink: CSVFieldSink {
         textScratch = Array(repeating: "", count: textColumns.count)
         dropMissing = options.missing == .drop
         markers = options.missingMarkers.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        self.options = options
+    }
+
+    /// A sink with the same columns and options and its own scratch, for another thread.
+    func fresh() -> NumberSink {
+        NumberSink(header: header, numberColumns: numberColumns, textColumns: textColumns,
+                   slots: Array(UnsafeBufferPointer(start: slots, count: width)), options: options)
     }
 
     mutating func beginRecord() {
-        // (Assigned only when set: clearing an optional error on every record is not free.)
-        if error != nil { error = nil }
-        missing = false
+        // (Cleared only when set: resetting an optional error on every record is not free.)
+        if flagged { flagged = false; error = nil; missing = false }
     }
 
     /// Commits a complete record: a blank line is held back; then the record's width, its
     /// first bad cell, a missing cell (dropped) or its values.
     @inline(__always)
-    mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) throws(CSVError) -> Bool {
+    mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) -> Bool {
         if blank {
             pendingBlankLines.append(line)
             return true
         }
-        if !pendingBlankLines.isEmpty { try commitBlankLines() }
-        guard fieldCount == width else { throw .raggedRow(line: line, fields: fieldCount, expected: width) }
-        if let error { throw error }
-        if missing {
-            block.droppedRows += 1
+        if !pendingBlankLines.isEmpty {
+            do { try commitBlankLines() } catch { failure = error; return false }
+        }
+        guard fieldCount == width else {
+            failure = .raggedRow(line: line, fields: fieldCount, expected: width)
+            return false
+        }
+        if flagged {
+            if let error { failure = error; return false }
+            block.droppedRows += 1  // missing
             return true
         }
         if numberCount == 1 {
@@ -341,7 +455,7 @@ struct NumberSink: CSVFieldSink {
         } else if numberCount > 0 {
             block.values.append(contentsOf: UnsafeBufferPointer(start: scratch, count: numberCount))
         }
-        for j in 0..<textColumns.count { block.text[j].append(textScratch[j]) }
+        for j in 0..<textCount { block.text[j].append(textScratch[j]) }
         let rowOffset = line - block.rowCount
         if rowOffset != lineOffset {
             block.lineBreaks.append(CSVNumbers.LineBreak(row: block.rowCount, offset: rowOffset))
@@ -368,7 +482,7 @@ struct NumberSink: CSVFieldSink {
     mutating func field(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>, quoted: Bool, escaped: Bool, line: Int) {
         guard index < width else { return }
         let slot = Int(slots[index])
-        if slot == -1 || missing || error != nil { return }
+        if slot == -1 || flagged { return }
         // Trim spaces and tabs.
         guard var start = bytes.baseAddress else { return markMissing(index, line, bytes, escaped: escaped, empty: true) }
         var count = bytes.count
@@ -383,6 +497,7 @@ struct NumberSink: CSVFieldSink {
             // Not a finite number: a missing-value marker, or an error.
             if isMarker(start, count) { return markMissing(index, line, bytes, escaped: escaped, empty: false) }
             let text = CSVStringSink.string(bytes, escaped: escaped)
+            flagged = true
             error = DecimalParser.parse(start, count) == nil
                 ? .notANumber(line: line, column: header[index], text: text)
                 : .nonFiniteNumber(line: line, column: header[index], text: text)
@@ -412,6 +527,7 @@ struct NumberSink: CSVFieldSink {
     }
 
     mutating func markMissing(_ index: Int, _ line: Int, _ bytes: UnsafeBufferPointer<UInt8>, escaped: Bool, empty: Bool) {
+        flagged = true
         if dropMissing { missing = true; return }
         error = empty
             ? .emptyCell(line: line, column: header[index])
