@@ -30,6 +30,17 @@ public enum FitParameter: Hashable, Sendable, Codable, CustomStringConvertible {
     case scatter(Int, Int)
     /// βⱼ of a linear model (least squares).
     case coefficient(Int)
+    /// The coefficient of variable j in the log odds log(pᵢ/p₀) of class i ≥ 1 against the
+    /// reference class 0, Wⱼᵢ − Wⱼ₀, of a softmax ``LinearClassifier`` (statsmodels `MNLogit`'s
+    /// `params`: softmax's own weights are identified only up to a shared column).
+    case logOddsCoefficient(Int, Int)
+    /// The intercept of the log odds of class i ≥ 1 against class 0, bᵢ − b₀, of a softmax
+    /// ``LinearClassifier``.
+    case logOddsIntercept(Int)
+    /// Wⱼᵢ, the weight of variable j in logit i of a softRmax ``LinearClassifier``.
+    case weight(Int, Int)
+    /// bᵢ, the bias of logit i of a softRmax ``LinearClassifier``.
+    case bias(Int)
 
     /// The name as printed: `location`, `covariance[0,1]`, `coefficient[2]`.
     public var description: String {
@@ -45,6 +56,10 @@ public enum FitParameter: Hashable, Sendable, Codable, CustomStringConvertible {
         case let .locationComponent(j): return "location[\(j)]"
         case let .scatter(j, k): return "scatter[\(j),\(k)]"
         case let .coefficient(j): return "coefficient[\(j)]"
+        case let .logOddsCoefficient(j, i): return "logOddsCoefficient[\(j),\(i)]"
+        case let .logOddsIntercept(i): return "logOddsIntercept[\(i)]"
+        case let .weight(j, i): return "weight[\(j),\(i)]"
+        case let .bias(i): return "bias[\(i)]"
         }
     }
 }
@@ -62,6 +77,29 @@ public enum CovarianceEstimator: String, Hashable, Sendable, Codable {
     /// for importance (sampling) weights, which reweight the rows without saying anything
     /// about their error variance, and under heteroscedasticity (statsmodels `HC0`).
     case sandwich
+}
+
+/// Why a fit reports no ``FitResult/covariance`` (and hence no standard errors or intervals)
+/// although it lists its ``FitResult/parameters``.
+public enum CovarianceOmission: String, Hashable, Sendable, Codable {
+    /// The estimate maximises a penalised likelihood (weight decay λ > 0), not the likelihood:
+    /// the inverse information would describe neither the estimator's sampling variance nor
+    /// a posterior the caller asked for.
+    case penalized
+    /// The optimiser stopped before its convergence criterion was met: the point is not a
+    /// maximum and the curvature there says nothing about the estimate's variance.
+    case notConverged
+    /// The training classes are linearly separable (the fitted softmax classifies every
+    /// observation correctly): the likelihood increases without bound along the separating
+    /// direction, no finite maximum-likelihood estimate exists, and the information vanishes.
+    case separation
+    /// The observed information is singular, numerically singular (reciprocal condition
+    /// number below 10⁻¹²) or not positive definite: collinear variables, quasi-separation, or
+    /// a saddle point of a non-convex likelihood.
+    case singularInformation
+    /// More parameters than the fit computes a covariance for (the information matrix would
+    /// cost far more than the fit).
+    case tooManyParameters
 }
 
 /// What every fit reports beside the fitted model: the estimates by parameter, their
@@ -84,6 +122,9 @@ public struct FitResult: Equatable, Sendable, Codable {
     public var covariance: Matrix?
     /// How ``covariance`` was estimated.
     public var covarianceEstimator: CovarianceEstimator
+    /// Why ``covariance`` is `nil` although ``parameters`` are listed, where the fit says so
+    /// (linear classifiers); `nil` when there is a covariance.
+    public var covarianceOmission: CovarianceOmission?
     /// When set, Wald intervals use Student-t quantiles with this many degrees of freedom
     /// (least squares: n − p, as statsmodels does); otherwise normal quantiles.
     public var intervalDegreesOfFreedom: Double?
@@ -224,6 +265,7 @@ public struct FitResult: Equatable, Sendable, Codable {
         case parameters, estimates, covariance, covarianceEstimator, intervalDegreesOfFreedom
         case observationCount, sampleSize, logLikelihood, parameterCount, iterations, converged
         case dfAtBound, objectiveHistory, tailTest, leastSquares, groupResults, training
+        case covarianceOmission
     }
 
     /// Decodes through the validating initialiser (counts must agree).
@@ -248,6 +290,11 @@ public struct FitResult: Equatable, Sendable, Codable {
                 leastSquares: c.decodeIfPresent(LeastSquaresSummary.self, forKey: .leastSquares),
                 training: c.decodeIfPresent(TrainingSummary.self, forKey: .training))
             self.groupResults = try c.decodeIfPresent([FitResult].self, forKey: .groupResults)
+            self.covarianceOmission = try c.decodeIfPresent(CovarianceOmission.self, forKey: .covarianceOmission)
+            if covariance != nil, covarianceOmission != nil {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "a covariance and a reason for omitting it"))
+            }
         } catch let error as PolytailError {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
         }
