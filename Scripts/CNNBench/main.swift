@@ -18,11 +18,12 @@ struct Options: ParsableCommand {
         commandName: "cnn-bench",
         abstract: "Training and FGSM throughput of Network.paperMNIST beside the same network in JAX (Markdown on stdout).")
     @Option(name: .customLong("repeat"), help: "Each time is the best of N runs.") var repeats = 3
-    @Option(help: "Batches of 32 per epoch.") var steps = 300
+    @Option(help: "Batches of 32 per epoch (at least 32).") var steps = 300
     @Flag(help: "Measure Polytail only (for profiling).") var noPeer = false
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
-        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        // FGSM is timed on the first 1,000 training images: 32 batches of 32 at least.
+        guard steps >= 32 else { throw ValidationError("--steps must be at least 32 (FGSM is timed on the first 1,000 training images), got \(steps)") }
     }
 }
 let options = Options.parseAsScript(name: "cnn-bench")
