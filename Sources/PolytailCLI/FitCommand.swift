@@ -386,7 +386,7 @@ public struct FitCommand: ParsableCommand {
                 if j < d { location[j] = value; haveLocation = true }
             case let .covariance(j, k), let .scatter(j, k):
                 if j < d, k < d { scatter[j * d + k] = value; scatter[k * d + j] = value; haveScatter = true }
-            case .coefficient: break
+            case .coefficient, .logOddsCoefficient, .logOddsIntercept, .weight, .bias: break
             }
         }
         var members: [(String, JSONValue)] = []

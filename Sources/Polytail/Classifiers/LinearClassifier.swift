@@ -188,20 +188,31 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
     ///   ℓ = Σᵣ log ζ_{yᵣ}(xᵣ W + b) at the estimate (without the penalty), n observations,
     ///   ``FitResult/parameterCount`` (d + 1)(k − 1) for softmax — adding one vector to every
     ///   column of (W; b) leaves softmax unchanged, so one class's parameters are not identified —
-    ///   and (d + 1) k for softRmax, AIC and BIC from them, iterations (L-BFGS iterations or Adam
-    ///   epochs), convergence, ``FitResult/training`` (the minimised penalised mean NLL, its
+    ///   and (d + 1) k for softRmax, AIC and BIC from them, iterations (L-BFGS iterations and
+    ///   Newton polishing steps, or Adam epochs), convergence, ``FitResult/training`` (the minimised penalised mean NLL, its
     ///   gradient's ∞-norm at the estimate, the training accuracy, and the objective evaluations
     ///   of L-BFGS or mini-batch steps of Adam) and ``FitResult/objectiveHistory`` (the objective
-    ///   at the start and after every iteration or epoch). No parameters are listed and there is no covariance: softmax's (W, b) are not
-    ///   identified without a reference class, softRmax's objective is not convex, and with
-    ///   λ > 0 the estimate is a penalised one, for which AIC and BIC are only nominal. The
-    ///   estimates are the model's ``weights`` and ``bias``.
+    ///   at the start and after every iteration or epoch). ``FitResult/parameters`` are the
+    ///   identified parameters, class by class with the intercept first: for softmax the log odds
+    ///   against the reference class 0 (``FitParameter/logOddsIntercept(_:)`` bᵢ − b₀ and
+    ///   ``FitParameter/logOddsCoefficient(_:_:)`` Wⱼᵢ − Wⱼ₀, i = 1 ..< k, statsmodels `MNLogit`'s
+    ///   parametrisation), for softRmax ``FitParameter/bias(_:)`` and ``FitParameter/weight(_:_:)``
+    ///   of every class. With λ = 0 and a converged optimiser ``FitResult/covariance`` is their
+    ///   inverse observed information, computed once after the fit (an L-BFGS estimate is first
+    ///   polished by Newton's method to the maximum likelihood); otherwise it is `nil` and
+    ///   ``FitResult/covarianceOmission`` says why: `.penalized` (λ > 0: a penalised estimate,
+    ///   for which AIC and BIC are also only nominal), `.notConverged`, `.separation` (softmax on
+    ///   linearly separable classes: no finite MLE), `.singularInformation` (collinear variables,
+    ///   quasi-separation, a saddle of softRmax) or `.tooManyParameters` (more than
+    ///   ``maximumCovarianceParameters``).
     /// - Throws: `.emptyData` (no rows or no columns), `.dimensionMismatch` (label count ≠
     ///   rows), `.unknownLabel` (a label outside 0..<k), `.nonFiniteValue(row:column:)`,
     ///   `.tooFewClasses` (k < 2 or fewer than two classes present), `.invalidParameter`
     ///   (negative or non-finite λ, bad optimizer settings), `.numericalFailure` when the
     ///   objective is not finite at the start.
-    /// - Complexity: O(n d k) per objective evaluation (L-BFGS) or per epoch (Adam).
+    /// - Complexity: O(n d k) per objective evaluation (L-BFGS) or per epoch (Adam); with λ = 0,
+    ///   O(n d² k² + d³ k³) for the information and its inverse, once per Newton step (usually
+    ///   one or two).
     public static func fit(
         _ observations: Matrix, labels: [Int], classCount: Int, output: OutputLayer,
         weightDecay: Double = 0, optimizer: ClassifierOptimizer = .lbfgs(),
@@ -229,7 +240,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
             }
             return problem.fitted(result.x, objective: result.value, gradientNorm: result.gradientNorm,
                                   iterations: result.iterations, steps: result.evaluations, converged: result.converged,
-                                  history: result.history)
+                                  history: result.history, polish: true)
         case let .adam(epochs, batchSize, learningRate, tolerance):
             guard epochs >= 1 else {
                 throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "must be at least 1")
@@ -291,7 +302,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         let final = problem.objective(theta, gradient: &gradient)
         let norm = gradient.reduce(0) { max($0, abs($1)) }
         return problem.fitted(theta, objective: final, gradientNorm: norm, iterations: epochs, steps: adam.step,
-                              converged: final.isFinite && norm <= tolerance, history: history)
+                              converged: final.isFinite && norm <= tolerance, history: history, polish: false)
     }
 
     // MARK: Validation
@@ -360,17 +371,50 @@ final class TrainingProblem: @unchecked Sendable {
 
     /// The classifier at θ and its ``FitResult`` (see
     /// ``LinearClassifier/fit(_:labels:classCount:output:weightDecay:optimizer:using:)``).
+    ///
+    /// With λ = 0 and a converged optimiser the result carries the covariance of the
+    /// identified parameters (the inverse observed information, computed once here, never per
+    /// iteration); `polish` (L-BFGS) first takes Newton steps to the maximum likelihood to
+    /// rounding level. Otherwise ``FitResult/covarianceOmission`` says why there is none.
     func fitted(_ theta: [Double], objective: Double, gradientNorm: Double, iterations: Int, steps: Int,
-                converged: Bool, history: [Double]) -> Fitted<LinearClassifier> {
-        let dk = d * k
-        var z = [Double](repeating: 0, count: n * k)
-        for r in 0..<n { for i in 0..<k { z[r * k + i] = theta[dk + i] } }
-        Blas.gemm(x, rows: n, columns: d, Array(theta[0..<dk]), rows: d, columns: k, into: &z, beta: 1)
+                converged: Bool, history: [Double], polish: Bool) -> Fitted<LinearClassifier> {
+        var theta = theta, objective = objective, gradientNorm = gradientNorm
+        var iterations = iterations, steps = steps, history = history
+        var information: [Double]? = nil
+        var omission: CovarianceOmission? = nil
+        if weightDecay > 0 {
+            omission = .penalized
+        } else if !converged {
+            omission = .notConverged
+        } else if identifiedParameterCount > LinearClassifier.maximumCovarianceParameters {
+            omission = .tooManyParameters
+        } else if output == .softmax && separates(logits: logits(theta)) {
+            omission = .separation
+        } else if polish {
+            let polished = newtonPolish(theta, value: objective)
+            theta = polished.theta
+            objective = polished.value
+            gradientNorm = polished.gradient.reduce(0) { max($0, abs($1)) }
+            iterations += polished.history.count
+            steps += polished.evaluations
+            history += polished.history
+            information = polished.information
+        } else {
+            information = self.information(theta)
+        }
+        var covariance: Matrix? = nil
+        if omission == nil {
+            covariance = information.flatMap { self.covariance(fromInformation: $0) }
+            if covariance == nil { omission = .singularInformation }
+        }
+        let z = logits(theta)
         let logLikelihood = -output.negativeLogLikelihood(logits: z, classes: k, labels: labels)
         let parameterCount = output == .softmax ? (d + 1) * (k - 1) : (d + 1) * k
-        var result = FitResult(unchecked: [], estimates: [], covariance: nil, observationCount: n,
+        let (parameters, estimates) = identifiedParameters(theta)
+        var result = FitResult(unchecked: parameters, estimates: estimates, covariance: covariance, observationCount: n,
                                sampleSize: Double(n), logLikelihood: logLikelihood, parameterCount: parameterCount,
                                iterations: iterations, converged: converged)
+        result.covarianceOmission = result.covariance == nil ? (omission ?? .singularInformation) : nil
         result.objectiveHistory = history
         // The predicted class is the largest logit for softmax and softRmax alike (the nearest
         // basis vector eᵢ minimises ‖z − eᵢ‖² = ‖z‖² − 2zᵢ + 1).

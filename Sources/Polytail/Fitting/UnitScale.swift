@@ -111,7 +111,8 @@ extension FitParameter {
         switch self {
         case .mean, .standardDeviation, .location, .scale, .meanComponent, .locationComponent: return 1
         case .covariance, .scatter: return 2
-        case .degreesOfFreedom, .noncentrality, .coefficient: return 0
+        case .degreesOfFreedom, .noncentrality, .coefficient, .logOddsIntercept, .bias: return 0
+        case .logOddsCoefficient, .weight: return -1
         }
     }
 }

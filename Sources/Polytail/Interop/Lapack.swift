@@ -96,3 +96,33 @@ extension Lapack {
         return x
     }
 }
+
+extension Lapack {
+    /// The inverse of a symmetric positive-definite n × n matrix A (row-major) and the
+    /// reciprocal of its 1-norm condition number, by LAPACKE `dpotrf` (Cholesky), `dpocon`
+    /// (the condition estimate, with ‖A‖₁ from `dlansy`) and `dpotri` (the inverse from the
+    /// factor). The full symmetric inverse is returned.
+    /// - Returns: A⁻¹ and rcond = 1/(‖A‖₁‖A⁻¹‖₁) (estimated); rcond near the machine epsilon
+    ///   means A⁻¹ carries no correct digits.
+    /// - Throws: `.numericalFailure` for a non-finite entry, `.notPositiveDefinite` when the
+    ///   factorisation meets a non-positive pivot.
+    static func invertPositiveDefinite(_ a: [Double], n: Int, what: String) throws(PolytailError) -> (inverse: [Double], reciprocalCondition: Double) {
+        precondition(a.count == n * n && n > 0)
+        guard a.allSatisfy(\.isFinite) else { throw .numericalFailure("non-finite entries in \(what)") }
+        var e = a
+        let lower = CChar(UInt8(ascii: "L"))
+        let norm = e.withUnsafeBufferPointer { LAPACKE_dlansy(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "1")), lower, Int32(n), $0.baseAddress, Int32(n)) }
+        let info = e.withUnsafeMutableBufferPointer { LAPACKE_dpotrf(LAPACK_ROW_MAJOR, lower, Int32(n), $0.baseAddress, Int32(n)) }
+        precondition(info >= 0, "dpotrf argument \(-info) is invalid")
+        if info > 0 { throw .notPositiveDefinite(what: what) }
+        var rcond = 0.0
+        let conditionInfo = e.withUnsafeBufferPointer { LAPACKE_dpocon(LAPACK_ROW_MAJOR, lower, Int32(n), $0.baseAddress, Int32(n), norm, &rcond) }
+        precondition(conditionInfo >= 0, "dpocon argument \(-conditionInfo) is invalid")
+        let inverseInfo = e.withUnsafeMutableBufferPointer { LAPACKE_dpotri(LAPACK_ROW_MAJOR, lower, Int32(n), $0.baseAddress, Int32(n)) }
+        precondition(inverseInfo >= 0, "dpotri argument \(-inverseInfo) is invalid")
+        if inverseInfo > 0 { throw .notPositiveDefinite(what: what) }
+        // dpotri leaves the inverse in the lower triangle: mirror it.
+        for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { e[i * n + j] = e[j * n + i] } }
+        return (e, rcond)
+    }
+}
