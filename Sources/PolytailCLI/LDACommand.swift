@@ -103,13 +103,19 @@ public struct LDACommand: ParsableCommand, ExecutableSubcommand {
             guard dfRule.map({ ["fixed", "tied", "per-class"].contains($0) }) ?? true else {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "dfRule must be fixed, tied or per-class"))
             }
-            model = try c.decode(DiscriminantAnalysis<ClassLabel>.self, forKey: .model)
-            result = version == 1
-                ? try c.nestedContainer(keyedBy: VersionOneKeys.self, forKey: .model).decode(FitResult.self, forKey: .result)
-                : try c.decode(FitResult.self, forKey: .result)
-            guard (result.groupResults?.count ?? model.classCount) == model.classCount else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the fit result does not list one result per class"))
+            // The library's decoding of the fit checks that the result belongs to the model
+            // (one group result per class, ...); version 1 kept the result inside the model.
+            let fitted: Fitted<DiscriminantAnalysis<ClassLabel>>
+            if version == 1 {
+                let model = try c.decode(DiscriminantAnalysis<ClassLabel>.self, forKey: .model)
+                let result = try c.nestedContainer(keyedBy: VersionOneKeys.self, forKey: .model).decode(FitResult.self, forKey: .result)
+                do { fitted = try Fitted(checking: model, result: result) } catch {
+                    throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: error.description, underlyingError: error))
+                }
+            } else {
+                fitted = try Fitted(from: decoder)
             }
+            (model, result) = (fitted.model, fitted.result)
             guard !features.isEmpty, Set(features).count == features.count, model.dimension == features.count else {
                 throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "the feature names do not match the model's dimension"))
             }

@@ -193,6 +193,16 @@ import Testing
             let bad = try TempFiles.write(text, name: "bad-model.json").path
             CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--model", bad, "--test", test]), code: 1, containing: "model")
         }
+        // A result that belongs to another model (one class result for two classes): refused by
+        // the library's decoding of the fit, one line, exit 1.
+        var object = try JSONSerialization.jsonObject(with: Data(good.utf8)) as! [String: Any]
+        var result = object["result"] as! [String: Any]
+        result["groupResults"] = Array((result["groupResults"] as! [Any]).prefix(1))
+        object["result"] = result
+        let otherResult = try TempFiles.write(String(decoding: JSONSerialization.data(withJSONObject: object), as: UTF8.self),
+                                              name: "other-result.json").path
+        CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--model", otherResult, "--test", test]), code: 1,
+                                              containing: "group results (one per class)")
         CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--model", "/nonexistent/m.json", "--test", test]), code: 1, containing: "no such file")
         CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--model", model, "--train", train, "--test", test]), code: 2, containing: "--model")
         CLISubcommandTests.expectOneLineError(runPolytail(arguments: ["lda", "--test", test]), code: 2, containing: "--train")

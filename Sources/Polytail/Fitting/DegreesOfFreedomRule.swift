@@ -160,6 +160,8 @@ extension DegreesOfFreedomRule {
     }
 
     /// Reads what ``encode(to:)`` writes; the maximum may be a number or `"Infinity"`.
+    /// - Throws: `DecodingError.dataCorrupted` for a rule no fit accepts (a ν or bound that is
+    ///   not finite and positive, bounds out of order, an empty `fixedPerGroup`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         guard let key = c.allKeys.first, c.allKeys.count == 1 else {
@@ -175,6 +177,19 @@ extension DegreesOfFreedomRule {
             let minimum = try v.decode(Double.self, forKey: .minimum)
             let maximum = try v.decodeAllowingInfinity(forKey: .maximum)
             self = key == .estimated ? .estimated(minimum: minimum, maximum: maximum) : .estimatedPerGroup(minimum: minimum, maximum: maximum)
+        }
+        // Decoding is user input: a rule no fit accepts (ν ≤ 0 or non-finite, bounds out of
+        // order, no ν per group) is corrupt here rather than at the first fit.
+        let rule = self
+        try validatedDecoding(decoder) { () throws(PolytailError) in
+            switch rule {
+            case let .fixed(nu): _ = try Self.checked(nu, name: "degreesOfFreedom")
+            case let .fixedPerGroup(values):
+                guard !values.isEmpty else { throw .emptyData }
+                for nu in values { _ = try Self.checked(nu, name: "degreesOfFreedom") }
+            case let .estimated(minimum, maximum), let .estimatedPerGroup(minimum, maximum):
+                _ = try Self.bounds(minimum, maximum)
+            }
         }
     }
 

@@ -165,8 +165,12 @@ public struct FitResult: Equatable, Sendable, Codable {
     /// others', their covariance. `nil` for single-sample fits.
     public var groupResults: [FitResult]?
 
-    /// A result; `covariance`, when given, must be k × k for k = `parameters.count`.
-    /// - Throws: `.dimensionMismatch` when the counts disagree.
+    /// A result, checked as a result read from a file must be: `covariance`, when given, k × k
+    /// for k = `parameters.count`, finite, symmetric with a non-negative
+    /// diagonal and correlations in [−1, 1] (both to 10⁻⁸ √(ΣⱼⱼΣₗₗ)); no estimate NaN; counts and iterations
+    /// non-negative; `sampleSize` non-negative; `intervalDegreesOfFreedom` positive.
+    /// - Throws: `.dimensionMismatch` when the counts disagree; `.invalidParameter` naming the
+    ///   value that no fit can report.
     public init(
         parameters: [FitParameter], estimates: [Double], covariance: Matrix?,
         covarianceEstimator: CovarianceEstimator = .observedInformation,
@@ -183,20 +187,26 @@ public struct FitResult: Equatable, Sendable, Codable {
             throw .dimensionMismatch(what: "fit covariance", expected: parameters.count,
                                      got: covariance.rows == parameters.count ? covariance.columns : covariance.rows)
         }
-        self.parameters = parameters
-        self.estimates = estimates
-        self.covariance = covariance
-        self.covarianceEstimator = covarianceEstimator
+        if let covariance, let problem = FitResult.covarianceProblem(covariance) {
+            throw .invalidParameter(name: "fit covariance", value: problem.value, requirement: problem.requirement)
+        }
+        if let i = estimates.firstIndex(where: \.isNaN) {
+            throw .invalidParameter(name: "estimate of \(parameters[i])", value: .nan, requirement: "must be a number")
+        }
+        for (name, value) in [("observationCount", observationCount), ("parameterCount", parameterCount), ("iterations", iterations)]
+        where value < 0 {
+            throw .invalidParameter(name: name, value: Double(value), requirement: "must be ≥ 0")
+        }
+        guard sampleSize >= 0 else { throw .invalidParameter(name: "sampleSize", value: sampleSize, requirement: "must be ≥ 0") }
+        if let nu = intervalDegreesOfFreedom, !(nu > 0) {
+            throw .invalidParameter(name: "intervalDegreesOfFreedom", value: nu, requirement: "must be > 0")
+        }
+        self.init(unchecked: parameters, estimates: estimates, covariance: covariance, covarianceEstimator: covarianceEstimator,
+                  observationCount: observationCount, sampleSize: sampleSize, logLikelihood: logLikelihood,
+                  parameterCount: parameterCount, iterations: iterations, converged: converged, dfAtBound: dfAtBound,
+                  tailTest: tailTest)
         self.intervalDegreesOfFreedom = intervalDegreesOfFreedom
-        self.observationCount = observationCount
-        self.sampleSize = sampleSize
-        self.logLikelihood = logLikelihood
-        self.parameterCount = parameterCount
-        self.iterations = iterations
-        self.converged = converged
-        self.dfAtBound = dfAtBound
         self.objectiveHistory = objectiveHistory
-        self.tailTest = tailTest
         self.leastSquares = leastSquares
         self.training = training
     }
@@ -208,13 +218,39 @@ public struct FitResult: Equatable, Sendable, Codable {
         observationCount: Int, sampleSize: Double, logLikelihood: Double, parameterCount: Int,
         iterations: Int, converged: Bool, dfAtBound: Bool = false, tailTest: TailTest? = nil
     ) {
-        // A covariance with a non-finite entry is no covariance.
-        let usable = covariance.flatMap { $0.elements.allSatisfy(\.isFinite) ? $0 : nil }
-        try! self.init(
-            parameters: parameters, estimates: estimates, covariance: usable,
-            covarianceEstimator: covarianceEstimator, observationCount: observationCount,
-            sampleSize: sampleSize, logLikelihood: logLikelihood, parameterCount: parameterCount,
-            iterations: iterations, converged: converged, dfAtBound: dfAtBound, tailTest: tailTest)
+        // A covariance with a non-finite entry, a negative variance or a correlation beyond ±1
+        // (an information matrix that was not positive definite) is no covariance.
+        self.parameters = parameters
+        self.estimates = estimates
+        self.covariance = covariance.flatMap { FitResult.covarianceProblem($0) == nil ? $0 : nil }
+        self.covarianceEstimator = covarianceEstimator
+        self.observationCount = observationCount
+        self.sampleSize = sampleSize
+        self.logLikelihood = logLikelihood
+        self.parameterCount = parameterCount
+        self.iterations = iterations
+        self.converged = converged
+        self.dfAtBound = dfAtBound
+        self.tailTest = tailTest
+    }
+
+    /// Why `c` cannot be a covariance matrix (non-finite, asymmetric, a negative variance, a
+    /// correlation beyond ±1 — each to 10⁻⁸ √(ΣⱼⱼΣₗₗ)), or nil when it can.
+    static func covarianceProblem(_ c: Matrix) -> (value: Double, requirement: String)? {
+        let k = c.rows
+        guard c.columns == k else { return (Double(c.columns), "must be square") }
+        if let bad = c.elements.first(where: { !$0.isFinite }) { return (bad, "entries must be finite") }
+        for j in 0..<k where c[j, j] < 0 { return (c[j, j], "variances (the diagonal) must be ≥ 0") }
+        for j in 0..<k {
+            for l in (j + 1)..<max(j + 1, k) {
+                // Relative to √(ΣⱼⱼΣₗₗ): rounding in a covariance is relative to the variances.
+                let a = c[j, l], b = c[l, j], bound = (c[j, j] * c[l, l]).squareRoot()
+                let slack = 1e-8 * bound + Double.leastNormalMagnitude
+                if abs(a - b) > slack { return (a, "must be symmetric") }
+                if abs(a) > bound + slack { return (a, "covariances must satisfy |Σⱼₗ| ≤ √(ΣⱼⱼΣₗₗ)") }
+            }
+        }
+        return nil
     }
 
     /// A result that lists no parameters (their inference lives elsewhere, e.g. per class).
@@ -260,7 +296,7 @@ public struct FitResult: Equatable, Sendable, Codable {
                                                         debugDescription: "a covariance and a reason for omitting it"))
             }
         } catch let error as PolytailError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
         }
     }
 
@@ -353,6 +389,23 @@ public struct TailTest: Equatable, Sendable, Codable {
         self.pValue = TailTest.pValue(statistic: statistic)
     }
 
+    enum CodingKeys: String, CodingKey { case normalLogLikelihood, statistic, pValue }
+
+    /// Decodes a stored test, checking that it can be one: LR ≥ 0 and p ∈ [0, 1].
+    /// - Throws: `DecodingError.dataCorrupted` otherwise.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        normalLogLikelihood = try c.decode(Double.self, forKey: .normalLogLikelihood)
+        statistic = try c.decode(Double.self, forKey: .statistic)
+        pValue = try c.decode(Double.self, forKey: .pValue)
+        guard statistic >= 0 else {
+            throw DecodingError.dataCorruptedError(forKey: .statistic, in: c, debugDescription: "the likelihood-ratio statistic must be ≥ 0, got \(statistic)")
+        }
+        guard pValue >= 0, pValue <= 1 else {
+            throw DecodingError.dataCorruptedError(forKey: .pValue, in: c, debugDescription: "the p-value must be in [0, 1], got \(pValue)")
+        }
+    }
+
     /// p = ½ P(χ²₁ > LR) = P(Z > √LR) under the null ½χ²₀ + ½χ²₁, computed as the upper normal
     /// tail (GSL `gsl_cdf_ugaussian_Q`) so small p keep their digits; 1 at LR ≤ 0, NaN for NaN.
     /// - Parameter statistic: LR ≥ 0.
@@ -380,6 +433,33 @@ public struct LeastSquaresSummary: Equatable, Sendable, Codable {
     public var hasConstant: Bool
     /// The numerical rank of the design (= p for every fit that is returned).
     public var rank: Int
+}
+
+extension LeastSquaresSummary {
+    enum CodingKeys: String, CodingKey { case residuals, weightedResidualSumOfSquares, residualVariance, rSquared, hasConstant, rank }
+
+    /// Decodes a stored summary, checking that a least-squares fit can have produced it:
+    /// finite residuals, Σwᵢrᵢ² and σ̂² finite and ≥ 0, R² ≤ 1 and not NaN, rank ≥ 0.
+    /// - Throws: `DecodingError.dataCorrupted` otherwise.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        residuals = try c.decode([Double].self, forKey: .residuals)
+        weightedResidualSumOfSquares = try c.decode(Double.self, forKey: .weightedResidualSumOfSquares)
+        residualVariance = try c.decodeIfPresent(Double.self, forKey: .residualVariance)
+        rSquared = try c.decode(Double.self, forKey: .rSquared)
+        hasConstant = try c.decode(Bool.self, forKey: .hasConstant)
+        rank = try c.decode(Int.self, forKey: .rank)
+        func corrupt(_ key: CodingKeys, _ why: String) -> DecodingError {
+            DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "least-squares summary: \(why)")
+        }
+        guard residuals.allSatisfy(\.isFinite) else { throw corrupt(.residuals, "residuals must be finite") }
+        guard weightedResidualSumOfSquares.isFinite, weightedResidualSumOfSquares >= 0 else {
+            throw corrupt(.weightedResidualSumOfSquares, "Σwᵢrᵢ² must be finite and ≥ 0")
+        }
+        if let v = residualVariance, !(v.isFinite && v >= 0) { throw corrupt(.residualVariance, "σ̂² must be finite and ≥ 0") }
+        guard rSquared <= 1 else { throw corrupt(.rSquared, "R² must be a number ≤ 1") }
+        guard rank >= 0 else { throw corrupt(.rank, "the rank must be ≥ 0") }
+    }
 }
 
 /// What training a network by mini-batch steps (``Network/fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``)
@@ -423,7 +503,7 @@ public struct TrainingSummary: Equatable, Sendable, Codable {
             try self.init(loss: c.decode(Double.self, forKey: .loss), gradientNorm: c.decode(Double.self, forKey: .gradientNorm),
                           trainingAccuracy: c.decode(Double.self, forKey: .trainingAccuracy), steps: c.decode(Int.self, forKey: .steps))
         } catch let error as PolytailError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
         }
     }
 }
@@ -443,4 +523,4 @@ public struct Fitted<Model: Sendable>: Sendable {
 }
 
 extension Fitted: Equatable where Model: Equatable {}
-extension Fitted: Codable where Model: Codable {}
+

@@ -65,6 +65,38 @@ public struct JacobianAugmentation: Sendable, Equatable, Codable {
         self.signPeriod = signPeriod
     }
 
+    /// Checks the settings: 1 ≤ |S₀| (≤ the pool's rows when given), ρ in 0…20, λ finite and
+    /// positive, τ ≥ 1.
+    /// - Parameter poolRows: the rows of the attacker's pool, when known.
+    /// - Throws: `.invalidParameter` naming the setting.
+    func check(poolRows: Int? = nil) throws(PolytailError) {
+        guard initialCount >= 1, initialCount <= poolRows ?? Int.max else {
+            throw .invalidParameter(name: "initialCount", value: Double(initialCount),
+                                    requirement: poolRows.map { "between 1 and the pool's \($0) rows" } ?? "at least 1")
+        }
+        guard augmentations >= 0, augmentations <= 20 else {
+            throw .invalidParameter(name: "augmentations", value: Double(augmentations), requirement: "in 0…20")
+        }
+        guard lambda.isFinite, lambda > 0 else {
+            throw .invalidParameter(name: "lambda", value: lambda, requirement: "finite and positive")
+        }
+        if let tau = signPeriod, tau < 1 {
+            throw .invalidParameter(name: "signPeriod", value: Double(tau), requirement: "at least 1")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case initialCount, augmentations, lambda, signPeriod }
+
+    /// Decodes settings through ``init(initialCount:augmentations:lambda:signPeriod:)`` and
+    /// their checks (the pool is not known yet: |S₀| ≥ 1 only).
+    /// - Throws: `DecodingError.dataCorrupted` for settings no attack accepts.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(initialCount: try c.decode(Int.self, forKey: .initialCount), augmentations: try c.decode(Int.self, forKey: .augmentations),
+                  lambda: try c.decode(Double.self, forKey: .lambda), signPeriod: try c.decodeIfPresent(Int.self, forKey: .signPeriod))
+        try validatedDecoding(decoder) { () throws(PolytailError) in try check() }
+    }
+
     /// |S₀| · 2^ρ: the number of queries to the attacked model (every sample of the final set
     /// is labelled once).
     public var queryCount: Int { initialCount << augmentations }
@@ -134,19 +166,7 @@ extension Adversarial {
             model = try fit(pool, oracle, &generator)
             queries = pool.rows
         case let .papernot(settings):
-            guard settings.initialCount >= 1, settings.initialCount <= pool.rows else {
-                throw PolytailError.invalidParameter(name: "initialCount", value: Double(settings.initialCount),
-                                                     requirement: "between 1 and the pool's \(pool.rows) rows")
-            }
-            guard settings.augmentations >= 0, settings.augmentations <= 20 else {
-                throw PolytailError.invalidParameter(name: "augmentations", value: Double(settings.augmentations), requirement: "in 0…20")
-            }
-            guard settings.lambda.isFinite, settings.lambda > 0 else {
-                throw PolytailError.invalidParameter(name: "lambda", value: settings.lambda, requirement: "finite and positive")
-            }
-            if let tau = settings.signPeriod, tau < 1 {
-                throw PolytailError.invalidParameter(name: "signPeriod", value: Double(tau), requirement: "at least 1")
-            }
+            try settings.check(poolRows: pool.rows)
             var order = Array(0..<pool.rows)
             order.shuffle(using: &generator)
             var elements: [Double] = []

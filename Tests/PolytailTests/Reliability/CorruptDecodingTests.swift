@@ -1,0 +1,174 @@
+import Foundation
+import Testing
+@testable import Polytail
+
+/// Decoding is user input: a corrupted file — wrong array lengths, NaN or negative scales,
+/// matrices that are not covariances, a fit result that belongs to another model — throws
+/// `DecodingError.dataCorrupted`, never traps and never yields a value whose later use does.
+@Suite("Reliability: corrupt JSON is refused at decoding") struct CorruptDecodingTests {
+    /// Decoding `json` as `T` must throw `DecodingError.dataCorrupted`; when `expected` is given,
+    /// its underlying error must be that ``PolytailError``, else `reason` must be in the message.
+    func expectCorrupt<T: Decodable>(_ type: T.Type, _ json: String, _ expected: PolytailError? = nil, reason: String? = nil,
+                                     sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try JSONDecoder().decode(T.self, from: Data(json.utf8))
+            Issue.record("\(T.self): decoded corrupt JSON \(json)", sourceLocation: sourceLocation)
+        } catch let DecodingError.dataCorrupted(context) {
+            if let expected { #expect(context.underlyingError as? PolytailError == expected, sourceLocation: sourceLocation) }
+            if let reason { #expect(context.debugDescription.contains(reason), "\(context.debugDescription)", sourceLocation: sourceLocation) }
+        } catch {
+            Issue.record("\(T.self): expected dataCorrupted, got \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The JSON of `value` with `edit` applied to its top-level object.
+    func edited<T: Encodable>(_ value: T, _ edit: (inout [String: Any]) -> Void) throws -> String {
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(value)) as! [String: Any]
+        edit(&object)
+        return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+    }
+
+    static let x = try! Matrix(rowArrays: [[-1.5, 0.2], [-1.2, 0.4], [-1.9, -0.1], [-1.1, 0.0], [-0.7, 0.9],
+                                           [1.5, 0.3], [1.1, -0.2], [1.8, 0.1], [1.3, 0.5], [0.6, -0.8]])
+    static let labels = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+
+    // MARK: Fits over groups
+
+    @Test func discriminantFitWhoseResultIsNotOnePerClass() throws {
+        for family: DiscriminantAnalysis<Int>.Family in [.normal, .studentT(.estimatedPerGroup)] {
+            let fit = try DiscriminantAnalysis.fit(Self.x, labels: Self.labels, family: family, scatter: .perClass)
+            let back = try JSONDecoder().decode(Fitted<DiscriminantAnalysis<Int>>.self, from: JSONEncoder().encode(fit))
+            #expect(back.result == fit.result)
+            let groups = fit.result.groupResults!
+            // Three group results for two classes.
+            var three = fit.result
+            three.groupResults = groups + [groups[0]]
+            three.observationCount += groups[0].observationCount
+            expectCorrupt(Fitted<DiscriminantAnalysis<Int>>.self, try edited(Fitted(model: fit.model, result: three)) { _ in },
+                          .dimensionMismatch(what: "group results (one per class)", expected: 2, got: 3))
+            // One group result for two classes.
+            var one = fit.result
+            one.groupResults = [groups[0]]
+            expectCorrupt(Fitted<DiscriminantAnalysis<Int>>.self, try edited(Fitted(model: fit.model, result: one)) { _ in },
+                          .dimensionMismatch(what: "group results (one per class)", expected: 2, got: 1))
+            // Rows that do not add up.
+            var rows = fit.result
+            rows.observationCount = 11
+            expectCorrupt(Fitted<DiscriminantAnalysis<Int>>.self, try edited(Fitted(model: fit.model, result: rows)) { _ in },
+                          .dimensionMismatch(what: "observations of the class results (their sum)", expected: 11, got: 10))
+            // A class parameter indexing a third variable of a two-variable model.
+            var index = fit.result
+            index.groupResults![1].parameters[0] = .locationComponent(2)
+            expectCorrupt(Fitted<DiscriminantAnalysis<Int>>.self, try edited(Fitted(model: fit.model, result: index)) { _ in },
+                          reason: "index of the class parameter location[2]")
+        }
+    }
+
+    @Test func importanceWeightsFitWhoseResultIsNotOnePerDomain() throws {
+        let fit = try ImportanceWeights.fit(source: [0.1, 0.5, -0.3, 1.2, 0.8], target: [1.1, 1.6, 0.7, 2.2, 1.9])
+        var one = fit.result
+        one.groupResults = [fit.sourceResult!]
+        one.observationCount = 5
+        expectCorrupt(Fitted<ImportanceWeights>.self, try edited(Fitted(model: fit.model, result: one)) { _ in },
+                      .dimensionMismatch(what: "group results (one per domain)", expected: 2, got: 1))
+        let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
+        let multivariate = try ImportanceWeights.fit(source: m, target: m)
+        var index = multivariate.result
+        index.groupResults![0].parameters[1] = .meanComponent(-1)
+        expectCorrupt(Fitted<ImportanceWeights>.self, try edited(Fitted(model: multivariate.model, result: index)) { _ in },
+                      reason: "index of the domain parameter mean[-1]")
+        // Without group results (a result saved by hand) the pair still decodes.
+        var bare = fit.result
+        bare.groupResults = nil
+        #expect(try JSONDecoder().decode(Fitted<ImportanceWeights>.self, from: JSONEncoder().encode(Fitted(model: fit.model, result: bare))).result == bare)
+    }
+
+    @Test func ldaModelFileWithAResultOfAnotherModelIsRefusedByTheLibrary() throws {
+        // `polytail lda --model` decodes through the library's check (no check of its own).
+        let fit = try DiscriminantAnalysis.fit(Self.x, labels: Self.labels)
+        var result = fit.result
+        result.groupResults = Array(result.groupResults!.prefix(1))
+        #expect(throws: PolytailError.dimensionMismatch(what: "group results (one per class)", expected: 2, got: 1)) {
+            try Fitted(checking: fit.model, result: result)
+        }
+        #expect(try Fitted(checking: fit.model, result: fit.result).result == fit.result)
+    }
+
+    // MARK: FitResult and what it holds
+
+    @Test func fitResultsThatNoFitCanReport() throws {
+        let fit = try StudentT.fit([0.3, -1.2, 2.5, 0.1, 7.5, -0.4, 1.1, 0.9, -3.3, 0.2])
+        let good = try edited(fit.result) { _ in }
+        #expect(try JSONDecoder().decode(FitResult.self, from: Data(good.utf8)) == fit.result)
+        func covariance(_ elements: [Double]) -> [String: Any] { ["rows": 3, "columns": 3, "elements": elements] }
+        let c = fit.result.covariance!.elements
+        var negative = c; negative[4] = -c[4]
+        var asymmetric = c; asymmetric[1] = c[1] + 0.5 * (c[0] * c[4]).squareRoot()
+        var beyondOne = c; beyondOne[1] = 2 * (c[0] * c[4]).squareRoot(); beyondOne[3] = beyondOne[1]
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["covariance"] = covariance(negative) },
+                      .invalidParameter(name: "fit covariance", value: -c[4], requirement: "variances (the diagonal) must be ≥ 0"))
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["covariance"] = covariance(asymmetric) }, reason: "must be symmetric")
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["covariance"] = covariance(beyondOne) }, reason: "√(ΣⱼⱼΣₗₗ)")
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["covariance"] = ["rows": 2, "columns": 2, "elements": [1, 0, 0, 1]] },
+                      .dimensionMismatch(what: "fit covariance", expected: 3, got: 2))
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["estimates"] = [1, 2] },
+                      .dimensionMismatch(what: "fit estimates", expected: 3, got: 2))
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["observationCount"] = -10 },
+                      .invalidParameter(name: "observationCount", value: -10, requirement: "must be ≥ 0"))
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["sampleSize"] = -1 },
+                      .invalidParameter(name: "sampleSize", value: -1, requirement: "must be ≥ 0"))
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["intervalDegreesOfFreedom"] = 0 },
+                      .invalidParameter(name: "intervalDegreesOfFreedom", value: 0, requirement: "must be > 0"))
+        // A NaN is not JSON: refused by the decoder itself, also as dataCorrupted.
+        expectCorrupt(FitResult.self, good.replacingOccurrences(of: #""logLikelihood":"#, with: #""logLikelihood":NaN,"x":"#))
+        // The tail test inside: a negative statistic, a p-value outside [0, 1].
+        expectCorrupt(FitResult.self, try edited(fit.result) { $0["tailTest"] = ["normalLogLikelihood": -20, "statistic": -1, "pValue": 1] },
+                      reason: "statistic must be ≥ 0")
+        expectCorrupt(TailTest.self, #"{"normalLogLikelihood": -20, "statistic": 2, "pValue": 1.5}"#, reason: "p-value must be in [0, 1]")
+    }
+
+    @Test func leastSquaresSummariesThatNoFitCanReport() throws {
+        let fit = try WeightedLeastSquares.fit([0, 1, 2, 3, 4], response: [0.1, 1.2, 1.9, 3.2, 3.9])
+        let summary = fit.result.leastSquares!
+        #expect(try JSONDecoder().decode(LeastSquaresSummary.self, from: JSONEncoder().encode(summary)) == summary)
+        expectCorrupt(LeastSquaresSummary.self, try edited(summary) { $0["rSquared"] = 1.5 }, reason: "R² must be a number ≤ 1")
+        expectCorrupt(LeastSquaresSummary.self, try edited(summary) { $0["weightedResidualSumOfSquares"] = -0.1 }, reason: "Σwᵢrᵢ²")
+        expectCorrupt(LeastSquaresSummary.self, try edited(summary) { $0["residualVariance"] = -2 }, reason: "σ̂²")
+        expectCorrupt(LeastSquaresSummary.self, try edited(summary) { $0["rank"] = -1 }, reason: "rank")
+    }
+
+    // MARK: Distributions, rules and settings
+
+    @Test func multivariateTAndNormalWithWrongLengthsOrMatrices() {
+        let scatter = #"{"rows": 2, "columns": 2, "elements": [1, 0, 0, 1]}"#
+        expectCorrupt(MultivariateT.self, #"{"location": [0, 0, 0], "scatter": \#(scatter), "degreesOfFreedom": 3}"#)
+        expectCorrupt(MultivariateT.self, #"{"location": [0, 0], "scatter": {"rows": 2, "columns": 2, "elements": [1, 3, 3, 1]}, "degreesOfFreedom": 3}"#)
+        expectCorrupt(MultivariateT.self, #"{"location": [0, 0], "scatter": \#(scatter), "degreesOfFreedom": -3}"#)
+        expectCorrupt(MultivariateT.self, #"{"location": [0, 0], "scatter": {"rows": 2, "columns": 2, "elements": [1, 0.5, 0.4, 1]}, "degreesOfFreedom": 3}"#)
+        expectCorrupt(MultivariateNormal.self, #"{"mean": [0], "covariance": \#(scatter)}"#)
+        expectCorrupt(MultivariateNormal.self, #"{"mean": [0, 0], "covariance": {"rows": 2, "columns": 2, "elements": [-1, 0, 0, 1]}}"#)
+        expectCorrupt(StudentT.self, #"{"degreesOfFreedom": 3, "location": 0, "scale": -2}"#)
+        expectCorrupt(StudentT.self, #"{"degreesOfFreedom": "Infinite", "location": 0, "scale": 2}"#)
+    }
+
+    @Test func rulesAndAttackSettingsNoFitOrAttackAccepts() throws {
+        for rule: DegreesOfFreedomRule in [.fixed(3), .fixedPerGroup([3, 7]), .estimated, .estimatedPerGroup(minimum: 0.5, maximum: 40)] {
+            #expect(try JSONDecoder().decode(DegreesOfFreedomRule.self, from: JSONEncoder().encode(rule)) == rule)
+        }
+        expectCorrupt(DegreesOfFreedomRule.self, #"{"fixed": {"_0": -1}}"#,
+                      .invalidParameter(name: "degreesOfFreedom", value: -1, requirement: "must be finite and > 0"))
+        expectCorrupt(DegreesOfFreedomRule.self, #"{"fixedPerGroup": {"_0": []}}"#, .emptyData)
+        expectCorrupt(DegreesOfFreedomRule.self, #"{"estimated": {"minimum": 5, "maximum": 2}}"#,
+                      .invalidParameter(name: "maximum degrees of freedom", value: 2, requirement: "must be > the minimum (+∞ for none)"))
+        let settings = JacobianAugmentation(initialCount: 20, augmentations: 3, lambda: 0.1, signPeriod: 2)
+        #expect(try JSONDecoder().decode(JacobianAugmentation.self, from: JSONEncoder().encode(settings)) == settings)
+        expectCorrupt(JacobianAugmentation.self, #"{"initialCount": 20, "augmentations": 3, "lambda": -0.1}"#,
+                      .invalidParameter(name: "lambda", value: -0.1, requirement: "finite and positive"))
+        expectCorrupt(JacobianAugmentation.self, #"{"initialCount": 20, "augmentations": 63, "lambda": 0.1}"#,
+                      .invalidParameter(name: "augmentations", value: 63, requirement: "in 0…20"))
+        expectCorrupt(JacobianAugmentation.self, #"{"initialCount": 0, "augmentations": 3, "lambda": 0.1}"#,
+                      .invalidParameter(name: "initialCount", value: 0, requirement: "at least 1"))
+        expectCorrupt(SubstituteMethod.self, #"{"papernot": {"_0": {"initialCount": 5, "augmentations": 3, "lambda": 0.1, "signPeriod": 0}}}"#,
+                      .invalidParameter(name: "signPeriod", value: 0, requirement: "at least 1"))
+    }
+}
