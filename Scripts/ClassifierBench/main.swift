@@ -58,27 +58,21 @@ for n in [10_000, 100_000] {
     rows.append(Row(n: n, softmax: soft, softRmax: polynomial, mle: mle, job: job))
 }
 
-struct PeerResult: Decodable { var n: Int; var seconds: Double; var objective: Double; var iterations: Int }
-var peer: [Int: PeerResult] = [:]
-var peerNote = ""
-if !skipPeer {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sklearn_peer.py")
-    log("scikit-learn LogisticRegression on the same data …")
-    let (output, note) = runPythonPeer(script, rows.map(\.job))
-    peerNote = note
-    for r in output.map({ decodeLines($0, as: PeerResult.self) }) ?? [] { peer[r.n] = r }
+/// Runs a peer script beside this file on every job; its results by n, and why there are none.
+func peerResults<T: Decodable>(_ script: String, _ what: String, jobs: [String], as type: T.Type, n: KeyPath<T, Int>) -> ([Int: T], String) {
+    guard !skipPeer else { return ([:], "") }
+    log("\(what) on the same data …")
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(script)
+    let (output, note) = runPythonPeer(url, jobs)
+    var results: [Int: T] = [:]
+    for r in output.map({ decodeLines($0, as: T.self) }) ?? [] { results[r[keyPath: n]] = r }
+    return (results, note)
 }
 
+struct PeerResult: Decodable { var n: Int; var seconds: Double; var objective: Double; var iterations: Int }
+let (peer, peerNote) = peerResults("sklearn_peer.py", "scikit-learn LogisticRegression", jobs: rows.map(\.job), as: PeerResult.self, n: \.n)
 struct StatsmodelsResult: Decodable { var n: Int; var seconds: Double; var llf: Double; var iterations: Int; var converged: Bool; var bse: [Double] }
-var statsmodels: [Int: StatsmodelsResult] = [:]
-var statsmodelsNote = ""
-if !skipPeer {
-    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("statsmodels_peer.py")
-    log("statsmodels MNLogit on the same data …")
-    let (output, note) = runPythonPeer(script, rows.map(\.job))
-    statsmodelsNote = note
-    for r in output.map({ decodeLines($0, as: StatsmodelsResult.self) }) ?? [] { statsmodels[r.n] = r }
-}
+let (statsmodels, statsmodelsNote) = peerResults("statsmodels_peer.py", "statsmodels MNLogit", jobs: rows.map(\.job), as: StatsmodelsResult.self, n: \.n)
 
 // Batch softRmax on 10⁶ × 10 logits.
 let bigN = 1_000_000
