@@ -7,12 +7,23 @@
 //   swift run -c release classifier-bench [--skip-sklearn] [--repeat N]
 //
 // Progress goes to stderr; a Markdown report to stdout.
+import ArgumentParser
 import Foundation
 import BenchSupport
 import Polytail
+import PolytailExperiments
 
-let skipPeer = BenchArguments.has("--skip-sklearn")
-let repeats = BenchArguments.repeats(default: 3)
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classifier-bench",
+        abstract: "Times LinearClassifier.fit beside scikit-learn's LogisticRegression (Markdown on stdout).")
+    @Flag(help: "Measure Polytail only.") var skipSklearn = false
+    @Option(name: .customLong("repeat"), help: "Each time is the best of N runs.") var repeats = 3
+    func validate() throws { guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") } }
+}
+let options = Options.parseAsScript(name: "classifier-bench")
+let skipPeer = options.skipSklearn
+let repeats = options.repeats
 
 warnIfDebug("classifier-bench")
 
