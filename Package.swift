@@ -135,7 +135,7 @@ let package = Package(
             name: "classifier-bench",
             dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/ClassifierBench",
-            exclude: ["sklearn_peer.py"]
+            exclude: ["sklearn_peer.py", "statsmodels_peer.py"]
         ),
         .executableTarget(
             name: "robustness-bench",
