@@ -115,49 +115,49 @@ let package = Package(
         .target(name: "BenchSupport", path: "Scripts/BenchSupport"),
         .executableTarget(
             name: "polytail-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Bench",
             exclude: ["scipy_tfit.py"]
         ),
         .executableTarget(
             name: "noncentral-t-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/NoncentralTBench",
             exclude: ["scipy_nct.py"]
         ),
         .executableTarget(
             name: "discriminant-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/DiscriminantBench",
             exclude: ["sklearn_peer.py"]
         ),
         .executableTarget(
             name: "classifier-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/ClassifierBench",
-            exclude: ["sklearn_peer.py"]
+            exclude: ["sklearn_peer.py", "statsmodels_peer.py"]
         ),
         .executableTarget(
             name: "robustness-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/RobustnessBench",
             exclude: ["sklearn_mlp.py"]
         ),
         .executableTarget(
             name: "cli-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/CLIBench",
             exclude: ["pandas_peer.py"]
         ),
         .executableTarget(
             name: "cnn-bench",
-            dependencies: ["Polytail", "BenchSupport"],
+            dependencies: ["Polytail", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/CNNBench",
             exclude: ["jax_peer.py"]
         ),
         .executableTarget(
             name: "digits-bench",
-            dependencies: ["Polytail", "PolytailDatasets", "BenchSupport"],
+            dependencies: ["Polytail", "PolytailDatasets", "BenchSupport", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/DigitsBench",
             exclude: ["digits_peer.py"]
         ),

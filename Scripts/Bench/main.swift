@@ -4,12 +4,23 @@
 //   swift run -c release polytail-bench [--skip-scipy] [--repeat N]
 //
 // Progress goes to stderr; a Markdown report to stdout.
+import ArgumentParser
 import Foundation
 import BenchSupport
 import Polytail
+import PolytailExperiments
 
-let skipScipy = BenchArguments.has("--skip-scipy")
-let repeats = BenchArguments.repeats(default: 3)
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "polytail-bench",
+        abstract: "Times StudentT.fit beside scipy.stats.t.fit on the same data (Markdown on stdout).")
+    @Flag(help: "Measure Polytail only.") var skipScipy = false
+    @Option(name: .customLong("repeat"), help: "Polytail's time is the best of N runs.") var repeats = 3
+    func validate() throws { guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") } }
+}
+let options = Options.parseAsScript(name: "polytail-bench")
+let skipScipy = options.skipScipy
+let repeats = options.repeats
 
 warnIfDebug("polytail-bench")
 

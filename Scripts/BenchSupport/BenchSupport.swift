@@ -1,4 +1,5 @@
-// Shared pieces of the benchmark executables: progress on stderr, best-of-N wall-clock
+// Shared pieces of the benchmark executables (their options are ArgumentParser structs read by
+// `parseAsScript`: `--help`, exit 2 on a bad command line): progress on stderr, best-of-N wall-clock
 // timing, a scratch folder for the data handed to the Python peers, and running a peer.
 import Dispatch
 import Foundation
@@ -16,16 +17,6 @@ public func time<T>(_ repeats: Int, _ body: () throws -> T) rethrows -> (seconds
         best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
     return (best, value!)
-}
-
-/// `--repeat N` from the command line (default `fallback`), and whether `flag` is present.
-public enum BenchArguments {
-    public static var all: ArraySlice<String> { CommandLine.arguments.dropFirst() }
-    public static func repeats(default fallback: Int) -> Int {
-        guard let i = all.firstIndex(of: "--repeat"), i + 1 < all.endIndex, let r = Int(all[i + 1]) else { return fallback }
-        return max(1, r)
-    }
-    public static func has(_ flag: String) -> Bool { all.contains(flag) }
 }
 
 /// A temporary folder, removed by `remove()`.

@@ -13,21 +13,32 @@
 //    /usr/bin/time -v; against scipy.stats.t.fit on the same numbers in memory (one call),
 //    with both log-likelihoods.
 // Prints Markdown rows for Docs/performance.md, with the load average before and after.
+import ArgumentParser
 import BenchSupport
 import Foundation
 import Polytail
+import PolytailExperiments
 
-warnIfDebug("cli-bench")
-func option(_ name: String, default fallback: Int) -> Int {
-    let all = BenchArguments.all
-    guard let i = all.firstIndex(of: name), i + 1 < all.endIndex, let v = Int(all[i + 1]), v > 0 else { return fallback }
-    return v
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cli-bench",
+        abstract: "The polytail command at scale beside pandas and scipy in one run (Markdown rows on stdout).")
+    @Option(help: "Rows of the generated CSV.") var rows = 1_000_000
+    @Option(name: .customLong("repeat"), help: "Each time is the best of N runs.") var repeats = 5
+    @Flag(help: "Time pandas' reading only, not scipy's t fit.") var noScipy = false
+    @Option(help: ArgumentHelp("Only time the in-process reader on a one-column FILE (for profiling).", valueName: "file"))
+    var readOnly: String?
+    func validate() throws {
+        guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+    }
 }
-let rows = option("--rows", default: 1_000_000)
-let repeats = BenchArguments.repeats(default: 5)
+let options = Options.parseAsScript(name: "cli-bench")
+warnIfDebug("cli-bench")
+let rows = options.rows
+let repeats = options.repeats
 // --read-only FILE: only the in-process reading times of a one-column file (for profiling).
-if let i = BenchArguments.all.firstIndex(of: "--read-only"), i + 1 < BenchArguments.all.endIndex {
-    let path = BenchArguments.all[i + 1]
+if let path = options.readOnly {
     let skip = try time(repeats) { try CSVNumberReader.read(path: path, numbers: []).rowCount }
     let parse = try time(repeats) { try CSVNumberReader.read(path: path).rowCount }
     print(String(format: "scan only %.1f ms, scan and parse %.1f ms (%d rows)", skip.seconds * 1000, parse.seconds * 1000, parse.value))
@@ -104,7 +115,7 @@ func field(_ json: String, _ key: String) -> Double {
 log("pandas.read_csv and scipy.stats.t.fit …")
 struct Peer: Decodable { var n: Int; var readSeconds: Double; var fitSeconds: Double?; var fitCPUSeconds: Double?; var logLikelihood: Double?; var df: Double?; var peakMB: Double }
 let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("pandas_peer.py")
-let (output, note) = runPythonPeer(script, [csv.path, "--repeat", "\(repeats)"] + (BenchArguments.has("--no-scipy") ? ["--no-fit"] : []))
+let (output, note) = runPythonPeer(script, [csv.path, "--repeat", "\(repeats)"] + (options.noScipy ? ["--no-fit"] : []))
 let peer = output.flatMap { decodeLines($0, as: Peer.self).first }
 
 func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }

@@ -6,18 +6,30 @@
 //     swift run -c release cnn-bench [--repeat N] [--steps N] [--no-peer]
 //
 // `--no-peer` measures Polytail only (for profiling: `perf record .build/release/cnn-bench --no-peer`).
+import ArgumentParser
 import BenchSupport
 import Dispatch
 import Foundation
 import Polytail
+import PolytailExperiments
 
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnn-bench",
+        abstract: "Training and FGSM throughput of Network.paperMNIST beside the same network in JAX (Markdown on stdout).")
+    @Option(name: .customLong("repeat"), help: "Each time is the best of N runs.") var repeats = 3
+    @Option(help: "Batches of 32 per epoch (at least 32).") var steps = 300
+    @Flag(help: "Measure Polytail only (for profiling).") var noPeer = false
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        // FGSM is timed on the first 1,000 training images: 32 batches of 32 at least.
+        guard steps >= 32 else { throw ValidationError("--steps must be at least 32 (FGSM is timed on the first 1,000 training images), got \(steps)") }
+    }
+}
+let options = Options.parseAsScript(name: "cnn-bench")
 warnIfDebug("cnn-bench")
-let repeats = BenchArguments.repeats(default: 3)
-let steps: Int = {
-    let all = BenchArguments.all
-    guard let i = all.firstIndex(of: "--steps"), i + 1 < all.endIndex, let s = Int(all[i + 1]) else { return 300 }
-    return max(1, s)
-}()
+let repeats = options.repeats
+let steps = options.steps
 let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 // Step 1. Polytail: a steady-state training run of `steps` batches of 32 per epoch (32·steps
@@ -51,7 +63,7 @@ let polytailTrain = Double(n) / trainSeconds, polytailFGSM = 1000 / fgsmSeconds
 // Step 2. JAX, the same architecture (jax_peer.py), in the same run.
 struct Peer: Decodable { var trainSamplesPerSecond: Double; var fgsmSamplesPerSecond: Double; var parameters: Int }
 var peer: Peer? = nil, note = "--no-peer"
-if !BenchArguments.has("--no-peer") {
+if !options.noPeer {
     log("JAX: the same network, jit, float32 …")
     let (output, reason) = runPythonPeer(folder.appendingPathComponent("jax_peer.py"), [String(steps)])
     peer = output.flatMap { decodeLines($0, as: Peer.self).first }

@@ -1,6 +1,6 @@
 // Loading handwritten digits: Polytail against scikit-learn / numpy, same run, same files.
 //
-//   swift run -c release digits-bench [--repeats N] [--count N]
+//   swift run -c release digits-bench [--repeat N] [--count N]
 //
 // 1. The bundled UCI digits: DigitImages.bundledUCI() (decoding the table compiled into
 //    the library) against sklearn.datasets.load_digits() (reading its digits.csv.gz).
@@ -9,22 +9,27 @@
 //    (Scripts/DigitsBench/digits_peer.py). The images are the UCI digits enlarged 3× and
 //    padded to 28 × 28, so the data compress about as real MNIST does.
 // Markdown table on stdout, progress on stderr. Swift: best of N runs; Python: best of N.
+import ArgumentParser
 import Foundation
 import BenchSupport
 import Polytail
 import PolytailDatasets
+import PolytailExperiments
 
-
-var repeats = 5
-var count = 60_000
-var args = CommandLine.arguments.dropFirst()
-while let a = args.popFirst() {
-    switch a {
-    case "--repeats": repeats = Int(args.popFirst() ?? "") ?? repeats
-    case "--count": count = Int(args.popFirst() ?? "") ?? count
-    default: log("unknown option \(a); options: --repeats N --count N"); exit(2)
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "digits-bench",
+        abstract: "Loading the bundled digits and an MNIST-sized IDX file beside scikit-learn/numpy (Markdown on stdout).")
+    @Option(name: [.customLong("repeat"), .customLong("repeats")], help: "Each time is the best of N runs.") var repeats = 5
+    @Option(help: "Images in the IDX training set.") var count = 60_000
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard count >= 1 else { throw ValidationError("--count must be at least 1") }
     }
 }
+let options = Options.parseAsScript(name: "digits-bench")
+let repeats = options.repeats
+let count = options.count
 
 @MainActor func best<T>(_ body: () throws -> T) rethrows -> (Double, T) {
     var t = Double.infinity

@@ -8,31 +8,30 @@
 //   swift run -c release discriminant-bench --tails [--seed N]
 //
 // Progress goes to stderr; a Markdown report to stdout.
+import ArgumentParser
 import Foundation
 import BenchSupport
 import Polytail
+import PolytailExperiments
 
 func fail(_ message: String) -> Never { log("discriminant-bench: " + message); exit(1) }
 
-var rows = 1_000_000
-var repeats = 3
-var seed: UInt64 = 2022
-var skipPeer = false
-var tails = false
-var args = CommandLine.arguments.dropFirst()
-while let a = args.popFirst() {
-    switch a {
-    case "--rows": guard let v = args.popFirst().flatMap({ Int($0) }), v > 0 else { fail("--rows needs a positive integer") }; rows = v
-    case "--repeat": guard let v = args.popFirst().flatMap({ Int($0) }), v > 0 else { fail("--repeat needs a positive integer") }; repeats = v
-    case "--seed": guard let v = args.popFirst().flatMap({ UInt64($0) }) else { fail("--seed needs a non-negative integer") }; seed = v
-    case "--skip-peer": skipPeer = true
-    case "--tails": tails = true
-    case "-h", "--help":
-        print("usage: discriminant-bench [--rows N] [--repeat N] [--seed N] [--skip-peer] | --tails [--seed N]")
-        exit(0)
-    default: fail("unknown option \(a)")
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "discriminant-bench",
+        abstract: "Times Gaussian and t-LDA posteriors beside scikit-learn on the same rows (Markdown on stdout); --tails prints Fig. 1's far-tail posteriors.")
+    @Option(help: "Training rows.") var rows = 1_000_000
+    @Option(name: .customLong("repeat"), help: "Each time is the best of N runs.") var repeats = 3
+    @Option(help: "The data's seed.") var seed: UInt64 = 2022
+    @Flag(help: "Measure Polytail only.") var skipPeer = false
+    @Flag(help: "Instead print p(y0|x) far from the data for the Fig. 1a/1b example.") var tails = false
+    func validate() throws {
+        guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 }
+let options = Options.parseAsScript(name: "discriminant-bench")
+let (rows, repeats, seed, skipPeer, tails) = (options.rows, options.repeats, options.seed, options.skipPeer, options.tails)
 
 #if DEBUG
 log("warning: this is a debug build; benchmark with `swift run -c release discriminant-bench`")

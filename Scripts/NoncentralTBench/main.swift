@@ -5,16 +5,34 @@
 //
 // Progress goes to stderr; a Markdown report to stdout. scipy takes about 20 s at n = 10^5
 // and 100 s at n = 10^6 and is run once per size.
+import ArgumentParser
 import Foundation
 import BenchSupport
 import Polytail
+import PolytailExperiments
 
-let skipScipy = BenchArguments.has("--skip-scipy")
-let repeats = BenchArguments.repeats(default: 3)
-var sizes = [100_000, 1_000_000]
-if let i = BenchArguments.all.firstIndex(of: "--sizes"), i + 1 < BenchArguments.all.endIndex {
-    sizes = BenchArguments.all[i + 1].split(separator: ",").compactMap { Int($0) }
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "noncentral-t-bench",
+        abstract: "Times NoncentralT.fit beside scipy.stats.nct.fit on the same data (Markdown on stdout).")
+    @Flag(help: "Measure Polytail only.") var skipScipy = false
+    @Option(name: .customLong("repeat"), help: "Polytail's time is the best of N runs.") var repeats = 3
+    @Option(help: ArgumentHelp("Comma-separated sample sizes.", valueName: "n,...")) var sizes = "100000,1000000"
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
+        guard let parsed = Options.sizes(sizes) else { throw ValidationError("--sizes needs comma-separated integers ≥ 10, got \"\(sizes)\"") }
+        _ = parsed
+    }
+    static func sizes(_ text: String) -> [Int]? {
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) >= 10 }) else { return nil }
+        return values.map { $0! }
+    }
 }
+let options = Options.parseAsScript(name: "noncentral-t-bench")
+let skipScipy = options.skipScipy
+let repeats = options.repeats
+let sizes = Options.sizes(options.sizes)!
 
 warnIfDebug("noncentral-t-bench")
 

@@ -8,16 +8,25 @@
 // Data: the 8×8 digits (1,437 train / 360 test, from scikit-learn's bundled copy, pixels
 // scaled to [0, 1]) and an MNIST-shaped synthetic set (784 features, 10 classes, seeded).
 // Progress goes to stderr; a Markdown report to stdout.
+import ArgumentParser
 import Foundation
 import BenchSupport
 import Polytail
+import PolytailExperiments
 
-
-let arguments = CommandLine.arguments.dropFirst()
-let skipPeer = arguments.contains("--skip-sklearn")
-let quick = arguments.contains("--quick")
-var repeats = 3
-if let i = arguments.firstIndex(of: "--repeat"), i + 1 < arguments.endIndex, let r = Int(arguments[i + 1]) { repeats = max(1, r) }
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "robustness-bench",
+        abstract: "Network training and attack throughput beside scikit-learn's MLPClassifier and numpy FGSM/BIM (Markdown on stdout).")
+    @Flag(help: "Measure Polytail only.") var skipSklearn = false
+    @Option(name: .customLong("repeat"), help: "Each time is the best of N runs.") var repeats = 3
+    @Flag(help: "Fewer epochs and rows (a smoke run, not for the docs).") var quick = false
+    func validate() throws { guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") } }
+}
+let options = Options.parseAsScript(name: "robustness-bench")
+let skipPeer = options.skipSklearn
+let quick = options.quick
+let repeats = options.repeats
 
 #if DEBUG
 log("warning: this is a debug build; benchmark with `swift run -c release robustness-bench`")

@@ -49,9 +49,12 @@ public enum ScriptExit {
     ///   - message: what went wrong.
     ///   - code: ``dataError`` or ``usageError``.
     public static func fail(_ script: String, _ message: String, code: Int32) -> Never {
-        FileHandle.standardError.write(Data("\(script): error: \(oneLine(message))\n".utf8))
+        FileHandle.standardError.write(Data(errorLine(script, message).utf8))
         terminate(code)
     }
+
+    /// `<script>: error: <message on one line>` and a line break: what ``fail(_:_:code:)`` prints.
+    static func errorLine(_ script: String, _ message: String) -> String { "\(script): error: \(oneLine(message))\n" }
 }
 
 /// A data problem a script finds itself (a missing column, one class where two are needed):
@@ -86,12 +89,7 @@ extension ParsableCommand {
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                terminate(ScriptExit.success)
-            }
-            ScriptExit.fail(name, message(for: error) + " (see '\(name) --help')", code: ScriptExit.usageError)
+            exitForCommandLine(error, name: name)
         }
         do {
             try command.run()
@@ -110,5 +108,64 @@ extension ParsableCommand {
             ScriptExit.fail(name, String(describing: error), code: ScriptExit.dataError)
         }
         terminate(ScriptExit.success)
+    }
+}
+
+/// How a script's command line ends the process before it runs: `--help` (exit 0, the usage
+/// on stdout) or a bad command line (exit 2, one line on stderr).
+public struct ScriptCommandLineExit: Error, Equatable {
+    /// ``ScriptExit/success`` or ``ScriptExit/usageError``.
+    public var code: Int32
+    /// What goes to stdout (the usage after `--help`).
+    public var standardOutput: String
+    /// What goes to stderr (`<script>: error: <one line> (see '<script> --help')`).
+    public var standardError: String
+}
+
+extension ParsableArguments {
+    /// Parses the options of a script that runs as top-level code (the benchmarks) under the
+    /// contract of ``ScriptExit``: `--help` prints the usage on stdout and exits 0; an unknown
+    /// option, a malformed value or one `validate()` rejects is one line on stderr and exit 2.
+    /// - Parameters:
+    ///   - arguments: the arguments (default: the process's, without the name).
+    ///   - name: the script's name, printed before a message.
+    /// - Returns: the parsed options.
+    public static func parseAsScript(_ arguments: [String]? = nil, name: String) -> Self {
+        switch parseForScript(arguments, name: name) {
+        case let .success(options): return options
+        case let .failure(exit): exitForCommandLine(exit)
+        }
+    }
+
+    /// What ``parseAsScript(_:name:)`` does, without ending the process.
+    /// - Parameters:
+    ///   - arguments: the arguments (default: the process's, without the name).
+    ///   - name: the script's name.
+    /// - Returns: the options, or how the process must end.
+    public static func parseForScript(_ arguments: [String]? = nil, name: String) -> Result<Self, ScriptCommandLineExit> {
+        do {
+            return .success(try parse(arguments))
+        } catch {
+            return .failure(commandLineExit(error, name: name))
+        }
+    }
+
+    /// The usage and exit 0 for `--help`, else one line for stderr and exit 2.
+    static func commandLineExit(_ error: any Error, name: String) -> ScriptCommandLineExit {
+        if exitCode(for: error) == .success {
+            return ScriptCommandLineExit(code: ScriptExit.success, standardOutput: fullMessage(for: error) + "\n", standardError: "")
+        }
+        let line = ScriptExit.errorLine(name, message(for: error) + " (see '\(name) --help')")
+        return ScriptCommandLineExit(code: ScriptExit.usageError, standardOutput: "", standardError: line)
+    }
+
+    static func exitForCommandLine(_ error: any Error, name: String) -> Never {
+        exitForCommandLine(commandLineExit(error, name: name))
+    }
+
+    static func exitForCommandLine(_ exit: ScriptCommandLineExit) -> Never {
+        FileHandle.standardOutput.write(Data(exit.standardOutput.utf8))
+        FileHandle.standardError.write(Data(exit.standardError.utf8))
+        terminate(exit.code)
     }
 }

@@ -180,6 +180,19 @@ extension Tolerance {
         #expect(collinear.covariance == nil && collinear.covarianceOmission == .singularInformation)
     }
 
+    @Test("above maximumCovarianceParameters the parameters are listed without a covariance")
+    func tooManyParameters() throws {
+        // d = 700, k = 4: (d + 1)(k − 1) = 2,103 > 2,000; random labels on 3,000 rows overlap.
+        let (n, d, k) = (3_000, 700, 4)
+        var rng = PolytailRandom(seed: 12)
+        let x = try Matrix(rows: n, columns: d, elements: (0..<(n * d)).map { _ in rng.standardNormal() })
+        let y = (0..<n).map { $0 % k }
+        let r = try LinearClassifier.fit(x, labels: y, classCount: k, output: .softmax).result
+        #expect((d + 1) * (k - 1) > LinearClassifier.maximumCovarianceParameters)
+        #expect(r.converged && r.parameters.count == (d + 1) * (k - 1))
+        #expect(r.covariance == nil && r.covarianceOmission == .tooManyParameters)
+    }
+
     @Test("the covariance and its omission survive JSON; a result with both is refused")
     func codable() throws {
         let c = ClassifierInferenceFixtures.shared.cases[0]

@@ -1,6 +1,15 @@
+import ArgumentParser
 import Foundation
 import Testing
 @testable import PolytailExperiments
+
+/// Options shaped like a benchmark's (`Scripts/*Bench`), for the command-line contract.
+struct SampleBenchOptions: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sample-bench", abstract: "Times something.")
+    @Flag(help: "Measure Polytail only.") var skipPeer = false
+    @Option(name: .customLong("repeat"), help: "Best of N runs.") var repeats = 3
+    func validate() throws { guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") } }
+}
 
 /// The scripts' shared error contract (Sources/PolytailExperiments/ScriptErrors.swift): one
 /// line per message, and no non-finite number written into a result file.
@@ -35,6 +44,31 @@ import Testing
             #expect(error.message == "the normal line at λ = 1.0 is nan: the data give no finite result")
         } catch {
             Issue.record("unexpected \(error)")
+        }
+    }
+
+    /// The benchmarks' command line: `--help` prints the usage (exit 0); an unknown option, a
+    /// malformed or invalid value is one line on stderr and exit 2 — never a run with the
+    /// option ignored.
+    @Test func benchmarkOptionsFollowTheScriptContract() throws {
+        let options = try SampleBenchOptions.parseForScript(["--repeat", "5", "--skip-peer"], name: "sample-bench").get()
+        #expect(options.repeats == 5 && options.skipPeer)
+        guard case let .failure(help) = SampleBenchOptions.parseForScript(["--help"], name: "sample-bench") else {
+            Issue.record("--help parsed as options"); return
+        }
+        #expect(help.code == 0 && help.standardError.isEmpty)
+        #expect(help.standardOutput.contains("USAGE: sample-bench [--skip-peer] [--repeat <repeat>]"))
+        #expect(help.standardOutput.contains("Times something."))
+        let cases: [([String], String)] = [
+            (["--bogus"], "sample-bench: error: Unknown option '--bogus' (see 'sample-bench --help')\n"),
+            (["--repeat", "x"], "sample-bench: error: The value 'x' is invalid for '--repeat <repeat>' (see 'sample-bench --help')\n"),
+            (["--repeat", "0"], "sample-bench: error: --repeat must be at least 1 (see 'sample-bench --help')\n"),
+        ]
+        for (arguments, line) in cases {
+            guard case let .failure(exit) = SampleBenchOptions.parseForScript(arguments, name: "sample-bench") else {
+                Issue.record("\(arguments) parsed"); continue
+            }
+            #expect(exit == ScriptCommandLineExit(code: 2, standardOutput: "", standardError: line), "\(arguments)")
         }
     }
 }
