@@ -414,4 +414,37 @@ import Glibc
         #expect(numbers == (try CSVNumberReader(utf8: Array(text.utf8)).readAll()))
         #expect(numbers.rowCount == 120_000)
     }
+
+    /// Rows much longer at the start than later (or the other way round): the arrays are
+    /// sized from the first MiB, so a part outgrows its region — the numbers are still the
+    /// one-pass numbers, put together in place or in a new array.
+    @Test func partsThatOutgrowTheirRegions() throws {
+        var seen: Set<String> = []
+        for (seed, profile) in [(1, [200, 3, 200]), (2, [200, 3, 3]), (3, [3, 200, 200]), (4, [60, 40, 60]),
+                                (5, [60, 45, 120]), (6, [40, 60, 3]), (7, [60, 70, 45])] as [(UInt64, [Int])] {
+            var rng = PolytailRandom(seed: seed)
+            var text = "x,y,label\n"
+            // Three thirds of about 1.2 MiB each, rows padded to the profile's length by the label.
+            for third in profile {
+                var bytes = 0
+                while bytes < 1_250_000 {
+                    let row = "\(Int.random(in: 0...9, using: &rng)),\(Int.random(in: 0...9, using: &rng)),"
+                        + String(repeating: "a", count: max(0, third - 5)) + "\n"
+                    text += row
+                    bytes += row.utf8.count
+                }
+            }
+            let path = try CSVNumberReaderTests.write(text)
+            defer { unlink(path) }
+            let reader = try CSVNumberReader(path: path)
+            try reader.select(numbers: ["x", "y"])
+            let numbers = try reader.readAll(twoPartsFrom: 0)
+            let onePass = try CSVNumberReader(utf8: Array(text.utf8))
+            try onePass.select(numbers: ["x", "y"])
+            #expect(numbers == (try onePass.readAll()), "profile \(profile)")
+            #expect(reader.readTwoParts)
+            seen.insert("\(reader.assembly.map { "\($0)" } ?? "none")")
+        }
+        #expect(seen == ["inPlace", "grownInPlace", "copied"])
+    }
 }
