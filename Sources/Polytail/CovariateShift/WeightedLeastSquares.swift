@@ -405,10 +405,7 @@ extension Polynomial {
             guard plain.count == degree + 1 else {
                 throw .dimensionMismatch(what: "coefficients", expected: degree + 1, got: plain.count)
             }
-            guard center.isFinite else { throw .invalidParameter(name: "center", value: center, requirement: "must be finite") }
-            guard scale.isFinite, scale > 0 else {
-                throw .invalidParameter(name: "scale", value: scale, requirement: "must be finite and > 0")
-            }
+            try LocationScale.check(location: center, scale: scale, names: ("center", "scale"))
             if let j = (scaled + plain).firstIndex(where: { !$0.isFinite }) { throw .nonFiniteValue(row: j, column: nil) }
             return Polynomial(degree: degree, center: center, scale: scale, scaledCoefficients: scaled, coefficients: plain)
         }

@@ -85,12 +85,7 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         guard noncentrality.isFinite, abs(noncentrality) <= NoncentralT.maximumNoncentrality else {
             throw .invalidParameter(name: "noncentrality", value: noncentrality, requirement: NoncentralT.noncentralityRequirement)
         }
-        guard location.isFinite else {
-            throw .invalidParameter(name: "location", value: location, requirement: "must be finite")
-        }
-        guard scale.isFinite, scale > 0 else {
-            throw .invalidParameter(name: "scale", value: scale, requirement: "must be finite and > 0")
-        }
+        try LocationScale.check(location: location, scale: scale)
         self.degreesOfFreedom = degreesOfFreedom
         self.noncentrality = noncentrality
         self.location = location

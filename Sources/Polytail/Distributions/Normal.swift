@@ -13,12 +13,7 @@ public struct Normal: UnivariateDistribution, Equatable, Codable, Hashable {
 
     /// - Throws: `PolytailError.invalidParameter` unless μ is finite and σ finite and positive.
     public init(mean: Double = 0, standardDeviation: Double = 1) throws(PolytailError) {
-        guard mean.isFinite else {
-            throw .invalidParameter(name: "mean", value: mean, requirement: "must be finite")
-        }
-        guard standardDeviation.isFinite, standardDeviation > 0 else {
-            throw .invalidParameter(name: "standardDeviation", value: standardDeviation, requirement: "must be finite and > 0")
-        }
+        try LocationScale.check(location: mean, scale: standardDeviation, names: ("mean", "standardDeviation"))
         self.mean = mean
         self.standardDeviation = standardDeviation
     }

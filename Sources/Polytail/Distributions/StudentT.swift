@@ -34,12 +34,7 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
             throw .invalidParameter(name: "degreesOfFreedom", value: degreesOfFreedom,
                                     requirement: "must be ≥ \(StudentT.minimumDegreesOfFreedom) (+∞ for the normal limit)")
         }
-        guard location.isFinite else {
-            throw .invalidParameter(name: "location", value: location, requirement: "must be finite")
-        }
-        guard scale.isFinite, scale > 0 else {
-            throw .invalidParameter(name: "scale", value: scale, requirement: "must be finite and > 0")
-        }
+        try LocationScale.check(location: location, scale: scale)
         self.degreesOfFreedom = degreesOfFreedom
         self.location = location
         self.scale = scale

@@ -39,3 +39,22 @@ extension UnivariateDistribution {
         return total
     }
 }
+
+/// The parameter rule every location-scale family shares (``Normal``, ``StudentT``,
+/// ``NoncentralT``, the x-scaling of a ``Polynomial``): a finite location and a finite,
+/// positive scale.
+enum LocationScale {
+    /// - Parameters:
+    ///   - location: μ (or the mean, the centre).
+    ///   - scale: σ (or the standard deviation, the half-range).
+    ///   - names: how errors name the two parameters.
+    /// - Throws: `.invalidParameter` naming the first that breaks the rule.
+    static func check(location: Double, scale: Double, names: (location: String, scale: String) = ("location", "scale")) throws(PolytailError) {
+        guard location.isFinite else {
+            throw .invalidParameter(name: names.location, value: location, requirement: "must be finite")
+        }
+        guard scale.isFinite, scale > 0 else {
+            throw .invalidParameter(name: names.scale, value: scale, requirement: "must be finite and > 0")
+        }
+    }
+}
