@@ -8,8 +8,8 @@ import Foundation
 //
 //     −∇²_θ ℓ = Σᵣ Aᵣ ⊗ x̃ᵣ x̃ᵣᵀ,   Aᵣ = −∇²_z log ζ_{yᵣ}(zᵣ)  (k × k),
 //
-// so block (a, b) of the information (classes a and b) is X̃ᵀ diag(Aᵣ[a, b]) X̃, one dgemm per
-// pair of classes.
+// so block (a, b) of the information (classes a and b) is X̃ᵀ diag(Aᵣ[a, b]) X̃; every pair's
+// block comes from one dgemm per block of rows.
 //
 // softmax: A = diag(p) − p pᵀ for every label (the canonical link: observed = expected
 // information). Adding one vector to every column of (b; W) leaves ζ unchanged, so the full
@@ -89,50 +89,69 @@ extension TrainingProblem {
     /// The observed information −∇²ψ ℓ of the identified parameters ψ (see the file comment),
     /// p × p row-major with p = ``identifiedParameterCount``, ℓ the log-likelihood (not the
     /// mean). `nil` when a term is not finite (a softRmax logit row exactly at a centre eₖ).
+    ///
+    /// The rows are taken in blocks of a few hundred: for each block one dgemm
+    /// X̃ᵀ [c⁽ᵃᵇ⁾ ⊙ X̃]_{a ≤ b} forms every pair of classes' block at once (X̃ is packed once per
+    /// row block, not once per pair), accumulated over the blocks; memory stays O(d² k²).
+    /// softmax's diagonal curvature pₐ(1 − pₐ) takes 1 − pₐ as Σ_{c≠a} p_c, without cancellation
+    /// where pₐ is near one.
+    /// - Parameter rowsPerBlock: the block size (by default 2²⁰ / ((d + 1)·pairs of classes) rows, at least 64: a block's scaled copy of X̃ stays near 8 MB).
     /// - Complexity: O(n d² k²) in dgemm, plus O(n k³) for softRmax's per-row curvature.
-    func information(_ theta: [Double]) -> [Double]? {
+    func information(_ theta: [Double], rowsPerBlock: Int? = nil) -> [Double]? {
         let z = logits(theta)
         let first = firstFreeClass, free = k - first, m = d + 1, p = identifiedParameterCount
-        // Aᵣ restricted to the free classes, n × free × free.
-        var curvature = [Double](repeating: 0, count: n * free * free)
-        switch output {
-        case .softmax:
-            let posteriors = OutputLayer.softmax.apply(Matrix(uncheckedRows: n, columns: k, elements: z), logarithm: false).elements
-            for r in 0..<n {
-                for a in 0..<free {
-                    let pa = posteriors[r * k + first + a]
-                    for b in 0..<free {
-                        let pb = posteriors[r * k + first + b]
-                        curvature[(r * free + a) * free + b] = (a == b ? pa : 0) - pa * pb
+        let posteriors = output == .softmax
+            ? OutputLayer.softmax.apply(Matrix(uncheckedRows: n, columns: k, elements: z), logarithm: false).elements : []
+        var pairs: [(Int, Int)] = []
+        for a in 0..<free { for b in a..<free { pairs.append((a, b)) } }
+        let width = m * pairs.count
+        let chunk = max(1, min(n, rowsPerBlock ?? max(64, (1 << 20) / width)))
+        var design = [Double](repeating: 0, count: chunk * m)
+        var scaled = [Double](repeating: 0, count: chunk * width)
+        var blocks = [Double](repeating: 0, count: m * width)
+        var curvature = [Double](repeating: 0, count: k * k)
+        var start = 0
+        while start < n {
+            let rows = min(chunk, n - start)
+            for i in 0..<rows {
+                let r = start + i
+                design[i * m] = 1
+                for j in 0..<d { design[i * m + 1 + j] = x[r * d + j] }
+                // Aᵣ on the free classes, free × free into `curvature`.
+                switch output {
+                case .softmax:
+                    for a in 0..<free {
+                        let pa = posteriors[r * k + first + a]
+                        var rest = 0.0
+                        for c in 0..<k where c != first + a { rest += posteriors[r * k + c] }
+                        curvature[a * free + a] = pa * rest
+                        for b in (a + 1)..<max(a + 1, free) {
+                            let value = -pa * posteriors[r * k + first + b]
+                            curvature[a * free + b] = value
+                            curvature[b * free + a] = value
+                        }
                     }
+                case .softRmax:
+                    guard softRmaxCurvature(Array(z[(r * k)..<(r * k + k)]), label: labels[r], into: &curvature) else { return nil }
+                }
+                for (q, (a, b)) in pairs.enumerated() {
+                    let c = curvature[a * free + b]
+                    for v in 0..<m { scaled[i * width + q * m + v] = c * design[i * m + v] }
                 }
             }
-        case .softRmax:
-            var row = [Double](repeating: 0, count: k * k)
-            for r in 0..<n {
-                guard softRmaxCurvature(Array(z[(r * k)..<(r * k + k)]), label: labels[r], into: &row) else { return nil }
-                for e in 0..<(k * k) { curvature[r * k * k + e] = row[e] }
-            }
+            Blas.gemm(design, rows: rows, columns: m, transposeA: true, scaled, rows: rows, columns: width,
+                      into: &blocks, beta: start == 0 ? 0 : 1)
+            start += rows
         }
-        var design = [Double](repeating: 1, count: n * m)
-        for r in 0..<n { for j in 0..<d { design[r * m + 1 + j] = x[r * d + j] } }
-        var scaled = [Double](repeating: 0, count: n * m)
-        var block = [Double](repeating: 0, count: m * m)
         var info = [Double](repeating: 0, count: p * p)
-        for a in 0..<free {
-            for b in a..<free {
-                for r in 0..<n {
-                    let c = curvature[(r * free + a) * free + b]
-                    for u in 0..<m { scaled[r * m + u] = c * design[r * m + u] }
-                }
-                Blas.gemm(design, rows: n, columns: m, transposeA: true, scaled, rows: n, columns: m, into: &block)
-                for u in 0..<m {
-                    for v in 0..<m {
-                        // Symmetrise within the block: dgemm may sum xᵤcxᵥ and xᵥcxᵤ in different orders.
-                        let value = a == b ? 0.5 * (block[u * m + v] + block[v * m + u]) : block[u * m + v]
-                        info[(a * m + u) * p + b * m + v] = value
-                        info[(b * m + v) * p + a * m + u] = value
-                    }
+        for (q, (a, b)) in pairs.enumerated() {
+            for u in 0..<m {
+                for v in 0..<m {
+                    // Symmetrise within a diagonal block: dgemm may sum xᵤcxᵥ and xᵥcxᵤ in different orders.
+                    let value = a == b ? 0.5 * (blocks[u * width + q * m + v] + blocks[v * width + q * m + u])
+                                       : blocks[u * width + q * m + v]
+                    info[(a * m + u) * p + b * m + v] = value
+                    info[(b * m + v) * p + a * m + u] = value
                 }
             }
         }

@@ -138,6 +138,20 @@ extension Tolerance {
         #expect(r.estimate(.weight(1, k - 1)) == base.weights[1, k - 1] && r.estimate(.bias(k - 1)) == base.bias[k - 1])
     }
 
+    @Test("the information does not depend on how its rows are blocked", arguments: OutputLayer.allCases)
+    func informationBlocks(output: OutputLayer) throws {
+        let (x, y) = ClassifierData.blobs(n: 150, d: 3, k: 4, seed: 9, spread: 2)
+        let problem = TrainingProblem(x: x.elements, labels: y, n: 150, d: 3, k: 4, output: output, weightDecay: 0)
+        var rng = PolytailRandom(seed: 4)
+        let theta = (0..<16).map { _ in 0.3 * rng.standardNormal() }
+        let whole = try #require(problem.information(theta, rowsPerBlock: 150))
+        for block in [1, 7, 64] {
+            let blocked = try #require(problem.information(theta, rowsPerBlock: block))
+            let scale = whole.map(abs).max()!
+            #expect(zip(whole, blocked).allSatisfy { abs($0 - $1) <= 1e-13 * scale }, "\(output), \(block) rows per block")
+        }
+    }
+
     @Test("softmax Newton polish: the gradient at the estimate is at rounding level")
     func polish() throws {
         let c = ClassifierInferenceFixtures.shared.cases[1]
