@@ -230,12 +230,17 @@ extension CovariateShiftFixture.LogRatioCase {
         #expect(try t.weights([-1e9, -1e100]).allSatisfy { Tolerance.isClose($0, bound, relative: Tolerance.CovariateShift.tailApproach) })
     }
 
-    @Test("a jointly estimated ν is a profile maximum shared by both fits")
-    func jointDF() throws {
+    /// t₄ samples of 400 (source) and 300 (target) rows, fitted with one estimated ν.
+    static func tiedFit() throws -> ([Double], [Double], Fitted<ImportanceWeights>) {
         var g = PolytailRandom(seed: 11)
         let s = try StudentT(degreesOfFreedom: 4, location: 0, scale: 1).sample(400, using: &g)
         let t = try StudentT(degreesOfFreedom: 4, location: 1, scale: 1.5).sample(300, using: &g)
-        let fit = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
+        return (s, t, try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated)))
+    }
+
+    @Test("a jointly estimated ν is a profile maximum shared by both fits")
+    func jointDF() throws {
+        let (s, t, fit) = try Self.tiedFit()
         let iw = fit.model
         guard case let .studentT(fs, ft) = iw.densities else { Issue.record("wrong family"); return }
         #expect(fs.degreesOfFreedom == ft.degreesOfFreedom)
@@ -263,10 +268,7 @@ extension CovariateShiftFixture.LogRatioCase {
     /// (ν held fixed) ones, which the fixed-ν fits report.
     @Test("a tied ν: the covariance is the inverse of the joint information (numerical Hessian)")
     func tiedCovarianceAgainstNumericalHessian() throws {
-        var g = PolytailRandom(seed: 11)
-        let s = try StudentT(degreesOfFreedom: 4, location: 0, scale: 1).sample(400, using: &g)
-        let t = try StudentT(degreesOfFreedom: 4, location: 1, scale: 1.5).sample(300, using: &g)
-        let fit = try ImportanceWeights.fit(source: s, target: t, family: .studentT(.estimated))
+        let (s, t, fit) = try Self.tiedFit()
         guard case let .studentT(fs, ft) = fit.model.densities else { Issue.record("wrong family"); return }
         let theta = [fs.location, fs.scale, ft.location, ft.scale, fs.degreesOfFreedom]
         func ll(_ p: [Double]) -> Double {
