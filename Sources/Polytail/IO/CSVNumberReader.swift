@@ -332,7 +332,10 @@ public final class CSVNumberReader {
             init(_ sink: NumberSink, _ scanner: CSVScanner) { self.sink = sink; self.scanner = scanner }
         }
         let k = template.numberCount
-        func rows(_ bytes: Int) -> Int { Int(Double(bytes) / bytesPerLine * 1.05) + 1024 }
+        // A row has at least one byte and one delimiter or line end per column: blank lines in
+        // the first MiB must not size the array for more rows than the file can hold.
+        let bytesPerRow = max(bytesPerLine, Double(2 * template.width))
+        func rows(_ bytes: Int) -> Int { Int(Double(bytes) / bytesPerRow * 1.05) + 1024 }
         let region = rows(split - dataStart) * k
         let capacity = region + rows(fileSize - split) * k
         let parts = [Part(template.fresh(), first), Part(template.fresh(), second)]
@@ -351,7 +354,7 @@ public final class CSVNumberReader {
                 part.block = try? CSVNumberReader.drain(part.scanner, into: &part.sink, maxRows: .max, sizeFor: nil).block
             }
             guard let head = parts[0].block, let tail = parts[1].block,
-                  first.consumed == split - dataStart, parts[0].sink.pendingBlankLines.isEmpty
+                  first.consumed == split - dataStart, parts[0].sink.pendingBlankLines == 0
             else { kept = false; return }
             // Each part: `directCount` numbers in its region, then the rest in `block.values`.
             let n1 = parts[0].sink.directCount, n2 = parts[1].sink.directCount
@@ -428,8 +431,11 @@ struct NumberSink: CSVFieldSink {
     var stopAt = Int.max
     /// The last line offset recorded in ``CSVNumbers/lineBreaks``.
     var lineOffset = Int.min
-    /// Blank lines seen since the last row: rows (one empty cell) if a row follows them.
-    var pendingBlankLines: [Int] = []
+    /// Blank lines seen since the last row: rows (one empty cell) if a row follows them. Only
+    /// the first one's line is kept (the only one an error can name) and their count, so that
+    /// a file of millions of blank lines takes no memory for them.
+    var pendingBlankLines = 0
+    var firstPendingBlankLine = 0
     let header: [String]
     let numberColumns: [String]
     let textColumns: [String]
@@ -502,10 +508,11 @@ struct NumberSink: CSVFieldSink {
     @inline(__always)
     mutating func endRecord(fieldCount: Int, blank: Bool, line: Int) -> Bool {
         if blank {
-            pendingBlankLines.append(line)
+            if pendingBlankLines == 0 { firstPendingBlankLine = line }
+            pendingBlankLines += 1
             return true
         }
-        if !pendingBlankLines.isEmpty {
+        if pendingBlankLines > 0 {
             do { try commitBlankLines() } catch { failure = error; return false }
         }
         guard fieldCount == width else {
@@ -541,14 +548,12 @@ struct NumberSink: CSVFieldSink {
     /// Blank lines followed by a row: errors for several columns; for one column an empty
     /// cell, missing if the column is selected (a row of nothing otherwise).
     mutating func commitBlankLines() throws(CSVError) {
-        for blankLine in pendingBlankLines {
-            guard width == 1 else { throw .raggedRow(line: blankLine, fields: 1, expected: width) }
-            if numberCount + textColumns.count > 0 {
-                guard dropMissing else { throw .emptyCell(line: blankLine, column: header[0]) }
-                block.droppedRows += 1
-            }
+        guard width == 1 else { throw .raggedRow(line: firstPendingBlankLine, fields: 1, expected: width) }
+        if numberCount + textColumns.count > 0 {
+            guard dropMissing else { throw .emptyCell(line: firstPendingBlankLine, column: header[0]) }
+            block.droppedRows += pendingBlankLines
         }
-        pendingBlankLines.removeAll()
+        pendingBlankLines = 0
     }
 
     @inline(__always)
