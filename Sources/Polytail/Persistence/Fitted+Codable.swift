@@ -30,11 +30,15 @@ extension Fitted {
     /// ``FitResult/groupResults``, when present, must hold one result per group, their rows must
     /// add up to the whole's ``FitResult/observationCount``, and every vector or matrix
     /// parameter a group lists must index inside the model's dimension; so must those of a
-    /// multivariate distribution's result.
+    /// multivariate distribution's result; for a
+    /// ``LinearClassifier`` the parameters must be its head's (log odds of classes 1 ..< k for
+    /// softmax, every class's weights and bias for softRmax) inside its d × k shape, with the
+    /// model's own values as estimates.
     /// - Parameters:
     ///   - model: the model.
     ///   - result: its fit result.
-    /// - Throws: `.dimensionMismatch` naming what disagrees.
+    /// - Throws: `.dimensionMismatch` naming what disagrees (`.invalidParameter` for a linear
+    ///   classifier's parameter or estimate that is not the model's).
     public init(checking model: Model, result: FitResult) throws(PolytailError) {
         if let grouped = model as? any GroupedFit {
             try FitResultCheck.groups(result, groupCount: grouped.fitGroupCount, dimension: grouped.fitDimension,
@@ -43,6 +47,7 @@ extension Fitted {
         if let distribution = model as? any MultivariateDistribution {
             try FitResultCheck.indices(result.parameters, dimension: distribution.dimension, what: "fit")
         }
+        if let classifier = model as? LinearClassifier { try FitResultCheck.classifier(result, model: classifier) }
         self.init(model: model, result: result)
     }
 }
