@@ -269,3 +269,40 @@ extension TrainingProblem {
         return Matrix(uncheckedRows: p, columns: p, elements: inverse)
     }
 }
+
+extension FitResultCheck {
+    /// The check ``Fitted/init(checking:result:)`` makes for a linear classifier: each listed
+    /// parameter is one of the model's head (softmax: ``FitParameter/logOddsIntercept(_:)`` and
+    /// ``FitParameter/logOddsCoefficient(_:_:)`` of classes 1 ..< k; softRmax:
+    /// ``FitParameter/bias(_:)`` and ``FitParameter/weight(_:_:)`` of classes 0 ..< k), indexes a
+    /// variable 0 ..< d, and its estimate is the model's value (bᵢ − b₀, Wⱼᵢ − Wⱼ₀, or bᵢ, Wⱼᵢ) to
+    /// 10⁻¹² relative.
+    /// - Throws: `.invalidParameter` naming the parameter or estimate that does not belong.
+    static func classifier(_ result: FitResult, model: LinearClassifier) throws(PolytailError) {
+        let d = model.dimension, k = model.classCount
+        let w = model.weights, b = model.bias
+        let softmax = model.output == .softmax
+        for (parameter, estimate) in zip(result.parameters, result.estimates) {
+            let value: Double?
+            switch parameter {
+            case let .logOddsIntercept(i) where softmax && (1..<k).contains(i):
+                value = b[i] - b[0]
+            case let .logOddsCoefficient(j, i) where softmax && (0..<d).contains(j) && (1..<k).contains(i):
+                value = w[j, i] - w[j, 0]
+            case let .bias(i) where !softmax && (0..<k).contains(i):
+                value = b[i]
+            case let .weight(j, i) where !softmax && (0..<d).contains(j) && (0..<k).contains(i):
+                value = w[j, i]
+            default:
+                value = nil
+            }
+            guard let value else {
+                throw .invalidParameter(name: "parameter \(parameter)", value: .nan,
+                                        requirement: "must be one of a \(model.output.rawValue) linear classifier's with d = \(d), k = \(k)")
+            }
+            guard abs(estimate - value) <= 1e-12 * max(1, abs(value)) else {
+                throw .invalidParameter(name: "estimate of \(parameter)", value: estimate, requirement: "must be the model's \(value)")
+            }
+        }
+    }
+}

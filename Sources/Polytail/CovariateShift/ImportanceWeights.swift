@@ -119,8 +119,10 @@ public struct ImportanceWeights: Equatable, Sendable {
     ///   source's and then the target's own result (estimates, covariance, standard errors, Wald
     ///   intervals), also reachable as `sourceResult` and `targetResult` on the returned value.
     ///   The pair's result lists no parameter of its own except a tied estimated ν (not at its
-    ///   bound), which couples the domains: then, as for a discriminant analysis with a tied ν,
-    ///   no covariance is given (conditional on ν it would understate the scales' errors).
+    ///   bound), which couples the domains: then the covariances come from the joint observed
+    ///   information of both samples (see `tiedCovariance`): the pair's result gives Var(ν̂),
+    ///   each domain's result the covariance of its location and scale with ν's uncertainty
+    ///   accounted for (larger than a fixed-ν fit's).
     /// - Throws: whatever the fits throw: `.emptyData`, `.nonFiniteValue`, `.tooFewObservations`,
     ///   `.constantData`, `.invalidParameter` (a bad ν rule), `.dimensionMismatch` (a
     ///   `.fixedPerGroup` rule without two values), `.numericalFailure`.
@@ -132,10 +134,10 @@ public struct ImportanceWeights: Equatable, Sendable {
         case .normal:
             let s = try Normal.fit(source), t = try Normal.fit(target)
             return Fitted(model: try ImportanceWeights(.normal(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: nil))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: nil, variance: nil))
         case let .studentT(rule):
             let s: Fitted<StudentT>, t: Fitted<StudentT>
-            var tied: Double? = nil
+            var tied: Double? = nil, tiedNuVariance: Double? = nil
             switch try rule.plan(groupCount: 2, groupName: groupName) {
             case let .fixed(nu):
                 s = try StudentT.fit(source, degreesOfFreedom: .fixed(nu[0]))
@@ -155,19 +157,23 @@ public struct ImportanceWeights: Equatable, Sendable {
                 var sTied = try StudentT.fit(source, degreesOfFreedom: .fixed(nu))
                 var tTied = try StudentT.fit(target, degreesOfFreedom: .fixed(nu))
                 sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
+                if !atBound {
+                    tiedNuVariance = tiedCovariance(
+                        &sTied.result, Self.tInformation(source, sTied.model), &tTied.result, Self.tInformation(target, tTied.model))
+                }
                 (s, t, tied) = (sTied, tTied, nu)
             }
             return Fitted(model: try ImportanceWeights(.studentT(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance))
         }
     }
 
     /// The result of the pair (see `fit`'s Returns): `tiedNu` is the ν estimated from both
-    /// samples, nil when ν was fixed or estimated per domain.
-    static func joint(_ source: FitResult, _ target: FitResult, tiedDegreesOfFreedom tiedNu: Double?) -> FitResult {
-        var (s, t) = (source, target)
+    /// samples, nil when ν was fixed or estimated per domain; `variance` its variance from the
+    /// joint information (the domains' covariances then already hold their marginal blocks).
+    static func joint(_ source: FitResult, _ target: FitResult, tiedDegreesOfFreedom tiedNu: Double?, variance: Double?) -> FitResult {
+        let (s, t) = (source, target)
         let tied = tiedNu != nil
-        if tied { s.covariance = nil; t.covariance = nil }
         var result = FitResult.summary(
             observationCount: s.observationCount + t.observationCount, logLikelihood: s.logLikelihood + t.logLikelihood,
             parameterCount: s.parameterCount + t.parameterCount + (tied ? 1 : 0),
@@ -178,8 +184,66 @@ public struct ImportanceWeights: Equatable, Sendable {
         if let tiedNu, !result.dfAtBound {
             result.parameters = [.degreesOfFreedom]
             result.estimates = [tiedNu]
+            result.covariance = variance.map { Matrix(uncheckedRows: 1, columns: 1, elements: [$0]) }
         }
         return result
+    }
+
+    /// With one ν estimated from both samples, the covariance of every estimate from the
+    /// joint observed information. The samples are independent, so each domain's information
+    /// (its own parameters θ, then ν: −∇²ℓ at the common ν) adds up on ν alone:
+    ///
+    ///     I = [[I_θθ^s, 0, I_θν^s], [0, I_θθ^t, I_θν^t], [I_νθ^s, I_νθ^t, I_νν^s + I_νν^t]],
+    ///
+    /// inverted by LAPACK (Cholesky). Each domain's result gets its marginal block — the
+    /// covariance of its θ̂ with ν's uncertainty accounted for, not conditional on ν — and the
+    /// variance of ν̂ is returned. When either information is missing or I is not positive
+    /// definite, the domains' covariances are removed (conditional on ν they would understate
+    /// the errors) and nil is returned.
+    /// - Parameters:
+    ///   - source: the source's fixed-ν result, whose parameters are θ_s (covariance replaced).
+    ///   - sourceInformation: the source's information over (θ_s, ν), (p_s + 1)².
+    ///   - target: as `source`, for the target.
+    ///   - targetInformation: as `sourceInformation`.
+    /// - Returns: Var(ν̂), or nil.
+    static func tiedCovariance(_ source: inout FitResult, _ sourceInformation: Matrix?,
+                               _ target: inout FitResult, _ targetInformation: Matrix?) -> Double? {
+        let ps = source.parameters.count, pt = target.parameters.count, k = ps + pt + 1
+        source.covariance = nil; target.covariance = nil
+        guard let a = sourceInformation, let b = targetInformation, a.rows == ps + 1, b.rows == pt + 1 else { return nil }
+        var joint = [Double](repeating: 0, count: k * k)
+        // Index maps: source θ → 0..<ps, target θ → ps..<ps+pt, ν → k − 1.
+        let sourceIndex = Array(0..<ps) + [k - 1], targetIndex = Array(ps..<(ps + pt)) + [k - 1]
+        for (m, index) in [(a, sourceIndex), (b, targetIndex)] {
+            for i in 0..<m.rows { for j in 0..<m.rows { joint[index[i] * k + index[j]] += m[i, j] } }
+        }
+        guard let inverse = try? Lapack.solvePositiveDefinite(joint, n: k, Matrix.identity(k).elements, columns: k, what: "information"),
+              inverse.allSatisfy(\.isFinite) else { return nil }
+        func block(_ range: Range<Int>) -> Matrix {
+            Matrix(uncheckedRows: range.count, columns: range.count,
+                   elements: range.flatMap { i in range.map { j in inverse[i * k + j] } })
+        }
+        source.covariance = block(0..<ps)
+        target.covariance = block(ps..<(ps + pt))
+        return inverse[k * k - 1]
+    }
+
+    /// The observed information −∇²ℓ of a univariate t over (μ, σ, ν) at its parameters: the
+    /// fit's analytic Hessian in (μ, log σ, log ν), mapped to (μ, σ, ν) through the diagonal
+    /// Jacobian J = diag(1, σ, ν): I_nat = J⁻¹ I J⁻¹ (exact at a stationary point in μ and σ,
+    /// where the gradient term of the change of variables vanishes for them; ν's row is taken at
+    /// the common ν, which maximises the *summed* likelihood, so its own gradient term —
+    /// −g_τ/ν² on the ν diagonal — is kept).
+    static func tInformation(_ x: [Double], _ t: StudentT) -> Matrix {
+        let nu = t.degreesOfFreedom
+        let fitter = TFitter(x: x, w: nil, bounds: DegreesOfFreedomRule.Bounds(fixed: nil, lower: nu, upper: nu))
+        let (_, g, negH) = fitter.derivatives(TFitter.State(mu: t.location, eta: log(t.scale), tau: log(nu)))
+        let j = [1, t.scale, nu]
+        var natural = [Double](repeating: 0, count: 9)
+        for r in 0..<3 { for c in 0..<3 { natural[r * 3 + c] = negH[r * 3 + c] / (j[r] * j[c]) } }
+        // ∂²ℓ/∂ν² = (∂²ℓ/∂τ² − ∂ℓ/∂τ)/ν², so −∂²ℓ/∂ν² = (negH_ττ + g_τ)/ν².
+        natural[8] = (negH[8] + g[2]) / (nu * nu)
+        return Matrix(uncheckedRows: 3, columns: 3, elements: natural)
     }
 
     /// How errors name the two groups of a ν rule.
@@ -205,10 +269,10 @@ public struct ImportanceWeights: Equatable, Sendable {
         case .normal:
             let s = try MultivariateNormal.fit(source), t = try MultivariateNormal.fit(target)
             return Fitted(model: try ImportanceWeights(.multivariateNormal(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: nil))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: nil, variance: nil))
         case let .studentT(rule):
             let s: Fitted<MultivariateT>, t: Fitted<MultivariateT>
-            var tied: Double? = nil
+            var tied: Double? = nil, tiedNuVariance: Double? = nil
             switch try rule.plan(groupCount: 2, groupName: groupName) {
             case let .fixed(nu):
                 s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu[0]))
@@ -228,10 +292,18 @@ public struct ImportanceWeights: Equatable, Sendable {
                 var sTied = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu))
                 var tTied = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu))
                 sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
+                if !atBound, 2 * sTied.result.parameters.count + 1 <= MultivariateFitting.maximumCovarianceParameters {
+                    func information(_ x: Matrix, _ m: MultivariateT) -> Matrix? {
+                        MultivariateFitting.tInformation(x, weights: [Double](repeating: 1, count: x.rows), location: m.location,
+                                                         scatter: m.scatter, nu: m.degreesOfFreedom, freeNu: true)
+                    }
+                    tiedNuVariance = tiedCovariance(&sTied.result, information(source, sTied.model),
+                                                    &tTied.result, information(target, tTied.model))
+                }
                 (s, t, tied) = (sTied, tTied, nu)
             }
             return Fitted(model: try ImportanceWeights(.multivariateT(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance))
         }
     }
 

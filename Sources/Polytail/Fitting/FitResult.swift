@@ -473,7 +473,7 @@ public struct TrainingSummary: Equatable, Sendable, Codable {
     /// The fraction of training rows classified correctly.
     public var trainingAccuracy: Double
     /// Optimiser steps taken: one per mini-batch (Adam), or one per full-batch objective
-    /// evaluation (a linear classifier's L-BFGS).
+    /// evaluation (a linear classifier's L-BFGS and Newton polish).
     public var steps: Int
 
     /// A summary of valid values.

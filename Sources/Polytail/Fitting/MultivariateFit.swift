@@ -203,6 +203,18 @@ enum MultivariateFitting {
     /// `nil` when the information is not positive definite.
     static func tCovariance(_ data: Matrix, weights w: [Double], location mu: [Double], scatter sigma: Matrix,
                             nu: Double, freeNu: Bool) -> Matrix? {
+        guard let negH = tInformation(data, weights: w, location: mu, scatter: sigma, nu: nu, freeNu: freeNu) else { return nil }
+        let k = negH.rows
+        guard let inverse = try? Lapack.solvePositiveDefinite(negH.elements, n: k, Matrix.identity(k).elements, columns: k, what: "information"),
+              inverse.allSatisfy(\.isFinite) else { return nil }
+        return Matrix(uncheckedRows: k, columns: k, elements: inverse)
+    }
+
+    /// The observed information −∇²ℓ of the multivariate t behind
+    /// ``tCovariance(_:weights:location:scatter:nu:freeNu:)`` (same order, same differences),
+    /// symmetrised; `nil` when a shifted point has no score.
+    static func tInformation(_ data: Matrix, weights w: [Double], location mu: [Double], scatter sigma: Matrix,
+                             nu: Double, freeNu: Bool) -> Matrix? {
         let d = data.columns
         let pairs = upperTriangle(d)
         let k = d + pairs.count + (freeNu ? 1 : 0)
@@ -229,9 +241,7 @@ enum MultivariateFitting {
             for q in 0..<k { negH[q * k + p] = -(plus[q] - minus[q]) / (2 * steps[p]) }
         }
         for p in 0..<k { for q in 0..<p { let v = 0.5 * (negH[p * k + q] + negH[q * k + p]); negH[p * k + q] = v; negH[q * k + p] = v } }
-        guard let inverse = try? Lapack.solvePositiveDefinite(negH, n: k, Matrix.identity(k).elements, columns: k, what: "information"),
-              inverse.allSatisfy(\.isFinite) else { return nil }
-        return Matrix(uncheckedRows: k, columns: k, elements: inverse)
+        return Matrix(uncheckedRows: k, columns: k, elements: negH)
     }
 
     /// The inverse observed information of the multivariate normal at (μ̂, Σ̂), in closed form:

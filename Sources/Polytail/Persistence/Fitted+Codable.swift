@@ -1,8 +1,8 @@
 /// A fit persists as `{"model": …, "result": …}`. Both halves decode through their own
 /// validating initialisers, and then the pair through ``Fitted/init(checking:result:)``: a
 /// result that cannot belong to the model (a discriminant analysis's group results not one per
-/// class, importance weights' not one per domain, a group's parameter index outside the
-/// model's dimension, group row counts that do not add up) throws
+/// class, importance weights' not one per domain, a parameter index outside the model's
+/// dimension, group row counts that do not add up) throws
 /// `DecodingError.dataCorrupted` instead of being read as the fit's inference.
 extension Fitted: Codable where Model: Codable {
     enum CodingKeys: String, CodingKey { case model, result }
@@ -29,16 +29,25 @@ extension Fitted {
     /// ``DiscriminantAnalysis``, the source and target of ``ImportanceWeights`` — the
     /// ``FitResult/groupResults``, when present, must hold one result per group, their rows must
     /// add up to the whole's ``FitResult/observationCount``, and every vector or matrix
-    /// parameter a group lists must index inside the model's dimension.
+    /// parameter a group lists must index inside the model's dimension; so must those of a
+    /// multivariate distribution's result; for a
+    /// ``LinearClassifier`` the parameters must be its head's (log odds of classes 1 ..< k for
+    /// softmax, every class's weights and bias for softRmax) inside its d × k shape, with the
+    /// model's own values as estimates.
     /// - Parameters:
     ///   - model: the model.
     ///   - result: its fit result.
-    /// - Throws: `.dimensionMismatch` naming what disagrees.
+    /// - Throws: `.dimensionMismatch` naming what disagrees (`.invalidParameter` for a linear
+    ///   classifier's parameter or estimate that is not the model's).
     public init(checking model: Model, result: FitResult) throws(PolytailError) {
         if let grouped = model as? any GroupedFit {
             try FitResultCheck.groups(result, groupCount: grouped.fitGroupCount, dimension: grouped.fitDimension,
                                       what: grouped.fitGroupName)
         }
+        if let distribution = model as? any MultivariateDistribution {
+            try FitResultCheck.indices(result.parameters, dimension: distribution.dimension, what: "fit")
+        }
+        if let classifier = model as? LinearClassifier { try FitResultCheck.classifier(result, model: classifier) }
         self.init(model: model, result: result)
     }
 }
@@ -74,12 +83,15 @@ enum FitResultCheck {
         guard rows == result.observationCount else {
             throw .dimensionMismatch(what: "observations of the \(what) results (their sum)", expected: result.observationCount, got: rows)
         }
-        for group in groups {
-            for parameter in group.parameters {
-                for index in parameter.indices where index < 0 || index >= dimension {
-                    throw .dimensionMismatch(what: "index of the \(what) parameter \(parameter) (dimension \(dimension))",
-                                             expected: dimension, got: index + 1)
-                }
+        for group in groups { try indices(group.parameters, dimension: dimension, what: what) }
+    }
+
+    /// Every vector or matrix parameter must index inside the model's dimension.
+    static func indices(_ parameters: [FitParameter], dimension: Int, what: String) throws(PolytailError) {
+        for parameter in parameters {
+            for index in parameter.indices where index < 0 || index >= dimension {
+                throw .dimensionMismatch(what: "index of the \(what) parameter \(parameter) (dimension \(dimension))",
+                                         expected: dimension, got: index + 1)
             }
         }
     }

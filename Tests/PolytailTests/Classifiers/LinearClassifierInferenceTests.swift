@@ -222,4 +222,31 @@ extension Tolerance {
         let data = try JSONEncoder().encode(both)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(FitResult.self, from: data) }
     }
+
+    @Test("a saved classifier fit decodes only with its own head's parameters and estimates", arguments: OutputLayer.allCases)
+    func savedFitBelongsToTheModel(output: OutputLayer) throws {
+        let c = ClassifierInferenceFixtures.shared.cases[0]
+        let x = try Matrix(rowArrays: c.observations)
+        let fitted = try LinearClassifier.fit(x, labels: c.labels, classCount: c.classCount, output: output)
+        let decoded = try JSONDecoder().decode(Fitted<LinearClassifier>.self, from: JSONEncoder().encode(fitted))
+        #expect(decoded == fitted)
+        func altered(_ change: (inout FitResult) -> Void) -> FitResult {
+            var result = fitted.result
+            change(&result)
+            return result
+        }
+        let foreignKey: FitParameter = output == .softmax ? .bias(0) : .logOddsIntercept(1)
+        let bad = [
+            altered { $0.parameters[0] = foreignKey },                              // the other head's key
+            altered { $0.parameters[1] = output == .softmax ? .logOddsCoefficient(5, 1) : .weight(5, 0) },  // j ≥ d
+            altered { $0.parameters[0] = output == .softmax ? .logOddsIntercept(0) : .bias(3) },            // class out of range
+            altered { $0.parameters[0] = .mean },
+            altered { $0.estimates[2] += 0.5 },                                     // not the model's value
+        ]
+        for result in bad {
+            #expect(throws: PolytailError.self) { try Fitted(checking: fitted.model, result: result) }
+            let json = try JSONEncoder().encode(Fitted(model: fitted.model, result: result))
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(Fitted<LinearClassifier>.self, from: json) }
+        }
+    }
 }

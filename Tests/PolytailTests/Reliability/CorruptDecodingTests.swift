@@ -83,6 +83,16 @@ import Testing
         #expect(try JSONDecoder().decode(Fitted<ImportanceWeights>.self, from: JSONEncoder().encode(Fitted(model: fit.model, result: bare))).result == bare)
     }
 
+    @Test func multivariateFitWhoseResultIndexesAnotherDimension() throws {
+        let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
+        let fit = try MultivariateNormal.fit(m)
+        #expect(try JSONDecoder().decode(Fitted<MultivariateNormal>.self, from: JSONEncoder().encode(fit)) == fit)
+        var result = fit.result
+        result.parameters[0] = .meanComponent(2)
+        expectCorrupt(Fitted<MultivariateNormal>.self, try edited(Fitted(model: fit.model, result: result)) { _ in },
+                      .dimensionMismatch(what: "index of the fit parameter mean[2] (dimension 2)", expected: 2, got: 3))
+    }
+
     @Test func ldaModelFileWithAResultOfAnotherModelIsRefusedByTheLibrary() throws {
         // `polytail lda --model` decodes through the library's check (no check of its own).
         let fit = try DiscriminantAnalysis.fit(Self.x, labels: Self.labels)

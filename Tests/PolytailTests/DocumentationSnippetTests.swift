@@ -2,12 +2,13 @@ import Foundation
 import Testing
 import Polytail
 
-/// README.md's Swift blocks, verbatim (``ReadmeSnippetTests/readmeBlocksAreTheseVerbatim()``
-/// checks every line of every block but `import` lines and the manifest excerpt), so that
-/// what a new user copies from the README compiles and runs.
-enum ReadmeSnippets {
+/// The Swift blocks of README.md and of the pages in ``DocumentationSnippetTests/pages``,
+/// verbatim (``DocumentationSnippetTests/blocksAreTheseVerbatim(page:)`` checks every line of
+/// every block but `import` lines and the manifest excerpt), after the few lines of data each
+/// needs, so that what a new user copies from the docs compiles and runs.
+enum DocumentationSnippets {
     /// The blocks' `print` calls print nothing in the tests; the values they show are
-    /// checked by ``ReadmeExampleTests``.
+    /// checked by ``ReadmeExampleTests`` and below.
     static func print(_ items: Any...) {}
 
     /// "The library", then "Save a fit and load it later" (which uses its `t` and `lda`).
@@ -33,6 +34,39 @@ enum ReadmeSnippets {
         return (saved, t, lda, lda2)
     }
 
+    /// Docs/covariate-shift.md, "Importance weights".
+    static func importanceWeights() throws -> (logW: [Double], w: [Double], wBar: [Double]) {
+        var g = PolytailRandom(seed: 5)
+        let xs = (0..<100).map { _ in 1.1 + 0.5 * g.standardNormal() }
+        let xt = (0..<80).map { _ in 2.1 + 0.6 * g.standardNormal() }
+        let xsWithOutliers = xs + [-4.5, -4.2, -4.8]
+        // Fit once on the clean source sample and the target sample …
+        let fit = try ImportanceWeights.fit(source: xs, target: xt, family: .studentT(.fixed(3)))
+        let iw = fit.model                                  // the weights: densities p_s, p_t
+        print(fit.result.aic, fit.sourceResult!.standardErrors!)  // the pair's result; each domain's
+        // … then weigh any observations later (e.g. the source with outliers added, as in the paper).
+        let logW = try iw.logWeights(xsWithOutliers, lambda: 0.5)     // primary, exact output
+        let w    = try iw.weights(xsWithOutliers, lambda: 0.5)        // e^{log w}, clamped
+        let wBar = try iw.normalizedWeights(xsWithOutliers, lambda: 0.5)  // mean 1, via log-sum-exp
+        return (logW, w, wBar)
+    }
+
+    /// Docs/covariate-shift.md, "Weighted least squares".
+    static func leastSquares() throws -> (se: [Double], r2: Double, yHat: [Double], line: Fitted<Polynomial>) {
+        let x = (0..<40).map { Double($0) / 10 }
+        let y = x.map { 1 + 0.5 * $0 + 0.1 * sin(7 * $0) }
+        let w = x.map { 1 / (1 + $0) }
+        let X = try Matrix(rowArrays: x.map { [1, $0] })
+        let grid = [0.25, 1.5, 3.75]
+        let fit  = try WeightedLeastSquares.fit(X, response: y, weights: w)    // Fitted<LinearModel>, X: n × p observations
+        let line = try WeightedLeastSquares.fit(x, response: y, weights: w)   // Fitted<Polynomial>, x: [Double], degree 1
+        let poly = try WeightedLeastSquares.fit(x, response: y, degree: 5, weights: w)
+        let yHat = poly.model.predict(grid)
+        let se = fit.result.standardErrors!        // sandwich (HC0) with weights, classical without
+        let r2 = fit.result.leastSquares!.rSquared // and residuals, Σwᵢrᵢ², σ̂², rank
+        return (se, r2, yHat, line)
+    }
+
     /// "Read numbers … from a CSV file" (run in a folder holding a `data.csv`).
     static func csv() throws -> (Matrix, [String]) {
         let numbers = try CSVNumberReader.read(path: "data.csv", numbers: ["x", "y"])
@@ -42,13 +76,15 @@ enum ReadmeSnippets {
     }
 }
 
-@Suite("README snippets") struct ReadmeSnippetTests {
+@Suite("Documentation snippets") struct DocumentationSnippetTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The pages whose Swift blocks are all kept here.
+    static let pages = ["README.md", "Docs/covariate-shift.md"]
 
-    /// The lines of each ```swift block of README.md, trimmed, without `import` lines; the
+    /// The lines of each ```swift block of a page, trimmed, without `import` lines; a
     /// Package.swift excerpt (a manifest, not library code) left out.
-    static func readmeBlocks() throws -> [[String]] {
-        let text = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    static func blocks(of page: String) throws -> [[String]] {
+        let text = try String(contentsOf: root.appendingPathComponent(page), encoding: .utf8)
         var blocks: [[String]] = [], current: [String]? = nil
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
             if current == nil, line == "```swift" { current = []; continue }
@@ -59,26 +95,35 @@ enum ReadmeSnippets {
             .map { $0.filter { !$0.isEmpty && !$0.hasPrefix("import ") } }
     }
 
-    @Test func readmeBlocksAreTheseVerbatim() throws {
+    @Test(arguments: pages) func blocksAreTheseVerbatim(page: String) throws {
         let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
             .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        let blocks = try Self.readmeBlocks()
-        #expect(blocks.count >= 3)
+        let blocks = try Self.blocks(of: page)
+        #expect(blocks.count >= 2)
         for block in blocks {
             let found = source.indices.contains { start in
                 start + block.count <= source.count && Array(source[start..<(start + block.count)]) == block
             }
-            #expect(found, "README block starting \"\(block.first ?? "")\" is not in ReadmeSnippets verbatim")
+            #expect(found, "\(page): the block starting \"\(block.first ?? "")\" is not in DocumentationSnippets verbatim")
         }
     }
 
-    @Test func theSnippetsRun() throws {
-        let run = try ReadmeSnippets.library()
+    @Test func theReadmeSnippetsRun() throws {
+        let run = try DocumentationSnippets.library()
         #expect(run.saved.model == run.fitted.model && run.saved.result == run.fitted.result)
         #expect(run.back.classLabels == run.lda.classLabels && run.back.priors == run.lda.priors)
         // The CSV block reads "data.csv" in the working folder; without one it names the file.
         if !FileManager.default.fileExists(atPath: "data.csv") {
-            #expect(throws: CSVError.self) { try ReadmeSnippets.csv() }
+            #expect(throws: CSVError.self) { try DocumentationSnippets.csv() }
         }
+    }
+
+    @Test func theCovariateShiftSnippetsRun() throws {
+        let (logW, w, wBar) = try DocumentationSnippets.importanceWeights()
+        #expect(logW.count == 103 && zip(logW, w).allSatisfy { abs(exp($0) - $1) <= 1e-12 * $1 })
+        #expect(abs(wBar.reduce(0, +) - 103) < 1e-9)
+        let ls = try DocumentationSnippets.leastSquares()
+        #expect(ls.se.count == 2 && ls.se.allSatisfy { $0 > 0 } && ls.r2 > 0.9 && ls.r2 <= 1)
+        #expect(ls.line.model.degree == 1 && ls.yHat.count == 3)
     }
 }
