@@ -8,11 +8,12 @@ import Polytail
 /// needs, so that what a new user copies from the docs compiles and runs.
 enum DocumentationSnippets {
     /// The blocks' `print` calls print nothing in the tests; the values they show are
-    /// checked by ``ReadmeExampleTests`` and below.
+    /// checked below.
     static func print(_ items: Any...) {}
 
     /// "The library", then "Save a fit and load it later" (which uses its `t` and `lda`).
-    static func library() throws -> (saved: Fitted<StudentT>, fitted: Fitted<StudentT>, lda: DiscriminantAnalysis<String>, back: DiscriminantAnalysis<String>) {
+    static func library() throws -> (saved: Fitted<StudentT>, fitted: Fitted<StudentT>, normal: Fitted<Normal>, labels: [String],
+                                     lda: DiscriminantAnalysis<String>, back: DiscriminantAnalysis<String>) {
         var rng = PolytailRandom(seed: 42)                          // seeded GSL Mersenne Twister
         let x = try StudentT(degreesOfFreedom: 3, location: 1, scale: 2).sample(1_000, using: &rng)
         let t = try StudentT.fit(x)                                  // ML location, scale and ν
@@ -31,7 +32,7 @@ enum DocumentationSnippets {
         let saved = try JSONDecoder().decode(Fitted<StudentT>.self, from: Data(contentsOf: file))
         print(saved.model == t.model, saved.result.standardErrors!)
         let lda2 = try JSONDecoder().decode(DiscriminantAnalysis<String>.self, from: JSONEncoder().encode(lda))
-        return (saved, t, lda, lda2)
+        return (saved, t, normal, labels, lda, lda2)
     }
 
     /// Docs/covariate-shift.md, "Importance weights".
@@ -110,7 +111,21 @@ enum DocumentationSnippets {
 
     @Test func theReadmeSnippetsRun() throws {
         let run = try DocumentationSnippets.library()
-        #expect(run.saved.model == run.fitted.model && run.saved.result == run.fitted.result)
+        let t = run.fitted
+        #expect(t.result.logLikelihood > run.normal.result.logLikelihood)
+        #expect(abs(t.model.degreesOfFreedom - 3) < 1)
+        let interval = try #require(try t.result.confidenceInterval(.location))
+        #expect(interval.contains(1) && t.result.standardError(.scale)! > 0 && t.result.aic.isFinite)
+        #expect(t.result.tailTest!.pValue < 1e-6)  // t(3) data: clearly heavier than normal
+        // Far away the posteriors return to the empirical priors.
+        let far = try run.lda.posteriors(Matrix(rowArrays: [[-1e6], [1e6]]))
+        let lowShare = Double(run.labels.filter { $0 == "low" }.count) / Double(run.labels.count)
+        let lowColumn = run.lda.classLabels.firstIndex(of: "low")!
+        #expect(abs(far[0, lowColumn] - lowShare) < 1e-3 && abs(far[1, lowColumn] - lowShare) < 1e-3)
+        #expect(abs(softRmax([0.2, 3.5, -1]).reduce(0, +) - 1) < 1e-15)
+        #expect(softmax([0.2, 3.5, -1])[1] > 0.9)
+        // Saved and loaded: the same fit, the same model.
+        #expect(run.saved.model == t.model && run.saved.result == t.result)
         #expect(run.back.classLabels == run.lda.classLabels && run.back.priors == run.lda.priors)
         // The CSV block reads "data.csv" in the working folder; without one it names the file.
         if !FileManager.default.fileExists(atPath: "data.csv") {
