@@ -66,7 +66,7 @@ let package = Package(
         // MARK: Figure scripts (swift run NAME)
         .executableTarget(
             name: "demo",
-            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments"],
+            dependencies: ["Polytail", "PolytailPlot", "PolytailExperiments", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Scripts/Demo"
         ),
 

@@ -5,6 +5,7 @@
 // It prints each step's numbers and writes Output/demo/README.md (the notebook), data.csv,
 // densities.csv, densities.svg and numbers.json. `--check` compares the numbers with
 // Docs/numbers/demo.json within their tolerances; `--record` rewrites that file.
+import ArgumentParser
 import Foundation
 import Polytail
 import PolytailExperiments
@@ -12,38 +13,22 @@ import PolytailPlot
 
 // MARK: Parameters
 
-var outDir = "Output/demo"
-var seed: UInt64 = 2022
-var n = 400
-var mode = Notebook.NumbersMode.none
-
-/// A bad command line: one line on stderr, exit 2 (the contract of every script, ScriptExit).
-func usage(_ message: String) -> Never {
-    ScriptExit.fail("demo", message + " (see 'demo --help')", code: ScriptExit.usageError)
-}
-var args = CommandLine.arguments.dropFirst()
-@MainActor func value(after option: String) -> String {
-    guard let v = args.popFirst() else { usage("\(option) needs a value") }
-    return v
-}
-while let a = args.popFirst() {
-    switch a {
-    case "--out": outDir = value(after: a)
-    case "--seed":
-        guard let s = UInt64(value(after: a)) else { usage("--seed needs a non-negative integer") }
-        seed = s
-    case "--n":
-        guard let v = Int(value(after: a)), v >= 10, v <= 10_000_000 else { usage("--n needs an integer from 10 to 10,000,000") }
-        n = v
-    case "--check": mode = .check
-    case "--record": mode = .record
-    case "-h", "--help":
-        print("usage: demo [--out DIR] [--seed N] [--n N] [--check | --record]")
-        exit(0)
-    default: usage("unknown option \(a)")
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Fit a normal and a Student t to a heavy-tailed sample and compare them (a notebook).")
+    @Option(help: "The output folder.") var out = "Output/demo"
+    @Option(help: "The random seed of the sample.") var seed: UInt64 = 2022
+    @Option(help: "The sample size (10 to 10,000,000).") var n = 400
+    @OptionGroup var numbers: NumbersOptions
+    func validate() throws {
+        guard n >= 10, n <= 10_000_000 else { throw ValidationError("--n needs an integer from 10 to 10,000,000") }
+        if numbers.comparing && (seed != 2022 || n != 400) {
+            throw ValidationError("--check and --record compare the default run: leave --seed and --n alone")
+        }
     }
 }
-if mode != .none && (seed != 2022 || n != 400) { usage("--check and --record compare the default run: leave --seed and --n alone") }
+let options = Options.parseAsScript(name: "demo")
+let (outDir, seed, n, mode) = (options.out, options.seed, options.n, options.numbers.mode)
 
 do {
     let out = URL(fileURLWithPath: outDir)

@@ -375,6 +375,14 @@ for s in ["fig1", "fig3", "table1", "table2", "fig2", "fig4", "fig5", "fig6", "d
     script(f"{s} --seed abc", [s, "--seed", "abc"], usage)
     script(f"{s} --seed -1", [s, "--seed", "-1"], {ok, usage}, slow=True)
     script(f"{s} --out /dev/null/x", [s, "--out", "/dev/null/x"], {data, usage})
+# The benchmarks: the usage on --help, exit 2 for an unknown option or a bad value (never a
+# run with the option ignored).
+for b in ["polytail-bench", "noncentral-t-bench", "discriminant-bench", "classifier-bench", "robustness-bench",
+          "cli-bench", "cnn-bench", "digits-bench"]:
+    case(f"bench {b} --help", [os.path.join(BIN, b), "--help"], ok, kind="bench")
+    case(f"bench {b} --bogus", [os.path.join(BIN, b), "--bogus"], usage, kind="bench")
+    case(f"bench {b} --repeat 0", [os.path.join(BIN, b), "--repeat", "0"], usage, kind="bench")
+    case(f"bench {b} --repeat abc", [os.path.join(BIN, b), "--repeat", "abc"], usage, kind="bench")
 for flag in ["--df", "--weight-decay"]:
     for v in ["0", "-1", "nan", "inf", "5e-324", "1e300", "abc"]:
         script(f"fig1 {flag} {v}", ["fig1", flag, v], {ok, usage}, slow=v in ("5e-324", "1e300"))
