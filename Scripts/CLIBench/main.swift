@@ -3,6 +3,8 @@
 //   swift build -c release && swift run -c release cli-bench [--rows N] [--repeat R] [--no-scipy]
 //   .build/release/cli-bench --read-only FILE [--repeat R]   (the reader alone, for profiling)
 //
+// Reading is timed on two threads (the default for a large file) and on one (concurrent: false).
+//
 // 1. Writes a one-column CSV of N draws (default 10⁶) of 1 + 2·t₃, each number in Swift's
 //    shortest round-trip form (≈ 19 bytes a row, as pandas' to_csv writes them).
 // 2. Reading: CSVNumberReader in this process vs. pandas.read_csv (C engine) in Python,
@@ -41,7 +43,9 @@ let repeats = options.repeats
 if let path = options.readOnly {
     let skip = try time(repeats) { try CSVNumberReader.read(path: path, numbers: []).rowCount }
     let parse = try time(repeats) { try CSVNumberReader.read(path: path).rowCount }
-    print(String(format: "scan only %.1f ms, scan and parse %.1f ms (%d rows)", skip.seconds * 1000, parse.seconds * 1000, parse.value))
+    let oneThread = try time(repeats) { try CSVNumberReader.read(path: path, options: CSVReadOptions(concurrent: false)).rowCount }
+    print(String(format: "scan only %.1f ms, scan and parse %.1f ms (one thread %.1f ms) (%d rows)",
+                 skip.seconds * 1000, parse.seconds * 1000, oneThread.seconds * 1000, parse.value))
     exit(0)
 }
 let scratch = try ScratchFolder("polytail-cli-bench")
@@ -69,6 +73,7 @@ text = ""
 log("reading with CSVNumberReader …")
 let read = try time(repeats) { try CSVNumberReader.read(path: csv.path).rowCount }
 precondition(read.value == rows)
+let readOneThread = try time(repeats) { try CSVNumberReader.read(path: csv.path, options: CSVReadOptions(concurrent: false)).rowCount }
 
 // 3. The whole process, with peak memory.
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("polytail")
@@ -125,7 +130,8 @@ print("")
 print("| what | Polytail | peer | ratio |")
 print("|---|---:|---:|---:|")
 if let peer {
-    print("| read the column (in process) | \(ms(read.seconds)) `CSVNumberReader` | \(ms(peer.readSeconds)) `pandas.read_csv` | \(String(format: "%.2f×", peer.readSeconds / read.seconds)) |")
+    print("| read the column (in process) | \(ms(read.seconds)) `CSVNumberReader` (two threads) | \(ms(peer.readSeconds)) `pandas.read_csv` | \(String(format: "%.2f×", peer.readSeconds / read.seconds)) |")
+    print("| the same on one thread | \(ms(readOneThread.seconds)) (`CSVReadOptions(concurrent: false)`) | | \(String(format: "%.2f×", peer.readSeconds / readOneThread.seconds)) |")
     if let fitSeconds = peer.fitSeconds, let ll = peer.logLikelihood, let df = peer.df {
         print("| t fit, ν estimated | \(ms(fit.seconds)) whole process `polytail fit` | \(ms(fitSeconds)) `scipy.stats.t.fit` in memory | \(String(format: "%.0f×", fitSeconds / fit.seconds)) |")
         if let cpu = peer.fitCPUSeconds {

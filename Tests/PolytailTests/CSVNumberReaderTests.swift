@@ -413,6 +413,9 @@ import Glibc
         #expect(reader.readTwoParts == (ProcessInfo.processInfo.activeProcessorCount >= 2))
         #expect(numbers == (try CSVNumberReader(utf8: Array(text.utf8)).readAll()))
         #expect(numbers.rowCount == 120_000)
+        let oneThread = try CSVNumberReader(path: path, options: CSVReadOptions(concurrent: false))
+        #expect(try oneThread.readAll() == numbers)
+        #expect(!oneThread.readTwoParts)
     }
 
     /// Rows much longer at the start than later (or the other way round): the arrays are

@@ -24,15 +24,21 @@ public struct CSVReadOptions: Sendable, Equatable {
     /// Cell texts (after trimming spaces and tabs) that mean "missing", besides the empty
     /// cell. Default `["NA"]` (what R writes). Compared exactly, case included.
     public var missingMarkers: Set<String>
+    /// Whether ``CSVNumberReader/readAll()`` may read a regular file of 2 MiB or more in two
+    /// halves on two threads (default true; the result is the same either way).
+    public var concurrent: Bool
 
     /// - Parameters:
     ///   - delimiter: the field delimiter (default `,`).
     ///   - missing: `.error` (default) or `.drop`.
     ///   - missingMarkers: texts that mean "missing" besides the empty cell (default `NA`).
-    public init(delimiter: Character = ",", missing: MissingValues = .error, missingMarkers: Set<String> = ["NA"]) {
+    ///   - concurrent: read a large regular file on two threads (default true).
+    public init(delimiter: Character = ",", missing: MissingValues = .error, missingMarkers: Set<String> = ["NA"],
+                concurrent: Bool = true) {
         self.delimiter = delimiter
         self.missing = missing
         self.missingMarkers = missingMarkers
+        self.concurrent = concurrent
     }
 }
 
@@ -317,7 +323,7 @@ public final class CSVNumberReader {
     /// A part that outgrows its region goes on in an array of its own, copied in at the end.
     private func readInTwoParts(fileSize: Int, minimum: Int) -> CSVNumbers? {
         let dataStart = scanner.consumed
-        guard fileSize - dataStart >= max(minimum, 1),
+        guard options.concurrent, fileSize - dataStart >= max(minimum, 1),
               ProcessInfo.processInfo.activeProcessorCount >= 2,
               let template = sink,
               let split = CSVNumberReader.lineStart(after: dataStart + (fileSize - dataStart) / 2, in: path, before: fileSize),
