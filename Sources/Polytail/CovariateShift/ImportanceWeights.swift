@@ -182,50 +182,23 @@ public struct ImportanceWeights: Equatable, Sendable {
         result.sampleSize = s.sampleSize + t.sampleSize
         result.groupResults = [s, t]
         if let tiedNu, !result.dfAtBound {
-            result.parameters = [.degreesOfFreedom]
-            result.estimates = [tiedNu]
-            result.covariance = variance.map { Matrix(uncheckedRows: 1, columns: 1, elements: [$0]) }
+            SharedParameters.list([.degreesOfFreedom], estimates: [tiedNu], covariance: variance.map {
+                Matrix(uncheckedRows: 1, columns: 1, elements: [$0])
+            }, on: &result, omission: s.covarianceOmission)
         }
         return result
     }
 
-    /// With one ν estimated from both samples, the covariance of every estimate from the
-    /// joint observed information. The samples are independent, so each domain's information
-    /// (its own parameters θ, then ν: −∇²ℓ at the common ν) adds up on ν alone:
-    ///
-    ///     I = [[I_θθ^s, 0, I_θν^s], [0, I_θθ^t, I_θν^t], [I_νθ^s, I_νθ^t, I_νν^s + I_νν^t]],
-    ///
-    /// inverted by LAPACK (Cholesky). Each domain's result gets its marginal block — the
-    /// covariance of its θ̂ with ν's uncertainty accounted for, not conditional on ν — and the
-    /// variance of ν̂ is returned. When either information is missing or I is not positive
-    /// definite, the domains' covariances are removed (conditional on ν they would understate
-    /// the errors) and nil is returned.
-    /// - Parameters:
-    ///   - source: the source's fixed-ν result, whose parameters are θ_s (covariance replaced).
-    ///   - sourceInformation: the source's information over (θ_s, ν), (p_s + 1)².
-    ///   - target: as `source`, for the target.
-    ///   - targetInformation: as `sourceInformation`.
-    /// - Returns: Var(ν̂), or nil.
+    /// With one ν estimated from both samples, the covariance of every estimate from the joint
+    /// observed information of both (``SharedParameters/covariances(_:informations:shared:)``):
+    /// each domain's result gets the marginal covariance of its θ̂, and Var(ν̂) is returned.
+    /// - Returns: Var(ν̂), or nil (the domains' covariances then removed).
     static func tiedCovariance(_ source: inout FitResult, _ sourceInformation: Matrix?,
                                _ target: inout FitResult, _ targetInformation: Matrix?) -> Double? {
-        let ps = source.parameters.count, pt = target.parameters.count, k = ps + pt + 1
-        source.covariance = nil; target.covariance = nil
-        guard let a = sourceInformation, let b = targetInformation, a.rows == ps + 1, b.rows == pt + 1 else { return nil }
-        var joint = [Double](repeating: 0, count: k * k)
-        // Index maps: source θ → 0..<ps, target θ → ps..<ps+pt, ν → k − 1.
-        let sourceIndex = Array(0..<ps) + [k - 1], targetIndex = Array(ps..<(ps + pt)) + [k - 1]
-        for (m, index) in [(a, sourceIndex), (b, targetIndex)] {
-            for i in 0..<m.rows { for j in 0..<m.rows { joint[index[i] * k + index[j]] += m[i, j] } }
-        }
-        guard let inverse = try? Lapack.solvePositiveDefinite(joint, n: k, Matrix.identity(k).elements, columns: k, what: "information"),
-              inverse.allSatisfy(\.isFinite) else { return nil }
-        func block(_ range: Range<Int>) -> Matrix {
-            Matrix(uncheckedRows: range.count, columns: range.count,
-                   elements: range.flatMap { i in range.map { j in inverse[i * k + j] } })
-        }
-        source.covariance = block(0..<ps)
-        target.covariance = block(ps..<(ps + pt))
-        return inverse[k * k - 1]
+        var groups = [source, target]
+        let variance = SharedParameters.covariances(&groups, informations: [sourceInformation, targetInformation])
+        (source, target) = (groups[0], groups[1])
+        return variance?[0, 0]
     }
 
     /// The observed information −∇²ℓ of a univariate t over (μ, σ, ν) at its parameters: the
@@ -292,13 +265,12 @@ public struct ImportanceWeights: Equatable, Sendable {
                 var sTied = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu))
                 var tTied = try MultivariateT.fit(target, degreesOfFreedom: .fixed(nu))
                 sTied.result.dfAtBound = atBound; tTied.result.dfAtBound = atBound
-                if !atBound, 2 * sTied.result.parameters.count + 1 <= MultivariateFitting.maximumCovarianceParameters {
-                    func information(_ x: Matrix, _ m: MultivariateT) -> Matrix? {
-                        MultivariateFitting.tInformation(x, weights: [Double](repeating: 1, count: x.rows), location: m.location,
-                                                         scatter: m.scatter, nu: m.degreesOfFreedom, freeNu: true)
-                    }
-                    tiedNuVariance = tiedCovariance(&sTied.result, information(source, sTied.model),
-                                                    &tTied.result, information(target, tTied.model))
+                if !atBound {
+                    var groups = [sTied.result, tTied.result]
+                    tiedNuVariance = SharedParameters.multivariateT(
+                        &groups, samples: [source, target], locations: [sTied.model.location, tTied.model.location],
+                        scatters: [sTied.model.scatter, tTied.model.scatter], nu: nu, estimatedNu: true, sharedScatter: false)?[0, 0]
+                    (sTied.result, tTied.result) = (groups[0], groups[1])
                 }
                 (s, t, tied) = (sTied, tTied, nu)
             }

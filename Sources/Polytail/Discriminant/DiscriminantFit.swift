@@ -378,16 +378,21 @@ struct TDiscriminantECME {
         }
         // Per class: μₖ, its own Σₖ (per class) and its own ν (per group, not at a bound). The
         // class's parameters separate from the others' when its scatter is its own and its ν is
-        // not tied: then its covariance is the multivariate t's observed information.
+        // not estimated jointly with the other classes': then its covariance is the multivariate
+        // t's observed information. Shared parameters — a tied ν estimated inside its bounds, a
+        // shared scatter with a common ν — couple the classes: the covariances then come from the
+        // joint information of all classes (`SharedParameters`), and the whole's result lists
+        // the shared parameters.
         let ownNu = nuCount == k
-        let perClass = (0..<k).map { j -> FitResult in
+        let tiedNu = nuCount == 1 && !atBound[0]
+        var perClass = (0..<k).map { j -> FitResult in
             let s = sigma[shared ? 0 : j]
             var (parameters, estimates) = MultivariateFitting.parameters(mean: mu[j], covariance: s, location: true)
             if shared { parameters = Array(parameters.prefix(d)); estimates = Array(estimates.prefix(d)) }
             let freeNu = ownNu && !atBound[j]
             if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu[j]) }
             var covariance: Matrix? = nil
-            if !shared, nuCount != 1, parameters.count <= MultivariateFitting.maximumCovarianceParameters {
+            if !shared, !tiedNu, parameters.count <= MultivariateFitting.maximumCovarianceParameters {
                 covariance = MultivariateFitting.tCovariance(groups[j], weights: [Double](repeating: 1, count: groups[j].rows),
                                                              location: mu[j], scatter: s, nu: nu[j], freeNu: freeNu)
             }
@@ -400,6 +405,19 @@ struct TDiscriminantECME {
         var overall = FitResult.summary(observationCount: groups.reduce(0) { $0 + $1.rows }, logLikelihood: ll,
                                         parameterCount: k * d + (shared ? 1 : k) * matrixCount + nuCount,
                                         iterations: iterations, converged: converged, dfAtBound: atBound.contains(true))
+        if tiedNu || (shared && !ownNu) {
+            let covariance = SharedParameters.multivariateT(
+                &perClass, samples: groups, locations: mu, scatters: groups.indices.map { sigma[shared ? 0 : $0] },
+                nu: nu[0], estimatedNu: tiedNu, sharedScatter: shared)
+            var keys: [FitParameter] = [], values: [Double] = []
+            if shared {
+                let (p, e) = MultivariateFitting.parameters(mean: mu[0], covariance: sigma[0], location: true)
+                keys = Array(p.dropFirst(d)); values = Array(e.dropFirst(d))
+            }
+            if tiedNu { keys.append(.degreesOfFreedom); values.append(nu[0]) }
+            SharedParameters.list(keys, estimates: values, covariance: covariance, on: &overall,
+                                  omission: perClass.first?.covarianceOmission)
+        }
         overall.groupResults = perClass
         return overall
     }
