@@ -269,7 +269,7 @@ public struct ImportanceWeights: Equatable, Sendable {
                     var groups = [sTied.result, tTied.result]
                     tiedNuVariance = SharedParameters.multivariateT(
                         &groups, samples: [source, target], locations: [sTied.model.location, tTied.model.location],
-                        scatters: [sTied.model.scatter, tTied.model.scatter], nu: nu, estimatedNu: true, sharedScatter: false)?[0, 0]
+                        scatters: [sTied.model.scatter, tTied.model.scatter], nu: [nu, nu], estimatedNu: true, sharedScatter: false)?[0, 0]
                     (sTied.result, tTied.result) = (groups[0], groups[1])
                 }
                 (s, t, tied) = (sTied, tTied, nu)

@@ -33,10 +33,13 @@ extension DiscriminantAnalysis {
     ///   convergence, `dfAtBound` when any estimated ν stopped at its upper bound, AIC/BIC over
     ///   every estimated parameter, and per class ``FitResult/groupResults`` (in ``classLabels``
     ///   order): the class's rows, its share of ℓ, its parameters (location; its own covariance
-    ///   or scatter; its own estimated ν) and, where they separate from the other classes' (a
-    ///   per-class matrix and ν not tied), their covariance by the observed information, hence
-    ///   standard errors and Wald intervals. Not provided: a covariance for parameters shared by
-    ///   several classes (a shared matrix, a tied ν) and for the priors.
+    ///   or scatter; its own estimated ν) and their covariance by the observed information, hence
+    ///   standard errors and Wald intervals. Parameters shared by the classes — a tied estimated
+    ///   ν (not at its bound), a t scatter shared with a fixed or tied ν — are listed on the
+    ///   whole's result (the scatter's upper triangle, then ν), and every covariance then comes
+    ///   from the joint observed information of all classes: each class's errors include the
+    ///   shared parameters' uncertainty (`SharedParameters`). Not provided: a covariance for a
+    ///   shared t scatter with per-class ν, and for the priors.
     /// - Throws: ``PolytailError``: `.emptyData`; `.dimensionMismatch` (labels ≠ rows);
     ///   `.nonFiniteValue(row:column:)`; `.tooFewClasses`; `.constantData(column:)`;
     ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
@@ -408,7 +411,7 @@ struct TDiscriminantECME {
         if tiedNu || (shared && !ownNu) {
             let covariance = SharedParameters.multivariateT(
                 &perClass, samples: groups, locations: mu, scatters: groups.indices.map { sigma[shared ? 0 : $0] },
-                nu: nu[0], estimatedNu: tiedNu, sharedScatter: shared)
+                nu: nu, estimatedNu: tiedNu, sharedScatter: shared)
             var keys: [FitParameter] = [], values: [Double] = []
             if shared {
                 let (p, e) = MultivariateFitting.parameters(mean: mu[0], covariance: sigma[0], location: true)

@@ -161,8 +161,9 @@ public struct FitResult: Equatable, Sendable, Codable {
     public var training: TrainingSummary?
     /// For a fit over several groups (the classes of a ``DiscriminantAnalysis``, in
     /// ``DiscriminantAnalysis/classLabels`` order): each group's own result — its rows, its share of
-    /// the log-likelihood, its parameters and, where the group's parameters separate from the
-    /// others', their covariance. `nil` for single-sample fits.
+    /// the log-likelihood, its parameters and their covariance — with the uncertainty of
+    /// parameters the groups share (a tied ν, a shared scatter, listed on the whole's result)
+    /// accounted for. `nil` for single-sample fits.
     public var groupResults: [FitResult]?
 
     /// A result, checked as a result read from a file must be: `covariance`, when given, k × k

@@ -86,13 +86,13 @@ enum SharedParameters {
     ///   - samples: each group's rows.
     ///   - locations: each group's μⱼ.
     ///   - scatters: each group's Σⱼ (all equal when shared).
-    ///   - nu: the common ν.
+    ///   - nu: each group's ν (one common value when estimated).
     ///   - estimatedNu: whether ν was estimated (a shared parameter) or held fixed.
     ///   - sharedScatter: whether Σ is one matrix shared by the groups.
     /// - Returns: the covariance of the shared parameters (Σ's upper triangle when shared, then
     ///   ν when estimated), or nil.
     static func multivariateT(_ groups: inout [FitResult], samples: [Matrix], locations: [[Double]], scatters: [Matrix],
-                              nu: Double, estimatedNu: Bool, sharedScatter: Bool) -> Matrix? {
+                              nu: [Double], estimatedNu: Bool, sharedScatter: Bool) -> Matrix? {
         let d = locations[0].count
         let q = (estimatedNu ? 1 : 0) + (sharedScatter ? d * (d + 1) / 2 : 0)
         guard groups.allSatisfy({ $0.parameters.count + q <= MultivariateFitting.maximumCovarianceParameters }) else {
@@ -101,7 +101,7 @@ enum SharedParameters {
         }
         let informations = samples.indices.map { j in
             MultivariateFitting.tInformation(samples[j], weights: [Double](repeating: 1, count: samples[j].rows), location: locations[j],
-                                             scatter: scatters[j], nu: nu, freeNu: estimatedNu)
+                                             scatter: scatters[j], nu: nu[j], freeNu: estimatedNu)
         }
         return covariances(&groups, informations: informations, shared: q)
     }

@@ -26,6 +26,13 @@ extension Tolerance {
         return (Matrix(uncheckedRows: k * perClass, columns: d, elements: e), labels)
     }
 
+    /// Two classes of 100 uniform values each, on [−2, −1] and [1, 2]: lighter-tailed than any t.
+    static func lightTailedSample() -> (Matrix, [Int]) {
+        var g = PolytailRandom(seed: 3)
+        let x0 = (0..<100).map { _ in -2 + g.uniformPositive() }, x1 = (0..<100).map { _ in 1 + g.uniformPositive() }
+        return (Matrix(uncheckedRows: 200, columns: 1, elements: x0 + x1), [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100))
+    }
+
     static func directions(_ count: Int, d: Int, seed: UInt64 = 5) -> [[Double]] {
         var g = PolytailRandom(seed: seed)
         return (0..<count).map { _ in
@@ -191,10 +198,7 @@ extension Tolerance {
 
     @Test("light-tailed classes stop ν at the bound and say so")
     func lightTails() throws {
-        var g = PolytailRandom(seed: 3)
-        let x0 = (0..<100).map { _ in -2 + g.uniformPositive() }, x1 = (0..<100).map { _ in 1 + g.uniformPositive() }
-        let x = Matrix(uncheckedRows: 200, columns: 1, elements: x0 + x1)
-        let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
+        let (x, y) = Self.lightTailedSample()
         let modelFit = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()))
         let model = modelFit.model
         #expect(modelFit.result.groupResults!.allSatisfy(\.dfAtBound) && modelFit.result.dfAtBound)

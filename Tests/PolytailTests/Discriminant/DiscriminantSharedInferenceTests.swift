@@ -37,14 +37,14 @@ extension Tolerance {
 
     /// The inverse of −∇²(Σₖ ℓₖ) by central differences of ℓ itself, in the parameter order
     /// θ = (μ₁, Σ₁, …, μₖ, Σₖ, ν) (per-class scatter) or (μ₁, …, μₖ, Σ, ν) (shared; without ν
-    /// when `fixedNu` is given), with the class densities built from θ by `MultivariateT`'s
+    /// when each class's fixed ν is given), with the class densities built from θ by `MultivariateT`'s
     /// public initialiser.
-    static func numericalCovariance(_ theta: [Double], groups: [Matrix], d: Int, shared: Bool, fixedNu: Double? = nil) throws -> [Double] {
+    static func numericalCovariance(_ theta: [Double], groups: [Matrix], d: Int, shared: Bool, fixedNu: [Double]? = nil) throws -> [Double] {
         let k = groups.count, pairs = d * (d + 1) / 2
         func ll(_ p: [Double]) -> Double {
-            let nu = fixedNu ?? p[p.count - 1]
             var total = 0.0
             for j in 0..<k {
+                let nu = fixedNu?[j] ?? p[p.count - 1]
                 let location: [Double], upper: ArraySlice<Double>
                 if shared {
                     location = Array(p[(j * d)..<(j * d + d)])
@@ -124,15 +124,16 @@ extension Tolerance {
         #expect(fit.result.covarianceOmission == nil && fit.result.standardError(.degreesOfFreedom)!.isFinite)
     }
 
-    @Test("a shared scatter with a fixed ν: the classes' location errors include the shared scatter's (numerical Hessian)")
-    func sharedScatterFixedNu() throws {
+    @Test("a shared scatter with fixed ν: the classes' location errors include the shared scatter's (numerical Hessian)",
+          arguments: [[5.0, 5, 5], [3, 5, 8]])
+    func sharedScatterFixedNu(_ nu: [Double]) throws {
         let (x, y) = DiscriminantPropertyTests.sample(k: 3, d: 2, perClass: 50, seed: 36)
-        let fit = try DA.fit(x, labels: y, family: .studentT(.fixed(5)), scatter: .shared)
+        let fit = try DA.fit(x, labels: y, family: .studentT(nu[0] == nu[1] ? .fixed(nu[0]) : .fixedPerGroup(nu)), scatter: .shared)
         let groups = try Self.groups(x, y, k: 3)
         let classResults = try #require(fit.result.groupResults)
         #expect(fit.result.parameters == [.scatter(0, 0), .scatter(0, 1), .scatter(1, 1)])
         let theta = classResults.flatMap(\.estimates) + fit.result.estimates
-        let inverse = try Self.numericalCovariance(theta, groups: groups, d: 2, shared: true, fixedNu: 5)
+        let inverse = try Self.numericalCovariance(theta, groups: groups, d: 2, shared: true, fixedNu: nu)
         let m = theta.count
         var offset = 0
         for covariance in classResults.map(\.covariance) + [fit.result.covariance] {
@@ -166,10 +167,7 @@ extension Tolerance {
 
     @Test("a tied ν at its bound: each class keeps its own fixed-ν covariance; the whole lists no ν")
     func tiedAtBound() throws {
-        var g = PolytailRandom(seed: 3)
-        let x0 = (0..<100).map { _ in -2 + g.uniformPositive() }, x1 = (0..<100).map { _ in 1 + g.uniformPositive() }
-        let x = Matrix(uncheckedRows: 200, columns: 1, elements: x0 + x1)
-        let y = [Int](repeating: 0, count: 100) + [Int](repeating: 1, count: 100)
+        let (x, y) = DiscriminantPropertyTests.lightTailedSample()
         let fit = try DA.fit(x, labels: y, family: .studentT(.estimated()), scatter: .perClass)
         #expect(fit.result.dfAtBound && fit.result.parameters.isEmpty)
         for r in fit.result.groupResults! {
