@@ -122,7 +122,11 @@ public struct ImportanceWeights: Equatable, Sendable {
     ///   bound), which couples the domains: then the covariances come from the joint observed
     ///   information of both samples (see `tiedCovariance`): the pair's result gives Var(ν̂),
     ///   each domain's result the covariance of its location and scale with ν's uncertainty
-    ///   accounted for (larger than a fixed-ν fit's).
+    ///   accounted for (larger than a fixed-ν fit's). A result without a covariance says why in
+    ///   ``FitResult/covarianceOmission`` (as the domain's own fit, or, for a tied ν,
+    ///   ``CovarianceOmission/singularInformation`` when the joint information is not positive
+    ///   definite and ``CovarianceOmission/tooManyParameters`` when it would exceed 527
+    ///   parameters).
     /// - Throws: whatever the fits throw: `.emptyData`, `.nonFiniteValue`, `.tooFewObservations`,
     ///   `.constantData`, `.invalidParameter` (a bad ν rule), `.dimensionMismatch` (a
     ///   `.fixedPerGroup` rule without two values), `.numericalFailure`.
@@ -164,14 +168,17 @@ public struct ImportanceWeights: Equatable, Sendable {
                 (s, t, tied) = (sTied, tTied, nu)
             }
             return Fitted(model: try ImportanceWeights(.studentT(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance,
+                                        otherwise: .singularInformation))
         }
     }
 
     /// The result of the pair (see `fit`'s Returns): `tiedNu` is the ν estimated from both
     /// samples, nil when ν was fixed or estimated per domain; `variance` its variance from the
-    /// joint information (the domains' covariances then already hold their marginal blocks).
-    static func joint(_ source: FitResult, _ target: FitResult, tiedDegreesOfFreedom tiedNu: Double?, variance: Double?) -> FitResult {
+    /// joint information (the domains' covariances then already hold their marginal blocks);
+    /// `reason` why it is nil (a tied ν's ``FitResult/covarianceOmission``).
+    static func joint(_ source: FitResult, _ target: FitResult, tiedDegreesOfFreedom tiedNu: Double?, variance: Double?,
+                      otherwise reason: CovarianceOmission = .singularInformation) -> FitResult {
         let (s, t) = (source, target)
         let tied = tiedNu != nil
         var result = FitResult.summary(
@@ -184,7 +191,7 @@ public struct ImportanceWeights: Equatable, Sendable {
         if let tiedNu, !result.dfAtBound {
             result.parameters = [.degreesOfFreedom]
             result.estimates = [tiedNu]
-            result.covariance = variance.map { Matrix(uncheckedRows: 1, columns: 1, elements: [$0]) }
+            result.setCovariance(variance.map { Matrix(uncheckedRows: 1, columns: 1, elements: [$0]) }, otherwise: reason)
         }
         return result
     }
@@ -199,17 +206,20 @@ public struct ImportanceWeights: Equatable, Sendable {
     /// covariance of its θ̂ with ν's uncertainty accounted for, not conditional on ν — and the
     /// variance of ν̂ is returned. When either information is missing or I is not positive
     /// definite, the domains' covariances are removed (conditional on ν they would understate
-    /// the errors) and nil is returned.
+    /// the errors; ``FitResult/covarianceOmission`` `reason`) and nil is returned.
     /// - Parameters:
     ///   - source: the source's fixed-ν result, whose parameters are θ_s (covariance replaced).
     ///   - sourceInformation: the source's information over (θ_s, ν), (p_s + 1)².
     ///   - target: as `source`, for the target.
     ///   - targetInformation: as `sourceInformation`.
+    ///   - reason: why the covariances are missing when an information is `nil` (not computed).
     /// - Returns: Var(ν̂), or nil.
     static func tiedCovariance(_ source: inout FitResult, _ sourceInformation: Matrix?,
-                               _ target: inout FitResult, _ targetInformation: Matrix?) -> Double? {
+                               _ target: inout FitResult, _ targetInformation: Matrix?,
+                               otherwise reason: CovarianceOmission = .singularInformation) -> Double? {
         let ps = source.parameters.count, pt = target.parameters.count, k = ps + pt + 1
-        source.covariance = nil; target.covariance = nil
+        source.setCovariance(nil, otherwise: sourceInformation == nil || targetInformation == nil ? reason : .singularInformation)
+        target.setCovariance(nil, otherwise: sourceInformation == nil || targetInformation == nil ? reason : .singularInformation)
         guard let a = sourceInformation, let b = targetInformation, a.rows == ps + 1, b.rows == pt + 1 else { return nil }
         var joint = [Double](repeating: 0, count: k * k)
         // Index maps: source θ → 0..<ps, target θ → ps..<ps+pt, ν → k − 1.
@@ -223,8 +233,8 @@ public struct ImportanceWeights: Equatable, Sendable {
             Matrix(uncheckedRows: range.count, columns: range.count,
                    elements: range.flatMap { i in range.map { j in inverse[i * k + j] } })
         }
-        source.covariance = block(0..<ps)
-        target.covariance = block(ps..<(ps + pt))
+        source.setCovariance(block(0..<ps), otherwise: .singularInformation)
+        target.setCovariance(block(ps..<(ps + pt)), otherwise: .singularInformation)
         return inverse[k * k - 1]
     }
 
@@ -272,7 +282,7 @@ public struct ImportanceWeights: Equatable, Sendable {
                           result: joint(s.result, t.result, tiedDegreesOfFreedom: nil, variance: nil))
         case let .studentT(rule):
             let s: Fitted<MultivariateT>, t: Fitted<MultivariateT>
-            var tied: Double? = nil, tiedNuVariance: Double? = nil
+            var tied: Double? = nil, tiedNuVariance: Double? = nil, tooMany = false
             switch try rule.plan(groupCount: 2, groupName: groupName) {
             case let .fixed(nu):
                 s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu[0]))
@@ -299,11 +309,17 @@ public struct ImportanceWeights: Equatable, Sendable {
                     }
                     tiedNuVariance = tiedCovariance(&sTied.result, information(source, sTied.model),
                                                     &tTied.result, information(target, tTied.model))
+                } else if !atBound {
+                    // The joint information is too large to compute; a domain's covariance at
+                    // the fixed ν would understate its errors.
+                    _ = tiedCovariance(&sTied.result, nil, &tTied.result, nil, otherwise: .tooManyParameters)
+                    tooMany = true
                 }
                 (s, t, tied) = (sTied, tTied, nu)
             }
             return Fitted(model: try ImportanceWeights(.multivariateT(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance,
+                                        otherwise: tooMany ? .tooManyParameters : .singularInformation))
         }
     }
 

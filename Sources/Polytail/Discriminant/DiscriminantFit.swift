@@ -36,7 +36,13 @@ extension DiscriminantAnalysis {
     ///   or scatter; its own estimated ν) and, where they separate from the other classes' (a
     ///   per-class matrix and ν not tied), their covariance by the observed information, hence
     ///   standard errors and Wald intervals. Not provided: a covariance for parameters shared by
-    ///   several classes (a shared matrix, a tied ν) and for the priors.
+    ///   several classes (a shared matrix, a tied ν) and for the priors. A class's result
+    ///   without a covariance says why in ``FitResult/covarianceOmission``:
+    ///   ``CovarianceOmission/sharedParameters`` (t with a shared scatter or a tied ν: its
+    ///   location is estimated jointly with the other classes'),
+    ///   ``CovarianceOmission/tooManyParameters`` (more than 527 parameters),
+    ///   ``CovarianceOmission/notConverged`` (ECME stopped at `maxIterations`) or
+    ///   ``CovarianceOmission/singularInformation``. The overall result lists no parameters.
     /// - Throws: ``PolytailError``: `.emptyData`; `.dimensionMismatch` (labels ≠ rows);
     ///   `.nonFiniteValue(row:column:)`; `.tooFewClasses`; `.constantData(column:)`;
     ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
@@ -207,7 +213,7 @@ extension DiscriminantAnalysis {
                 unchecked: Array(parameters.prefix(count)), estimates: Array(estimates.prefix(count)),
                 covariance: MultivariateFitting.normalCovariance(m.covariance, total: Double(groups[j].rows), withMatrix: !shared),
                 observationCount: groups[j].rows, sampleSize: Double(groups[j].rows), logLikelihood: ll,
-                parameterCount: count, iterations: 0, converged: true)
+                parameterCount: count, iterations: 0, converged: true, omission: .tooManyParameters)
             result.covarianceEstimator = .observedInformation
             perClass.append(result)
         }
@@ -387,7 +393,13 @@ struct TDiscriminantECME {
             let freeNu = ownNu && !atBound[j]
             if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu[j]) }
             var covariance: Matrix? = nil
-            if !shared, nuCount != 1, parameters.count <= MultivariateFitting.maximumCovarianceParameters {
+            let omission: CovarianceOmission
+            if shared || nuCount == 1 {
+                omission = .sharedParameters
+            } else if parameters.count > MultivariateFitting.maximumCovarianceParameters {
+                omission = .tooManyParameters
+            } else {
+                omission = .singularInformation
                 covariance = MultivariateFitting.tCovariance(groups[j], weights: [Double](repeating: 1, count: groups[j].rows),
                                                              location: mu[j], scatter: s, nu: nu[j], freeNu: freeNu)
             }
@@ -395,7 +407,7 @@ struct TDiscriminantECME {
                 unchecked: parameters, estimates: estimates, covariance: covariance,
                 observationCount: groups[j].rows, sampleSize: Double(groups[j].rows), logLikelihood: perClassLL[j],
                 parameterCount: d + (shared ? 0 : matrixCount) + (ownNu ? 1 : 0),
-                iterations: iterations, converged: converged, dfAtBound: atBound[j])
+                iterations: iterations, converged: converged, dfAtBound: atBound[j], omission: omission)
         }
         var overall = FitResult.summary(observationCount: groups.reduce(0) { $0 + $1.rows }, logLikelihood: ll,
                                         parameterCount: k * d + (shared ? 1 : k) * matrixCount + nuCount,
