@@ -75,7 +75,7 @@ SECONDS ?= 60
 FUZZ_BIN := .build/fuzz/polytail-fuzz
 $(FUZZ_BIN): $(shell find Sources/Polytail -name '*.swift') Tests/Fuzz/FuzzReaders.swift
 	@mkdir -p .build/fuzz
-	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Polytail \
+	swiftc -sanitize=fuzzer,address -parse-as-library -O -module-name Polytail -package-name polytail \
 	  -I Sources/CPolytailNumerics $(shell find Sources/Polytail -name '*.swift' | sort) Tests/Fuzz/FuzzReaders.swift \
 	  -lgsl -llapacke -lblas -lz -o $@ 2>&1 | grep -v "Cannot export local symbol" || true
 	@test -x $@

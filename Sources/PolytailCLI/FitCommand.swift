@@ -27,11 +27,14 @@ public struct FitCommand: ParsableCommand {
             ML standard deviation, dividing by n), df (t, noncentral-t; the string "Infinity" \
             when the t fit is its normal limit), noncentrality (noncentral-t), logLikelihood, \
             converged, iterations, dfAtBound (t, noncentral-t), standardErrors (by the same \
-            keys), aic, bic, tailTest (t with df estimated: statistic, pValue, \
-            normalLogLikelihood of the likelihood-ratio test against the normal). \
-            Multivariate keys: family, n, dimension, location, scatter (the covariance for the \
-            normal), df (t), logLikelihood, converged, iterations, dfAtBound (t), \
-            standardErrors, aic, bic, tailTest (t). n counts rows. No number is NaN or infinite.
+            keys), standardErrorsOmitted (only when standardErrors is empty: notConverged, \
+            singularInformation, tooManyParameters or outsideDoubleRange), aic, bic, tailTest \
+            (t with df estimated: statistic, pValue, normalLogLikelihood of the \
+            likelihood-ratio test against the normal). Multivariate keys: family, n, \
+            dimension, location, scatter (the covariance for the normal), df (t), \
+            logLikelihood, converged, iterations, dfAtBound (t), standardErrors, \
+            standardErrorsOmitted, aic, bic, tailTest (t). n counts rows. No number is NaN or \
+            infinite.
 
             Errors are one line on stderr; the exit code is 1 for bad data and 2 for a bad \
             command line.
@@ -346,6 +349,7 @@ public struct FitCommand: ParsableCommand {
     }
 
     /// logLikelihood, converged, iterations, dfAtBound (families with ν), standardErrors,
+    /// standardErrorsOmitted (why standardErrors is empty: the result's covarianceOmission),
     /// aic, bic and, for a t fit with ν estimated, tailTest. Every number is finite.
     func report(_ result: FitResult, dimension: Int?) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
@@ -355,6 +359,7 @@ public struct FitCommand: ParsableCommand {
         ]
         if family.hasDegreesOfFreedom { members.append(("dfAtBound", .bool(result.dfAtBound))) }
         members.append(("standardErrors", FitCommand.standardErrors(result, dimension: dimension)))
+        if let omission = result.covarianceOmission { members.append(("standardErrorsOmitted", .string(omission.rawValue))) }
         members += [("aic", .number(result.aic)), ("bic", .number(result.bic))]
         if let test = result.tailTest {
             members.append(("tailTest", .object([

@@ -130,6 +130,23 @@ F("two_col_collinear.csv", "a,b\n" + "\n".join(f"{good_x[i]},{float(good_x[i]) *
 F("two_col_huge.csv", "a,b\n" + "\n".join(f"{float(good_x[i]) * 1e307},{float(good_x[-i - 1]) * 1e307}" for i in range(40)) + "\n")
 F("two_col_sub.csv", "a,b\n" + "\n".join(f"{float(good_x[i]) * 1e-310!r},{float(good_x[-i - 1]) * 1e-310!r}" for i in range(40)) + "\n")
 F("semicolon.csv", "x;y\n" + "\n".join(f"{good_x[i]};{good_x[-i - 1]}" for i in range(40)) + "\n")
+# Files of 2 MiB or more, which the reader reads in two halves on two threads: a bad cell, a
+# bad byte or a short row in the second half; a quoted field across the middle; CR line ends;
+# millions of blank lines. (Expected exit: 0 ok, 1 bad data.)
+big_x = [good_x[i % 60] for i in range(200_000)]
+BIG = {
+    "big_bad_second_half.csv": ("x\n" + "\n".join(big_x[:150_000] + ["abc"] + big_x[150_000:]) + "\n", 1),
+    "big_nan_second_half.csv": ("x\n" + "\n".join(big_x[:150_000] + ["nan"] + big_x[150_000:]) + "\n", 1),
+    "big_ragged_second_half.csv": ("x,y\n" + "".join(f"{v},{v}\n" for v in big_x[:150_000]) + "1\n" + "".join(f"{v},{v}\n" for v in big_x[:1000]), 1),
+    "big_quote_across_middle.csv": ("x,l\n" + "".join(f"{v},a\n" for v in big_x[:60_000]) + "1,\"" + "z\n" * 600_000 + "\"\n" + "".join(f"{v},b\n" for v in big_x[:60_000]), 0),
+    "big_unterminated_quote.csv": ("x,l\n" + "".join(f"{v},a\n" for v in big_x[:60_000]) + "1,\"" + "z\n" * 600_000, 1),
+    "big_cr_only.csv": ("x\r" + "\r".join(big_x) + "\r", 0),
+    "big_blank_lines.csv": ("x\n" + "\n" * 3_000_000 + "\n".join(big_x[:1000]) + "\n", 1),
+}
+for name, (text, _) in BIG.items():
+    F(name, text)
+FILES["big_bad_utf8.csv"] = write("big_bad_utf8.csv", ("x\n" + "\n".join(big_x[:150_000]) + "\n").encode() + b"\xff\n1\n2\n", "wb")
+BIG["big_bad_utf8.csv"] = (None, 1)
 
 # LDA files.
 def lda_rows(labels, n=30, scale=1.0):
@@ -271,6 +288,12 @@ for fname, expected in fit_expect.items():
     case(f"fit {fname} stream", [P, "fit", FILES[fname], "--stream"], (expected | {usage}) if multi and isinstance(expected, set) else ({expected, usage} if multi else expected))
 for fname in ["na.csv", "all_na.csv"]:
     case(f"fit {fname} drop", [P, "fit", FILES[fname], "--missing", "drop"], DATA_OK)
+for fname, (_, expected) in BIG.items():
+    columns = ["--columns", "x"]
+    for family in ["t", "normal"]:
+        case(f"fit {fname} {family}", [P, "fit", FILES[fname], "--family", family] + columns, expected)
+    case(f"fit {fname} stream", [P, "fit", FILES[fname], "--stream"] + columns, expected)
+case("fit big_blank_lines.csv drop", [P, "fit", FILES["big_blank_lines.csv"], "--missing", "drop"], ok)
 for key in ["devnull", "devzero", "dir", "missing"]:
     case(f"fit {key}", [P, "fit", FILES[key]], data)
 case("fit fifo", [P, "fit", FILES["fifo"]], data, slow=True)

@@ -5,7 +5,8 @@
 // package. The first byte of each input picks the reader and its options; the rest is the
 // file. Besides memory errors (AddressSanitizer) and traps, it checks the readers' contracts:
 // every error message is one printable line, every number read is finite, the row and line
-// bookkeeping agrees, and an IDX result holds exactly the bytes its dimensions announce.
+// bookkeeping agrees, a file read in two halves on two threads gives the one-pass result, and
+// an IDX result holds exactly the bytes its dimensions announce.
 import Foundation
 
 /// The scratch file the IDX reader reads (it reads paths, not memory).
@@ -38,13 +39,23 @@ public func polytailFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         } catch { checkMessage(error.description) }
     case 2, 3:
         // Numbers, all at once.
-        do {
-            let reader = try CSVNumberReader(utf8: body, options: CSVReadOptions(delimiter: delimiter, missing: missing))
-            let numbers = try reader.readAll()
+        let options = CSVReadOptions(delimiter: delimiter, missing: missing)
+        let onePass = Result { () throws(CSVError) -> CSVNumbers in try CSVNumberReader(utf8: body, options: options).readAll() }
+        switch onePass {
+        case let .success(numbers):
             check(numbers.values.allSatisfy { $0.isFinite }, "non-finite number read")
             check(numbers.values.count == numbers.rowCount * numbers.numberColumns.count, "values and rows disagree")
             for row in [0, numbers.rowCount - 1, numbers.rowCount, Int.max, -1] { _ = numbers.line(ofRow: row) }
-        } catch { checkMessage(error.description) }
+        case let .failure(error): checkMessage(error.description)
+        }
+        if selector & 7 == 3, (try? Data(body).write(to: URL(fileURLWithPath: scratch))) != nil {
+            // The same bytes from a file read in two halves split at the middle line end
+            // (whatever the size): exactly the one-pass result or error.
+            let twoParts = Result { () throws(CSVError) -> CSVNumbers in
+                try CSVNumberReader(path: scratch, options: options).readAll(twoPartsFrom: 0)
+            }
+            check(twoParts == onePass, "two-part read differs from one pass: \(twoParts) vs \(onePass)")
+        }
     case 4, 5:
         // Numbers in blocks of a few rows (the streaming path).
         do {

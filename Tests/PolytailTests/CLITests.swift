@@ -439,3 +439,28 @@ import Testing
         #expect(decoded?["d"] as? Double == 1e-5)
     }
 }
+
+// MARK: Standard errors omitted
+
+extension CLITests {
+    @Test("standardErrorsOmitted: the reason when there are no standard errors, absent otherwise")
+    func standardErrorsOmitted() throws {
+        // Distinct subnormal values: σ̂ is a double, its variance is not.
+        let tiny = Self.normalSample(50, seed: 21).map { $0 * 1e-310 }
+        let (json, text) = try Self.fitJSON([try Self.csv(header: ["x"], columns: [tiny]), "--family", "normal"])
+        #expect((json["standardErrors"] as? [String: Any])?.isEmpty == true)
+        #expect(json["standardErrorsOmitted"] as? String == CovarianceOmission.outsideDoubleRange.rawValue)
+        #expect(Self.keyOrder(text, keys: Array(json.keys))
+            == ["family", "n", "location", "scale", "logLikelihood", "converged", "iterations", "standardErrors",
+                "standardErrorsOmitted", "aic", "bic"])
+        #expect((json["scale"] as? Double ?? 0) > 0)
+        // 32 columns: 560 parameters, above the 527 the fits compute a covariance for.
+        let columns = (0..<32).map { Self.normalSample(40, seed: 100 + UInt64($0)) }
+        let wide = try Self.fitJSON([try Self.csv(header: (0..<32).map { "c\($0)" }, columns: columns), "--family", "normal"])
+        #expect((wide.object["standardErrors"] as? [String: Any])?.isEmpty == true)
+        #expect(wide.object["standardErrorsOmitted"] as? String == "tooManyParameters")
+        // With standard errors the key is absent.
+        let usual = try Self.fitJSON([try Self.csv(header: ["x"], columns: [Self.normalSample(50, seed: 22)]), "--family", "normal"])
+        #expect(usual.object["standardErrorsOmitted"] == nil && (usual.object["standardErrors"] as? [String: Any])?.count == 2)
+    }
+}

@@ -122,7 +122,11 @@ public struct ImportanceWeights: Equatable, Sendable {
     ///   bound), which couples the domains: then the covariances come from the joint observed
     ///   information of both samples (see `tiedCovariance`): the pair's result gives Var(ν̂),
     ///   each domain's result the covariance of its location and scale with ν's uncertainty
-    ///   accounted for (larger than a fixed-ν fit's).
+    ///   accounted for (larger than a fixed-ν fit's). A result without a covariance says why in
+    ///   ``FitResult/covarianceOmission`` (as the domain's own fit, or, for a tied ν,
+    ///   ``CovarianceOmission/singularInformation`` when the joint information is not positive
+    ///   definite and ``CovarianceOmission/tooManyParameters`` when one domain's information
+    ///   would exceed 527 parameters).
     /// - Throws: whatever the fits throw: `.emptyData`, `.nonFiniteValue`, `.tooFewObservations`,
     ///   `.constantData`, `.invalidParameter` (a bad ν rule), `.dimensionMismatch` (a
     ///   `.fixedPerGroup` rule without two values), `.numericalFailure`.
@@ -164,14 +168,17 @@ public struct ImportanceWeights: Equatable, Sendable {
                 (s, t, tied) = (sTied, tTied, nu)
             }
             return Fitted(model: try ImportanceWeights(.studentT(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance,
+                                        otherwise: .singularInformation))
         }
     }
 
     /// The result of the pair (see `fit`'s Returns): `tiedNu` is the ν estimated from both
     /// samples, nil when ν was fixed or estimated per domain; `variance` its variance from the
-    /// joint information (the domains' covariances then already hold their marginal blocks).
-    static func joint(_ source: FitResult, _ target: FitResult, tiedDegreesOfFreedom tiedNu: Double?, variance: Double?) -> FitResult {
+    /// joint information (the domains' covariances then already hold their marginal blocks);
+    /// `reason` why it is nil (a tied ν's ``FitResult/covarianceOmission``).
+    static func joint(_ source: FitResult, _ target: FitResult, tiedDegreesOfFreedom tiedNu: Double?, variance: Double?,
+                      otherwise reason: CovarianceOmission = .singularInformation) -> FitResult {
         let (s, t) = (source, target)
         let tied = tiedNu != nil
         var result = FitResult.summary(
@@ -182,17 +189,17 @@ public struct ImportanceWeights: Equatable, Sendable {
         result.sampleSize = s.sampleSize + t.sampleSize
         result.groupResults = [s, t]
         if let tiedNu, !result.dfAtBound {
-            SharedParameters.list([.degreesOfFreedom], estimates: [tiedNu], covariance: variance.map {
-                Matrix(uncheckedRows: 1, columns: 1, elements: [$0])
-            }, on: &result, omission: s.covarianceOmission)
+            SharedParameters.list([.degreesOfFreedom], estimates: [tiedNu],
+                                  covariance: variance.map { Matrix(uncheckedRows: 1, columns: 1, elements: [$0]) },
+                                  on: &result, otherwise: reason)
         }
         return result
     }
 
     /// With one ν estimated from both samples, the covariance of every estimate from the joint
-    /// observed information of both (``SharedParameters/covariances(_:informations:shared:)``):
+    /// observed information of both (``SharedParameters/covariances(_:informations:shared:otherwise:)``):
     /// each domain's result gets the marginal covariance of its θ̂, and Var(ν̂) is returned.
-    /// - Returns: Var(ν̂), or nil (the domains' covariances then removed).
+    /// - Returns: Var(ν̂), or nil (the domains' covariances then removed, with the reason).
     static func tiedCovariance(_ source: inout FitResult, _ sourceInformation: Matrix?,
                                _ target: inout FitResult, _ targetInformation: Matrix?) -> Double? {
         var groups = [source, target]
@@ -245,7 +252,7 @@ public struct ImportanceWeights: Equatable, Sendable {
                           result: joint(s.result, t.result, tiedDegreesOfFreedom: nil, variance: nil))
         case let .studentT(rule):
             let s: Fitted<MultivariateT>, t: Fitted<MultivariateT>
-            var tied: Double? = nil, tiedNuVariance: Double? = nil
+            var tied: Double? = nil, tiedNuVariance: Double? = nil, tooMany = false
             switch try rule.plan(groupCount: 2, groupName: groupName) {
             case let .fixed(nu):
                 s = try MultivariateT.fit(source, degreesOfFreedom: .fixed(nu[0]))
@@ -271,11 +278,13 @@ public struct ImportanceWeights: Equatable, Sendable {
                         &groups, samples: [source, target], locations: [sTied.model.location, tTied.model.location],
                         scatters: [sTied.model.scatter, tTied.model.scatter], nu: [nu, nu], estimatedNu: true, sharedScatter: false)?[0, 0]
                     (sTied.result, tTied.result) = (groups[0], groups[1])
+                    tooMany = groups[0].covarianceOmission == .tooManyParameters
                 }
                 (s, t, tied) = (sTied, tTied, nu)
             }
             return Fitted(model: try ImportanceWeights(.multivariateT(source: s.model, target: t.model)),
-                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance))
+                          result: joint(s.result, t.result, tiedDegreesOfFreedom: tied, variance: tiedNuVariance,
+                                        otherwise: tooMany ? .tooManyParameters : .singularInformation))
         }
     }
 

@@ -100,7 +100,10 @@ public enum WeightedLeastSquares {
     ///   ``FitParameter/coefficient(_:)``, their covariance, standard errors and intervals,
     ///   the Gaussian log-likelihood with Var(εᵢ) = σ̂²/wᵢ (statsmodels' `llf`), k = p + 1
     ///   (σ² counts, as in R's `AIC(lm)`), and ``FitResult/leastSquares``: residuals,
-    ///   Σwᵢrᵢ², σ̂² and R².
+    ///   Σwᵢrᵢ², σ̂² and R². The classical covariance is `nil` when n = p
+    ///   (``FitResult/covarianceOmission`` ``CovarianceOmission/noResidualDegreesOfFreedom``:
+    ///   σ̂² is undefined; the sandwich needs no σ̂²) or when XᵀWX cannot be inverted
+    ///   (``CovarianceOmission/singularInformation``).
     /// - Throws: ``PolytailError/emptyData``, `.dimensionMismatch` (response or weights),
     ///   `.nonFiniteValue(row:column:)` (observations: with column; response: column nil),
     ///   `.invalidWeight`, `.tooFewObservations` (fewer rows of positive weight than
@@ -248,7 +251,8 @@ public enum WeightedLeastSquares {
                 unchecked: (0..<p).map { .coefficient($0) }, estimates: coefficients, covariance: covariance,
                 covarianceEstimator: kind == .sandwich ? .sandwich : .classical,
                 observationCount: n, sampleSize: nn, logLikelihood: logLikelihood, parameterCount: p + 1,
-                iterations: 0, converged: true)
+                iterations: 0, converged: true,
+                omission: inverseInformation == nil ? .singularInformation : .noResidualDegreesOfFreedom)
             if kind != .sandwich, residualDF > 0 { result.intervalDegreesOfFreedom = Double(residualDF) }
             result.leastSquares = LeastSquaresSummary(
                 residuals: residuals, weightedResidualSumOfSquares: rss * weightScale, residualVariance: sigma2.map { $0 * weightScale },
@@ -342,7 +346,8 @@ public enum WeightedLeastSquares {
             var left = [Double](repeating: 0, count: p * p), ca = [Double](repeating: 0, count: p * p)
             for j in 0..<p { for k in 0..<p { var v = 0.0; for l in 0..<p { v += m[j * p + l] * cb[l, k] }; left[j * p + k] = v } }
             for j in 0..<p { for k in 0..<p { var v = 0.0; for l in 0..<p { v += left[j * p + l] * m[k * p + l] }; ca[j * p + k] = v } }
-            result.covariance = ca.allSatisfy(\.isFinite) ? Matrix(uncheckedRows: p, columns: p, elements: ca) : nil
+            result.setCovariance(ca.allSatisfy(\.isFinite) ? Matrix(uncheckedRows: p, columns: p, elements: ca) : nil,
+                                 otherwise: .outsideDoubleRange)
         }
         return Fitted(model: Polynomial(degree: degree, center: center, scale: scale,
                                         scaledCoefficients: solution.coefficients, coefficients: a),

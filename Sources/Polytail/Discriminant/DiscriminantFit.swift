@@ -39,7 +39,12 @@ extension DiscriminantAnalysis {
     ///   whole's result (the scatter's upper triangle, then ν), and every covariance then comes
     ///   from the joint observed information of all classes: each class's errors include the
     ///   shared parameters' uncertainty (`SharedParameters`). Not provided: a covariance for a
-    ///   shared t scatter with per-class ν, and for the priors.
+    ///   shared t scatter with per-class estimated ν, and for the priors. A result without a
+    ///   covariance says why in ``FitResult/covarianceOmission``:
+    ///   ``CovarianceOmission/sharedParameters`` (a shared t scatter with per-class estimated ν),
+    ///   ``CovarianceOmission/tooManyParameters`` (more than 527 parameters in one class's
+    ///   information), ``CovarianceOmission/notConverged`` (ECME stopped at `maxIterations`) or
+    ///   ``CovarianceOmission/singularInformation``.
     /// - Throws: ``PolytailError``: `.emptyData`; `.dimensionMismatch` (labels ≠ rows);
     ///   `.nonFiniteValue(row:column:)`; `.tooFewClasses`; `.constantData(column:)`;
     ///   `.tooFewObservations` (shared: n − k < d); `.invalidParameter` naming the class with
@@ -210,7 +215,7 @@ extension DiscriminantAnalysis {
                 unchecked: Array(parameters.prefix(count)), estimates: Array(estimates.prefix(count)),
                 covariance: MultivariateFitting.normalCovariance(m.covariance, total: Double(groups[j].rows), withMatrix: !shared),
                 observationCount: groups[j].rows, sampleSize: Double(groups[j].rows), logLikelihood: ll,
-                parameterCount: count, iterations: 0, converged: true)
+                parameterCount: count, iterations: 0, converged: true, omission: .tooManyParameters)
             result.covarianceEstimator = .observedInformation
             perClass.append(result)
         }
@@ -383,11 +388,12 @@ struct TDiscriminantECME {
         // class's parameters separate from the others' when its scatter is its own and its ν is
         // not estimated jointly with the other classes': then its covariance is the multivariate
         // t's observed information. Shared parameters — a tied ν estimated inside its bounds, a
-        // shared scatter with a common ν — couple the classes: the covariances then come from the
-        // joint information of all classes (`SharedParameters`), and the whole's result lists
-        // the shared parameters.
+        // shared scatter with a common or fixed ν — couple the classes: the covariances then come
+        // from the joint information of all classes (`SharedParameters`), and the whole's result
+        // lists the shared parameters.
         let ownNu = nuCount == k
         let tiedNu = nuCount == 1 && !atBound[0]
+        let joint = tiedNu || (shared && !ownNu)
         var perClass = (0..<k).map { j -> FitResult in
             let s = sigma[shared ? 0 : j]
             var (parameters, estimates) = MultivariateFitting.parameters(mean: mu[j], covariance: s, location: true)
@@ -395,7 +401,13 @@ struct TDiscriminantECME {
             let freeNu = ownNu && !atBound[j]
             if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu[j]) }
             var covariance: Matrix? = nil
-            if !shared, !tiedNu, parameters.count <= MultivariateFitting.maximumCovarianceParameters {
+            let omission: CovarianceOmission
+            if shared || joint {
+                omission = .sharedParameters  // replaced below when computed jointly
+            } else if parameters.count > MultivariateFitting.maximumCovarianceParameters {
+                omission = .tooManyParameters
+            } else {
+                omission = .singularInformation
                 covariance = MultivariateFitting.tCovariance(groups[j], weights: [Double](repeating: 1, count: groups[j].rows),
                                                              location: mu[j], scatter: s, nu: nu[j], freeNu: freeNu)
             }
@@ -403,12 +415,12 @@ struct TDiscriminantECME {
                 unchecked: parameters, estimates: estimates, covariance: covariance,
                 observationCount: groups[j].rows, sampleSize: Double(groups[j].rows), logLikelihood: perClassLL[j],
                 parameterCount: d + (shared ? 0 : matrixCount) + (ownNu ? 1 : 0),
-                iterations: iterations, converged: converged, dfAtBound: atBound[j])
+                iterations: iterations, converged: converged, dfAtBound: atBound[j], omission: omission)
         }
         var overall = FitResult.summary(observationCount: groups.reduce(0) { $0 + $1.rows }, logLikelihood: ll,
                                         parameterCount: k * d + (shared ? 1 : k) * matrixCount + nuCount,
                                         iterations: iterations, converged: converged, dfAtBound: atBound.contains(true))
-        if tiedNu || (shared && !ownNu) {
+        if joint {
             let covariance = SharedParameters.multivariateT(
                 &perClass, samples: groups, locations: mu, scatters: groups.indices.map { sigma[shared ? 0 : $0] },
                 nu: nu, estimatedNu: tiedNu, sharedScatter: shared)
@@ -419,7 +431,7 @@ struct TDiscriminantECME {
             }
             if tiedNu { keys.append(.degreesOfFreedom); values.append(nu[0]) }
             SharedParameters.list(keys, estimates: values, covariance: covariance, on: &overall,
-                                  omission: perClass.first?.covarianceOmission)
+                                  otherwise: perClass.first?.covarianceOmission ?? .singularInformation)
         }
         overall.groupResults = perClass
         return overall

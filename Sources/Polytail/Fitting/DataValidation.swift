@@ -75,9 +75,14 @@ enum DataValidation {
         scaled.sampleSize = result.sampleSize * m
         if let c = result.covariance {
             // Tiny frequencies (all weights 5·10⁻³²⁴) make the variances overflow: no covariance
-            // then, rather than infinite standard errors.
+            // then (outsideDoubleRange), rather than infinite standard errors.
             let elements = c.elements.map { $0 / m }
-            scaled.covariance = elements.allSatisfy(\.isFinite) ? Matrix(uncheckedRows: c.rows, columns: c.columns, elements: elements) : nil
+            if elements.allSatisfy(\.isFinite) {
+                scaled.covariance = Matrix(uncheckedRows: c.rows, columns: c.columns, elements: elements)
+            } else {
+                scaled.covariance = nil
+                scaled.covarianceOmission = .outsideDoubleRange
+            }
         }
         if let test = result.tailTest {
             scaled.tailTest = TailTest(tLogLikelihood: result.logLikelihood * m, normalLogLikelihood: test.normalLogLikelihood * m)

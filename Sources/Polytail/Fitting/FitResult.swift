@@ -98,8 +98,23 @@ public enum CovarianceOmission: String, Hashable, Sendable, Codable {
     /// a saddle point of a non-convex likelihood.
     case singularInformation
     /// More parameters than the fit computes a covariance for (the information matrix would
-    /// cost far more than the fit).
+    /// cost far more than the fit): a multivariate normal or t, or a discriminant class, with
+    /// more than 527 parameters (dimension above 30); a linear classifier above its own cap.
     case tooManyParameters
+    /// The covariance exists but its entries leave the double range: variances of data near
+    /// the subnormal or overflow limits once restated from the fit's exact power-of-two
+    /// rescaling (data of magnitude 10⁻³⁰⁰ have variances near 10⁻⁶⁰⁰), of tiny frequency
+    /// weights, of a polynomial re-expanded in powers of x, or an entry that overflows.
+    case outsideDoubleRange
+    /// A least-squares fit with as many rows as coefficients (n = p): the residuals are all 0,
+    /// σ̂² = Σwᵢrᵢ²/(n − p) is undefined, and so is the classical covariance σ̂²(XᵀWX)⁻¹.
+    case noResidualDegreesOfFreedom
+    /// A group's parameters are estimated jointly with the other groups' in a way the fit does
+    /// not compute a covariance for: a scatter matrix shared by the classes of a t discriminant
+    /// analysis while each class estimates its own ν. (A tied ν, or a shared t scatter with a
+    /// fixed or tied ν, get their covariances from the joint information of all classes; a
+    /// shared normal covariance leaves each class's mean uncorrelated with it.)
+    case sharedParameters
 }
 
 /// What every fit reports beside the fitted model: the estimates by parameter, their
@@ -117,13 +132,16 @@ public struct FitResult: Equatable, Sendable, Codable {
     public var parameters: [FitParameter]
     /// The estimates, one per entry of ``parameters``.
     public var estimates: [Double]
-    /// The asymptotic covariance of ``estimates``, k × k for k = `parameters.count`; `nil` when
-    /// the information matrix is singular at the estimate or was not computed.
+    /// The asymptotic covariance of ``estimates``, k × k for k = `parameters.count`; `nil`
+    /// when it cannot be stated, and then ``covarianceOmission`` says why.
     public var covariance: Matrix?
     /// How ``covariance`` was estimated.
     public var covarianceEstimator: CovarianceEstimator
-    /// Why ``covariance`` is `nil` although ``parameters`` are listed, where the fit says so
-    /// (linear classifiers); `nil` when there is a covariance.
+    /// Why ``covariance`` is `nil` although ``parameters`` are listed. Every fit of the library
+    /// sets it exactly then: `nil` when there is a covariance, and `nil` when no parameter is
+    /// listed (a result whose inference lives in ``groupResults``, a network's, or one whose
+    /// every parameter is held fixed or on a bound). A fit that did not converge
+    /// (``converged`` false) reports no covariance (``CovarianceOmission/notConverged``).
     public var covarianceOmission: CovarianceOmission?
     /// When set, Wald intervals use Student-t quantiles with this many degrees of freedom
     /// (least squares: n − p, as statsmodels does); otherwise normal quantiles.
@@ -206,24 +224,35 @@ public struct FitResult: Equatable, Sendable, Codable {
                   observationCount: observationCount, sampleSize: sampleSize, logLikelihood: logLikelihood,
                   parameterCount: parameterCount, iterations: iterations, converged: converged, dfAtBound: dfAtBound,
                   tailTest: tailTest)
+        // The caller's covariance as given (checked above), whether or not the fit converged;
+        // the reason for a missing one is the caller's to state (the decoder reads it).
+        self.covariance = covariance
+        self.covarianceOmission = nil
         self.intervalDegreesOfFreedom = intervalDegreesOfFreedom
         self.objectiveHistory = objectiveHistory
         self.leastSquares = leastSquares
         self.training = training
     }
 
-    /// For the library's own fits, whose counts agree by construction.
+    /// For the library's own fits, whose counts agree by construction. The one place that
+    /// decides whether a fit's covariance is reported and, if not, why
+    /// (``covarianceOmission``), in this order: nothing when no parameter is listed; none
+    /// when the fit did not converge (``CovarianceOmission/notConverged``: the curvature at a
+    /// point that is not the maximum is not the estimate's variance); none when `covariance`
+    /// has an infinite entry (``CovarianceOmission/outsideDoubleRange``), a NaN, a negative
+    /// variance or a correlation beyond ±1 (an information matrix that was not positive
+    /// definite: ``CovarianceOmission/singularInformation``); else `covariance`, and when the
+    /// fit computed none, `omission` (``CovarianceOmission/singularInformation`` by default:
+    /// the fits compute one unless inverting the information fails).
     init(
         unchecked parameters: [FitParameter], estimates: [Double], covariance: Matrix?,
         covarianceEstimator: CovarianceEstimator = .observedInformation,
         observationCount: Int, sampleSize: Double, logLikelihood: Double, parameterCount: Int,
-        iterations: Int, converged: Bool, dfAtBound: Bool = false, tailTest: TailTest? = nil
+        iterations: Int, converged: Bool, dfAtBound: Bool = false, tailTest: TailTest? = nil,
+        omission: CovarianceOmission? = nil
     ) {
-        // A covariance with a non-finite entry, a negative variance or a correlation beyond ±1
-        // (an information matrix that was not positive definite) is no covariance.
         self.parameters = parameters
         self.estimates = estimates
-        self.covariance = covariance.flatMap { FitResult.covarianceProblem($0) == nil ? $0 : nil }
         self.covarianceEstimator = covarianceEstimator
         self.observationCount = observationCount
         self.sampleSize = sampleSize
@@ -233,6 +262,28 @@ public struct FitResult: Equatable, Sendable, Codable {
         self.converged = converged
         self.dfAtBound = dfAtBound
         self.tailTest = tailTest
+        setCovariance(covariance, otherwise: omission ?? .singularInformation)
+    }
+
+    /// Sets ``covariance`` and ``covarianceOmission`` together by the policy of
+    /// `init(unchecked:)` (see there), for the current ``parameters`` and ``converged``:
+    /// `covariance` when it can be reported, else `nil` and the reason — `reason` when the fit
+    /// computed none.
+    mutating func setCovariance(_ covariance: Matrix?, otherwise reason: CovarianceOmission) {
+        if parameters.isEmpty {
+            self.covariance = nil
+            covarianceOmission = nil
+        } else if !converged {
+            self.covariance = nil
+            covarianceOmission = .notConverged
+        } else if let covariance {
+            let problem = FitResult.covarianceProblem(covariance)
+            self.covariance = problem == nil ? covariance : nil
+            covarianceOmission = problem.map { $0.value.isInfinite ? .outsideDoubleRange : .singularInformation }
+        } else {
+            self.covariance = nil
+            covarianceOmission = reason
+        }
     }
 
     /// Why `c` cannot be a covariance matrix (non-finite, asymmetric, a negative variance, a
@@ -269,7 +320,9 @@ public struct FitResult: Equatable, Sendable, Codable {
         case covarianceOmission
     }
 
-    /// Decodes through the validating initialiser (counts must agree).
+    /// Decodes through the validating initialiser (counts must agree), and checks that
+    /// ``covarianceOmission`` is present exactly when ``parameters`` are listed without a
+    /// ``covariance``.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         do {
@@ -292,9 +345,19 @@ public struct FitResult: Equatable, Sendable, Codable {
                 training: c.decodeIfPresent(TrainingSummary.self, forKey: .training))
             self.groupResults = try c.decodeIfPresent([FitResult].self, forKey: .groupResults)
             self.covarianceOmission = try c.decodeIfPresent(CovarianceOmission.self, forKey: .covarianceOmission)
+            // The library's invariant: a reason exactly when parameters are listed without a
+            // covariance.
             if covariance != nil, covarianceOmission != nil {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                                                         debugDescription: "a covariance and a reason for omitting it"))
+            }
+            if parameters.isEmpty, let omission = covarianceOmission {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "a reason (\(omission)) for omitting the covariance of no parameters"))
+            }
+            if covariance == nil, !parameters.isEmpty, covarianceOmission == nil {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "parameters without a covariance and without covarianceOmission saying why"))
             }
         } catch let error as PolytailError {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))

@@ -9,7 +9,8 @@ extension MultivariateNormal {
     /// - Returns: the fit and its ``FitResult``: ℓ = −W/2 (d log 2π + log det Σ̂ + d); parameters
     ///   ``FitParameter/meanComponent(_:)`` and ``FitParameter/covariance(_:_:)`` (j ≤ k) with
     ///   the inverse observed information Cov(μ̂) = Σ̂/W, Cov(σ̂ⱼₖ, σ̂ₗₘ) = (σ̂ⱼₗσ̂ₖₘ + σ̂ⱼₘσ̂ₖₗ)/W
-    ///   (`nil` above `MultivariateFitting.maximumCovarianceParameters` parameters).
+    ///   (`nil` above `MultivariateFitting.maximumCovarianceParameters` = 527 parameters, i.e.
+    ///   dimension above 30, with ``FitResult/covarianceOmission`` ``CovarianceOmission/tooManyParameters``).
     /// - Throws: ``PolytailError`` for empty or non-finite data, invalid weights, at most d
     ///   rows of positive weight, a constant column, or a singular covariance (collinear columns).
     public static func fit(_ observations: Matrix, weights: [Double]? = nil) throws(PolytailError) -> Fitted<MultivariateNormal> {
@@ -42,7 +43,8 @@ extension MultivariateNormal {
         return Fitted(model: fitted, result: DataValidation.frequencyScaled(FitResult(
             unchecked: parameters, estimates: estimates, covariance: information,
             observationCount: observationCount, sampleSize: total, logLikelihood: ll,
-            parameterCount: k, iterations: 0, converged: true), weights: weights))
+            parameterCount: k, iterations: 0, converged: true,
+            omission: .tooManyParameters), weights: weights))
     }
 }
 
@@ -62,8 +64,11 @@ extension MultivariateT {
     /// ``FitParameter/scatter(_:_:)`` (j ≤ k) and, when estimated and not at a bound,
     /// ``FitParameter/degreesOfFreedom``; their covariance is the inverse observed information,
     /// the Hessian taken by central differences of the analytic score at the optimum (see
-    /// the internal `MultivariateFitting.tCovariance`; `nil` above
-    /// `MultivariateFitting.maximumCovarianceParameters` parameters). With ν estimated,
+    /// the internal `MultivariateFitting.tCovariance`). Without a covariance
+    /// ``FitResult/covarianceOmission`` says why: ``CovarianceOmission/tooManyParameters`` above
+    /// 527 parameters (dimension above 30), ``CovarianceOmission/notConverged`` when ECME
+    /// stopped at `maxIterations`, ``CovarianceOmission/singularInformation`` when the
+    /// information is not positive definite. With ν estimated,
     /// ``FitResult/tailTest`` tests the t against the multivariate normal (ν = ∞).
     /// - Parameters:
     ///   - observations: n × d observations, one per row, finite.
@@ -152,7 +157,9 @@ extension MultivariateT {
             unchecked: parameters, estimates: estimates, covariance: information,
             observationCount: DataValidation.positiveCount(w), sampleSize: total, logLikelihood: ll,
             parameterCount: parameters.count + (bounds.fixed == nil && atBound ? 1 : 0),
-            iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest), weights: weights))
+            iterations: iterations, converged: converged, dfAtBound: atBound, tailTest: tailTest,
+            omission: parameters.count > MultivariateFitting.maximumCovarianceParameters ? .tooManyParameters : .singularInformation),
+            weights: weights))
     }
 }
 

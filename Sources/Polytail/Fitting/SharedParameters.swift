@@ -23,19 +23,23 @@ enum SharedParameters {
     /// than a fit holding them fixed), not conditional on them; covariances across groups (all
     /// through φ) are not kept. When an information is missing or I is not positive definite,
     /// every group's covariance is removed (conditional on φ it would understate the errors;
-    /// ``CovarianceOmission/singularInformation``) and nil is returned.
+    /// `reason` for a missing information, else ``CovarianceOmission/singularInformation``) and
+    /// nil is returned. Each group's covariance goes through `FitResult.setCovariance`, so a
+    /// group that did not converge reports ``CovarianceOmission/notConverged`` instead.
     /// - Parameters:
     ///   - groups: each group's result, whose parameters are θⱼ (covariance replaced).
     ///   - informations: each group's information over (θⱼ, φ), (pⱼ + q)², in the same order.
     ///   - shared: q, the number of shared parameters (the last q rows of each information).
+    ///   - reason: why the covariances are missing when an information is `nil` (not computed).
     /// - Returns: Cov(φ̂), q × q, or nil.
-    static func covariances(_ groups: inout [FitResult], informations: [Matrix?], shared q: Int = 1) -> Matrix? {
+    static func covariances(_ groups: inout [FitResult], informations: [Matrix?], shared q: Int = 1,
+                            otherwise reason: CovarianceOmission = .singularInformation) -> Matrix? {
         precondition(groups.count == informations.count && q >= 1)
-        for j in groups.indices { groups[j].covariance = nil }
-        func fail() -> Matrix? {
-            for j in groups.indices { groups[j].covarianceOmission = .singularInformation }
+        func fail(_ why: CovarianceOmission = .singularInformation) -> Matrix? {
+            for j in groups.indices { groups[j].setCovariance(nil, otherwise: why) }
             return nil
         }
+        if informations.contains(where: { $0 == nil }) { return fail(reason) }
         var schur = [Double](repeating: 0, count: q * q)
         var blocks: [(inverse: [Double], z: [Double])] = []
         for (group, information) in zip(groups, informations) {
@@ -69,15 +73,14 @@ enum SharedParameters {
             for r in 0..<p { for c in 0..<q { for l in 0..<q { zs[r * q + c] += z[r * q + l] * sInverse[l * q + c] } } }
             for r in 0..<p { for c in 0..<p { for l in 0..<q { e[r * p + c] += zs[r * q + l] * z[c * q + l] } } }
             for r in 0..<p { for c in 0..<r { let v = 0.5 * (e[r * p + c] + e[c * p + r]); e[r * p + c] = v; e[c * p + r] = v } }
-            groups[j].covariance = Matrix(uncheckedRows: p, columns: p, elements: e)
-            groups[j].covarianceOmission = nil
+            groups[j].setCovariance(Matrix(uncheckedRows: p, columns: p, elements: e), otherwise: .singularInformation)
         }
         return Matrix(uncheckedRows: q, columns: q, elements: sInverse)
     }
 
     /// The covariances of multivariate-t groups sharing an estimated ν, a scatter matrix, or
     /// both: each group's information is the multivariate t's (`MultivariateFitting.tInformation`,
-    /// over μⱼ, Σ, ν) on its own rows, then ``covariances(_:informations:shared:)``. Above
+    /// over μⱼ, Σ, ν) on its own rows, then ``covariances(_:informations:shared:otherwise:)``. Above
     /// `MultivariateFitting.maximumCovarianceParameters` parameters in one group's information
     /// every covariance is omitted (``CovarianceOmission/tooManyParameters``), as a single
     /// fit's would be.
@@ -96,7 +99,7 @@ enum SharedParameters {
         let d = locations[0].count
         let q = (estimatedNu ? 1 : 0) + (sharedScatter ? d * (d + 1) / 2 : 0)
         guard groups.allSatisfy({ $0.parameters.count + q <= MultivariateFitting.maximumCovarianceParameters }) else {
-            for j in groups.indices { groups[j].covariance = nil; groups[j].covarianceOmission = .tooManyParameters }
+            for j in groups.indices { groups[j].setCovariance(nil, otherwise: .tooManyParameters) }
             return nil
         }
         let informations = samples.indices.map { j in
@@ -107,12 +110,11 @@ enum SharedParameters {
     }
 
     /// Lists the shared parameters on the whole's result with their covariance from
-    /// ``covariances(_:informations:shared:)`` (nil, with the groups' omission, when there is none).
+    /// ``covariances(_:informations:shared:otherwise:)`` (nil, with `reason`, when there is none).
     static func list(_ parameters: [FitParameter], estimates: [Double], covariance: Matrix?, on result: inout FitResult,
-                     omission: CovarianceOmission?) {
+                     otherwise reason: CovarianceOmission) {
         result.parameters = parameters
         result.estimates = estimates
-        result.covariance = covariance
-        result.covarianceOmission = covariance == nil ? (omission ?? .singularInformation) : nil
+        result.setCovariance(covariance, otherwise: reason)
     }
 }

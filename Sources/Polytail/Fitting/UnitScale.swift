@@ -123,7 +123,7 @@ extension FitResult {
     /// 2⁻ᵏf_Y(2⁻ᵏx); the tail test's two log-likelihoods alike, its statistic unchanged). A
     /// covariance whose variances leave the normal double range (they are squares of
     /// spreads: 10⁻³²⁰ data have variances of 10⁻⁶⁴⁰) is dropped — `nil`, no standard
-    /// errors — rather than reported as 0 or ∞.
+    /// errors, ``CovarianceOmission/outsideDoubleRange`` — rather than reported as 0 or ∞.
     func rescaledData(exponent k: Int) -> FitResult {
         guard k != 0 else { return self }
         var out = self
@@ -139,7 +139,12 @@ extension FitResult {
                 let v = elements[i * n + i]
                 return v.isFinite && (v == 0 ? c[i, i] == 0 : v >= Double.leastNormalMagnitude)
             }
-            out.covariance = usable ? Matrix(uncheckedRows: n, columns: n, elements: elements) : nil
+            if usable {
+                out.covariance = Matrix(uncheckedRows: n, columns: n, elements: elements)
+            } else {
+                out.covariance = nil
+                out.covarianceOmission = .outsideDoubleRange
+            }
         }
         let shift = -sampleSize * Double(k) * M_LN2
         out.logLikelihood = logLikelihood + shift

@@ -26,7 +26,8 @@ extension Network {
     /// every epoch; ``FitResult/converged`` says whether the full-batch gradient's ∞-norm at
     /// the end is at most `tolerance` (as for ``LinearClassifier``'s `.adam`). No parameter is
     /// listed and there is no covariance: a network's weights are not identifiable (hidden
-    /// units permute), so Wald inference on them means nothing.
+    /// units permute), so Wald inference on them means nothing (and, listing no parameter, the
+    /// result sets no ``FitResult/covarianceOmission`` either).
     ///
     /// Constant input columns are allowed (image borders are constant pixels).
     /// - Parameters:
