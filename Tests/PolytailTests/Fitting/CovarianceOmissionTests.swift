@@ -79,12 +79,26 @@ struct CovarianceOmissionTests {
         try Self.expectOmitted(try StudentT.fit(x.map { $0 * 1e-310 }).result, .outsideDoubleRange)
     }
 
-    @Test("normal by passes over the data: as in memory")
-    func normalByPasses() throws {
-        let x = Self.heavyTailed(400, seed: 4).map { $0 * 1e-310 }
-        var statistics = NormalStatistics()
-        try statistics.add(x)
-        try Self.expectOmitted(try statistics.fit().result, .outsideDoubleRange)
+    @Test("normal and t by passes over the data: as in memory")
+    func byPasses() throws {
+        let x = Self.heavyTailed(400, seed: 4)
+        func fits(_ x: [Double], maxIterations: Int = 200) throws -> (normal: FitResult, t: FitResult) {
+            var statistics = NormalStatistics()
+            try statistics.add(x)
+            let t = try StudentT.fit(statistics: statistics, maxIterations: maxIterations) { (pass: inout StudentTPass) throws(PolytailError) in
+                try pass.add(x)
+            }
+            return (try statistics.fit().result, t.result)
+        }
+        let usual = try fits(x)
+        try Self.expectCovariance(usual.normal)
+        try Self.expectCovariance(usual.t)
+        let tiny = try fits(x.map { $0 * 1e-310 })
+        try Self.expectOmitted(tiny.normal, .outsideDoubleRange)
+        try Self.expectOmitted(tiny.t, .outsideDoubleRange)
+        let stopped = try fits(x, maxIterations: 1).t
+        #expect(!stopped.converged)
+        try Self.expectOmitted(stopped, .notConverged)
     }
 
     @Test("noncentral t: a covariance, or outsideDoubleRange for subnormal data")
@@ -184,6 +198,38 @@ struct CovarianceOmissionTests {
         let normal = try ImportanceWeights.fit(source: s.map { $0 * 1e-310 }, target: t.map { $0 * 1e-310 }).result
         #expect(normal.parameters.isEmpty && normal.covarianceOmission == nil)
         for r in try #require(normal.groupResults) { try Self.expectOmitted(r, .outsideDoubleRange) }
+    }
+
+    @Test("multivariate importance weights: a tied ν whose joint information would exceed 527 parameters")
+    func multivariateImportanceWeights() throws {
+        // d = 22: each domain 22 + 253 = 275 parameters at a fixed ν, the joint information
+        // 2·275 + 1 = 551. (The profile search over ν takes a minute in a debug build, so the
+        // pair is assembled here from the fixed-ν fits as `fit` does after the search.)
+        let s = try Self.gaussianMatrix(rows: 60, columns: 22, seed: 17, heavy: true)
+        let t = try Self.gaussianMatrix(rows: 60, columns: 22, seed: 18, heavy: true)
+        var sFit = try MultivariateT.fit(s, degreesOfFreedom: .fixed(4)).result
+        var tFit = try MultivariateT.fit(t, degreesOfFreedom: .fixed(4)).result
+        #expect(sFit.parameters.count == 275)
+        try Self.expectCovariance(sFit)
+        #expect(2 * sFit.parameters.count + 1 > MultivariateFitting.maximumCovarianceParameters)
+        let variance = ImportanceWeights.tiedCovariance(&sFit, nil, &tFit, nil, otherwise: .tooManyParameters)
+        #expect(variance == nil)
+        // A domain's covariance at the fixed common ν would understate its errors: none.
+        try Self.expectOmitted(sFit, .tooManyParameters)
+        try Self.expectOmitted(tFit, .tooManyParameters)
+        let pair = ImportanceWeights.joint(sFit, tFit, tiedDegreesOfFreedom: 4, variance: variance, otherwise: .tooManyParameters)
+        #expect(pair.parameters == [.degreesOfFreedom])
+        try Self.expectOmitted(pair, .tooManyParameters)
+        // Univariate: the joint information of a tied ν.
+        let u = Self.heavyTailed(200, seed: 19), v = Self.heavyTailed(200, seed: 20)
+        var uFit = try StudentT.fit(u, degreesOfFreedom: .fixed(3)), vFit = try StudentT.fit(v, degreesOfFreedom: .fixed(3))
+        let tiedVariance = ImportanceWeights.tiedCovariance(&uFit.result, ImportanceWeights.tInformation(u, uFit.model),
+                                                            &vFit.result, ImportanceWeights.tInformation(v, vFit.model))
+        #expect(tiedVariance.map { $0 > 0 } == true)
+        try Self.expectCovariance(uFit.result)
+        // Without the informations (not computed): the reason given.
+        _ = ImportanceWeights.tiedCovariance(&uFit.result, nil, &vFit.result, nil, otherwise: .singularInformation)
+        try Self.expectOmitted(vFit.result, .singularInformation)
     }
 
     // MARK: Least squares
