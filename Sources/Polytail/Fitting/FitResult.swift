@@ -357,7 +357,7 @@ public struct FitResult: Equatable, Sendable, Codable {
             }
             if covariance == nil, !parameters.isEmpty, covarianceOmission == nil {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                        debugDescription: "parameters without a covariance and without covarianceOmission saying why"))
+                                                        debugDescription: "parameters without a covariance and without covarianceOmission saying why (a result saved before fits recorded the reason: fit again)"))
             }
         } catch let error as PolytailError {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))

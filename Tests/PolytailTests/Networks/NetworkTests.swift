@@ -88,7 +88,7 @@ struct NetworkTests {
         let penalty = model.weights.reduce(0.0) { $0 + $1.elements.reduce(0) { $0 + $1 * $1 } }
         #expect(abs(training.loss - (nll / 120 + 0.5e-4 * penalty)) <= 1e-6)
         #expect(result.observationCount == 120 && result.parameterCount == model.parameterCount)
-        #expect(result.parameters.isEmpty && result.covariance == nil)
+        #expect(result.parameters.isEmpty && result.covariance == nil && result.covarianceOmission == nil)
         #expect(training.gradientNorm > 0 && result.converged == (training.gradientNorm <= 1e-4))
         let p = try model.posteriors(x)
         for r in 0..<p.rows { #expect(abs(p.rowArrays[r].reduce(0, +) - 1) < 1e-12) }
