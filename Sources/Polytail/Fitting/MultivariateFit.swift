@@ -63,8 +63,8 @@ extension MultivariateT {
     /// The ``FitResult`` lists ``FitParameter/locationComponent(_:)``,
     /// ``FitParameter/scatter(_:_:)`` (j ≤ k) and, when estimated and not at a bound,
     /// ``FitParameter/degreesOfFreedom``; their covariance is the inverse observed information,
-    /// the Hessian taken by central differences of the analytic score at the optimum (see
-    /// the internal `MultivariateFitting.tCovariance`). Without a covariance
+    /// analytic in (μ, Σ) (one `dsyrk` over the rows) and by central differences of the analytic
+    /// score in ν (see the internal `MultivariateFitting.tInformation`). Without a covariance
     /// ``FitResult/covarianceOmission`` says why: ``CovarianceOmission/tooManyParameters`` above
     /// 527 parameters (dimension above 30), ``CovarianceOmission/notConverged`` when ECME
     /// stopped at `maxIterations`, ``CovarianceOmission/singularInformation`` when the
@@ -218,37 +218,119 @@ enum MultivariateFitting {
     }
 
     /// The observed information −∇²ℓ of the multivariate t behind
-    /// ``tCovariance(_:weights:location:scatter:nu:freeNu:)`` (same order, same differences),
-    /// symmetrised; `nil` when a shifted point has no score.
+    /// ``tCovariance(_:weights:location:scatter:nu:freeNu:)``, in the order of
+    /// ``tScore(_:weights:total:location:scatter:nu:freeNu:)``: the (μ, Σ) block analytic
+    /// (`tLocationScatterInformation`); ν's row and column, when ν is free, by central differences
+    /// of the analytic score in ν alone (step 10⁻⁵ ν; truncation and rounding near 10⁻¹⁰
+    /// relative). `nil` when Σ is not positive definite or a shifted ν has no score.
     static func tInformation(_ data: Matrix, weights w: [Double], location mu: [Double], scatter sigma: Matrix,
                              nu: Double, freeNu: Bool) -> Matrix? {
-        let d = data.columns
-        let pairs = upperTriangle(d)
-        let k = d + pairs.count + (freeNu ? 1 : 0)
+        guard let block = tLocationScatterInformation(data, weights: w, location: mu, scatter: sigma, nu: nu) else { return nil }
+        let p = mu.count + mu.count * (mu.count + 1) / 2
+        guard freeNu else { return Matrix(uncheckedRows: p, columns: p, elements: block) }
+        let k = p + 1
         let total = w.reduce(0, +)
-        var steps: [Double] = (0..<d).map { 1e-5 * sigma[$0, $0].squareRoot() }
-        for (j, l) in pairs { steps.append(1e-5 * (sigma[j, j] * sigma[l, l]).squareRoot()) }
-        if freeNu { steps.append(1e-5 * nu) }
-        func shifted(_ p: Int, _ h: Double) -> [Double]? {
-            var m = mu, s = sigma, v = nu
-            if p < d {
-                m[p] += h
-            } else if p < d + pairs.count {
-                let (j, l) = pairs[p - d]
-                s[j, l] += h
-                if j != l { s[l, j] += h }
-            } else {
-                v += h
-            }
-            return tScore(data, weights: w, total: total, location: m, scatter: s, nu: v, freeNu: freeNu)
-        }
+        let h = 1e-5 * nu
+        guard let plus = tScore(data, weights: w, total: total, location: mu, scatter: sigma, nu: nu + h, freeNu: true),
+              let minus = tScore(data, weights: w, total: total, location: mu, scatter: sigma, nu: nu - h, freeNu: true)
+        else { return nil }
         var negH = [Double](repeating: 0, count: k * k)
-        for p in 0..<k {
-            guard let plus = shifted(p, steps[p]), let minus = shifted(p, -steps[p]) else { return nil }
-            for q in 0..<k { negH[q * k + p] = -(plus[q] - minus[q]) / (2 * steps[p]) }
+        for r in 0..<p { for c in 0..<p { negH[r * k + c] = block[r * p + c] } }
+        for q in 0..<k {
+            let v = -(plus[q] - minus[q]) / (2 * h)
+            negH[q * k + p] = v
+            negH[p * k + q] = v
         }
-        for p in 0..<k { for q in 0..<p { let v = 0.5 * (negH[p * k + q] + negH[q * k + p]); negH[p * k + q] = v; negH[q * k + p] = v } }
         return Matrix(uncheckedRows: k, columns: k, elements: negH)
+    }
+
+    /// −∇²ℓ of the multivariate t over θ = (μ, Σⱼₖ for j ≤ k) at fixed ν, analytic. Per row,
+    /// with rᵢ = xᵢ − μ, P = Σ⁻¹, aᵢ = P rᵢ, qᵢ = rᵢᵀaᵢ and g(q) = −((ν+d)/2) log(1 + q/ν)
+    /// (g′ = −uᵢ/2, g″ = uᵢ²/(2(ν+d)), uᵢ = (ν+d)/(ν+qᵢ)), ℓ = Σ wᵢ [c − ½ log|Σ| + g(qᵢ)] and
+    ///
+    ///     ∇²ℓ = Σ wᵢ g″ᵢ ∇qᵢ∇qᵢᵀ + Σ wᵢ g′ᵢ ∇²qᵢ + ½ W tr(P F P E) on the Σ block,
+    ///     ∂q/∂μ = −2a,  ∂q/∂E = −aᵀEa,  ∂²q/∂μ∂μᵀ = 2P,  ∂²q/∂μ∂E = 2PEa,
+    ///     ∂²q/∂E∂F = aᵀ(EPF + FPE)a,
+    ///
+    /// E, F the symmetric unit directions of Σⱼₖ (eⱼeₖᵀ + eₖeⱼᵀ, or eⱼeⱼᵀ). The first sum is one
+    /// `dsyrk` of the rows √(wᵢg″ᵢ)∇qᵢ (in blocks of 2048 rows), the second needs only
+    /// Σwᵢg′ᵢ, b = Σwᵢg′ᵢaᵢ and M = Σwᵢg′ᵢaᵢaᵢᵀ: O(n p² + p²) for p = d + d(d+1)/2 parameters,
+    /// where central differences of the score cost O(n d² p). `nil` when Σ is not positive
+    /// definite.
+    static func tLocationScatterInformation(_ data: Matrix, weights w: [Double], location mu: [Double], scatter sigma: Matrix,
+                                            nu: Double) -> [Double]? {
+        let d = data.columns, n = data.rows, dd = Double(d)
+        guard let inverse = try? Lapack.solvePositiveDefinite(sigma.elements, n: d, Matrix.identity(d).elements, columns: d, what: "scatter"),
+              inverse.allSatisfy(\.isFinite) else { return nil }
+        let pairs = upperTriangle(d)
+        let p = d + pairs.count
+        var hessian = [Double](repeating: 0, count: p * p)
+        var sumG1 = 0.0, total = 0.0
+        var b = [Double](repeating: 0, count: d)
+        var m = [Double](repeating: 0, count: d * d)  // Σ wᵢg′ᵢ aᵢaᵢᵀ, accumulated as −Gram(√(−wᵢg′ᵢ) aᵢ)
+        let blockRows = 2048
+        var start = 0
+        while start < n {
+            let rows = min(blockRows, n - start)
+            var r = [Double](repeating: 0, count: rows * d)
+            for i in 0..<rows { for j in 0..<d { r[i * d + j] = data.elements[(start + i) * d + j] - mu[j] } }
+            var a = [Double](repeating: 0, count: rows * d)
+            Blas.gemm(r, rows: rows, columns: d, inverse, rows: d, columns: d, into: &a)
+            var v = [Double](repeating: 0, count: rows * p)
+            var scaledA = [Double](repeating: 0, count: rows * d)
+            for i in 0..<rows {
+                let wi = w[start + i]
+                guard wi > 0 else { continue }
+                var q = 0.0
+                for j in 0..<d { q += r[i * d + j] * a[i * d + j] }
+                let g1 = -0.5 * (nu + dd) / (nu + q)
+                let g2 = 0.5 * (nu + dd) / ((nu + q) * (nu + q))
+                total += wi
+                sumG1 += wi * g1
+                let root1 = (-wi * g1).squareRoot(), root2 = (wi * g2).squareRoot()
+                for j in 0..<d {
+                    b[j] += wi * g1 * a[i * d + j]
+                    scaledA[i * d + j] = root1 * a[i * d + j]
+                    v[i * p + j] = -2 * root2 * a[i * d + j]
+                }
+                for (c, (j, l)) in pairs.enumerated() {
+                    let aj = a[i * d + j], al = a[i * d + l]
+                    v[i * p + d + c] = -root2 * (j == l ? aj * aj : 2 * aj * al)
+                }
+            }
+            let gram = Lapack.gram(v, rows: rows, columns: p)
+            for e in 0..<(p * p) { hessian[e] += gram[e] }
+            let gramA = Lapack.gram(scaledA, rows: rows, columns: d)
+            for e in 0..<(d * d) { m[e] -= gramA[e] }
+            start += rows
+        }
+        // Σ wᵢg′ᵢ ∇²qᵢ: the μμ block 2(Σwᵢg′ᵢ)P, the μ–Σ block 2PEb.
+        for j in 0..<d { for l in 0..<d { hessian[j * p + l] += 2 * sumG1 * inverse[j * d + l] } }
+        func entries(_ pair: (Int, Int)) -> [(Int, Int)] { pair.0 == pair.1 ? [pair] : [pair, (pair.1, pair.0)] }
+        for (c, pair) in pairs.enumerated() {
+            for alpha in 0..<d {
+                var value = 0.0
+                for (j, l) in entries(pair) { value += 2 * inverse[alpha * d + j] * b[l] }
+                hessian[alpha * p + d + c] += value
+                hessian[(d + c) * p + alpha] += value
+            }
+        }
+        // The Σ–Σ block: tr(FPEM) + tr(EPFM) + ½W tr(PFPE), E = Σ e_α e_βᵀ, F = Σ e_γ e_δᵀ.
+        for (ce, e) in pairs.enumerated() {
+            for (cf, f) in pairs.enumerated() where cf >= ce {
+                var value = 0.0
+                for (alpha, beta) in entries(e) {
+                    for (gamma, delta) in entries(f) {
+                        value += inverse[delta * d + alpha] * m[beta * d + gamma] + inverse[beta * d + gamma] * m[delta * d + alpha]
+                            + 0.5 * total * inverse[delta * d + alpha] * inverse[beta * d + gamma]
+                    }
+                }
+                hessian[(d + ce) * p + d + cf] += value
+                if cf != ce { hessian[(d + cf) * p + d + ce] += value }
+            }
+        }
+        let information = hessian.map { -$0 }
+        return information.allSatisfy(\.isFinite) ? information : nil
     }
 
     /// The inverse observed information of the multivariate normal at (μ̂, Σ̂), in closed form:
