@@ -30,6 +30,11 @@ public enum PolytailError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A design matrix whose columns are linearly dependent (numerically).
     case rankDeficient(what: String, rank: Int, columns: Int)
 
+    /// A least-squares fit whose residuals are all zero or at the rounding error of the fitted
+    /// values: the response lies on the fitted model, the error variance's estimate is 0 and
+    /// the likelihood is unbounded (the regression analogue of ``constantData(column:)``).
+    case perfectFit
+
     public var description: String {
         switch self {
         case let .invalidParameter(name, value, requirement):
@@ -59,6 +64,8 @@ public enum PolytailError: Error, Equatable, Sendable, CustomStringConvertible {
             return "unknown label \"\(label)\""
         case let .tooFewClasses(needed, got):
             return "too few classes: need at least \(needed), got \(got)"
+        case .perfectFit:
+            return "the response lies on the fitted model to rounding error (every residual is 0): the error variance cannot be estimated and the likelihood is unbounded"
         case let .rankDeficient(what, rank, columns):
             return "\(what) is rank deficient: rank \(rank) < \(columns) columns"
         }

@@ -100,15 +100,18 @@ public enum WeightedLeastSquares {
     ///   ``FitParameter/coefficient(_:)``, their covariance, standard errors and intervals,
     ///   the Gaussian log-likelihood with Var(εᵢ) = σ̂²/wᵢ (statsmodels' `llf`), k = p + 1
     ///   (σ² counts, as in R's `AIC(lm)`), and ``FitResult/leastSquares``: residuals,
-    ///   Σwᵢrᵢ², σ̂² and R². The classical covariance is `nil` when n = p
-    ///   (``FitResult/covarianceOmission`` ``CovarianceOmission/noResidualDegreesOfFreedom``:
-    ///   σ̂² is undefined; the sandwich needs no σ̂²) or when XᵀWX cannot be inverted
-    ///   (``CovarianceOmission/singularInformation``).
+    ///   Σwᵢrᵢ², σ̂² = Σwᵢrᵢ²/(n − p) and R². The covariance is `nil` only when XᵀWX cannot
+    ///   be inverted (``CovarianceOmission/singularInformation``). Sums of squares are formed
+    ///   on exactly rescaled residuals, so responses near the double range fit too.
     /// - Throws: ``PolytailError/emptyData``, `.dimensionMismatch` (response or weights),
     ///   `.nonFiniteValue(row:column:)` (observations: with column; response: column nil),
-    ///   `.invalidWeight`, `.tooFewObservations` (fewer rows of positive weight than
-    ///   columns), `.rankDeficient` (collinear or zero columns), `.invalidParameter`
-    ///   (a negative or non-finite tolerance).
+    ///   `.invalidWeight`, `.tooFewObservations` (fewer than p + 1 rows of positive weight:
+    ///   σ² is estimated too, so n = p has no residual degree of freedom), `.rankDeficient`
+    ///   (collinear or zero columns), `.invalidParameter` (a negative or non-finite
+    ///   tolerance), ``PolytailError/perfectFit`` (every residual 0, or all at the rounding
+    ///   error of the fitted values — σ̂² < 10⁻³⁰ Σwᵢŷᵢ²/Σwᵢ, R's test: σ̂² = 0 and the
+    ///   likelihood unbounded), `.numericalFailure` (residuals or their sum of squares beyond
+    ///   the double range).
     /// - Complexity: O(n p²) (`dgelsy`).
     public static func fit(
         _ observations: Matrix, response: [Double], weights: [Double]? = nil, rankTolerance: Double? = nil,
@@ -136,7 +139,7 @@ public enum WeightedLeastSquares {
         }
         let solution = try solve(design: design, response: response, weights: w, rankTolerance: rankTolerance, what: "design matrix")
         return Fitted(model: LinearModel(coefficients: solution.coefficients),
-                      result: solution.result(design: design, response: response, weights: w, weightScale: DataValidation.weightScale(weights),
+                      result: try solution.result(design: design, response: response, weights: w, weightScale: DataValidation.weightScale(weights),
                                               covariance: kind))
     }
 
@@ -146,7 +149,8 @@ public enum WeightedLeastSquares {
         let p = design.columns
         let rows = (0..<design.rows).filter { w[$0] > 0 }
         let n = rows.count
-        guard n >= p else { throw .tooFewObservations(needed: p, got: n) }
+        // σ² is estimated too: at least one residual degree of freedom.
+        guard n > p else { throw .tooFewObservations(needed: p + 1, got: n) }
         // √w on the rows, with the weights first divided by their maximum so that neither
         // √w nor √w·x can overflow (the solution does not depend on a common factor).
         let wMax = rows.reduce(0.0) { max($0, w[$1]) }
@@ -197,7 +201,7 @@ public enum WeightedLeastSquares {
         /// depend on the weights' scale and are restated for the weights as given; β̂, R², both
         /// covariances and statsmodels' log-likelihood (which adds ½Σ log wᵢ) do not.
         func result(design: Matrix, response: [Double], weights w: [Double], weightScale: Double,
-                    covariance kind: CovarianceEstimator) -> FitResult {
+                    covariance kind: CovarianceEstimator) throws(PolytailError) -> FitResult {
             let p = design.columns
             let rows = (0..<design.rows).filter { w[$0] > 0 }
             let n = rows.count
@@ -207,28 +211,59 @@ public enum WeightedLeastSquares {
                 for j in 0..<p { fitted += design.elements[i * p + j] * coefficients[j] }
                 residuals[i] = response[i] - fitted
             }
-            var rss = 0.0, totalWeight = 0.0, weightedMean = 0.0, uncentred = 0.0, sumLogWeights = 0.0
+            // Sums of squares on residuals and responses multiplied by exact powers of two 2ᵏ
+            // (``UnitScale``, from the largest |rᵢ| and |yᵢ|), so that neither Σwᵢrᵢ² nor the total sum of squares overflows or
+            // underflows on data near the double range; ℓ takes log Σwᵢrᵢ² in pieces.
+            var residualScale = 0.0, responseScale = 0.0
             for i in rows {
-                rss += w[i] * residuals[i] * residuals[i]
-                totalWeight += w[i]; weightedMean += w[i] * response[i]
-                uncentred += w[i] * response[i] * response[i]
+                guard residuals[i].isFinite else {
+                    throw .numericalFailure("the residuals of the least-squares fit leave the double range; rescale the response")
+                }
+                residualScale = max(residualScale, abs(residuals[i])); responseScale = max(responseScale, abs(response[i]))
+            }
+            // Every residual 0: σ̂² = 0 and the likelihood is unbounded (ℓ = +∞), as for
+            // constant data in a scale fit.
+            guard residualScale > 0 else { throw .perfectFit }
+            let kr = UnitScale.exponent(largestMagnitude: residualScale), ky = UnitScale.exponent(largestMagnitude: responseScale)
+            var scaledRSS = 0.0, totalWeight = 0.0, weightedMean = 0.0, uncentred = 0.0, sumLogWeights = 0.0
+            var fittedSquares = 0.0
+            for i in rows {
+                let r = UnitScale.scaled(residuals[i], kr), y = UnitScale.scaled(response[i], ky)
+                let fitted = UnitScale.scaled(response[i] - residuals[i], ky)
+                scaledRSS += w[i] * r * r
+                fittedSquares += w[i] * fitted * fitted
+                totalWeight += w[i]; weightedMean += w[i] * y
+                uncentred += w[i] * y * y
                 sumLogWeights += log(w[i])
             }
             weightedMean /= totalWeight
             var centred = 0.0
-            for i in rows { let d = response[i] - weightedMean; centred += w[i] * d * d }
+            for i in rows { let d = UnitScale.scaled(response[i], ky) - weightedMean; centred += w[i] * d * d }
             // A constant column: one value, not zero, on every row the fit saw.
             let hasConstant = (0..<p).contains { j in
                 let v = design.elements[rows[0] * p + j]
                 return v != 0 && rows.allSatisfy { design.elements[$0 * p + j] == v }
             }
             let total = hasConstant ? centred : uncentred
-            let rSquared = total > 0 ? 1 - rss / total : 0
+            // R² = 1 − RSS/TSS with both sums in their own scale: RSS/TSS = (RSSₛ/TSSₛ)·2^(2ky − 2kr).
+            let rSquared = total > 0 ? 1 - UnitScale.scaled(scaledRSS / total, 2 * (ky - kr)) : 0
             let residualDF = n - p
-            let sigma2: Double? = residualDF > 0 ? rss / Double(residualDF) : nil
+            // An essentially perfect fit — residuals at the rounding error of the fitted values,
+            // σ̂² < 10⁻³⁰ · Σwᵢŷᵢ²/Σwᵢ (R's test in `summary.lm`) — is one too: exact data whose
+            // residuals happen to round to 0 and exact data whose residuals do not are the
+            // same case, and its log-likelihood would only measure rounding.
+            let roundingLevel = UnitScale.scaled(1e-30 * fittedSquares / totalWeight, 2 * (kr - ky))
+            guard scaledRSS / Double(residualDF) >= roundingLevel else { throw .perfectFit }
+            let rss = UnitScale.scaled(scaledRSS, -2 * kr)
+            let sigma2 = rss / Double(residualDF)
             // statsmodels' WLS llf: Gaussian errors with variance σ²/wᵢ, σ² at its ML value rss/n.
             let nn = Double(n)
-            let logLikelihood = -0.5 * nn * (2 * Normal.logRootTwoPi + log(rss / nn) + 1) + 0.5 * sumLogWeights
+            let logRSSPerRow = log(scaledRSS / nn) - Double(2 * kr) * M_LN2
+            let logLikelihood = -0.5 * nn * (2 * Normal.logRootTwoPi + logRSSPerRow + 1) + 0.5 * sumLogWeights
+            guard (rss * weightScale).isFinite, (sigma2 * weightScale).isFinite, sigma2 * weightScale > 0,
+                  rSquared.isFinite, logLikelihood.isFinite else {
+                throw .numericalFailure("the residual sum of squares of the least-squares fit leaves the double range; rescale the response")
+            }
             var covariance: Matrix? = nil
             if let inv = inverseInformation {
                 switch kind {
@@ -244,7 +279,7 @@ public enum WeightedLeastSquares {
                     for j in 0..<p { for k in 0..<p { var v = 0.0; for l in 0..<p { v += left[j * p + l] * inv[l * p + k] }; c[j * p + k] = v } }
                     covariance = Matrix(uncheckedRows: p, columns: p, elements: c)
                 default:
-                    if let sigma2 { covariance = Matrix(uncheckedRows: p, columns: p, elements: inv.map { $0 * sigma2 }) }
+                    covariance = Matrix(uncheckedRows: p, columns: p, elements: inv.map { $0 * sigma2 })
                 }
             }
             var result = FitResult(
@@ -252,10 +287,10 @@ public enum WeightedLeastSquares {
                 covarianceEstimator: kind == .sandwich ? .sandwich : .classical,
                 observationCount: n, sampleSize: nn, logLikelihood: logLikelihood, parameterCount: p + 1,
                 iterations: 0, converged: true,
-                omission: inverseInformation == nil ? .singularInformation : .noResidualDegreesOfFreedom)
-            if kind != .sandwich, residualDF > 0 { result.intervalDegreesOfFreedom = Double(residualDF) }
+                omission: .singularInformation)
+            if kind != .sandwich { result.intervalDegreesOfFreedom = Double(residualDF) }
             result.leastSquares = LeastSquaresSummary(
-                residuals: residuals, weightedResidualSumOfSquares: rss * weightScale, residualVariance: sigma2.map { $0 * weightScale },
+                residuals: residuals, weightedResidualSumOfSquares: rss * weightScale, residualVariance: sigma2 * weightScale,
                 rSquared: rSquared, hasConstant: hasConstant, rank: rank)
             return result
         }
@@ -285,7 +320,9 @@ public enum WeightedLeastSquares {
     ///   residuals and R² as ``fit(_:response:weights:rankTolerance:covariance:)``.
     /// - Throws: `.emptyData`, `.dimensionMismatch`, `.nonFiniteValue(row:column: nil)`,
     ///   `.invalidWeight`, `.invalidParameter` (degree), `.tooFewObservations` (fewer than
-    ///   n + 1 rows of positive weight), `.rankDeficient` (fewer than n + 1 distinct x).
+    ///   n + 2 rows of positive weight: σ² is estimated too), `.rankDeficient` (fewer than
+    ///   n + 1 distinct x), `.perfectFit` (the points lie on the polynomial to rounding error),
+    ///   `.numericalFailure` (as for the design-matrix fit).
     /// - Complexity: O(m n²) for m points.
     public static func fit(
         _ observations: [Double], response: [Double], degree: Int = 1, weights: [Double]? = nil, rankTolerance: Double? = nil,
@@ -306,7 +343,7 @@ public enum WeightedLeastSquares {
         let p = degree + 1
         var lo = Double.infinity, hi = -Double.infinity, effective = 0
         for (v, wi) in zip(x, w) where wi > 0 { lo = min(lo, v); hi = max(hi, v); effective += 1 }
-        guard effective >= p else { throw .tooFewObservations(needed: p, got: effective) }
+        guard effective > p else { throw .tooFewObservations(needed: p + 1, got: effective) }
         // Halves first: hi − lo and hi + lo can overflow for |x| near the double range.
         let center = 0.5 * lo + 0.5 * hi
         var scale = 0.5 * hi - 0.5 * lo
@@ -331,7 +368,7 @@ public enum WeightedLeastSquares {
         case .classical: kind = .classical
         case .sandwich: kind = .sandwich
         }
-        var result = solution.result(design: design, response: y, weights: w, weightScale: DataValidation.weightScale(weights),
+        var result = try solution.result(design: design, response: y, weights: w, weightScale: DataValidation.weightScale(weights),
                                      covariance: kind)
         // In powers of x: a = M b, M's column k the expansion of tᵏ; Cov(a) = M Cov(b) Mᵀ.
         let a = expandInX(solution.coefficients, center: center, scale: scale)

@@ -106,9 +106,6 @@ public enum CovarianceOmission: String, Hashable, Sendable, Codable {
     /// rescaling (data of magnitude 10⁻³⁰⁰ have variances near 10⁻⁶⁰⁰), of tiny frequency
     /// weights, of a polynomial re-expanded in powers of x, or an entry that overflows.
     case outsideDoubleRange
-    /// A least-squares fit with as many rows as coefficients (n = p): the residuals are all 0,
-    /// σ̂² = Σwᵢrᵢ²/(n − p) is undefined, and so is the classical covariance σ̂²(XᵀWX)⁻¹.
-    case noResidualDegreesOfFreedom
     /// A group's parameters are estimated jointly with the other groups' in a way the fit does
     /// not compute a covariance for: a scatter matrix shared by the classes of a t discriminant
     /// analysis while each class estimates its own ν. (A tied ν, or a shared t scatter with a
@@ -187,7 +184,8 @@ public struct FitResult: Equatable, Sendable, Codable {
     /// A result, checked as a result read from a file must be: `covariance`, when given, k × k
     /// for k = `parameters.count`, finite, symmetric with a non-negative
     /// diagonal and correlations in [−1, 1] (both to 10⁻⁸ √(ΣⱼⱼΣₗₗ)); no estimate NaN; counts and iterations
-    /// non-negative; `sampleSize` non-negative; `intervalDegreesOfFreedom` positive.
+    /// non-negative; `sampleSize` non-negative; the log-likelihood finite;
+    /// `intervalDegreesOfFreedom` positive.
     /// - Throws: `.dimensionMismatch` when the counts disagree; `.invalidParameter` naming the
     ///   value that no fit can report.
     public init(
@@ -217,6 +215,9 @@ public struct FitResult: Equatable, Sendable, Codable {
             throw .invalidParameter(name: name, value: Double(value), requirement: "must be ≥ 0")
         }
         guard sampleSize >= 0 else { throw .invalidParameter(name: "sampleSize", value: sampleSize, requirement: "must be ≥ 0") }
+        guard logLikelihood.isFinite else {
+            throw .invalidParameter(name: "logLikelihood", value: logLikelihood, requirement: "must be finite")
+        }
         if let nu = intervalDegreesOfFreedom, !(nu > 0) {
             throw .invalidParameter(name: "intervalDegreesOfFreedom", value: nu, requirement: "must be > 0")
         }
@@ -487,9 +488,9 @@ public struct LeastSquaresSummary: Equatable, Sendable, Codable {
     public var residuals: [Double]
     /// Σᵢ wᵢ rᵢ² over the rows of positive weight (wᵢ = 1 without weights).
     public var weightedResidualSumOfSquares: Double
-    /// σ̂² = Σwᵢrᵢ²/(n − p), the residual variance; `nil` when n = p (no residual degrees of
-    /// freedom).
-    public var residualVariance: Double?
+    /// σ̂² = Σwᵢrᵢ²/(n − p), the residual variance: finite and positive (a fit needs n > p
+    /// rows and residuals above rounding error, see ``PolytailError/perfectFit``).
+    public var residualVariance: Double
     /// R² = 1 − Σwᵢrᵢ² / Σwᵢ(yᵢ − ȳ_w)² when the design has a constant column (as statsmodels
     /// and R), else the uncentred 1 − Σwᵢrᵢ² / Σwᵢyᵢ².
     public var rSquared: Double
@@ -503,13 +504,14 @@ extension LeastSquaresSummary {
     enum CodingKeys: String, CodingKey { case residuals, weightedResidualSumOfSquares, residualVariance, rSquared, hasConstant, rank }
 
     /// Decodes a stored summary, checking that a least-squares fit can have produced it:
-    /// finite residuals, Σwᵢrᵢ² and σ̂² finite and ≥ 0, R² ≤ 1 and not NaN, rank ≥ 0.
+    /// finite residuals, Σwᵢrᵢ² finite and ≥ 0, σ̂² finite and > 0, R² ≤ 1 and not NaN,
+    /// rank ≥ 0.
     /// - Throws: `DecodingError.dataCorrupted` otherwise.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         residuals = try c.decode([Double].self, forKey: .residuals)
         weightedResidualSumOfSquares = try c.decode(Double.self, forKey: .weightedResidualSumOfSquares)
-        residualVariance = try c.decodeIfPresent(Double.self, forKey: .residualVariance)
+        residualVariance = try c.decode(Double.self, forKey: .residualVariance)
         rSquared = try c.decode(Double.self, forKey: .rSquared)
         hasConstant = try c.decode(Bool.self, forKey: .hasConstant)
         rank = try c.decode(Int.self, forKey: .rank)
@@ -520,7 +522,7 @@ extension LeastSquaresSummary {
         guard weightedResidualSumOfSquares.isFinite, weightedResidualSumOfSquares >= 0 else {
             throw corrupt(.weightedResidualSumOfSquares, "Σwᵢrᵢ² must be finite and ≥ 0")
         }
-        if let v = residualVariance, !(v.isFinite && v >= 0) { throw corrupt(.residualVariance, "σ̂² must be finite and ≥ 0") }
+        guard residualVariance.isFinite, residualVariance > 0 else { throw corrupt(.residualVariance, "σ̂² must be finite and > 0") }
         guard rSquared <= 1 else { throw corrupt(.rSquared, "R² must be a number ≤ 1") }
         guard rank >= 0 else { throw corrupt(.rank, "the rank must be ≥ 0") }
     }

@@ -100,9 +100,7 @@ extension MultivariateT {
 
         func logLikelihood(_ nu: Double, _ logDet: Double, _ delta2: [Double]) -> Double {
             let c = WhitenedComponent.tLogNormalizer(nu: nu, dimension: d, logDeterminant: logDet)
-            var s = 0.0
-            for i in 0..<n where w[i] > 0 { s += w[i] * (c - 0.5 * (nu + dd) * StudentT.logOnePlusSquare(delta2[i].squareRoot(), nu)) }
-            return s
+            return total * c - 0.5 * (nu + dd) * MultivariateFitting.sumLogOnePlus(delta2, weights: w, nu: nu)
         }
 
         var ll = logLikelihood(nu, logDet, delta2)
@@ -126,7 +124,8 @@ extension MultivariateT {
             // The ν CM-step on the observed likelihood.
             var newNu = nu
             if bounds.fixed == nil {
-                (newNu, atBound) = try MultivariateFitting.maximizeDF(delta2: newDelta2, weights: w, total: total, d: d, bounds: bounds)
+                (newNu, atBound) = try MultivariateFitting.maximizeDF(delta2: newDelta2, weights: w, total: total, d: d, bounds: bounds,
+                                                                     near: iterations > 1 ? nu : nil)
             }
             let newLL = logLikelihood(newNu, newLogDet, newDelta2)
             var change = abs(log(newNu) - log(nu))
@@ -403,25 +402,73 @@ enum MultivariateFitting {
         return Matrix(uncheckedRows: d, columns: d, elements: g)
     }
 
-    /// ∂ℓ/∂ν divided by W/2 for fixed μ, Σ.
+    /// ∂ℓ/∂ν divided by W/2 for fixed μ, Σ: D_d(ν) + (1/W) Σ wᵢ [d aᵢ/(ν(1 + aᵢ)) −
+    /// (log(1 + aᵢ) − aᵢ/(1 + aᵢ))], aᵢ = δᵢ²/ν. Over both cores in fixed chunks (the sum does
+    /// not depend on timing), log(1 + a) by ``TFitter/logOnePlusSquare(_:a:reciprocal:nu:)``'s
+    /// one `log` with the exact rounding error of 1 ⊕ a instead of `log1p` — this sum is most
+    /// of an ECME iteration's time.
     static func dfScore(_ nu: Double, delta2: [Double], weights: [Double], total: Double, d: Int) -> Double {
-        var s = 0.0
-        let dd = Double(d)
-        for (q, wi) in zip(delta2, weights) where wi > 0 {
-            let a = q / nu
-            s += wi * (dd * a / (nu * (1 + a)) - TDegreesOfFreedom.logOnePlusMinusRatio(a))
+        let dd = Double(d), invNu = 1 / nu
+        let n = delta2.count
+        let chunks = Parallel.chunkCount(n)
+        let partial = Parallel.map(chunks, placeholder: 0.0) { c in
+            var s = 0.0
+            for i in (c * n / chunks)..<((c + 1) * n / chunks) {
+                let wi = weights[i]
+                guard wi > 0 else { continue }
+                let a = delta2[i] * invNu
+                let term: Double
+                if a < 1e-3 || !(a < 1e300) {
+                    term = TDegreesOfFreedom.logOnePlusMinusRatio(a)
+                } else {
+                    let r = 1 / (1 + a)
+                    term = TFitter.logOnePlusSquare(0, a: a, reciprocal: r, nu: nu) - a * r
+                }
+                s += wi * (dd * a * invNu / (1 + a) - term)
+            }
+            return s
         }
-        return TDegreesOfFreedom.digammaGap(nu, dimension: d) + s / total
+        return TDegreesOfFreedom.digammaGap(nu, dimension: d) + partial.reduce(0, +) / total
     }
 
-    /// The ν in [lower, upper] that maximises ℓ for fixed μ, Σ; flags the upper bound.
+    /// Σᵢ wᵢ log(1 + δᵢ²/ν) over the rows of positive weight, over both cores in fixed chunks,
+    /// each logarithm as in ``dfScore(_:delta2:weights:total:d:)``.
+    static func sumLogOnePlus(_ delta2: [Double], weights: [Double], nu: Double) -> Double {
+        let invNu = 1 / nu
+        let n = delta2.count
+        let chunks = Parallel.chunkCount(n)
+        return Parallel.map(chunks, placeholder: 0.0) { c in
+            var s = 0.0
+            for i in (c * n / chunks)..<((c + 1) * n / chunks) {
+                let wi = weights[i]
+                guard wi > 0 else { continue }
+                let a = delta2[i] * invNu
+                s += wi * (a < 1e300 ? TFitter.logOnePlusSquare(0, a: a, reciprocal: 1 / (1 + a), nu: nu)
+                                     : StudentT.logOnePlusSquare(delta2[i].squareRoot(), nu))
+            }
+            return s
+        }.reduce(0, +)
+    }
+
+    /// The ν in [lower, upper] that maximises ℓ for fixed μ, Σ; flags the upper bound. With
+    /// `near` (the previous iterate's ν) the root is first bracketed in [near/1.25, 1.25·near]
+    /// — two evaluations of the score, after which Brent's method starts from a bracket 30
+    /// times narrower than the whole range — and in the whole range only when the score has
+    /// no sign change there.
     static func maximizeDF(delta2: [Double], weights: [Double], total: Double, d: Int,
-                           bounds: DegreesOfFreedomRule.Bounds) throws(PolytailError) -> (Double, Bool) {
+                           bounds: DegreesOfFreedomRule.Bounds, near: Double? = nil) throws(PolytailError) -> (Double, Bool) {
         // ±∞ (a point at distance 0 when ν → 0, or an overflowing distance) keeps its sign
         // but becomes finite, which is all Brent's method needs; NaN is a failure.
         let score = { (tau: Double) -> Double in
             let v = dfScore(exp(tau), delta2: delta2, weights: weights, total: total, d: d)
             return v.isInfinite ? (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude) : v
+        }
+        if let near, near > bounds.lower, near < bounds.upper {
+            let lo = max(log(bounds.lower), log(near) - log(1.25)), hi = min(log(bounds.upper), log(near) + log(1.25))
+            let atLow = score(lo), atHigh = score(hi)
+            if atLow > 0, atHigh < 0 {
+                return (exp(try Solvers.brentRoot(lower: lo, upper: hi, relativeTolerance: 1e-14, score)), false)
+            }
         }
         let lo = log(bounds.lower), hi = log(bounds.upper)
         let atHigh = score(hi), atLow = score(lo)

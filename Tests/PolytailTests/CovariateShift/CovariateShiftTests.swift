@@ -467,17 +467,70 @@ extension CovariateShiftFixture.LogRatioCase {
         }
     }
 
-    @Test("zero weights drop rows; an exact fit has zero residual")
+    @Test("zero weights drop rows")
     func zeroWeights() throws {
         let x = [0.0, 1, 2, 3, 100]
-        let y = [1.0, 3, 5, 7, -1000]
+        let y = [1.25, 2.75, 5.25, 6.75, -1000]
         let fit = try WeightedLeastSquares.fit(x, response: y, weights: [1, 1, 1, 1, 0])
-        #expect(Tolerance.isClose(fit.model.coefficients[0], 1, relative: Tolerance.CovariateShift.identity))
-        #expect(Tolerance.isClose(fit.model.coefficients[1], 2, relative: Tolerance.CovariateShift.identity))
-        #expect(fit.result.leastSquares!.weightedResidualSumOfSquares < 1e-25)
+        let all = try WeightedLeastSquares.fit(Array(x.prefix(4)), response: Array(y.prefix(4)))
+        for (a, b) in zip(fit.model.coefficients, all.model.coefficients) {
+            #expect(Tolerance.isClose(a, b, relative: Tolerance.CovariateShift.identity))
+        }
+        #expect(fit.result.observationCount == 4)
+        #expect(fit.result.leastSquares!.residuals[4] == -1000 - fit.model.predict(100))
         // Degree 0 on a single x value is the weighted mean.
         let constant = try WeightedLeastSquares.fit([2, 2, 2], response: [1, 2, 6], degree: 0, weights: [1, 1, 2])
         #expect(Tolerance.isClose(constant.model.predict(5), 15.0 / 4, relative: Tolerance.CovariateShift.identity))
+    }
+
+    @Test("a perfect fit throws: residuals 0 or at rounding error leave σ̂² = 0 and ℓ unbounded")
+    func perfectFit() throws {
+        // Exactly on a line (residuals round to 0) and on a line with decimal coefficients
+        // (residuals of a few ulps): the same case.
+        expectError(PolytailError.perfectFit) { try WeightedLeastSquares.fit([0, 1, 2, 3], response: [1, 3, 5, 7]) }
+        let x = (0..<50).map { Double($0) * 0.37 }
+        expectError(PolytailError.perfectFit) { try WeightedLeastSquares.fit(x, response: x.map { 0.1 + 0.3 * $0 }) }
+        expectError(PolytailError.perfectFit) {
+            try WeightedLeastSquares.fit(x, response: x.map { 0.1 + 0.3 * $0 - 0.7 * $0 * $0 }, degree: 2, weights: x.map { 1 + $0 })
+        }
+        expectError(PolytailError.perfectFit) { try WeightedLeastSquares.fit([1, 2, 3], response: [4, 4, 4], degree: 0) }
+        expectError(PolytailError.perfectFit) {
+            try WeightedLeastSquares.fit(Matrix(rowArrays: [[1, 0], [1, 1], [1, 2]]), response: [0, 0, 0])
+        }
+        // A residual of 10⁻¹² of the response is data, not rounding: a finite ℓ.
+        let near = try WeightedLeastSquares.fit([0, 1, 2, 3], response: [1, 3, 5 + 1e-12, 7])
+        #expect(near.result.logLikelihood.isFinite && near.result.logLikelihood > 0)
+        #expect(near.result.covariance != nil)
+    }
+
+    @Test("responses near the double range: finite ℓ, R², σ̂² and covariance, equivariant in scale")
+    func extremeScales() throws {
+        let x = (0..<20).map { Double($0) }
+        let y = x.map { 1 + 0.5 * $0 + sin(3 * $0) }
+        let base = try WeightedLeastSquares.fit(x, response: y)
+        let baseSummary = try #require(base.result.leastSquares)
+        // 2ᵏ with k = ±500: responses near 10^±150, whose squares are near the double range's ends.
+        for k in [-500, -300, 300, 500] {
+            let c = Double(sign: .plus, exponent: k, significand: 1)
+            let fit = try WeightedLeastSquares.fit(x, response: y.map { $0 * c })
+            let summary = try #require(fit.result.leastSquares)
+            #expect(fit.result.logLikelihood.isFinite)
+            // ℓ(cy) = ℓ(y) − n log c for Gaussian errors on cy.
+            #expect(Tolerance.isClose(fit.result.logLikelihood, base.result.logLikelihood - 20 * Double(k) * M_LN2,
+                                      relative: Tolerance.CovariateShift.identity, absolute: Tolerance.CovariateShift.identity))
+            #expect(Tolerance.isClose(summary.rSquared, baseSummary.rSquared, relative: Tolerance.CovariateShift.identity))
+            #expect(summary.residualVariance.isFinite && summary.weightedResidualSumOfSquares.isFinite)
+            for (a, b) in zip(fit.model.coefficients, base.model.coefficients) {
+                #expect(Tolerance.isClose(a, b * c, relative: Tolerance.CovariateShift.identity, absolute: 0))
+            }
+        }
+        // Σwᵢrᵢ² and σ̂² beyond the double range (residuals near 10³⁰⁰ square to 10⁶⁰⁰, near
+        // 10⁻³⁰⁰ to 0): a specific error, not an infinite or zero variance.
+        for c in [1e300, 1e-300] {
+            expectError(PolytailError.numericalFailure("the residual sum of squares of the least-squares fit leaves the double range; rescale the response")) {
+                try WeightedLeastSquares.fit(x, response: y.map { $0 * c })
+            }
+        }
     }
 
     @Test("error paths")
@@ -504,8 +557,12 @@ extension CovariateShiftFixture.LogRatioCase {
         expectError(PolytailError.emptyData) {
             try WeightedLeastSquares.fit(Matrix(rows: 0, columns: 2, elements: []), response: [])
         }
-        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) {
+        expectError(PolytailError.tooFewObservations(needed: 3, got: 1)) {
             try WeightedLeastSquares.fit(design, response: [1, 2, 3], weights: [0, 1, 0])
+        }
+        // n = p: σ² has no residual degree of freedom.
+        expectError(PolytailError.tooFewObservations(needed: 3, got: 2)) {
+            try WeightedLeastSquares.fit(design, response: [1, 2, 3], weights: [1, 1, 0])
         }
         expectError(PolytailError.rankDeficient(what: "design matrix", rank: 2, columns: 3)) {
             try WeightedLeastSquares.fit(Matrix(rowArrays: [[1, 0, 2], [1, 1, 3], [1, 2, 4], [1, 5, 7]]), response: [1, 2, 3, 4])
@@ -517,7 +574,9 @@ extension CovariateShiftFixture.LogRatioCase {
             try WeightedLeastSquares.fit(design, response: [1, 2, 3], rankTolerance: -1)
         }
         // Polynomials.
-        expectError(PolytailError.tooFewObservations(needed: 2, got: 1)) { try WeightedLeastSquares.fit([1], response: [2]) }
+        expectError(PolytailError.tooFewObservations(needed: 3, got: 1)) { try WeightedLeastSquares.fit([1], response: [2]) }
+        expectError(PolytailError.tooFewObservations(needed: 3, got: 2)) { try WeightedLeastSquares.fit([0, 1], response: [1, 3]) }
+        expectError(PolytailError.tooFewObservations(needed: 1 + 1, got: 1)) { try WeightedLeastSquares.fit([5], response: [2], degree: 0) }
         expectError(PolytailError.emptyData) { try WeightedLeastSquares.fit([], response: []) }
         expectError(PolytailError.dimensionMismatch(what: "response", expected: 2, got: 3)) { try WeightedLeastSquares.fit([1, 2], response: [1, 2, 3]) }
         expectError(PolytailError.nonFiniteValue(row: 0, column: nil)) { try WeightedLeastSquares.fit([.nan, 2], response: [1, 2]) }
