@@ -170,18 +170,10 @@ extension DiscriminantAnalysis {
                           estimate: CovarianceEstimate) throws(PolytailError) -> Fitted<DiscriminantAnalysis> {
         let k = groups.count, d = groups[0].columns
         let n = groups.reduce(0) { $0 + $1.rows }
-        let means = groups.map { g in
-            Lapack.transposedTimes(g.elements, rows: g.rows, columns: d, [Double](repeating: 1, count: g.rows)).map { $0 / Double(g.rows) }
-        }
+        let means = MultivariateFitting.classMeans(groups)
         var conditionals: [ClassConditional] = []
         if shared {
-            var pooled = [Double](repeating: 0, count: d * d)
-            for j in 0..<k {
-                let s = try MultivariateFitting.scatter(groups[j], center: means[j], weights: [Double](repeating: 1, count: groups[j].rows), divisor: 1)
-                for l in 0..<(d * d) { pooled[l] += s.elements[l] }
-            }
-            let divisor = Double(estimate == .maximumLikelihood ? n : n - k)
-            let sigma = Matrix(uncheckedRows: d, columns: d, elements: pooled.map { $0 / divisor })
+            let sigma = try MultivariateFitting.pooledScatter(groups, means: means, divisor: Double(estimate == .maximumLikelihood ? n : n - k))
             for j in 0..<k {
                 do {
                     conditionals.append(.normal(try MultivariateNormal(mean: means[j], covariance: sigma)))
@@ -248,17 +240,10 @@ struct TDiscriminantECME {
         self.d = d
         let n = groups.reduce(0) { $0 + $1.rows }
         // Start: class means and the ML normal covariance(s); ν = 10 (clamped) when estimated.
-        mu = groups.map { g in
-            Lapack.transposedTimes(g.elements, rows: g.rows, columns: d, [Double](repeating: 1, count: g.rows)).map { $0 / Double(g.rows) }
-        }
+        mu = MultivariateFitting.classMeans(groups)
         var sigma: [Matrix] = []
         if shared {
-            var pooled = [Double](repeating: 0, count: d * d)
-            for j in 0..<k {
-                let s = try MultivariateFitting.scatter(groups[j], center: mu[j], weights: [Double](repeating: 1, count: groups[j].rows), divisor: 1)
-                for l in 0..<(d * d) { pooled[l] += s.elements[l] / Double(n) }
-            }
-            sigma = [Matrix(uncheckedRows: d, columns: d, elements: pooled)]
+            sigma = [try MultivariateFitting.pooledScatter(groups, means: mu, divisor: Double(n))]
         } else {
             for j in 0..<k {
                 sigma.append(try MultivariateFitting.scatter(groups[j], center: mu[j], weights: [Double](repeating: 1, count: groups[j].rows),

@@ -557,13 +557,13 @@ public struct TrainingSummary: Equatable, Sendable, Codable {
     enum CodingKeys: String, CodingKey { case loss, gradientNorm, trainingAccuracy, steps }
 
     /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for values the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        do {
-            try self.init(loss: c.decode(Double.self, forKey: .loss), gradientNorm: c.decode(Double.self, forKey: .gradientNorm),
-                          trainingAccuracy: c.decode(Double.self, forKey: .trainingAccuracy), steps: c.decode(Int.self, forKey: .steps))
-        } catch let error as PolytailError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
+        let loss = try c.decode(Double.self, forKey: .loss), gradientNorm = try c.decode(Double.self, forKey: .gradientNorm)
+        let accuracy = try c.decode(Double.self, forKey: .trainingAccuracy), steps = try c.decode(Int.self, forKey: .steps)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try TrainingSummary(loss: loss, gradientNorm: gradientNorm, trainingAccuracy: accuracy, steps: steps)
         }
     }
 }
