@@ -165,11 +165,10 @@ public enum Fig4 {
             }
         }
         let header = ["model", "loss", "clip"] + eps.map { "ε=\(SVGPlot.label($0))" }
-        try writeCSV(header: header, rows: rows, to: folder.appendingPathComponent("fig4_seeds.csv"))
-        let text = "# Fig. 4 — \(title): mean predicted-class posterior of the misclassified test samples under FGSM, mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!)); accuracy (%) in brackets\n\n"
-            + "Each seed draws its own split (on the shipped digits), initial weights and batch order; \(settingsText).\n\n"
-            + markdownTable(header, rows, alignRightFrom: 3)
-        try text.write(to: folder.appendingPathComponent("fig4_seeds.md"), atomically: true, encoding: .utf8)
-        return text
+        return try writeSeedsReport(
+            "fig4_seeds",
+            heading: "Fig. 4 — \(title): mean predicted-class posterior of the misclassified test samples under FGSM, \(meanSDOverSeeds(seeds)); accuracy (%) in brackets",
+            note: "Each seed draws its own split (on the shipped digits), initial weights and batch order; \(settingsText).",
+            header: header, rows: rows, alignRightFrom: 3, in: folder)
     }
 }

@@ -167,11 +167,9 @@ public enum Fig6 {
         }
         let header = ["task", "model", "clean acc %", "median R", "median M_z", "median ε₁", "FGSM ε=0.1 NLL acc %",
                       "FGSM ε=0.1 margin-loss acc %", "R(softRmax) < R(softmax), % of common samples", "seeds with softRmax's R lower on most samples"]
-        try writeCSV(header: header, rows: rows, to: folder.appendingPathComponent("fig6_seeds.csv"))
-        let text = "# Fig. 6 — \(title): magnitude-margin ratios, mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!))\n\n"
-            + "Each seed draws its own split (on the shipped digits), initial weights and batch order; \(settingsText).\n\n"
-            + markdownTable(header, rows, alignRightFrom: 2)
-        try text.write(to: folder.appendingPathComponent("fig6_seeds.md"), atomically: true, encoding: .utf8)
-        return text
+        return try writeSeedsReport(
+            "fig6_seeds", heading: "Fig. 6 — \(title): magnitude-margin ratios, \(meanSDOverSeeds(seeds))",
+            note: "Each seed draws its own split (on the shipped digits), initial weights and batch order; \(settingsText).",
+            header: header, rows: rows, alignRightFrom: 2, in: folder)
     }
 }

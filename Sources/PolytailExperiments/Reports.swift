@@ -99,6 +99,35 @@ public func writeCSV(header: [String], rows: [[String]], to url: URL) throws {
     try text.write(to: url, atomically: true, encoding: .utf8)
 }
 
+/// "mean ± sd over 5 seeds (1…5)": how a seeds report's heading names its seeds.
+/// - Parameter seeds: the seeds, in the order they ran.
+/// - Returns: the phrase; "no seeds" for none.
+public func meanSDOverSeeds(_ seeds: [UInt64]) -> String {
+    guard let first = seeds.first, let last = seeds.last else { return "no seeds" }
+    return "mean ± sd over \(seeds.count) seed\(seeds.count == 1 ? "" : "s") (\(first)…\(last))"
+}
+
+/// Writes a report over seeds as `<name>.csv` and `<name>.md` in `folder`: the Markdown is
+/// `heading` as a level-one title, `note` as a paragraph, then the table.
+/// - Parameters:
+///   - name: the file name without extension, e.g. "table1_seeds".
+///   - heading: the title, without the leading "# ".
+///   - note: one paragraph on what each seed draws and the settings.
+///   - header: the column titles (both files).
+///   - rows: the Markdown table's cells, one array per row.
+///   - csvRows: the CSV's cells when they differ from `rows` (e.g. more decimals).
+///   - alignRightFrom: the first right-aligned Markdown column.
+///   - folder: where the two files go.
+/// - Returns: the Markdown.
+/// - Throws: the file system's error.
+public func writeSeedsReport(_ name: String, heading: String, note: String, header: [String], rows: [[String]],
+                             csvRows: [[String]]? = nil, alignRightFrom: Int, in folder: URL) throws -> String {
+    try writeCSV(header: header, rows: csvRows ?? rows, to: folder.appendingPathComponent(name + ".csv"))
+    let text = "# \(heading)\n\n\(note)\n\n" + markdownTable(header, rows, alignRightFrom: alignRightFrom)
+    try text.write(to: folder.appendingPathComponent(name + ".md"), atomically: true, encoding: .utf8)
+    return text
+}
+
 /// Checks that numbers about to be reported are finite.
 /// - Parameters:
 ///   - values: the numbers.

@@ -177,11 +177,9 @@ public enum Table1 {
             md.append([r.task, r.model, r.loss] + series.map { percentMeanSD($0, decimals: 1) })
             csv.append([r.task, r.model, r.loss] + series.map { percentMeanSD($0, decimals: 2) })
         }
-        try writeCSV(header: header, rows: csv, to: folder.appendingPathComponent("table1_seeds.csv"))
-        let text = "# Table 1 — \(title): mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!)), accuracy (%)\n\n"
-            + "Each seed draws its own 80/20 split (on the shipped digits), initial weights and batch order; \(settingsText).\n\n"
-            + markdownTable(header, md, alignRightFrom: 3)
-        try text.write(to: folder.appendingPathComponent("table1_seeds.md"), atomically: true, encoding: .utf8)
-        return text
+        return try writeSeedsReport(
+            "table1_seeds", heading: "Table 1 — \(title): \(meanSDOverSeeds(seeds)), accuracy (%)",
+            note: "Each seed draws its own 80/20 split (on the shipped digits), initial weights and batch order; \(settingsText).",
+            header: header, rows: md, csvRows: csv, alignRightFrom: 3, in: folder)
     }
 }

@@ -332,11 +332,9 @@ public enum Table2 {
                 rows.append([SVGPlot.label(entry.epsilon), name] + entry.models.indices.map { mi in percentMeanSD(runs.map { value($0[e].models[mi]) }) })
             }
         }
-        try writeCSV(header: header, rows: rows, to: folder.appendingPathComponent("table2_seeds.csv"))
-        let text = "# Table 2 — \(title): overall accuracy (%) under targeted attacks, mean ± sd over \(seeds.count) seeds (\(seeds.first!)…\(seeds.last!))\n\n"
-            + "Each seed draws its own split, networks, substitutes and targets; \(settingsText).\n\n"
-            + markdownTable(header, rows, alignRightFrom: 2)
-        try text.write(to: folder.appendingPathComponent("table2_seeds.md"), atomically: true, encoding: .utf8)
-        return text
+        return try writeSeedsReport(
+            "table2_seeds", heading: "Table 2 — \(title): overall accuracy (%) under targeted attacks, \(meanSDOverSeeds(seeds))",
+            note: "Each seed draws its own split, networks, substitutes and targets; \(settingsText).",
+            header: header, rows: rows, alignRightFrom: 2, in: folder)
     }
 }

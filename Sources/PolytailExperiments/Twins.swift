@@ -7,7 +7,9 @@ public struct TrainedModel: Sendable {
     public var name: String { output.rawValue }
     public let output: OutputLayer
     public let network: Network
-    /// Accuracy on the training images.
+    /// Accuracy on the training images at the returned parameters: the fit's
+    /// ``TrainingSummary/trainingAccuracy`` (every network fit reports one; it is recomputed
+    /// from the training images should a fit not), so always a number in [0, 1].
     public let trainingAccuracy: Double
     /// Accuracy on the task's clean test images.
     public let testAccuracy: Double
@@ -28,7 +30,9 @@ public func fitTwins(_ task: DigitsTask, settings: NetworkSettings, seed: UInt64
         let fitted = try settings.fit(
             task.train.images, labels: task.train.labels, classCount: task.classCount,
             height: task.train.height, width: task.train.width, output: output, seed: seed)
-        let network = fitted.model, trainingAccuracy = fitted.result.training?.trainingAccuracy ?? .nan
+        let network = fitted.model
+        let trainingAccuracy = try fitted.result.training?.trainingAccuracy
+            ?? network.accuracy(task.train.images, labels: task.train.labels)
         let accuracy = try network.accuracy(task.test.images, labels: task.test.labels)
         progress(String(format: "  [%@] %@: trained in %.1f s, training accuracy %.2f %%, test accuracy %.2f %%",
                         task.name, output.rawValue, Date().timeIntervalSince(start), 100 * trainingAccuracy, 100 * accuracy))

@@ -446,7 +446,7 @@ extension CLITests {
     @Test("standardErrorsOmitted: the reason when there are no standard errors, absent otherwise")
     func standardErrorsOmitted() throws {
         // Distinct subnormal values: σ̂ is a double, its variance is not.
-        let tiny = Self.normalSample(50, seed: 21).map { $0 * 1e-310 }
+        let tiny = Self.normalSample(50, seed: 21).map { $0 * Subnormal.tenToMinus310 }
         let (json, text) = try Self.fitJSON([try Self.csv(header: ["x"], columns: [tiny]), "--family", "normal"])
         #expect((json["standardErrors"] as? [String: Any])?.isEmpty == true)
         #expect(json["standardErrorsOmitted"] as? String == CovarianceOmission.outsideDoubleRange.rawValue)

@@ -241,7 +241,7 @@ public struct NoncentralT: UnivariateDistribution, Equatable, Codable, Hashable 
         // log s = y − log|t| this is ν (log s − ½ expm1(2 log s)) + [a log a − a − log Γ(a)] + log 2,
         // a = ν/2, whose pieces stay O(1) (no cancellation of O(ν) terms at large ν).
         let constant = GammaRatio.stirlingDeficit(0.5 * nu) + M_LN2
-        let logRootTwoPi = 0.91893853320467274178
+        let logRootTwoPi = Normal.logRootTwoPi
 
         @inline(__always) func L(_ y: Double) -> Double {
             let logS = y - logT

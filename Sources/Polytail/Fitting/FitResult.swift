@@ -106,12 +106,6 @@ public enum CovarianceOmission: String, Hashable, Sendable, Codable {
     /// rescaling (data of magnitude 10⁻³⁰⁰ have variances near 10⁻⁶⁰⁰), of tiny frequency
     /// weights, of a polynomial re-expanded in powers of x, or an entry that overflows.
     case outsideDoubleRange
-    /// A group's parameters are estimated jointly with the other groups' in a way the fit does
-    /// not compute a covariance for: a scatter matrix shared by the classes of a t discriminant
-    /// analysis while each class estimates its own ν. (A tied ν, or a shared t scatter with a
-    /// fixed or tied ν, get their covariances from the joint information of all classes; a
-    /// shared normal covariance leaves each class's mean uncorrelated with it.)
-    case sharedParameters
 }
 
 /// What every fit reports beside the fitted model: the estimates by parameter, their
@@ -563,13 +557,13 @@ public struct TrainingSummary: Equatable, Sendable, Codable {
     enum CodingKeys: String, CodingKey { case loss, gradientNorm, trainingAccuracy, steps }
 
     /// Decodes through the validating initialiser.
+    /// - Throws: `DecodingError.dataCorrupted` for values the initialiser rejects.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        do {
-            try self.init(loss: c.decode(Double.self, forKey: .loss), gradientNorm: c.decode(Double.self, forKey: .gradientNorm),
-                          trainingAccuracy: c.decode(Double.self, forKey: .trainingAccuracy), steps: c.decode(Int.self, forKey: .steps))
-        } catch let error as PolytailError {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description, underlyingError: error))
+        let loss = try c.decode(Double.self, forKey: .loss), gradientNorm = try c.decode(Double.self, forKey: .gradientNorm)
+        let accuracy = try c.decode(Double.self, forKey: .trainingAccuracy), steps = try c.decode(Int.self, forKey: .steps)
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in
+            try TrainingSummary(loss: loss, gradientNorm: gradientNorm, trainingAccuracy: accuracy, steps: steps)
         }
     }
 }

@@ -370,6 +370,25 @@ enum MultivariateFitting {
         return (keys, values)
     }
 
+    /// The class means x̄ₖ, one per group (the normal fit's μ̂ₖ and the t's ECME start).
+    static func classMeans(_ groups: [Matrix]) -> [[Double]] {
+        groups.map { g in
+            Lapack.transposedTimes(g.elements, rows: g.rows, columns: g.columns, [Double](repeating: 1, count: g.rows))
+                .map { $0 / Double(g.rows) }
+        }
+    }
+
+    /// The pooled within-class scatter Σₖ Σ_{i∈k} (xᵢ − x̄ₖ)(xᵢ − x̄ₖ)ᵀ / `divisor`.
+    static func pooledScatter(_ groups: [Matrix], means: [[Double]], divisor: Double) throws(PolytailError) -> Matrix {
+        let d = groups[0].columns
+        var pooled = [Double](repeating: 0, count: d * d)
+        for (g, m) in zip(groups, means) {
+            let s = try scatter(g, center: m, weights: [Double](repeating: 1, count: g.rows), divisor: 1)
+            for l in 0..<(d * d) { pooled[l] += s.elements[l] }
+        }
+        return Matrix(uncheckedRows: d, columns: d, elements: pooled.map { $0 / divisor })
+    }
+
     /// Σᵢ wᵢ (xᵢ − c)(xᵢ − c)ᵀ / divisor, symmetric, via `dsyrk` on √wᵢ-scaled centred rows.
     static func scatter(_ data: Matrix, center: [Double], weights: [Double], divisor: Double) throws(PolytailError) -> Matrix {
         let n = data.rows, d = data.columns

@@ -397,32 +397,31 @@ public final class CSVNumberReader {
         return block
     }
 
-    /// Bytes per line feed in the first MiB from `offset` (for sizing arrays), or nil when
-    /// there is none.
-    private static func bytesPerLine(from offset: Int, in path: String, before limit: Int) -> Double? {
+    /// Up to 1 MiB of `path` from `offset` (and before `limit`), or nil when nothing can be read.
+    private static func window(from offset: Int, in path: String, before limit: Int) -> ArraySlice<UInt8>? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        let window = min(1 << 20, limit - offset)
-        guard window > 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: window)
-        let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, window, off_t(offset)) }
-        guard got > 0 else { return nil }
-        let lines = bytes[0..<got].reduce(0) { $0 + ($1 == CSVScanner.lf ? 1 : 0) }
-        return lines > 0 ? Double(got) / Double(lines) : nil
+        let size = min(1 << 20, limit - offset)
+        guard size > 0 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, off_t(offset)) }
+        return got > 0 ? bytes[0..<got] : nil
+    }
+
+    /// Bytes per line feed in the first MiB from `offset` (for sizing arrays), or nil when
+    /// there is none.
+    private static func bytesPerLine(from offset: Int, in path: String, before limit: Int) -> Double? {
+        guard let bytes = window(from: offset, in: path, before: limit) else { return nil }
+        let lines = bytes.reduce(0) { $0 + ($1 == CSVScanner.lf ? 1 : 0) }
+        return lines > 0 ? Double(bytes.count) / Double(lines) : nil
     }
 
     /// The offset just past the first line feed at or after `offset` (and before `limit`),
     /// or nil when there is none within 1 MiB.
     private static func lineStart(after offset: Int, in path: String, before limit: Int) -> Int? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        let window = min(1 << 20, limit - offset)
-        guard window > 0 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: window)
-        let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, window, off_t(offset)) }
-        guard got > 0, let k = bytes[0..<got].firstIndex(of: CSVScanner.lf), offset + k + 1 < limit else { return nil }
+        guard let bytes = window(from: offset, in: path, before: limit),
+              let k = bytes.firstIndex(of: CSVScanner.lf), offset + k + 1 < limit else { return nil }
         return offset + k + 1
     }
 }

@@ -150,6 +150,11 @@ extension Tolerance {
             #expect(group.parameters == fit.result.parameters)
             for (u, v) in zip(group.estimates, fit.result.estimates) { #expect(Tolerance.isClose(u, v, relative: 1e-12, absolute: 1e-14)) }
             for (u, v) in zip(group.standardErrors!, fit.result.standardErrors!) { #expect(Tolerance.isClose(u, v, relative: 1e-12)) }
+            // The class conditional itself is that fit's normal.
+            guard case let .normal(own) = qda.conditionals[c] else { Issue.record("not normal"); continue }
+            for (u, v) in zip(own.mean + own.covariance.elements, fit.model.mean + fit.model.covariance.elements) {
+                #expect(Tolerance.isClose(u, v, relative: 1e-12, absolute: 1e-14))
+            }
             // Shared covariance: the class's means only, Cov(μ̂ₖ) = Σ̂/nₖ.
             let shared = ldaFit.result.groupResults![c]
             #expect(shared.parameters == [.meanComponent(0), .meanComponent(1)])

@@ -150,6 +150,10 @@ struct ExperimentSetupTests {
         for t in twins {
             #expect(t.network.inputDimension == 64 && t.network.classCount == 2)
             #expect(try t.testAccuracy == t.network.accuracy(task.test.images, labels: task.test.labels))
+            // The training accuracy is a number (never NaN): the network's accuracy on the
+            // training images at the returned parameters.
+            #expect(try t.trainingAccuracy == t.network.accuracy(task.train.images, labels: task.train.labels))
+            #expect(t.trainingAccuracy > 0.7 && t.trainingAccuracy <= 1)
             #expect(t.testAccuracy > 0.7)  // chance is 0.5; two epochs of a width-8 network
         }
         let again = try fitTwins(task, settings: settings, seed: 5)
@@ -252,8 +256,13 @@ struct ExperimentTableTests {
         #expect(text4.split(separator: "\n").filter { $0.hasPrefix("| soft") }.count == 2 * 2 * 3)
         let csv4 = try CSVTable.read(contentsOf: folder.appendingPathComponent("fig4_seeds.csv"))
         #expect(csv4.header == ["model", "loss", "clip", "ε=0.3", "ε=10"])
+        #expect(text4.hasPrefix("# Fig. 4 — t: mean predicted-class posterior of the misclassified test samples under FGSM, mean ± sd over 2 seeds (1…2); accuracy (%) in brackets\n\nEach seed"))
+        let md4 = try String(contentsOf: folder.appendingPathComponent("fig4_seeds.md"), encoding: .utf8)
+        #expect(md4 == text4)
         let text6 = try Fig6.writeSeeds(fig6, seeds: [1, 2], title: "t", settingsText: "s", to: folder)
         #expect(text6.contains("| 3 vs 7 | softRmax |") && text6.contains("of 2 |"))
+        #expect(text6.hasPrefix("# Fig. 6 — t: magnitude-margin ratios, mean ± sd over 2 seeds (1…2)\n\n"))
+        #expect(meanSDOverSeeds([7]) == "mean ± sd over 1 seed (7…7)" && meanSDOverSeeds([]) == "no seeds")
         let paired = Fig6.pairedComparison(softmax: fig6[0][0].samples["softmax"]!, softRmax: fig6[0][0].samples["softRmax"]!)
         #expect(paired.common > 0 && (0...1).contains(paired.lowerRatio))
     }

@@ -46,12 +46,12 @@ struct CovarianceOmissionTests {
         let x = Self.heavyTailed(200, seed: 1)
         try Self.expectCovariance(try Normal.fit(x).result)
         // Distinct subnormal values: σ̂ ≈ 10⁻³¹⁰ is a double, σ̂² is not.
-        let tiny = x.map { $0 * 1e-310 }
+        let tiny = x.map { $0 * Subnormal.tenToMinus310 }
         let fit = try Normal.fit(tiny)
         #expect(fit.model.standardDeviation > 0)
         try Self.expectOmitted(fit.result, .outsideDoubleRange)
         // Equal frequencies of 5·10⁻³²⁴: the variances σ̂²/W overflow.
-        try Self.expectOmitted(try Normal.fit(x, weights: [Double](repeating: 5e-324, count: x.count)).result, .outsideDoubleRange)
+        try Self.expectOmitted(try Normal.fit(x, weights: [Double](repeating: Subnormal.smallest, count: x.count)).result, .outsideDoubleRange)
     }
 
     @Test("t: ν at its bound keeps location and scale's covariance; one iteration is notConverged")
@@ -76,7 +76,7 @@ struct CovarianceOmissionTests {
         #expect(!stopped.converged)
         try Self.expectOmitted(stopped, .notConverged)
         // Subnormal data.
-        try Self.expectOmitted(try StudentT.fit(x.map { $0 * 1e-310 }).result, .outsideDoubleRange)
+        try Self.expectOmitted(try StudentT.fit(x.map { $0 * Subnormal.tenToMinus310 }).result, .outsideDoubleRange)
     }
 
     @Test("normal and t by passes over the data: as in memory")
@@ -93,7 +93,7 @@ struct CovarianceOmissionTests {
         let usual = try fits(x)
         try Self.expectCovariance(usual.normal)
         try Self.expectCovariance(usual.t)
-        let tiny = try fits(x.map { $0 * 1e-310 })
+        let tiny = try fits(x.map { $0 * Subnormal.tenToMinus310 })
         try Self.expectOmitted(tiny.normal, .outsideDoubleRange)
         try Self.expectOmitted(tiny.t, .outsideDoubleRange)
         let stopped = try fits(x, maxIterations: 1).t
@@ -106,7 +106,7 @@ struct CovarianceOmissionTests {
         let x = Self.heavyTailed(300, nu: 5, seed: 5).map { $0 + 0.5 * abs($0 - 5) }
         let fit = try NoncentralT.fit(x, degreesOfFreedom: .fixed(5))
         try Self.expectCovariance(fit.result)
-        let tiny = try NoncentralT.fit(x.map { $0 * 1e-310 }, degreesOfFreedom: .fixed(5))
+        let tiny = try NoncentralT.fit(x.map { $0 * Subnormal.tenToMinus310 }, degreesOfFreedom: .fixed(5))
         try Self.expectOmitted(tiny.result, .outsideDoubleRange)
     }
 
@@ -152,7 +152,7 @@ struct CovarianceOmissionTests {
         return (try Matrix(rows: 2 * perClass, columns: columns, elements: e), labels)
     }
 
-    @Test("discriminant analysis: sharedParameters, tooManyParameters, notConverged per class; shared parameters overall")
+    @Test("discriminant analysis: tooManyParameters, notConverged per class; shared parameters overall")
     func discriminant() throws {
         let (x, y) = try Self.classes(seed: 10)
         // Normal, shared covariance: each class's mean keeps its covariance.
@@ -171,10 +171,14 @@ struct CovarianceOmissionTests {
         for r in try #require(tied.groupResults) { try Self.expectCovariance(r) }
         #expect(tied.parameters == [.degreesOfFreedom])
         try Self.expectCovariance(tied)
-        // A shared scatter with a ν per class: not computed.
+        // A shared scatter with a ν per class: joint too, the whole lists the scatter.
         let sharedOwn = try DiscriminantAnalysis.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .shared).result
-        for r in try #require(sharedOwn.groupResults) { try Self.expectOmitted(r, .sharedParameters) }
-        #expect(sharedOwn.covarianceOmission == nil && sharedOwn.parameters.isEmpty)
+        for r in try #require(sharedOwn.groupResults) {
+            try Self.expectCovariance(r)
+            #expect(r.parameters.last == .degreesOfFreedom)
+        }
+        #expect(sharedOwn.parameters == [.scatter(0, 0), .scatter(0, 1), .scatter(1, 1)])
+        try Self.expectCovariance(sharedOwn)
         // One ECME iteration.
         let stopped = try DiscriminantAnalysis.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .perClass,
                                                    maxIterations: 1).result
@@ -195,7 +199,7 @@ struct CovarianceOmissionTests {
         #expect(tied.parameters == [.degreesOfFreedom])
         try Self.expectCovariance(tied)
         for r in try #require(tied.groupResults) { try Self.expectCovariance(r) }
-        let normal = try ImportanceWeights.fit(source: s.map { $0 * 1e-310 }, target: t.map { $0 * 1e-310 }).result
+        let normal = try ImportanceWeights.fit(source: s.map { $0 * Subnormal.tenToMinus310 }, target: t.map { $0 * Subnormal.tenToMinus310 }).result
         #expect(normal.parameters.isEmpty && normal.covarianceOmission == nil)
         for r in try #require(normal.groupResults) { try Self.expectOmitted(r, .outsideDoubleRange) }
     }
@@ -278,7 +282,7 @@ struct CovarianceOmissionTests {
         empty["covarianceOmission"] = "tooManyParameters"
         #expect(throws: DecodingError.self) { try decode(empty) }
         // Every reason survives a round trip.
-        let omitted = try Normal.fit(Self.heavyTailed(50, seed: 16).map { $0 * 1e-310 }).result
+        let omitted = try Normal.fit(Self.heavyTailed(50, seed: 16).map { $0 * Subnormal.tenToMinus310 }).result
         #expect(try JSONDecoder().decode(FitResult.self, from: try JSONEncoder().encode(omitted)) == omitted)
     }
 }

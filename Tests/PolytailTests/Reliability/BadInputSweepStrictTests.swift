@@ -96,7 +96,7 @@ import Testing
     }
 
     /// Extreme but valid numbers are fitted, with finite results.
-    @Test(arguments: [5e-324, 1e-310, 1e308, -1e308, -0.0])
+    @Test(arguments: [Subnormal.smallest, Subnormal.tenToMinus310, 1e308, -1e308, -0.0])
     func extremeValidNumbersAreFitted(value: Double) throws {
         var x = Self.sample
         x[2] = value
@@ -109,7 +109,7 @@ import Testing
 
     // MARK: Degrees of freedom, noncentrality, probabilities
 
-    @Test(arguments: [0.0, -1, 5e-324, 1e-310, -.infinity, .nan])
+    @Test(arguments: [0.0, -1, Subnormal.smallest, Subnormal.tenToMinus310, -.infinity, .nan])
     func invalidDegreesOfFreedomAreNamed(nu: Double) {
         expect(.invalidParameter("degreesOfFreedom"), "StudentT(ν: \(nu))") { try StudentT(degreesOfFreedom: nu) }
         expect(.invalidParameter("degreesOfFreedom"), "NoncentralT(ν: \(nu))") { try NoncentralT(degreesOfFreedom: nu, noncentrality: 1) }
@@ -169,7 +169,7 @@ import Testing
         }
     }
 
-    @Test(arguments: [0.0, -1, .nan, .infinity, 5e-324])
+    @Test(arguments: [0.0, -1, .nan, .infinity, Subnormal.smallest])
     func invalidScalesAreNamed(scale: Double) {
         guard !(scale > 0 && scale.isFinite) else {
             #expect((try? StudentT(degreesOfFreedom: 3, scale: scale)) != nil)  // 5e-324 is a valid scale
@@ -232,7 +232,7 @@ import Testing
 
     /// Multivariate fits of columns whose covariance cannot be a double (10⁻³¹⁰ or 10²⁰⁰ data)
     /// say which column and why — before, "collinear columns".
-    @Test(arguments: [1e-310, 1e-200, 1e200, 1e300])
+    @Test(arguments: [Subnormal.tenToMinus310, 1e-200, 1e200, 1e300])
     func multivariateSpreadsOutsideTheDoubleRangeAreNamed(scale: Double) {
         let x = try! Matrix(rows: 8, columns: 2, elements: Self.plane.elements.enumerated().map { $0.offset % 2 == 1 ? $0.element * scale : $0.element })
         expect(.numericalFailure(prefix: "column 1 spans"), "MultivariateNormal.fit ×\(scale)") { try MultivariateNormal.fit(x) }
@@ -256,7 +256,7 @@ import Testing
             expect(.invalidParameter("lambda"), "logWeights(λ: \(lambda))") { try model.logWeights([0, 1], lambda: lambda) }
         }
         // Valid extremes: finite log-weights, weights finite or 0/the documented clamp.
-        let far = try model.logWeights([1e308, -1e308, 5e-324, -0.0, 0])
+        let far = try model.logWeights([1e308, -1e308, Subnormal.smallest, -0.0, 0])
         #expect(far.allSatisfy { $0.isFinite })
         let normalized = try model.normalizedWeights(Matrix(rows: 4, columns: 1, elements: [1e308, -1e308, 0, 1]))
         #expect(normalized.allSatisfy { $0.isFinite && $0 >= 0 } && abs(normalized.reduce(0, +) - 4) < 1e-9)

@@ -9,7 +9,7 @@ import Testing
 
     /// Equal weights of any size give exactly the unweighted estimates (weights are divided
     /// by their maximum in one place, DataValidation.checkWeights).
-    @Test(arguments: [5e-324, 1e-300, 3.0, 1e300])
+    @Test(arguments: [Subnormal.smallest, 1e-300, 3.0, 1e300])
     func equalWeightsGiveTheUnweightedFit(weight: Double) throws {
         let w = [Double](repeating: weight, count: Self.sample.count)
         #expect(try Normal.fit(Self.sample, weights: w).model == Normal.fit(Self.sample).model)
@@ -61,7 +61,7 @@ extension PromiseRegressionTests {
     /// ν below 10⁻³⁰⁰ (5·10⁻³²⁴ gave NaN everywhere) is rejected; from it up, everything is
     /// finite or the documented ±∞ of a quantile beyond the double range.
     @Test func studentTDegreesOfFreedomLimit() throws {
-        for nu in [5e-324, 1e-310, 9.9e-301] {
+        for nu in [Subnormal.smallest, Subnormal.tenToMinus310, 9.9e-301] {
             expectError(PolytailError.invalidParameter(name: "degreesOfFreedom", value: nu, requirement: "must be ≥ 1e-300 (+∞ for the normal limit)")) {
                 try StudentT(degreesOfFreedom: nu)
             }

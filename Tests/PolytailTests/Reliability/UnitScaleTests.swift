@@ -91,19 +91,19 @@ enum UnitScaleTolerance {
     /// The smallest distinct data: {0, 5·10⁻³²⁴} has σ̂ = 2⁻¹⁰⁷⁵, below the smallest double. That
     /// is said, not reported as "constant data" nor as σ = 0.
     @Test func aSpreadBelowTheSmallestDoubleIsSaid() {
-        let x = [0, 5e-324, 0, 5e-324]
+        let x = [0, Subnormal.smallest, 0, Subnormal.smallest]
         expectError(PolytailError.numericalFailure("the fitted scale 0.5·2^-1074 is outside the double range (the data's spread is below 5e-324)")) {
             try Normal.fit(x)
         }
         // The deepest subnormals that do have a representable spread are fitted.
-        let fit = try? Normal.fit([5e-324, 1e-323, 1.5e-323, 2e-323, 3e-323])
-        #expect(fit?.model.standardDeviation == 1e-323)  // 1.72·2⁻¹⁰⁷⁴, rounded to the nearest double
+        let fit = try? Normal.fit([1, 2, 3, 4, 6].map(Subnormal.multiple))
+        #expect(fit?.model.standardDeviation == Subnormal.multiple(2))  // 1.72·2⁻¹⁰⁷⁴, rounded to the nearest double
         #expect(fit?.result.logLikelihood.isFinite == true)
     }
 
     /// Equal weights of any size give the unweighted fit in the streamed (mergeable) fits too,
     /// as they do in memory: the statistics are summed in a frame scaled by a power of two.
-    @Test(arguments: [5e-324, 1e-310, 1e-200, 1e300])
+    @Test(arguments: [Subnormal.smallest, Subnormal.tenToMinus310, 1e-200, 1e300])
     func equalWeightsGiveTheUnweightedFitByPasses(weight: Double) throws {
         let x = Self.sample
         let w = [Double](repeating: weight, count: x.count)
@@ -166,7 +166,7 @@ enum UnitScaleTolerance {
     /// of 5·10⁻³²⁴ prints what the library fits, with no null, NaN or clamped value.
     @Test func commandLineFitsOfSubnormalDataAndWeights() throws {
         let (x, _) = Self.representable(-1040)
-        let path = try CLITests.csv(header: ["x", "w"], columns: [x, x.map { _ in 5e-324 }])
+        let path = try CLITests.csv(header: ["x", "w"], columns: [x, x.map { _ in Subnormal.smallest }])
         for family in ["normal", "t", "noncentral-t"] {
             let (object, _) = try CLITests.fitJSON([path, "--columns", "x", "--family", family])
             let scale = try #require(object["scale"] as? Double)

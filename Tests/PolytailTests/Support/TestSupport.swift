@@ -19,6 +19,17 @@ enum Fixtures {
     }
 }
 
+/// Subnormal test values, spelt without a decimal literal: the compiler warns that a literal
+/// such as `1e-310` "underflows and loses precision during conversion to 'Double'".
+enum Subnormal {
+    /// 2⁻¹⁰⁷⁴ ≈ 4.94·10⁻³²⁴, the smallest positive double (what the literal 5e-324 gives).
+    static let smallest = Double.leastNonzeroMagnitude
+    /// The double nearest 10⁻³¹⁰.
+    static let tenToMinus310 = Double("1e-310")!
+    /// k·2⁻¹⁰⁷⁴ (1e-323 gives k = 2, 1.5e-323 k = 3, 2e-323 k = 4, 3e-323 k = 6).
+    static func multiple(_ k: Int) -> Double { Double(k) * .leastNonzeroMagnitude }
+}
+
 /// Tolerances are stated once, here, and used by name.
 enum Tolerance {
     /// |a − b| / max(|b|, tiny): relative error against reference b.
