@@ -2,10 +2,12 @@
 // d = 50, k = 10, beside scikit-learn's LinearDiscriminantAnalysis.predict_proba (and a
 // vectorised numpy t-LDA) measured in the same run on the same rows; checks that the
 // posteriors agree. `--tails` instead prints p(y0|x) far from the data for the paper's
-// Fig. 1a/1b example.
+// Fig. 1a/1b example. `--fits` instead times t-LDA fits with a shared scatter (tied and per-class
+// ν, their joint covariances included) at d = 10, 20, 30.
 //
 //   swift run -c release discriminant-bench [--rows N] [--repeat N] [--seed N] [--skip-peer]
 //   swift run -c release discriminant-bench --tails [--seed N]
+//   swift run -c release discriminant-bench --fits [--repeat N] [--seed N]
 //
 // Progress goes to stderr; a Markdown report to stdout.
 import ArgumentParser
@@ -25,13 +27,14 @@ struct Options: ParsableCommand {
     @Option(help: "The data's seed.") var seed: UInt64 = 2022
     @Flag(help: "Measure Polytail only.") var skipPeer = false
     @Flag(help: "Instead print p(y0|x) far from the data for the Fig. 1a/1b example.") var tails = false
+    @Flag(help: "Instead time t-LDA fits with a shared scatter (tied and per-class ν) at d = 10, 20, 30.") var fits = false
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 }
 let options = Options.parseAsScript(name: "discriminant-bench")
-let (rows, repeats, seed, skipPeer, tails) = (options.rows, options.repeats, options.seed, options.skipPeer, options.tails)
+let (rows, repeats, seed, skipPeer, tails, fits) = (options.rows, options.repeats, options.seed, options.skipPeer, options.tails, options.fits)
 
 #if DEBUG
 log("warning: this is a debug build; benchmark with `swift run -c release discriminant-bench`")
@@ -77,6 +80,48 @@ func f(_ v: Double) -> String {
 
 if tails {
     do { try tailReport() } catch { fail("\(error)") }
+    exit(0)
+}
+
+// MARK: - Fit times with joint inference, d = 10, 20, 30
+
+/// Times t-LDA fits with a shared scatter — one tied ν, or a ν per class — on k = 10 classes of
+/// 2,000 t₅ rows each (means on a sphere of radius 3, unit scale), best of `repeats`; each fit
+/// includes its covariances from the joint information (`SharedParameters`).
+@MainActor func fitReport() throws {
+    typealias DA = DiscriminantAnalysis<Int>
+    let k = 10, perClass = 2000
+    print("## t-LDA fits with a shared scatter: k = \(k), \(k * perClass) rows (best of \(repeats))\n")
+    print("| d | ν | parameters per class + shared | fit (s) | ECME iterations | covariance |")
+    print("|---:|---|---:|---:|---:|---|")
+    for d in [10, 20, 30] {
+        var g = PolytailRandom(seed: seed &+ UInt64(d))
+        var e = [Double](repeating: 0, count: k * perClass * d), labels = [Int](repeating: 0, count: k * perClass)
+        let means = (0..<k).map { _ -> [Double] in
+            let v = (0..<d).map { _ in g.standardNormal() }
+            let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { 3 * $0 / n }
+        }
+        for i in 0..<(k * perClass) {
+            let c = i % k, s = (g.chiSquared(5) / 5).squareRoot()
+            labels[i] = c
+            for j in 0..<d { e[i * d + j] = means[c][j] + g.standardNormal() / s }
+        }
+        let x = try Matrix(rows: k * perClass, columns: d, elements: e)
+        for (name, rule) in [("tied", DegreesOfFreedomRule.estimated()), ("per class", .estimatedPerGroup())] {
+            log("d = \(d), \(name) ν …")
+            let (seconds, fitted) = try time { try DA.fit(x, labels: labels, family: .studentT(rule)) }
+            let own = fitted.result.groupResults?.first?.parameters.count ?? 0
+            let covariance = fitted.result.groupResults?.allSatisfy { $0.covariance != nil } == true
+                ? "yes" : (fitted.result.groupResults?.first?.covarianceOmission?.rawValue ?? "no")
+            print("| \(d) | \(name) | \(own) + \(fitted.result.parameters.count) | \(String(format: "%.3f", seconds)) | "
+                  + "\(fitted.result.iterations) | \(covariance) |")
+        }
+    }
+}
+
+if fits {
+    do { try fitReport() } catch { fail("\(error)") }
     exit(0)
 }
 

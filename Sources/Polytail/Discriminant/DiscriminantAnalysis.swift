@@ -44,6 +44,15 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     }
 
     /// The class priors πₖ.
+    ///
+    /// The priors are not parameters of the fit's ``FitResult``: its log-likelihood is the
+    /// class-conditional ℓ = Σᵢ log p(xᵢ | yᵢ), given the labels, and AIC, BIC and every listed
+    /// parameter with its covariance belong to that likelihood (`.equal` and `.given` priors are
+    /// not estimated at all). Empirical priors are the maximum-likelihood estimates of a
+    /// separate multinomial model of the labels, whose information is block-diagonal to the
+    /// class conditionals'; their covariance is the closed form
+    /// Var π̂ₖ = πₖ(1 − πₖ)/n, Cov(π̂ⱼ, π̂ₖ) = −πⱼπₖ/n (n = `result.observationCount`), which
+    /// no fit changes. MASS's `lda` and scikit-learn report the priors without errors too.
     public enum Priors: Sendable, Equatable {
         /// πₖ = nₖ / n, the class frequencies in the training data.
         case empirical

@@ -35,13 +35,12 @@ extension DiscriminantAnalysis {
     ///   order): the class's rows, its share of ℓ, its parameters (location; its own covariance
     ///   or scatter; its own estimated ν) and their covariance by the observed information, hence
     ///   standard errors and Wald intervals. Parameters shared by the classes — a tied estimated
-    ///   ν (not at its bound), a t scatter shared with a fixed or tied ν — are listed on the
-    ///   whole's result (the scatter's upper triangle, then ν), and every covariance then comes
-    ///   from the joint observed information of all classes: each class's errors include the
-    ///   shared parameters' uncertainty (`SharedParameters`). Not provided: a covariance for a
-    ///   shared t scatter with per-class estimated ν, and for the priors. A result without a
+    ///   ν (not at its bound), a shared t scatter (with fixed, tied or per-class ν) — are listed
+    ///   on the whole's result (the scatter's upper triangle, then a tied ν), and every
+    ///   covariance then comes from the joint observed information of all classes: each class's
+    ///   errors include the shared parameters' uncertainty (`SharedParameters`). The priors are
+    ///   not parameters of ℓ and are not listed (see ``Priors``). A result without a
     ///   covariance says why in ``FitResult/covarianceOmission``:
-    ///   ``CovarianceOmission/sharedParameters`` (a shared t scatter with per-class estimated ν),
     ///   ``CovarianceOmission/tooManyParameters`` (more than 527 parameters in one class's
     ///   information), ``CovarianceOmission/notConverged`` (ECME stopped at `maxIterations`) or
     ///   ``CovarianceOmission/singularInformation``.
@@ -373,12 +372,12 @@ struct TDiscriminantECME {
         // class's parameters separate from the others' when its scatter is its own and its ν is
         // not estimated jointly with the other classes': then its covariance is the multivariate
         // t's observed information. Shared parameters — a tied ν estimated inside its bounds, a
-        // shared scatter with a common or fixed ν — couple the classes: the covariances then come
-        // from the joint information of all classes (`SharedParameters`), and the whole's result
-        // lists the shared parameters.
+        // shared scatter (with a fixed, tied or per-class ν) — couple the classes: the
+        // covariances then come from the joint information of all classes (`SharedParameters`),
+        // and the whole's result lists the shared parameters.
         let ownNu = nuCount == k
         let tiedNu = nuCount == 1 && !atBound[0]
-        let joint = tiedNu || (shared && !ownNu)
+        let joint = tiedNu || shared
         var perClass = (0..<k).map { j -> FitResult in
             let s = sigma[shared ? 0 : j]
             var (parameters, estimates) = MultivariateFitting.parameters(mean: mu[j], covariance: s, location: true)
@@ -387,8 +386,8 @@ struct TDiscriminantECME {
             if freeNu { parameters.append(.degreesOfFreedom); estimates.append(nu[j]) }
             var covariance: Matrix? = nil
             let omission: CovarianceOmission
-            if shared || joint {
-                omission = .sharedParameters  // replaced below when computed jointly
+            if joint {
+                omission = .singularInformation  // replaced below by the joint computation
             } else if parameters.count > MultivariateFitting.maximumCovarianceParameters {
                 omission = .tooManyParameters
             } else {
@@ -408,7 +407,7 @@ struct TDiscriminantECME {
         if joint {
             let covariance = SharedParameters.multivariateT(
                 &perClass, samples: groups, locations: mu, scatters: groups.indices.map { sigma[shared ? 0 : $0] },
-                nu: nu, estimatedNu: tiedNu, sharedScatter: shared)
+                nu: nu, estimatedNu: tiedNu, ownNu: (0..<k).map { ownNu && !atBound[$0] }, sharedScatter: shared)
             var keys: [FitParameter] = [], values: [Double] = []
             if shared {
                 let (p, e) = MultivariateFitting.parameters(mean: mu[0], covariance: sigma[0], location: true)

@@ -106,12 +106,6 @@ public enum CovarianceOmission: String, Hashable, Sendable, Codable {
     /// rescaling (data of magnitude 10⁻³⁰⁰ have variances near 10⁻⁶⁰⁰), of tiny frequency
     /// weights, of a polynomial re-expanded in powers of x, or an entry that overflows.
     case outsideDoubleRange
-    /// A group's parameters are estimated jointly with the other groups' in a way the fit does
-    /// not compute a covariance for: a scatter matrix shared by the classes of a t discriminant
-    /// analysis while each class estimates its own ν. (A tied ν, or a shared t scatter with a
-    /// fixed or tied ν, get their covariances from the joint information of all classes; a
-    /// shared normal covariance leaves each class's mean uncorrelated with it.)
-    case sharedParameters
 }
 
 /// What every fit reports beside the fitted model: the estimates by parameter, their

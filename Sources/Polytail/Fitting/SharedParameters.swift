@@ -80,31 +80,43 @@ enum SharedParameters {
 
     /// The covariances of multivariate-t groups sharing an estimated ν, a scatter matrix, or
     /// both: each group's information is the multivariate t's (`MultivariateFitting.tInformation`,
-    /// over μⱼ, Σ, ν) on its own rows, then ``covariances(_:informations:shared:otherwise:)``. Above
+    /// over μⱼ, Σ, ν) on its own rows, then ``covariances(_:informations:shared:otherwise:)``. A
+    /// group that estimates its own νⱼ beside a shared scatter keeps νⱼ among its own parameters
+    /// θⱼ = (μⱼ, νⱼ): its information's rows are reordered to (μⱼ, νⱼ, Σ), so that the shared Σ
+    /// comes last, and the joint information couples the classes through Σ alone. Above
     /// `MultivariateFitting.maximumCovarianceParameters` parameters in one group's information
     /// every covariance is omitted (``CovarianceOmission/tooManyParameters``), as a single
     /// fit's would be.
     /// - Parameters:
-    ///   - groups: each group's result listing its own parameters (μⱼ, and Σⱼ when not shared).
+    ///   - groups: each group's result listing its own parameters (μⱼ, Σⱼ when not shared, then
+    ///     its own νⱼ when `ownNu`).
     ///   - samples: each group's rows.
     ///   - locations: each group's μⱼ.
     ///   - scatters: each group's Σⱼ (all equal when shared).
     ///   - nu: each group's ν (one common value when estimated).
-    ///   - estimatedNu: whether ν was estimated (a shared parameter) or held fixed.
+    ///   - estimatedNu: whether one common ν was estimated (a shared parameter).
+    ///   - ownNu: per group, whether it estimated its own ν (inside its bounds); all false by default.
     ///   - sharedScatter: whether Σ is one matrix shared by the groups.
     /// - Returns: the covariance of the shared parameters (Σ's upper triangle when shared, then
     ///   ν when estimated), or nil.
     static func multivariateT(_ groups: inout [FitResult], samples: [Matrix], locations: [[Double]], scatters: [Matrix],
-                              nu: [Double], estimatedNu: Bool, sharedScatter: Bool) -> Matrix? {
+                              nu: [Double], estimatedNu: Bool, ownNu: [Bool]? = nil, sharedScatter: Bool) -> Matrix? {
         let d = locations[0].count
-        let q = (estimatedNu ? 1 : 0) + (sharedScatter ? d * (d + 1) / 2 : 0)
+        let own = ownNu ?? [Bool](repeating: false, count: groups.count)
+        precondition(own.count == groups.count && !(estimatedNu && own.contains(true)))
+        let matrixCount = d * (d + 1) / 2
+        let q = (estimatedNu ? 1 : 0) + (sharedScatter ? matrixCount : 0)
         guard groups.allSatisfy({ $0.parameters.count + q <= MultivariateFitting.maximumCovarianceParameters }) else {
             for j in groups.indices { groups[j].setCovariance(nil, otherwise: .tooManyParameters) }
             return nil
         }
-        let informations = samples.indices.map { j in
-            MultivariateFitting.tInformation(samples[j], weights: [Double](repeating: 1, count: samples[j].rows), location: locations[j],
-                                             scatter: scatters[j], nu: nu[j], freeNu: estimatedNu)
+        let informations = samples.indices.map { j -> Matrix? in
+            guard let m = MultivariateFitting.tInformation(samples[j], weights: [Double](repeating: 1, count: samples[j].rows),
+                                                           location: locations[j], scatter: scatters[j], nu: nu[j],
+                                                           freeNu: estimatedNu || own[j]) else { return nil }
+            guard own[j], sharedScatter else { return m }
+            // (μ, Σ, ν) → (μ, ν, Σ): the group's own νⱼ before the shared scatter.
+            return m.permuted(Array(0..<d) + [d + matrixCount] + Array(d..<(d + matrixCount)))
         }
         return covariances(&groups, informations: informations, shared: q)
     }
@@ -116,5 +128,17 @@ enum SharedParameters {
         result.parameters = parameters
         result.estimates = estimates
         result.setCovariance(covariance, otherwise: reason)
+    }
+}
+
+extension Matrix {
+    /// The symmetric reordering P M Pᵀ of a square matrix: entry (r, c) is
+    /// `self[order[r], order[c]]`.
+    func permuted(_ order: [Int]) -> Matrix {
+        precondition(rows == columns && order.count == rows)
+        let n = rows
+        var e = [Double](repeating: 0, count: n * n)
+        for r in 0..<n { for c in 0..<n { e[r * n + c] = elements[order[r] * n + order[c]] } }
+        return Matrix(uncheckedRows: n, columns: n, elements: e)
     }
 }

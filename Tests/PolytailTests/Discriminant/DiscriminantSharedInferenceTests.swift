@@ -10,7 +10,8 @@ extension Tolerance {
         /// (steps 10⁻⁴ of each parameter's magnitude, at least 10⁻⁴: truncation ~10⁻⁸ of the
         /// curvature, rounding ~10⁻⁸ of ℓ/h² on ℓ ≈ 10²–10³), relative to √(Σᵣᵣ Σ꜀꜀) so that
         /// near-zero covariances are judged on the scale of their variances; measured 1.6·10⁻⁶ at
-        /// worst over the six cases.
+        /// worst over the six cases
+        /// with a tied ν, 1.1·10⁻⁶ over the shared scatter with a ν per class.
         static let hessianRelative = 1e-5
     }
 }
@@ -59,8 +60,14 @@ extension Tolerance {
             }
             return total
         }
+        return try inverseNegativeHessian(theta, ll)
+    }
+
+    /// (−∇²ℓ)⁻¹ at θ by central differences of ℓ (steps 10⁻⁴ · max(1, |θᵢ|), or
+    /// `relativeSteps[i]` · max(1, |θᵢ|) where given), row-major.
+    static func inverseNegativeHessian(_ theta: [Double], relativeSteps: [Int: Double] = [:], _ ll: ([Double]) -> Double) throws -> [Double] {
         let m = theta.count
-        let h = theta.map { 1e-4 * max(1, $0.magnitude) }
+        let h = theta.indices.map { (relativeSteps[$0] ?? 1e-4) * max(1, theta[$0].magnitude) }
         var negH = [Double](repeating: 0, count: m * m)
         for i in 0..<m {
             for j in i..<m {
@@ -175,6 +182,89 @@ extension Tolerance {
             #expect(r.parameters == [.locationComponent(0), .scatter(0, 0)])
             #expect(r.standardErrors?.allSatisfy(\.isFinite) == true)
         }
+    }
+
+    /// The fit's covariances (each class's, then the whole's) against the inverse numerical
+    /// Hessian `inverse` (m × m) of the parameters in the order the fit lists them.
+    static func expectBlocks(_ fit: Fitted<DA>, _ inverse: [Double], label: String) throws {
+        let m = Int(Double(inverse.count).squareRoot())
+        var offset = 0
+        for covariance in try #require(fit.result.groupResults).map(\.covariance) + [fit.result.covariance] {
+            let got = try #require(covariance, "\(label): no covariance")
+            for r in 0..<got.rows {
+                for c in 0..<got.rows {
+                    let (a, b) = (offset + r, offset + c)
+                    #expect(Tolerance.isClose(got[r, c], inverse[a * m + b], relative: Tolerance.DiscriminantSharedInference.hessianRelative,
+                                              absolute: Tolerance.DiscriminantSharedInference.hessianRelative * (inverse[a * m + a] * inverse[b * m + b]).squareRoot()),
+                            "\(label) (\(a), \(b)): \(got[r, c]) vs \(inverse[a * m + b])")
+                }
+            }
+            offset += got.rows
+        }
+        #expect(offset == m)
+    }
+
+    /// Σₖ ℓₖ over θ = (μ₁, [ν₁], μ₂, [ν₂], …, Σ) — a shared scatter, each class its own ν
+    /// (listed when `free[k]`, else held at `nu[k]`).
+    static func sharedScatterOwnNuLogLikelihood(groups: [Matrix], d: Int, free: [Bool], nu: [Double]) -> ([Double]) -> Double {
+        let pairs = d * (d + 1) / 2
+        return { p in
+            let upper = p[(p.count - pairs)...]
+            var offset = 0, total = 0.0
+            for (j, g) in groups.enumerated() {
+                let location = Array(p[offset..<(offset + d)])
+                offset += d
+                var v = nu[j]
+                if free[j] { v = p[offset]; offset += 1 }
+                let t = try! MultivariateT(location: location, scatter: symmetric(upper, d: d), degreesOfFreedom: v)
+                total += t.logLikelihood(g)
+            }
+            return total
+        }
+    }
+
+    @Test("a shared scatter with a ν per class: each class's (μₖ, νₖ) and the shared scatter from the joint information (numerical Hessian)",
+          arguments: [(2, 1, 60, UInt64(41)), (3, 2, 50, 42), (2, 3, 80, 43)])
+    func sharedScatterOwnNu(_ k: Int, _ d: Int, _ perClass: Int, _ seed: UInt64) throws {
+        let (x, y) = DiscriminantPropertyTests.sample(k: k, d: d, perClass: perClass, seed: seed)
+        let fit = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .shared)
+        #expect(fit.result.converged && !fit.result.dfAtBound)
+        let classResults = try #require(fit.result.groupResults)
+        let pairs = d * (d + 1) / 2
+        #expect(fit.result.parameters == MultivariateFitting.upperTriangle(d).map { FitParameter.scatter($0.0, $0.1) })
+        for r in classResults {
+            #expect(r.parameters == (0..<d).map(FitParameter.locationComponent) + [.degreesOfFreedom])
+            #expect(r.covarianceOmission == nil && r.standardErrors!.allSatisfy { $0.isFinite && $0 > 0 })
+        }
+        #expect(fit.result.covarianceOmission == nil && fit.result.estimates.count == pairs)
+        let theta = classResults.flatMap(\.estimates) + fit.result.estimates
+        let nu = classResults.map { $0.estimate(.degreesOfFreedom)! }
+        let ll = Self.sharedScatterOwnNuLogLikelihood(groups: try Self.groups(x, y, k: k), d: d,
+                                                      free: [Bool](repeating: true, count: k), nu: nu)
+        // ν's own steps are 3·10⁻⁴ ν: at 10⁻⁴ ℓ's rounding (~10⁻¹⁶ℓ/h² against ν's small
+        // curvature) reached 1.3·10⁻⁵ of Var(ν̂), at 10⁻³ the truncation (∝ h², measured over
+        // 10⁻³–3·10⁻² ν) 1.5·10⁻⁵; the analytic value sits on the h → 0 extrapolation.
+        let nuRows = Dictionary(uniqueKeysWithValues: (0..<k).map { ($0 * (d + 1) + d, 3e-4) })
+        try Self.expectBlocks(fit, try Self.inverseNegativeHessian(theta, relativeSteps: nuRows, ll), label: "k \(k) d \(d) ν \(nu)")
+    }
+
+    @Test("a shared scatter with a ν per class, one class at its bound: that class lists no ν, the others' errors still joint (numerical Hessian)")
+    func sharedScatterOwnNuAtBound() throws {
+        // Class 0 uniform (lighter-tailed than any t: ν stops at the maximum), class 1 t₃.
+        var g = PolytailRandom(seed: 44)
+        let light = (0..<120).map { _ in -3 + 2 * g.uniformPositive() }
+        let heavy = (0..<120).map { _ in 3 + g.standardT(3) }
+        let x = Matrix(uncheckedRows: 240, columns: 1, elements: light + heavy)
+        let y = [Int](repeating: 0, count: 120) + [Int](repeating: 1, count: 120)
+        let fit = try DA.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .shared)
+        let classResults = try #require(fit.result.groupResults)
+        #expect(classResults[0].dfAtBound && !classResults[1].dfAtBound && fit.result.converged)
+        #expect(classResults[0].parameters == [.locationComponent(0)])
+        #expect(classResults[1].parameters == [.locationComponent(0), .degreesOfFreedom])
+        let nu = try fit.model.conditionals.map { try #require($0.degreesOfFreedom) }
+        let theta = classResults.flatMap(\.estimates) + fit.result.estimates
+        let ll = Self.sharedScatterOwnNuLogLikelihood(groups: try Self.groups(x, y, k: 2), d: 1, free: [false, true], nu: nu)
+        try Self.expectBlocks(fit, try Self.inverseNegativeHessian(theta, relativeSteps: [2: 3e-4], ll), label: "at bound")
     }
 
     @Test("a tied-ν fit round-trips through JSON with its covariances", arguments: [DA.Scatter.perClass, .shared])

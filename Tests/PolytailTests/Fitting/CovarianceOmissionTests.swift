@@ -152,7 +152,7 @@ struct CovarianceOmissionTests {
         return (try Matrix(rows: 2 * perClass, columns: columns, elements: e), labels)
     }
 
-    @Test("discriminant analysis: sharedParameters, tooManyParameters, notConverged per class; shared parameters overall")
+    @Test("discriminant analysis: tooManyParameters, notConverged per class; shared parameters overall")
     func discriminant() throws {
         let (x, y) = try Self.classes(seed: 10)
         // Normal, shared covariance: each class's mean keeps its covariance.
@@ -171,10 +171,14 @@ struct CovarianceOmissionTests {
         for r in try #require(tied.groupResults) { try Self.expectCovariance(r) }
         #expect(tied.parameters == [.degreesOfFreedom])
         try Self.expectCovariance(tied)
-        // A shared scatter with a ν per class: not computed.
+        // A shared scatter with a ν per class: joint too, the whole lists the scatter.
         let sharedOwn = try DiscriminantAnalysis.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .shared).result
-        for r in try #require(sharedOwn.groupResults) { try Self.expectOmitted(r, .sharedParameters) }
-        #expect(sharedOwn.covarianceOmission == nil && sharedOwn.parameters.isEmpty)
+        for r in try #require(sharedOwn.groupResults) {
+            try Self.expectCovariance(r)
+            #expect(r.parameters.last == .degreesOfFreedom)
+        }
+        #expect(sharedOwn.parameters == [.scatter(0, 0), .scatter(0, 1), .scatter(1, 1)])
+        try Self.expectCovariance(sharedOwn)
         // One ECME iteration.
         let stopped = try DiscriminantAnalysis.fit(x, labels: y, family: .studentT(.estimatedPerGroup()), scatter: .perClass,
                                                    maxIterations: 1).result
