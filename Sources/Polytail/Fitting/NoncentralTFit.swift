@@ -1,7 +1,7 @@
 import Foundation
 
 extension NoncentralT {
-    /// One step of ``fit(_:weights:degreesOfFreedom:progress:)``, passed to its `progress`
+    /// One step of ``fit(_:weights:degreesOfFreedom:maxIterations:progress:)``, passed to its `progress`
     /// callback (the command line prints these on standard error).
     public struct FitProgress: Sendable, Equatable {
         /// What the fit is doing.
@@ -43,7 +43,9 @@ extension NoncentralT {
     /// (weighted quartiles; δ from Bowley's quartile skewness). Above 50,000 observations the
     /// starts are run on a strided subsample of 20,000 and only the best is continued on all
     /// the data. Iterations stop when the Newton decrement (the predicted gain of a full step)
-    /// is below 10⁻¹⁰ + 10⁻¹⁴ |ℓ|. The log-likelihood reported is the exact one, summed from
+    /// is below 10⁻¹⁰ + 10⁻¹⁴ |ℓ|, or after `maxIterations` Newton steps of one run (then
+    /// ``FitResult/converged`` is false and the covariance is omitted,
+    /// ``CovarianceOmission/notConverged``). The log-likelihood reported is the exact one, summed from
     /// ``logDensity(_:)``, not the interpolated one.
     ///
     /// **Accuracy of the interpolation.** Against the exact R (series, or the defining integral
@@ -66,27 +68,34 @@ extension NoncentralT {
     ///   - weights: optional non-negative finite weights, not all zero.
     ///   - rule: ν fixed, or estimated within [minimum, maximum] (``FitResult/dfAtBound`` when
     ///     the estimate stops at the maximum).
+    ///   - maxIterations: a cap on the Newton iterations of each run (each start, and the
+    ///     continuation on all observations of a large sample); non-convergence is reported,
+    ///     not thrown.
     ///   - progress: called after each Newton iteration and before the final exact pass.
     /// - Returns: the fitted distribution and its ``FitResult`` (the exact log-likelihood, the
     ///   covariance above, AIC/BIC with 4 parameters, or 3 when ν is fixed).
     /// - Throws: `PolytailError` for invalid data or weights (see `DataValidation`), an
-    ///   invalid degrees-of-freedom rule, or `.numericalFailure` when the likelihood is not
+    ///   invalid degrees-of-freedom rule, `.invalidParameter` for `maxIterations` below 1, or `.numericalFailure` when the likelihood is not
     ///   finite at any start or is unbounded (σ → 0 on tied values).
     /// - Complexity: O(n) per Newton iteration (a few hundred exact density evaluations per
     ///   iterate, independent of n), plus one exact pass over the data.
     public static func fit(
         _ observations: [Double], weights: [Double]? = nil, degreesOfFreedom rule: DegreesOfFreedomRule = .estimated,
-        progress: ((FitProgress) -> Void)? = nil
+        maxIterations: Int = 200, progress: ((FitProgress) -> Void)? = nil
     ) throws(PolytailError) -> Fitted<NoncentralT> {
+        // At least one step, so that the result lists the parameters the fit moved.
+        guard maxIterations >= 1 else {
+            throw .invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be at least 1")
+        }
         // Tiny (subnormal) or huge data are fitted multiplied by a power of two (exact).
-        try UnitScale.fit(observations) { (observations) throws(PolytailError) in
-            try fitOnUnitScale(observations, weights: weights, degreesOfFreedom: rule, progress: progress)
+        return try UnitScale.fit(observations) { (observations) throws(PolytailError) in
+            try fitOnUnitScale(observations, weights: weights, degreesOfFreedom: rule, maxIterations: maxIterations, progress: progress)
         }
     }
 
     static func fitOnUnitScale(
         _ observations: [Double], weights: [Double]?, degreesOfFreedom rule: DegreesOfFreedomRule,
-        progress: ((FitProgress) -> Void)?
+        maxIterations: Int, progress: ((FitProgress) -> Void)?
     ) throws(PolytailError) -> Fitted<NoncentralT> {
         var fixedNu: Double? = nil
         var lower = 1.0, upper = 1.0
@@ -127,7 +136,7 @@ extension NoncentralT {
         let sub = NoncentralTFitter(xs: subX, ws: subW, bounds: bounds)
         var best: NoncentralTFitter.Outcome? = nil
         for start in starts {
-            let outcome = sub.newton(from: start, maxIterations: 200) { k, ll in
+            let outcome = sub.newton(from: start, maxIterations: maxIterations) { k, ll in
                 progress?(FitProgress(stage: subsampled ? .subsample : .allObservations, iteration: k,
                                       observationCount: subX.count, logLikelihood: ll))
             }
@@ -139,7 +148,7 @@ extension NoncentralT {
         }
         if subsampled {
             let full = NoncentralTFitter(xs: xs, ws: ws, bounds: bounds)
-            let refined = full.newton(from: outcome.theta, maxIterations: 100) { k, ll in
+            let refined = full.newton(from: outcome.theta, maxIterations: maxIterations) { k, ll in
                 progress?(FitProgress(stage: .allObservations, iteration: k, observationCount: xs.count, logLikelihood: ll))
             }
             iterations += refined.iterations
@@ -328,7 +337,7 @@ struct ChebyshevSeries {
 }
 
 /// The noncentral-t log-likelihood and its derivatives in θ = (log ν, δ, μ, log σ) through the
-/// interpolated R(z; ν) (see ``NoncentralT/fit(_:weights:degreesOfFreedom:progress:)``).
+/// interpolated R(z; ν) (see ``NoncentralT/fit(_:weights:degreesOfFreedom:maxIterations:progress:)``).
 struct NoncentralTFitter {
     struct Bounds {
         var fixedLogNu: Double?

@@ -90,17 +90,42 @@ public enum Layer: Hashable, Sendable, Codable {
         }
     }
 
+    /// Checks what the layer is on its own, whatever its input: a kernel of 1…64 pixels, and
+    /// output channels, dense outputs and pooling windows in 1…2²⁴. ``outputShape(_:index:)``
+    /// (hence every ``Network``) and decoding both run it; whether a window fits its input
+    /// image is checked when the layer is built into a network.
+    /// - Parameter name: how the error names the layer (`layers[l]`).
+    /// - Throws: `.invalidParameter` naming the layer's field.
+    func validate(name: String) throws(PolytailError) {
+        let limit = ImageShape.maximumSide
+        switch self {
+        case let .conv2D(outputChannels, k, _):
+            guard k >= 1, k <= 64 else {
+                throw .invalidParameter(name: "\(name).kernelSize", value: Double(k), requirement: "must be in 1...64")
+            }
+            guard outputChannels >= 1, outputChannels <= limit else {
+                throw .invalidParameter(name: "\(name).outputChannels", value: Double(outputChannels), requirement: "must be in 1...\(limit)")
+            }
+        case let .maxPool2D(size):
+            guard size >= 1, size <= limit else {
+                throw .invalidParameter(name: "\(name).size", value: Double(size), requirement: "must be in 1...\(limit)")
+            }
+        case .flatten:
+            break
+        case let .dense(outputs):
+            guard outputs >= 1, outputs <= limit else {
+                throw .invalidParameter(name: "\(name).outputs", value: Double(outputs), requirement: "must be in 1...\(limit)")
+            }
+        }
+    }
+
     /// The shape of this layer's output for an input of shape `s`.
-    /// - Throws: `.invalidParameter` for a non-positive size or a window larger than the image.
+    /// - Throws: `.invalidParameter` for a size out of range (``validate(name:)``) or a window
+    ///   larger than the image.
     func outputShape(_ s: ImageShape, index l: Int) throws(PolytailError) -> ImageShape {
+        try validate(name: "layers[\(l)]")
         switch self {
         case let .conv2D(outputChannels, k, padding):
-            guard k >= 1, k <= 64 else {
-                throw .invalidParameter(name: "layers[\(l)].kernelSize", value: Double(k), requirement: "must be in 1...64")
-            }
-            guard outputChannels >= 1, outputChannels <= ImageShape.maximumSide else {
-                throw .invalidParameter(name: "layers[\(l)].outputChannels", value: Double(outputChannels), requirement: "must be positive")
-            }
             switch padding {
             case .same:
                 return try ImageShape(height: s.height, width: s.width, channels: outputChannels)
@@ -112,7 +137,7 @@ public enum Layer: Hashable, Sendable, Codable {
                 return try ImageShape(height: s.height - k + 1, width: s.width - k + 1, channels: outputChannels)
             }
         case let .maxPool2D(size):
-            guard size >= 1, size <= s.height, size <= s.width else {
+            guard size <= s.height, size <= s.width else {
                 throw .invalidParameter(name: "layers[\(l)].size", value: Double(size),
                                         requirement: "must be in 1...min(height, width) = 1...\(min(s.height, s.width))")
             }
@@ -120,9 +145,6 @@ public enum Layer: Hashable, Sendable, Codable {
         case .flatten:
             return ImageShape(uncheckedHeight: 1, width: 1, channels: s.size)
         case let .dense(outputs):
-            guard outputs >= 1, outputs <= ImageShape.maximumSide else {
-                throw .invalidParameter(name: "layers[\(l)].outputs", value: Double(outputs), requirement: "must be positive")
-            }
             return ImageShape(uncheckedHeight: 1, width: 1, channels: outputs)
         }
     }
@@ -134,5 +156,43 @@ public enum Layer: Hashable, Sendable, Codable {
         case let .dense(outputs): return (s.size, outputs)
         case .maxPool2D, .flatten: return nil
         }
+    }
+}
+
+extension Layer {
+    /// The stored form of a layer: the same cases, so the JSON is Swift's synthesised one
+    /// (`{"dense": {"outputs": 10}}`, `{"flatten": {}}`).
+    private enum Stored: Codable {
+        case conv2D(outputChannels: Int, kernelSize: Int, padding: Padding)
+        case maxPool2D(size: Int)
+        case flatten
+        case dense(outputs: Int)
+    }
+
+    /// Decodes a layer through ``validate(name:)``: a kernel outside 1…64, or a channel, output
+    /// or window count outside 1…2²⁴ throws `DecodingError.dataCorrupted` naming the field
+    /// (`layers[l].kernelSize` inside a network's `layers`).
+    public init(from decoder: any Decoder) throws {
+        let layer: Layer
+        switch try Stored(from: decoder) {
+        case let .conv2D(c, k, p): layer = .conv2D(outputChannels: c, kernelSize: k, padding: p)
+        case let .maxPool2D(size): layer = .maxPool2D(size: size)
+        case .flatten: layer = .flatten
+        case let .dense(outputs): layer = .dense(outputs: outputs)
+        }
+        let name = decoder.codingPath.last?.intValue.map { "layers[\($0)]" } ?? "layer"
+        try validatedDecoding(decoder) { () throws(PolytailError) in try layer.validate(name: name) }
+        self = layer
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        let stored: Stored
+        switch self {
+        case let .conv2D(c, k, p): stored = .conv2D(outputChannels: c, kernelSize: k, padding: p)
+        case let .maxPool2D(size): stored = .maxPool2D(size: size)
+        case .flatten: stored = .flatten
+        case let .dense(outputs): stored = .dense(outputs: outputs)
+        }
+        try stored.encode(to: encoder)
     }
 }

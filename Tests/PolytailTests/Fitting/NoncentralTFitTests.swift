@@ -155,6 +155,33 @@ struct NoncentralTFitTests {
         #expect(fixed.result.estimate(.noncentrality) == fixed.model.noncentrality)
     }
 
+    /// A run stopped by `maxIterations` before the Newton decrement is small reports
+    /// `converged == false`, lists its parameters and omits their covariance (`.notConverged`):
+    /// the curvature at a point that is not the maximum is not the estimate's variance.
+    @Test(arguments: [1, 2])
+    func stoppedByMaxIterationsIsNotConverged(_ cap: Int) throws {
+        let full = try NoncentralT.fit(Self.data)
+        #expect(full.result.converged && full.result.covariance != nil)
+        let stopped = try NoncentralT.fit(Self.data, maxIterations: cap)
+        #expect(!stopped.result.converged)
+        #expect(stopped.result.iterations <= 3 * cap)  // three starts, at most `cap` steps each
+        #expect(stopped.result.parameters == full.result.parameters)
+        #expect(stopped.result.covariance == nil && stopped.result.covarianceOmission == .notConverged)
+        let interval = try stopped.result.confidenceInterval(.scale, level: 0.95)
+        #expect(stopped.result.standardErrors == nil && interval == nil)
+        #expect(stopped.result.logLikelihood.isFinite && stopped.result.logLikelihood < full.result.logLikelihood)
+        // The cap is an option like StudentT.fit's: the default reaches the same maximum.
+        let capped = try NoncentralT.fit(Self.data, maxIterations: 200)
+        #expect(capped.model == full.model && capped.result == full.result)
+    }
+
+    @Test(arguments: [0, -3])
+    func maxIterationsBelowOneIsAnError(_ cap: Int) {
+        expectError(PolytailError.invalidParameter(name: "maxIterations", value: Double(cap), requirement: "must be at least 1")) {
+            try NoncentralT.fit(Self.data, maxIterations: cap)
+        }
+    }
+
     @Test func progressIsReported() throws {
         var stages: [NoncentralT.FitProgress.Stage] = []
         var lastLogLikelihood = -Double.infinity

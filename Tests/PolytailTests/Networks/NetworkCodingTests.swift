@@ -138,7 +138,7 @@ struct NetworkCodingTests {
         expectError(PolytailError.invalidParameter(name: "layers[1].size", value: 6, requirement: "must be in 1...min(height, width) = 1...5")) {
             try make([.conv2D(outputChannels: 2, kernelSize: 3, padding: .same), .maxPool2D(size: 6), .dense(outputs: 2)])
         }
-        expectError(PolytailError.invalidParameter(name: "layers[0].outputChannels", value: 0, requirement: "must be positive")) {
+        expectError(PolytailError.invalidParameter(name: "layers[0].outputChannels", value: 0, requirement: "must be in 1...16777216")) {
             try make([.conv2D(outputChannels: 0, kernelSize: 3, padding: .same), .dense(outputs: 2)])
         }
         // Weights of the wrong shape for a valid sequence.

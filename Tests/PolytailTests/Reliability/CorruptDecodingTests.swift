@@ -181,4 +181,53 @@ import Testing
         expectCorrupt(SubstituteMethod.self, #"{"papernot": {"_0": {"initialCount": 5, "augmentations": 3, "lambda": 0.1, "signPeriod": 0}}}"#,
                       .invalidParameter(name: "signPeriod", value: 0, requirement: "at least 1"))
     }
+
+    // MARK: Network layers
+
+    @Test func layersThatNoNetworkAccepts() throws {
+        let layers: [Layer] = [.conv2D(outputChannels: 2, kernelSize: 3, padding: .same), .maxPool2D(size: 2), .flatten, .dense(outputs: 3)]
+        let json = String(decoding: try JSONEncoder().encode(layers), as: UTF8.self)
+        #expect(try JSONDecoder().decode([Layer].self, from: Data(json.utf8)) == layers)
+        // The synthesised form, unchanged: a case name keying its labelled values.
+        #expect(json.contains(#"{"dense":{"outputs":3}}"#) && json.contains(#""flatten":{}"#))
+        let limit = Double(1 << 24)
+        expectCorrupt(Layer.self, #"{"dense": {"outputs": 0}}"#,
+                      .invalidParameter(name: "layer.outputs", value: 0, requirement: "must be in 1...16777216"))
+        expectCorrupt(Layer.self, #"{"dense": {"outputs": 16777217}}"#,
+                      .invalidParameter(name: "layer.outputs", value: limit + 1, requirement: "must be in 1...16777216"))
+        expectCorrupt(Layer.self, #"{"conv2D": {"outputChannels": 4, "kernelSize": 0, "padding": "same"}}"#,
+                      .invalidParameter(name: "layer.kernelSize", value: 0, requirement: "must be in 1...64"))
+        expectCorrupt(Layer.self, #"{"conv2D": {"outputChannels": -4, "kernelSize": 3, "padding": "valid"}}"#,
+                      .invalidParameter(name: "layer.outputChannels", value: -4, requirement: "must be in 1...16777216"))
+        expectCorrupt(Layer.self, #"{"maxPool2D": {"size": -9223372036854775808}}"#,
+                      .invalidParameter(name: "layer.size", value: -9.223372036854775808e18, requirement: "must be in 1...16777216"))
+        // Inside an array (a network's layers) the error names the position.
+        expectCorrupt([Layer].self, #"[{"flatten": {}}, {"conv2D": {"outputChannels": 4, "kernelSize": 65, "padding": "same"}}]"#,
+                      .invalidParameter(name: "layers[1].kernelSize", value: 65, requirement: "must be in 1...64"))
+        // Unknown cases, paddings and missing fields stay the decoder's own errors, never a trap.
+        for bad in [#"{"dropout": {"rate": 0.5}}"#, #"{"conv2D": {"outputChannels": 4, "kernelSize": 3, "padding": "reflect"}}"#,
+                    #"{"dense": {}}"#, #"{"dense": {"outputs": 2.5}}"#, #"{}"#, #"[]"#] {
+            #expect(throws: DecodingError.self, "\(bad)") { try JSONDecoder().decode(Layer.self, from: Data(bad.utf8)) }
+        }
+    }
+
+    @Test func networkWithALayerOutOfRangeIsRefusedAtTheLayer() throws {
+        var random = PolytailRandom(seed: 4)
+        let network = try Network(inputShape: try ImageShape(height: 4, width: 4, channels: 1),
+                                  layers: [.conv2D(outputChannels: 2, kernelSize: 3, padding: .same), .flatten, .dense(outputs: 2)],
+                                  output: .softmax, using: &random)
+        let bad = try edited(network) { object in
+            var layers = object["layers"] as! [[String: Any]]
+            layers[2] = ["dense": ["outputs": -1]]
+            object["layers"] = layers
+        }
+        expectCorrupt(Network.self, bad, .invalidParameter(name: "layers[2].outputs", value: -1, requirement: "must be in 1...16777216"))
+        // A window larger than its input is a property of the sequence: refused by the network.
+        let wide = try edited(network) { object in
+            var layers = object["layers"] as! [[String: Any]]
+            layers[0] = ["conv2D": ["outputChannels": 2, "kernelSize": 5, "padding": "valid"]]
+            object["layers"] = layers
+        }
+        expectCorrupt(Network.self, wide, reason: "a 'valid' kernel must fit the 4 × 4 input")
+    }
 }
