@@ -230,4 +230,49 @@ import Testing
         }
         expectCorrupt(Network.self, wide, reason: "a 'valid' kernel must fit the 4 × 4 input")
     }
+
+    // MARK: Fit settings
+
+    @Test func fitSettingsRoundTripAndRefuseWhatNoFitAccepts() throws {
+        typealias DA = DiscriminantAnalysis<String>
+        func roundTrip<T: Codable & Equatable>(_ value: T) throws {
+            #expect(try JSONDecoder().decode(T.self, from: JSONEncoder().encode(value)) == value, "\(value)")
+        }
+        for family: DA.Family in [.normal, .studentT(.estimatedPerGroup(minimum: 0.5, maximum: 80)), .studentT(.fixed(3))] {
+            try roundTrip(family)
+        }
+        for scatter: DA.Scatter in [.shared, .perClass] { try roundTrip(scatter) }
+        for estimate: DA.CovarianceEstimate in [.maximumLikelihood, .unbiased] { try roundTrip(estimate) }
+        for priors: DA.Priors in [.empirical, .equal, .given(["a": 0.25, "b": 0.75])] { try roundTrip(priors) }
+        for family: ImportanceWeights.Family in [.normal, .studentT(.estimated)] { try roundTrip(family) }
+        for covariance: LeastSquaresCovariance in [.automatic, .classical, .sandwich] { try roundTrip(covariance) }
+        for optimizer: ClassifierOptimizer in [.lbfgs(), .adam(epochs: 5, batchSize: 8, learningRate: 0.01, tolerance: 1e-5)] {
+            try roundTrip(optimizer)
+        }
+        // A ν rule inside a family, given priors and optimizer settings go through the fit's checks.
+        expectCorrupt(DA.Family.self, #"{"studentT": {"_0": {"fixed": {"_0": 0}}}}"#,
+                      .invalidParameter(name: "degreesOfFreedom", value: 0, requirement: "must be finite and > 0"))
+        expectCorrupt(DA.Priors.self, #"{"given": {"priors": {"a": 0.5, "b": 0.6}}}"#,
+                      .invalidParameter(name: "sum of the priors", value: 1.1, requirement: "must be 1 (within 1e-9)"))
+        expectCorrupt(DA.Priors.self, #"{"given": {"priors": {"a": -0.5, "b": 1.5}}}"#,
+                      .invalidParameter(name: "prior of class \"a\"", value: -0.5, requirement: "must be finite and ≥ 0"))
+        expectCorrupt(DA.Priors.self, #"{"given": {"priors": {}}}"#,
+                      .invalidParameter(name: "sum of the priors", value: 0, requirement: "must be 1 (within 1e-9)"))
+        expectCorrupt(DA.Priors.self, #"{"equal": {}, "empirical": {}}"#, reason: "exactly one of")
+        expectCorrupt(ClassifierOptimizer.self, #"{"lbfgs": {"maxIterations": 0, "tolerance": 1e-6}}"#,
+                      .invalidParameter(name: "maxIterations", value: 0, requirement: "must be at least 1"))
+        expectCorrupt(ClassifierOptimizer.self, #"{"adam": {"epochs": 3, "batchSize": 0, "learningRate": 0.1, "tolerance": 1e-4}}"#,
+                      .invalidParameter(name: "batchSize", value: 0, requirement: "must be at least 1"))
+        expectCorrupt(ClassifierOptimizer.self, #"{"adam": {"epochs": 3, "batchSize": 4, "learningRate": -0.1, "tolerance": 1e-4}}"#,
+                      .invalidParameter(name: "learningRate", value: -0.1, requirement: "must be positive and finite"))
+        for bad in [#""pooled""#, #"{"shared": {}}"#] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(DA.Scatter.self, from: Data(bad.utf8)) }
+        }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(LeastSquaresCovariance.self, from: Data(#""HC3""#.utf8)) }
+        // The fit and the decoder refuse given priors with the same error.
+        let x = try Matrix(rowArrays: [[0], [1], [2], [5], [6], [7]])
+        expectError(PolytailError.invalidParameter(name: "sum of the priors", value: 1.1, requirement: "must be 1 (within 1e-9)")) {
+            try DA.fit(x, labels: ["a", "a", "a", "b", "b", "b"], priors: .given(["a": 0.5, "b": 0.6]))
+        }
+    }
 }
