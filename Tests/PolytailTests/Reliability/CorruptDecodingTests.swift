@@ -74,9 +74,9 @@ import Testing
         let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
         let multivariate = try ImportanceWeights.fit(source: m, target: m)
         var index = multivariate.result
-        index.groupResults![0].parameters[1] = .meanComponent(-1)
+        index.groupResults![0].parameters[1] = .meanComponent(2)
         expectCorrupt(Fitted<ImportanceWeights>.self, try edited(Fitted(model: multivariate.model, result: index)) { _ in },
-                      reason: "index of the domain parameter mean[-1]")
+                      reason: "index of the domain parameter mean[2]")
         // Without group results (a result saved by hand) the pair still decodes.
         var bare = fit.result
         bare.groupResults = nil
@@ -273,6 +273,33 @@ import Testing
         let x = try Matrix(rowArrays: [[0], [1], [2], [5], [6], [7]])
         expectError(PolytailError.invalidParameter(name: "sum of the priors", value: 1.1, requirement: "must be 1 (within 1e-9)")) {
             try DA.fit(x, labels: ["a", "a", "a", "b", "b", "b"], priors: .given(["a": 0.5, "b": 0.6]))
+        }
+    }
+
+    @Test func parameterKeysThatNoFitReports() throws {
+        let keys: [FitParameter] = [.mean, .standardDeviation, .location, .scale, .degreesOfFreedom, .noncentrality,
+                                    .meanComponent(2), .covariance(0, 1), .locationComponent(0), .scatter(1, 1), .coefficient(3),
+                                    .logOddsCoefficient(0, 1), .logOddsIntercept(2), .weight(4, 0), .bias(0)]
+        let json = String(decoding: try JSONEncoder().encode(keys), as: UTF8.self)
+        #expect(try JSONDecoder().decode([FitParameter].self, from: Data(json.utf8)) == keys)
+        // The synthesised form: a case name keying its values `_0`, `_1`.
+        #expect(try JSONDecoder().decode(FitParameter.self, from: Data(#"{"scatter": {"_1": 3, "_0": 1}}"#.utf8)) == .scatter(1, 3))
+        #expect(json.contains(#"{"mean":{}}"#), "\(json)")
+        expectCorrupt(FitParameter.self, #"{"coefficient": {"_0": -1}}"#,
+                      .invalidParameter(name: "index of the parameter coefficient[-1]", value: -1, requirement: "must be ≥ 0"))
+        expectCorrupt(FitParameter.self, #"{"scatter": {"_0": 2, "_1": 0}}"#,
+                      .invalidParameter(name: "parameter scatter[2,0]", value: 2, requirement: "a matrix entry (j, k) must have j ≤ k (upper triangle)"))
+        expectCorrupt(FitParameter.self, #"{"logOddsIntercept": {"_0": 0}}"#,
+                      .invalidParameter(name: "class of the parameter logOddsIntercept[0]", value: 0, requirement: "must be ≥ 1 (class 0 is the reference)"))
+        expectCorrupt(FitParameter.self, #"{"weight": {"_0": 0, "_1": -4}}"#,
+                      .invalidParameter(name: "index of the parameter weight[0,-4]", value: -4, requirement: "must be ≥ 0"))
+        // Inside a saved result.
+        var result = try StudentT.fit([0.3, -1.2, 2.2, 0.8, -0.4, 1.9, -2.5, 0.1]).result
+        result.parameters[0] = .covariance(1, 0)
+        let bad = try JSONEncoder().encode(result)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(FitResult.self, from: bad) }
+        for unknown in [#"{"variance": {}}"#, #"{"coefficient": {}}"#, #""mean""#] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(FitParameter.self, from: Data(unknown.utf8)) }
         }
     }
 }
