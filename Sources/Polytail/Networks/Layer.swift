@@ -51,15 +51,13 @@ public struct ImageShape: Hashable, Sendable, Codable {
     static let maximumSide = 1 << 24
     static let maximumSize = 1 << 24
 
+    /// Decodes through ``init(height:width:channels:)``.
+    /// - Throws: `DecodingError.dataCorrupted` for a side outside 1…2²⁴ or a size above 2²⁴.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        do {
-            try self.init(height: try c.decode(Int.self, forKey: .height), width: try c.decode(Int.self, forKey: .width),
-                          channels: try c.decode(Int.self, forKey: .channels))
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid image shape: \(error)",
-                                                    underlyingError: error))
-        }
+        let (height, width, channels) = (try c.decode(Int.self, forKey: .height), try c.decode(Int.self, forKey: .width),
+                                         try c.decode(Int.self, forKey: .channels))
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in try ImageShape(height: height, width: width, channels: channels) }
     }
 }
 

@@ -302,4 +302,20 @@ import Testing
             #expect(throws: DecodingError.self) { try JSONDecoder().decode(FitParameter.self, from: Data(unknown.utf8)) }
         }
     }
+
+    @Test func imageShapesAndDensityPairsThatNoModelAccepts() throws {
+        let shape = try ImageShape(height: 28, width: 28, channels: 1)
+        #expect(try JSONDecoder().decode(ImageShape.self, from: JSONEncoder().encode(shape)) == shape)
+        expectCorrupt(ImageShape.self, #"{"height": 0, "width": 28, "channels": 1}"#,
+                      .invalidParameter(name: "height", value: 0, requirement: "must be in 1...16777216"))
+        expectCorrupt(ImageShape.self, #"{"height": 4096, "width": 4096, "channels": 2}"#,
+                      .invalidParameter(name: "height × width × channels", value: 4096 * 4096 * 2, requirement: "at most 16777216"))
+        // Multivariate densities of different dimensions: no weights can be formed.
+        let two = try MultivariateNormal(mean: [0, 0], covariance: Matrix.identity(2))
+        let three = try MultivariateNormal(mean: [0, 0, 0], covariance: Matrix.identity(3))
+        let pair = ImportanceDensities.multivariateNormal(source: two, target: two)
+        #expect(try JSONDecoder().decode(ImportanceDensities.self, from: JSONEncoder().encode(pair)) == pair)
+        expectCorrupt(ImportanceDensities.self, try edited(pair) { $0["target"] = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(three)) },
+                      .dimensionMismatch(what: "target density dimension", expected: 2, got: 3))
+    }
 }
