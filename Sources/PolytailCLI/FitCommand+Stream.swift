@@ -4,6 +4,10 @@ import Polytail
 import Glibc
 #endif
 
+// Documented raw-pointer use (C interop rather than a hot loop): `mkstemp` fills its C
+// template in place, and standard input is copied to the temporary file by read/write through
+// one 1 MiB buffer.
+
 /// A fit made by passes over a file, in bounded memory.
 struct StreamedFit {
     var normal: Fitted<Normal>?

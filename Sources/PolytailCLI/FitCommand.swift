@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import Polytail
 
+// Hot loop (documented raw-pointer use): splitting the weights column off the row-major block
+// of numbers reads it through a buffer pointer (10⁶ rows in the command-line benchmark of
+// Docs/performance.md).
+
 /// The distribution families `polytail fit` knows.
 public enum FitFamily: String, CaseIterable, ExpressibleByArgument, Sendable {
     case t

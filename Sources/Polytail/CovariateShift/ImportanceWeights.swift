@@ -289,48 +289,60 @@ public struct ImportanceWeights: Equatable, Sendable {
     }
 
     /// The ν in [lower, upper] maximising a profile log-likelihood ℓ(ν): a grid of 15 points
-    /// in log ν, then golden-section search on the bracket around the best grid point to a
-    /// relative 10⁻⁸ in ν. Reports whether the maximum sits at the upper bound.
+    /// in τ = log ν, then GSL's Brent minimiser (``Solvers/brentMinimize(lower:guess:upper:relativeTolerance:absoluteTolerance:maxIterations:_:)``)
+    /// on −ℓ from a bracket around the best grid point, to 10⁻⁸ in τ (a relative 10⁻⁸ in ν).
+    /// Reports whether the maximum sits at the upper bound.
+    ///
+    /// The bracket is the best grid point between its two neighbours when both are lower. When
+    /// the best is an end of the grid (or ties a neighbour), the maximum lies at that point or
+    /// between it and its neighbour: points closing in on the best by the golden ratio are
+    /// probed until one is higher (the bracket) or within 10⁻⁸ of it (the maximum is the best
+    /// point itself — at the upper bound, the normal-like end, as for light-tailed samples).
     ///
     /// A ν at which a fixed-ν fit fails (for tiny ν the likelihood of a sample with ties is
     /// unbounded as the scale → 0) counts as −∞; the samples were validated before.
     static func profileDegreesOfFreedom(
         bounds: DegreesOfFreedomRule.Bounds, _ fixedFit: (Double) throws(PolytailError) -> Double
     ) throws(PolytailError) -> (Double, Bool) {
-        func profile(_ nu: Double) -> Double {
-            guard let v = try? fixedFit(nu), v.isFinite else { return -.infinity }
-            return v
-        }
-        let lo = log(bounds.lower), hi = log(bounds.upper)
-        let count = 15
-        let grid = (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
-        var values: [Double] = []
-        for tau in grid { values.append(profile(exp(tau))) }
-        var best = 0
-        for i in 1..<count where values[i] > values[best] { best = i }
-        guard values[best] > -.infinity else {
-            throw .numericalFailure("no common degrees of freedom gives a bounded likelihood for both samples")
-        }
-        var a = grid[max(0, best - 1)], b = grid[min(count - 1, best + 1)]
-        let ratio = (5.0.squareRoot() - 1) / 2
-        var c = b - ratio * (b - a), d = a + ratio * (b - a)
-        var fc = profile(exp(c)), fd = profile(exp(d))
-        while b - a > 1e-8 {
-            if fc >= fd {
-                b = d; d = c; fd = fc
-                c = b - ratio * (b - a); fc = profile(exp(c))
-            } else {
-                a = c; c = d; fc = fd
-                d = a + ratio * (b - a); fd = profile(exp(d))
+        try withoutActuallyEscaping(fixedFit) { (fixedFit) throws(PolytailError) -> (Double, Bool) in
+            /// ℓ at ν = e^τ, or −∞ where the fixed-ν fit fails.
+            func profile(_ tau: Double) -> Double {
+                guard let v = try? fixedFit(exp(tau)), v.isFinite else { return -.infinity }
+                return v
             }
+            let lo = log(bounds.lower), hi = log(bounds.upper)
+            let count = 15
+            let grid = (0..<count).map { lo + (hi - lo) * Double($0) / Double(count - 1) }
+            let values = grid.map(profile)
+            var best = 0
+            for i in 1..<count where values[i] > values[best] { best = i }
+            guard values[best] > -.infinity else {
+                throw .numericalFailure("no common degrees of freedom gives a bounded likelihood for both samples")
+            }
+            // values[best] is above every earlier grid value (the first maximum).
+            var bracket: (lower: Double, guess: Double, upper: Double)?
+            if best > 0, best < count - 1, values[best] > values[best + 1] {
+                bracket = (grid[best - 1], grid[best], grid[best + 1])
+            } else {
+                let end = grid[best], other = grid[best == count - 1 ? best - 1 : best + 1]
+                let ratio = (5.0.squareRoot() - 1) / 2
+                var offset = (other - end) * ratio
+                while abs(offset) > 1e-8 {
+                    if profile(end + offset) > values[best] {
+                        bracket = (min(end, other), end + offset, max(end, other))
+                        break
+                    }
+                    offset *= ratio
+                }
+            }
+            var tau = grid[best]
+            if let bracket {
+                tau = try Solvers.brentMinimize(lower: bracket.lower, guess: bracket.guess, upper: bracket.upper,
+                                                absoluteTolerance: 1e-8) { -profile($0) }.x
+            }
+            let atUpper = hi - tau <= 1e-6
+            return (atUpper ? bounds.upper : (tau == lo ? bounds.lower : exp(tau)), atUpper)
         }
-        var tau = fc >= fd ? c : d
-        var value = max(fc, fd)
-        // The bracket's ends are grid points: prefer them when they are better (a bound).
-        if best == count - 1, values[best] >= value { tau = hi; value = values[best] }
-        if best == 0, values[best] >= value { tau = lo; value = values[best] }
-        let atUpper = hi - tau <= 1e-6
-        return (atUpper ? bounds.upper : (tau == lo ? bounds.lower : exp(tau)), atUpper)
     }
 
     // MARK: Evaluation

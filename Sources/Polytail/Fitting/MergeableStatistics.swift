@@ -441,10 +441,7 @@ public struct StudentTPass: Sendable, Equatable, Codable {
         var observations = observations
         if weightScale != 1 { w = w.map { $0 / weightScale } }
         if dataExponent != 0 { observations = observations.map { UnitScale.scaled($0, -dataExponent) } }
-        let block = observations.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in TFitter.accumulate(state, x: xp, w: wp) }
-        }
-        sums = sums + block
+        sums = sums + TFitter.accumulate(state, x: observations, w: w)
     }
 
     /// This pass and `other` (taken at the same point) together.

@@ -1,6 +1,11 @@
 import Dispatch
 import Foundation
 
+// Hot loop (documented raw-pointer use): the pass over the observations that every Newton
+// step of the t fit takes (the sums behind ℓ, its gradient and Hessian: one division and one
+// log1p per row, on both cores) reads x and w through buffer pointers and keeps a block's
+// logarithms in one heap buffer — the Student-t benchmark of Docs/performance.md.
+
 extension StudentT {
     /// Maximum-likelihood fit of the location-scale Student t by Newton's method on the
     /// exact (weighted) log-likelihood ℓ(μ, log σ, log ν) = Σᵢ wᵢ log f(xᵢ).
@@ -389,7 +394,12 @@ struct TFitter {
     /// observation: everything else is a product with 1/(ν+q).
     func accumulate(_ s: State) -> Sums {
         if let externalPass { return externalPass(s) }
-        return x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in TFitter.accumulate(s, x: xp, w: wp) } }
+        return TFitter.accumulate(s, x: x, w: w)
+    }
+
+    /// The sums of `accumulate` over observations `x` and their weights `w` (as many).
+    static func accumulate(_ s: State, x: [Double], w: [Double]) -> Sums {
+        x.withUnsafeBufferPointer { xp in w.withUnsafeBufferPointer { wp in accumulate(s, x: xp, w: wp) } }
     }
 
     /// The sums of `accumulate` over one block of observations and their weights (as many),

@@ -1,5 +1,8 @@
 import Foundation
 
+// Documented raw-pointer use: `parse(utf8:)` lends its bytes to the scanner as a buffer
+// pointer, the hot loop documented in CSVScanner.swift; nothing else here uses them.
+
 /// A CSV table as RFC 4180 describes it: a header line of column names, then rows of
 /// exactly as many fields.
 ///

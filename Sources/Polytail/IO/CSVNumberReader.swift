@@ -5,6 +5,11 @@ import Glibc
 import Darwin
 #endif
 
+// Hot loop (documented raw-pointer use): blocks of the file are read into one buffer and
+// scanned in place (CSVScanner.swift), and each row's numbers are committed to a growing
+// buffer of doubles that the second reading thread's part is appended to without a copy per
+// row — the CSV reading benchmark of Docs/performance.md.
+
 /// What to do with a row whose selected cell is missing: empty (after trimming spaces and
 /// tabs) or a missing-value marker such as `NA`.
 public enum MissingValues: String, Sendable, Codable, CaseIterable {

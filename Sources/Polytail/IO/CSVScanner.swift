@@ -5,6 +5,10 @@ import Glibc
 import Darwin
 #endif
 
+// Hot loop (documented raw-pointer use): the scanner walks the file's bytes through a buffer
+// pointer, a few branches per byte, and hands each field to its sink as a pointer range — the
+// CSV reading benchmark of Docs/performance.md.
+
 /// What a scanner hands its fields to. The scanner may restart a record when it reaches the
 /// end of its buffer mid-record (it reads more and scans the record again), so a sink keeps
 /// a record's fields provisional until ``endRecord(fieldCount:blank:line:)``.

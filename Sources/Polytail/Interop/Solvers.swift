@@ -81,6 +81,39 @@ enum Solvers {
         }
     }
 
+    /// A minimiser of `f` by Brent's method (GSL `gsl_min_fminimizer_brent`: golden-section
+    /// steps safeguarding parabolic interpolation), from a bracket `lower < guess < upper` with
+    /// f(guess) below both f(lower) and f(upper). Stops when the bracket is narrower than
+    /// `absoluteTolerance + relativeTolerance · min(|lower|, |upper|)` (`gsl_min_test_interval`)
+    /// or after `maxIterations`. A non-finite value of `f` counts as the largest double (a
+    /// rejected point: GSL refuses infinities and NaN).
+    /// - Returns: the minimiser and f there.
+    /// - Throws: `.numericalFailure` when the three points do not bracket a minimum.
+    static func brentMinimize(
+        lower: Double, guess: Double, upper: Double,
+        relativeTolerance: Double = 0, absoluteTolerance: Double = 1e-8, maxIterations: Int = 200,
+        _ f: @escaping (Double) -> Double
+    ) throws(PolytailError) -> (x: Double, value: Double) {
+        try withGSLFunction({ x in
+            let y = f(x)
+            return y.isFinite ? y : .greatestFiniteMagnitude
+        }) { (function: inout gsl_function) throws(PolytailError) -> (x: Double, value: Double) in
+            guard let minimizer = gsl_min_fminimizer_alloc(polytail_min_brent()) else {
+                throw .numericalFailure("could not allocate a minimiser")
+            }
+            defer { gsl_min_fminimizer_free(minimizer) }
+            guard gsl_min_fminimizer_set(minimizer, &function, guess, lower, upper) == GSL_SUCCESS else {
+                throw .numericalFailure("no minimum bracketed by [\(lower), \(guess), \(upper)]")
+            }
+            for _ in 0..<maxIterations {
+                guard gsl_min_fminimizer_iterate(minimizer) == GSL_SUCCESS else { break }
+                let lo = gsl_min_fminimizer_x_lower(minimizer), hi = gsl_min_fminimizer_x_upper(minimizer)
+                if gsl_min_test_interval(lo, hi, absoluteTolerance, relativeTolerance) == GSL_SUCCESS { break }
+            }
+            return (gsl_min_fminimizer_x_minimum(minimizer), gsl_min_fminimizer_f_minimum(minimizer))
+        }
+    }
+
     struct SimplexResult {
         var minimizer: [Double]
         var value: Double

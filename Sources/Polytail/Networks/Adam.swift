@@ -1,5 +1,8 @@
 import Foundation
 
+// Hot loop (documented raw-pointer use): one update per mini-batch over every parameter
+// (≈ 10⁵ for the paper's networks), the moments updated in place through buffer pointers.
+
 /// Adam (Kingma & Ba 2015, Algorithm 1) with the paper's settings β₁ = 0.9, β₂ = 0.999,
 /// ε̂ = 10⁻⁸: for every parameter θ with gradient g at step t,
 ///

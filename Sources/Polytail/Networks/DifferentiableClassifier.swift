@@ -1,5 +1,9 @@
 import Foundation
 
+// Hot loop (documented raw-pointer use): a gradient target is evaluated row by row on
+// pointers into the n × k logits and their derivatives (no per-row arrays); every attack step
+// and margin evaluation runs it on the whole batch.
+
 /// A scalar function of one sample's logits z ∈ ℝᵏ whose input gradient ∇ₓ an attack or
 /// a margin metric needs. Every case is evaluated per row of a batch.
 ///
@@ -94,6 +98,11 @@ func runnerUp(_ z: UnsafePointer<Double>, classes k: Int, excluding y: Int) -> I
     var best = -1
     for i in 0..<k where i != y && (best < 0 || z[i] > z[best]) { best = i }
     return best < 0 ? y : best
+}
+
+/// argmax_{i≠y} zᵢ over the k logits of row r of the row-major n × k block `z`.
+func runnerUp(_ z: [Double], row r: Int, classes k: Int, excluding y: Int) -> Int {
+    z.withUnsafeBufferPointer { runnerUp($0.baseAddress! + r * k, classes: k, excluding: y) }
 }
 
 /// Labels must number n and lie in 0..<k.

@@ -1,3 +1,7 @@
+// Hot loop (documented raw-pointer use): the logits' per-row derivatives go through the
+// output layer's pointer kernels (DifferentiableClassifier.swift, OutputLayer.swift) on the
+// n × k logits, as a network's do; the attacks call them once per step.
+
 /// The linear classifier z = x W + b is the zero-hidden-layer network: it takes part in every
 /// attack and margin metric through ``DifferentiableClassifier``. With the logits'
 /// derivative G (n × k) of any ``GradientTarget``, ∇ₓ J = G Wᵀ, one `dgemm`.

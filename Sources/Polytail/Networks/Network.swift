@@ -1,5 +1,9 @@
 import Foundation
 
+// Hot loop (documented raw-pointer use): logits, input gradients and objectives run the
+// kernels of NetworkKernels.swift over chunks of rows, on pointers into the parameters, the
+// inputs and the outputs (the attacks call them once per step on every test image).
+
 /// A feed-forward network: a sequence of ``Layer``s (convolutions, max pooling, flatten,
 /// dense layers, each layer with weights followed by a ReLU except the last) mapping an
 /// observation x to logits z ∈ ℝᵏ, and an output layer p = ζ(z), softmax (Wang & Loog 2022,

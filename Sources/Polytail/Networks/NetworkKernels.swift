@@ -17,8 +17,9 @@ import Foundation
 //
 // Max pooling keeps the index of each window's maximum and routes δ back to it. The ReLU
 // derivative at 0 is taken as 0. The Swift loops are the O(n·H·W·k²·C) copies of im2col and
-// col2im, the pooling scan and the bias/ReLU sweeps, all on unsafe pointers; the products
-// (the O(n·H·W·k²·C·C′) work) are in BLAS.
+// col2im, the pooling scan and the bias/ReLU sweeps, all on unsafe pointers (hot loop,
+// documented raw-pointer use: the convolutional network benchmarks of Docs/performance.md);
+// the products (the O(n·H·W·k²·C·C′) work) are in BLAS.
 
 extension SIMD8 {
     /// Eight values read from `pointer` (no alignment needed).

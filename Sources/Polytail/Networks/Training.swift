@@ -1,5 +1,10 @@
 import Foundation
 
+// Hot loop (documented raw-pointer use): each mini-batch step gathers its rows and labels and
+// runs the forward and backward kernels (NetworkKernels.swift) and Adam on the flat parameter,
+// gradient and workspace buffers through pointers — the network training benchmarks of
+// Docs/performance.md.
+
 extension Network {
     /// Trains a network by seeded mini-batch Adam (the internal `Adam`: β₁ = 0.9, β₂ = 0.999, ε̂ = 10⁻⁸)
     /// on the mean negative log-likelihood

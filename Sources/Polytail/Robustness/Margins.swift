@@ -40,19 +40,17 @@ public struct MarginAnalysis: Sendable, Equatable {
         let g = try model.inputGradients(of: .margin(labels: labels), at: observations)
         let k = z.columns, d = g.columns
         var margins: [Double] = [], norms: [Double] = [], ratios: [Double] = [], runners: [Int] = []
-        z.elements.withUnsafeBufferPointer { zp in
-            for r in 0..<observations.rows {
-                let y = labels[r]
-                let j = runnerUp(zp.baseAddress! + r * k, classes: k, excluding: y)
-                let m = zp[r * k + y] - zp[r * k + j]
-                var sum = 0.0
-                for c in 0..<d { sum += g.elements[r * d + c] * g.elements[r * d + c] }
-                let norm = sum.squareRoot()
-                margins.append(m)
-                norms.append(norm)
-                ratios.append(m == 0 ? .infinity : norm / m)
-                runners.append(j)
-            }
+        for r in 0..<observations.rows {
+            let y = labels[r]
+            let j = runnerUp(z.elements, row: r, classes: k, excluding: y)
+            let m = z.elements[r * k + y] - z.elements[r * k + j]
+            var sum = 0.0
+            for c in 0..<d { sum += g.elements[r * d + c] * g.elements[r * d + c] }
+            let norm = sum.squareRoot()
+            margins.append(m)
+            norms.append(norm)
+            ratios.append(m == 0 ? .infinity : norm / m)
+            runners.append(j)
         }
         return MarginAnalysis(margins: margins, gradientNorms: norms, ratios: ratios, runnerUps: runners)
     }

@@ -262,6 +262,39 @@ extension CovariateShiftFixture.LogRatioCase {
         #expect(try iw.limitLogWeight(direction: [-1]).isFinite)
     }
 
+    /// The tied-ν search on profiles whose maximum is known: inside the grid, inside its last
+    /// and first cells, at either bound, and between two tied grid points.
+    static let profilePeaks: [(peak: Double, atUpper: Bool)] = [
+        (0.7, false), (log(1e3) - 0.05, false), (log(1e3) + 1, true), (log(0.5) + 0.03, false), (log(0.5) - 1, false),
+    ]
+
+    @Test("the profile maximum over ν: interior, next to a bound, at a bound", arguments: profilePeaks)
+    func profileMaximum(peak: Double, atUpper: Bool) throws {
+        let bounds = DegreesOfFreedomRule.Bounds(fixed: nil, lower: 0.5, upper: 1e3)
+        // A concave profile in τ = log ν with its maximum at `peak` (clamped to the bounds).
+        let (nu, upper) = try ImportanceWeights.profileDegreesOfFreedom(bounds: bounds) { (nu: Double) throws(PolytailError) -> Double in
+            -(log(nu) - peak) * (log(nu) - peak)
+        }
+        let expected = min(max(peak, log(bounds.lower)), log(bounds.upper))
+        #expect(abs(log(nu) - expected) < 1e-7 && upper == atUpper, "τ = \(log(nu)), expected \(expected)")
+        if atUpper { #expect(nu == bounds.upper) }
+        // The grid's best point ties its neighbour (values rounded to 10⁻⁶, maximum halfway
+        // between grid points 3 and 4 of 15): the maximum lies between them, where the rounded
+        // profile is 0 (|τ − m| < 7.1·10⁻⁴).
+        let (lo, hi) = (log(bounds.lower), log(bounds.upper))
+        let m = lo + 3.5 * (hi - lo) / 14
+        let tied = try ImportanceWeights.profileDegreesOfFreedom(bounds: bounds) { (nu: Double) throws(PolytailError) -> Double in
+            -((log(nu) - m) * (log(nu) - m) * 1e6).rounded() / 1e6
+        }
+        #expect(abs(log(tied.0) - m) < 7.1e-4 && !tied.1)
+        // Failing fixed-ν fits count as −∞; all failing is an error.
+        expectError(PolytailError.numericalFailure("no common degrees of freedom gives a bounded likelihood for both samples")) {
+            _ = try ImportanceWeights.profileDegreesOfFreedom(bounds: bounds) { (_: Double) throws(PolytailError) -> Double in
+                throw .emptyData
+            }
+        }
+    }
+
     /// With one ν for both samples the covariance of (μ_s, σ_s, μ_t, σ_t, ν) is the inverse of
     /// the joint observed information: checked against the inverse of a numerical Hessian of
     /// ℓ_s + ℓ_t written from the densities alone. The scales' errors exceed the conditional

@@ -18,6 +18,18 @@ import Testing
         #expect(abs((root ?? 0) - 2.0.squareRoot()) < 1e-12)
     }
 
+    @Test("Brent's minimiser: the minimum of a smooth function to its tolerance; a non-bracket throws; infinities are rejected points")
+    func brentMinimize() throws {
+        // cos has its minimum at π on [2, 4]; Brent converges to the interval tolerance.
+        let r = try Solvers.brentMinimize(lower: 2, guess: 3, upper: 4, absoluteTolerance: 1e-10) { cos($0) }
+        #expect(abs(r.x - Double.pi) < 1e-8 && abs(r.value + 1) < 1e-15)
+        // The guess must be below both ends.
+        #expect(throws: PolytailError.self) { try Solvers.brentMinimize(lower: 0, guess: 1, upper: 2) { $0 } }
+        // +∞ and NaN away from the minimum do not stop the search.
+        let s = try Solvers.brentMinimize(lower: -1, guess: 0.5, upper: 3) { x in x < 0 ? .nan : (x > 2 ? .infinity : (x - 1) * (x - 1)) }
+        #expect(abs(s.x - 1) < 1e-7)
+    }
+
     @Test("Cholesky of an indefinite matrix throws")
     func indefinite() throws {
         let m = try Matrix(rowArrays: [[1, 2], [2, 1]])
