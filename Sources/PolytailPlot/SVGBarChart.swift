@@ -45,16 +45,10 @@ public struct GroupedBarChart: SVGPicture {
         let left = 60.0, right = 20.0, top = 40.0
         let h = renderedHeight
         let plotW = width - left - right, plotH = height - 40 - 70
-        func py(_ y: Double) -> Double {
-            let c = min(max(y, yRange.lowerBound), yRange.upperBound)
-            return top + plotH - (c - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * plotH
-        }
-        var out = """
-        <svg \(SVGText.rootAttributes(width: width, height: h, fontSize: 12))>
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(width / 2)" y="22" text-anchor="middle" font-size="15">\(SVGText.markup(title))</text>
-
-        """
+        let area = PlotArea(left: left, top: top, width: plotW, height: plotH, x: 0...1, y: yRange)
+        /// The pixel of y, clamped to the axis.
+        func py(_ y: Double) -> Double { area.py(min(max(y, yRange.lowerBound), yRange.upperBound)) }
+        var out = SVGText.header(width: width, height: h, fontSize: 12, title: title, titleX: width / 2, titleY: 22, titleSize: 15)
         for t in SVGPlot.ticks(yRange, count: 5) {
             out += "<line x1=\"\(left)\" y1=\"\(py(t))\" x2=\"\(left + plotW)\" y2=\"\(py(t))\" stroke=\"#e5e5e5\"/>"
             out += "<text x=\"\(left - 6)\" y=\"\(py(t) + 4)\" text-anchor=\"end\">\(SVGPlot.label(t))</text>\n"

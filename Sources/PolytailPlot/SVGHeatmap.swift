@@ -57,16 +57,11 @@ public struct SVGHeatmap: SVGPicture {
         let left = 40.0, right = colourBar ? 46.0 : 10.0, top = 28.0, bottom = 28.0
         let w = width - left - right, h = height - top - bottom
         let cw = w / Double(nx), ch = h / Double(ny)
-        func px(_ x: Double) -> Double { left + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * w }
-        func py(_ y: Double) -> Double { top + h - (y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound) * h }
-        var out = """
-        <svg \(SVGText.rootAttributes(width: width, height: height, fontSize: 10))>
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(left + w / 2)" y="18" text-anchor="middle" font-size="12">\(SVGText.markup(title))</text>
-        <defs><clipPath id="plot"><rect x="\(left)" y="\(top)" width="\(w)" height="\(h)"/></clipPath></defs>
-        <g clip-path="url(#plot)" shape-rendering="crispEdges">
-
-        """
+        let area = PlotArea(left: left, top: top, width: w, height: h, x: xRange, y: yRange)
+        func px(_ x: Double) -> Double { area.px(x) }
+        func py(_ y: Double) -> Double { area.py(y) }
+        var out = SVGText.header(width: width, height: height, fontSize: 10, title: title, titleX: left + w / 2, titleY: 18, titleSize: 12)
+            + area.clipPathDefinition + "\n<g clip-path=\"url(#plot)\" shape-rendering=\"crispEdges\">\n"
         for i in 0..<ny {
             // Row i covers y from top + h − (i+1)·ch to top + h − i·ch.
             let y0 = top + h - Double(i + 1) * ch

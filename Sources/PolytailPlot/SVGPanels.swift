@@ -21,14 +21,8 @@ public struct SVGGrid: SVGPicture {
         let top = title.isEmpty ? 0.0 : 34
         let rows = (panels.count + columns - 1) / columns
         let w = panelWidth * Double(columns), h = top + panelHeight * Double(rows)
-        var out = """
-        <svg \(SVGText.rootAttributes(width: w, height: h, fontSize: 12))>
-        <rect width="100%" height="100%" fill="white"/>
-
-        """
-        if !title.isEmpty {
-            out += "<text x=\"\(w / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"17\">\(SVGText.markup(title))</text>\n"
-        }
+        var out = SVGText.header(width: w, height: h, fontSize: 12, title: title.isEmpty ? nil : title,
+                                 titleX: w / 2, titleY: 24, titleSize: 17)
         for (i, panel) in panels.enumerated() {
             let x = panelWidth * Double(i % columns), y = top + panelHeight * Double(i / columns)
             var body = panel

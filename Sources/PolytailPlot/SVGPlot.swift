@@ -170,15 +170,11 @@ public struct SVGPlot: SVGPicture {
             // Histograms and other non-negative bars start at their base, not below it.
             yr = (!bars.isEmpty && !logY && lo >= 0 ? 0 : lo - pad)...(hi + pad)
         }
-        func px(_ x: Double) -> Double { left + (x - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plotW }
-        func py(_ y: Double) -> Double { top + plotH - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * plotH }
-        var out = """
-        <svg \(SVGText.rootAttributes(width: width, height: height, fontSize: 12))>
-        <rect width="100%" height="100%" fill="white"/>
-        <text x="\(width / 2)" y="22" text-anchor="middle" font-size="15">\(SVGText.markup(title))</text>
-        <defs><clipPath id="plot"><rect x="\(left)" y="\(top)" width="\(plotW)" height="\(plotH)"/></clipPath></defs>
-
-        """
+        let area = PlotArea(left: left, top: top, width: plotW, height: plotH, x: xr, y: yr)
+        func px(_ x: Double) -> Double { area.px(x) }
+        func py(_ y: Double) -> Double { area.py(y) }
+        var out = SVGText.header(width: width, height: height, fontSize: 12, title: title, titleX: width / 2, titleY: 22, titleSize: 15)
+            + area.clipPathDefinition + "\n"
         for t in logX ? SVGPlot.logTicks(xr) : SVGPlot.ticks(xr) {
             out += "<line x1=\"\(px(t))\" y1=\"\(top)\" x2=\"\(px(t))\" y2=\"\(top + plotH)\" stroke=\"#eee\"/>"
             out += "<text x=\"\(px(t))\" y=\"\(top + plotH + 16)\" text-anchor=\"middle\">\(SVGText.markup(logX ? SVGPlot.logLabel(t) : SVGPlot.label(t)))</text>\n"

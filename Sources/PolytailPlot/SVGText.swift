@@ -18,6 +18,18 @@ public enum SVGText {
         "xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"\(fontFamily)\" font-size=\"\(SVGPlot.label(fontSize))\""
     }
 
+    /// The opening of every picture: the root element, a white background and the title (if
+    /// any) centred at (`titleX`, `titleY`) in `titleSize` pixels, ending in a newline.
+    static func header(width: Double, height: Double, fontSize: Double, title: String?,
+                       titleX: Double, titleY: Int, titleSize: Int) -> String {
+        var out = "<svg \(rootAttributes(width: width, height: height, fontSize: fontSize))>\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        if let title {
+            out += "<text x=\"\(titleX)\" y=\"\(titleY)\" text-anchor=\"middle\" font-size=\"\(titleSize)\">\(markup(title))</text>\n"
+        }
+        return out
+    }
+
     /// Escapes `text` for an SVG text node (`&`, `<`, `>`).
     public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
@@ -94,5 +106,21 @@ extension SVGPicture {
     /// - Throws: the file system's error when the file cannot be written.
     public func write(to url: URL) throws {
         try render().write(to: url, atomically: true, encoding: .utf8)
+    }
+}
+
+/// A chart's plot area: data coordinates mapped linearly onto the rectangle at (`left`, `top`)
+/// of `width` × `height` pixels, y growing upwards on paper.
+struct PlotArea {
+    let left: Double, top: Double, width: Double, height: Double
+    let x: ClosedRange<Double>, y: ClosedRange<Double>
+
+    /// The horizontal pixel of data x.
+    func px(_ v: Double) -> Double { left + (v - x.lowerBound) / (x.upperBound - x.lowerBound) * width }
+    /// The vertical pixel of data y.
+    func py(_ v: Double) -> Double { top + height - (v - y.lowerBound) / (y.upperBound - y.lowerBound) * height }
+    /// `<defs>` holding the clip path `plot`: this rectangle.
+    var clipPathDefinition: String {
+        "<defs><clipPath id=\"plot\"><rect x=\"\(left)\" y=\"\(top)\" width=\"\(width)\" height=\"\(height)\"/></clipPath></defs>"
     }
 }

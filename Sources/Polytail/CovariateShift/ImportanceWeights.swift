@@ -486,26 +486,18 @@ public struct ImportanceWeights: Equatable, Sendable {
         guard n > 0 else { return [] }
         // Per row, a power of two 2ᵏ ≥ max_j |xⱼ − μⱼ|/2 over both locations; the centred rows
         // ((xⱼ/2 − μⱼ/2)/2ᵏ) are exact scalings of x − μ and cannot overflow.
-        var exponents = [Int](repeating: 0, count: n)
+        let scales = WhitenedComponent.rowScales(points, locations: [source.location, target.location])
+        let exponents = scales.map(\.exponent)
         var special = [Double?](repeating: nil, count: n)
         for i in 0..<n {
-            var e = 0.0
-            var hasNaN = false, hasInfinity = false
-            for j in 0..<d {
-                let x = points.elements[i * d + j]
-                if x.isNaN { hasNaN = true } else if x.isInfinite { hasInfinity = true }
-                e = max(e, abs(0.5 * x - 0.5 * source.location[j]), abs(0.5 * x - 0.5 * target.location[j]))
-            }
-            if hasNaN {
+            if scales[i].hasNaN {
                 special[i] = .nan
-            } else if hasInfinity {
+            } else if scales[i].hasInfinity {
                 let v = (0..<d).map { j -> Double in
                     let x = points.elements[i * d + j]
                     return x.isInfinite ? (x > 0 ? 1 : -1) : 0
                 }
                 special[i] = limitLogRatio(v)
-            } else if e > 0 {
-                exponents[i] = e.exponent
             }
         }
         let deltaS = source.scaledDistances(points, exponents: exponents)

@@ -96,25 +96,43 @@ struct WhitenedComponent: Sendable {
         guard let nu else {
             return Self.squaredDistances(observations, location: location, lower: lower).map { logNormalizer - 0.5 * $0 }
         }
-        let n = observations.rows, d = dimension
-        var exponents = [Int](repeating: 0, count: n)
-        var special = [Double?](repeating: nil, count: n)
-        for i in 0..<n {
-            var e = 0.0
-            for j in 0..<d {
-                let v = observations.elements[i * d + j]
-                if v.isNaN { special[i] = .nan; break }
-                if v.isInfinite { special[i] = -.infinity }
-                e = max(e, abs(0.5 * v - 0.5 * location[j]))
-            }
-            if special[i] == nil, e > 0 { exponents[i] = e.exponent }
-        }
+        let scales = Self.rowScales(observations, locations: [location])
+        let exponents = scales.map(\.exponent)
         // δ = 2^(k+1) δ̃ exactly.
         let scaled = scaledDistances(observations, exponents: exponents)
         let half = halfPower
-        return (0..<n).map { i in
-            special[i] ?? logNormalizer - half * Self.logOnePlusSquare(scaled[i], exponent: exponents[i] + 1, nu: nu)
+        return (0..<observations.rows).map { i in
+            if scales[i].hasNaN { return .nan }
+            if scales[i].hasInfinity { return -.infinity }
+            return logNormalizer - half * Self.logOnePlusSquare(scaled[i], exponent: exponents[i] + 1, nu: nu)
         }
+    }
+
+    /// How a row is scaled before its distance is taken: the exponent k of the largest
+    /// |xⱼ/2 − μⱼ/2| over the coordinates j and the given locations μ (0 when that is 0, or
+    /// when the row holds a NaN or an infinity), so that the centred row divided by 2ᵏ is an
+    /// exact scaling of x − μ that cannot overflow (``scaledDistances(_:exponents:)``).
+    struct RowScale {
+        var exponent = 0
+        var hasNaN = false
+        var hasInfinity = false
+    }
+
+    /// The ``RowScale`` of every row of `points` against `locations` (one for a density, the
+    /// two of a density ratio).
+    static func rowScales(_ points: Matrix, locations: [[Double]]) -> [RowScale] {
+        let n = points.rows, d = points.columns
+        var scales = [RowScale](repeating: RowScale(), count: n)
+        for i in 0..<n {
+            var e = 0.0
+            for j in 0..<d {
+                let x = points.elements[i * d + j]
+                if x.isNaN { scales[i].hasNaN = true } else if x.isInfinite { scales[i].hasInfinity = true }
+                for mu in locations { e = max(e, abs(0.5 * x - 0.5 * mu[j])) }
+            }
+            if !scales[i].hasNaN, !scales[i].hasInfinity, e > 0 { scales[i].exponent = e.exponent }
+        }
+        return scales
     }
 
     /// The rows of `observations` minus `location`, whitened: Y L⁻ᵀ (one `dtrsm`).
