@@ -65,9 +65,9 @@ public enum FitParameter: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 extension FitParameter {
-    /// The stored form: the same cases, so the JSON is Swift's synthesised one
+    /// The stored form: the same cases, so decoding reads what the synthesised encoding writes
     /// (`{"scatter": {"_0": 0, "_1": 1}}`, `{"location": {}}`).
-    private enum Stored: Codable {
+    private enum Stored: Decodable {
         case mean, standardDeviation, location, scale, degreesOfFreedom, noncentrality
         case meanComponent(Int), covariance(Int, Int), locationComponent(Int), scatter(Int, Int), coefficient(Int)
         case logOddsCoefficient(Int, Int), logOddsIntercept(Int), weight(Int, Int), bias(Int)
@@ -128,28 +128,6 @@ extension FitParameter {
         }
         try validatedDecoding(decoder) { () throws(PolytailError) in try key.validate() }
         self = key
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        let stored: Stored
-        switch self {
-        case .mean: stored = .mean
-        case .standardDeviation: stored = .standardDeviation
-        case .location: stored = .location
-        case .scale: stored = .scale
-        case .degreesOfFreedom: stored = .degreesOfFreedom
-        case .noncentrality: stored = .noncentrality
-        case let .meanComponent(j): stored = .meanComponent(j)
-        case let .covariance(j, k): stored = .covariance(j, k)
-        case let .locationComponent(j): stored = .locationComponent(j)
-        case let .scatter(j, k): stored = .scatter(j, k)
-        case let .coefficient(j): stored = .coefficient(j)
-        case let .logOddsCoefficient(j, i): stored = .logOddsCoefficient(j, i)
-        case let .logOddsIntercept(i): stored = .logOddsIntercept(i)
-        case let .weight(j, i): stored = .weight(j, i)
-        case let .bias(i): stored = .bias(i)
-        }
-        try stored.encode(to: encoder)
     }
 }
 
