@@ -39,13 +39,18 @@ public enum Fig5 {
                         acc.append(try m.network.accuracy(adv, labels: y))
                     }
                     curves.append(Curve(model: m.name, epsilon: eps, loss: loss, schedule: "eps/T", steps: grid, accuracy: acc))
-                    var fixed: [Double] = []
+                    // The observer cannot throw: an accuracy that fails is kept and thrown after the run.
+                    var fixed: [Double] = [], failure: PolytailError?
                     _ = try Adversarial.bim(m.network, observations: x, labels: y, epsilon: eps, steps: fixedSteps, stepSize: eps / 10,
-                                            loss: loss, clip: clip) { _, adv in fixed.append((try? m.network.accuracy(adv, labels: y)) ?? .nan) }
+                                            loss: loss, clip: clip) { _, adv in
+                        do throws(PolytailError) { fixed.append(try m.network.accuracy(adv, labels: y)) } catch { failure = failure ?? error }
+                    }
+                    if let failure { throw failure }
+                    guard let lastFixed = fixed.last else { throw ScriptDataError("the fixed-step BIM run took no steps") }
                     curves.append(Curve(model: m.name, epsilon: eps, loss: loss, schedule: "eps/10", steps: Array(1...fixedSteps), accuracy: fixed))
                     progress(String(format: "  %@ ε = %g %@: α = ε/T: T=1 %.1f %%, T=%d %.1f %%; α = ε/10 after %d steps %.1f %% (%.0f s)",
                                     m.name, eps, loss.figureName, 100 * acc[0], grid.last!, 100 * acc.last!, fixedSteps,
-                                    100 * (fixed.last ?? .nan), Date().timeIntervalSince(start)))
+                                    100 * lastFixed, Date().timeIntervalSince(start)))
                 }
             }
         }
@@ -113,10 +118,12 @@ public enum Fig5 {
         var worst: [[String]] = []
         for m in models {
             for eps in epsilons {
-                let nll = curves.first { $0.model == m.name && $0.epsilon == eps && $0.schedule == "eps/T" && $0.loss == .nll }?.accuracy.last ?? .nan
+                // "–" when the NLL attack was not among the losses run.
+                let nll = curves.first { $0.model == m.name && $0.epsilon == eps && $0.schedule == "eps/T" && $0.loss == .nll }?
+                    .accuracy.last.map(percent) ?? "–"
                 guard let w = worstCurve(curves, model: m.name, epsilon: eps) else { continue }
                 let schedule = w.schedule == "eps/T" ? "α=ε/T" : "α=ε/10"
-                worst.append([m.name, SVGPlot.label(eps), percent(nll), "\(w.loss.figureName), \(schedule): \(percent(w.accuracy.last!))"])
+                worst.append([m.name, SVGPlot.label(eps), nll, "\(w.loss.figureName), \(schedule): \(percent(w.accuracy.last!))"])
             }
         }
         md += markdownTable(["model", "ε", "NLL (paper's attack)", "worst attack"], worst)
