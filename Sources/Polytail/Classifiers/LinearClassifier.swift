@@ -11,6 +11,34 @@ public enum ClassifierOptimizer: Equatable, Sendable {
     /// Adam runs every epoch; the result reports convergence when the full-batch gradient's
     /// ∞-norm at the end is at most `tolerance`.
     case adam(epochs: Int, batchSize: Int = 32, learningRate: Double = 1e-3, tolerance: Double = 1e-4)
+
+    /// Checks the settings, for the fit and for decoding alike: iterations, epochs and batch
+    /// size at least 1, learning rate and tolerance positive and finite.
+    /// - Throws: `.invalidParameter` naming the setting.
+    func validate() throws(PolytailError) {
+        switch self {
+        case let .lbfgs(maxIterations, tolerance):
+            guard maxIterations >= 1 else {
+                throw .invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be at least 1")
+            }
+            guard tolerance.isFinite, tolerance > 0 else {
+                throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
+            }
+        case let .adam(epochs, batchSize, learningRate, tolerance):
+            guard epochs >= 1 else {
+                throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "must be at least 1")
+            }
+            guard batchSize >= 1 else {
+                throw .invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "must be at least 1")
+            }
+            guard learningRate.isFinite, learningRate > 0 else {
+                throw .invalidParameter(name: "learningRate", value: learningRate, requirement: "must be positive and finite")
+            }
+            guard tolerance.isFinite, tolerance > 0 else {
+                throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
+            }
+        }
+    }
 }
 
 /// A multinomial linear classifier z = x W + b followed by softmax or softRmax
@@ -226,12 +254,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
         let start = [Double](repeating: 0, count: d * k + k)
         switch optimizer {
         case let .lbfgs(maxIterations, tolerance):
-            guard maxIterations >= 1 else {
-                throw .invalidParameter(name: "maxIterations", value: Double(maxIterations), requirement: "must be at least 1")
-            }
-            guard tolerance.isFinite, tolerance > 0 else {
-                throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
-            }
+            try optimizer.validate()
             let minimizer = LBFGS(maxIterations: maxIterations, gradientTolerance: tolerance)
             guard let result = minimizer.minimize(start: start, { theta, gradient in
                 problem.objective(theta, gradient: &gradient)
@@ -242,18 +265,7 @@ public struct LinearClassifier: Equatable, Sendable, Codable {
                                   iterations: result.iterations, steps: result.evaluations, converged: result.converged,
                                   history: result.history, polish: true)
         case let .adam(epochs, batchSize, learningRate, tolerance):
-            guard epochs >= 1 else {
-                throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "must be at least 1")
-            }
-            guard batchSize >= 1 else {
-                throw .invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "must be at least 1")
-            }
-            guard learningRate.isFinite, learningRate > 0 else {
-                throw .invalidParameter(name: "learningRate", value: learningRate, requirement: "must be positive and finite")
-            }
-            guard tolerance.isFinite, tolerance > 0 else {
-                throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "must be positive and finite")
-            }
+            try optimizer.validate()
             return try adam(problem, start: start, epochs: epochs, batchSize: batchSize,
                             learningRate: learningRate, tolerance: tolerance, using: &generator)
         }

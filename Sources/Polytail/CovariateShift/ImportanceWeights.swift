@@ -56,7 +56,7 @@ public enum ImportanceDensities: Equatable, Sendable {
 /// on any points does exactly that.
 public struct ImportanceWeights: Equatable, Sendable {
     /// The density family used for both p_s and p_t.
-    public enum Family: Equatable, Sendable {
+    public enum Family: Equatable, Sendable, Codable {
         case normal
         /// Student t with the degrees of freedom chosen by the rule over the two groups
         /// (source, target): `.fixed(ν)` for both; `.fixedPerGroup([ν_s, ν_t])`;

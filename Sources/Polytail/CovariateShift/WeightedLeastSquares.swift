@@ -24,7 +24,7 @@ public struct LinearModel: Equatable, Sendable, Codable {
 }
 
 /// Which covariance a least-squares fit reports (see ``CovarianceEstimator``).
-public enum LeastSquaresCovariance: Sendable, Equatable {
+public enum LeastSquaresCovariance: String, Sendable, Equatable, Codable {
     /// `.classical` without weights, `.sandwich` with weights (importance weights, the use
     /// this library makes of them, need the sandwich).
     case automatic

@@ -24,7 +24,7 @@ import Foundation
 /// evaluate with ``logPosteriors(_:)``, ``posteriors(_:)`` and ``predict(_:)``.
 public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sendable {
     /// The family of the class-conditional densities.
-    public enum Family: Sendable, Equatable {
+    public enum Family: Sendable, Equatable, Codable {
         /// Multivariate normal N(μₖ, Σₖ).
         case normal
         /// Multivariate Student t with location μₖ, scatter Σₖ and νₖ degrees of freedom chosen
@@ -36,7 +36,7 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     }
 
     /// Whether the covariance (normal) or scatter (t) matrix is shared by the classes.
-    public enum Scatter: Sendable, Equatable {
+    public enum Scatter: String, Sendable, Equatable, Codable {
         /// One matrix for all classes: linear (normal) discriminant analysis and its t analogue.
         case shared
         /// A matrix per class: quadratic discriminant analysis.
@@ -53,6 +53,8 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     /// class conditionals'; their covariance is the closed form
     /// Var π̂ₖ = πₖ(1 − πₖ)/n, Cov(π̂ⱼ, π̂ₖ) = −πⱼπₖ/n (n = `result.observationCount`), which
     /// no fit changes. MASS's `lda` and scikit-learn report the priors without errors too.
+    ///
+    /// `Codable` when the labels are: given priors decode through ``validateValues(_:)``.
     public enum Priors: Sendable, Equatable {
         /// πₖ = nₖ / n, the class frequencies in the training data.
         case empirical
@@ -60,10 +62,27 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
         case equal
         /// Given priors, one per class, non-negative and summing to 1 (within 1e-9).
         case given([Label: Double])
+
+        /// Checks given priors whatever the classes: each finite and ≥ 0 (in label order),
+        /// summing to 1 within 10⁻⁹. The fit runs it once the table's labels are known to be
+        /// its classes; decoding runs it on the table alone.
+        /// - Throws: `.invalidParameter` naming the prior or the sum.
+        static func validateValues(_ table: [Label: Double]) throws(PolytailError) {
+            for label in table.keys.sorted() {
+                let p = table[label]!
+                guard p.isFinite, p >= 0 else {
+                    throw .invalidParameter(name: "prior of class \"\(label)\"", value: p, requirement: "must be finite and ≥ 0")
+                }
+            }
+            let sum = table.keys.sorted().reduce(0.0) { $0 + table[$1]! }
+            guard abs(sum - 1) <= 1e-9 else {
+                throw .invalidParameter(name: "sum of the priors", value: sum, requirement: "must be 1 (within 1e-9)")
+            }
+        }
     }
 
     /// The divisor of the normal covariance estimates (t scatters are always ML).
-    public enum CovarianceEstimate: Sendable, Equatable {
+    public enum CovarianceEstimate: String, Sendable, Equatable, Codable {
         /// Maximum likelihood: divide by n (shared, pooled) or nₖ (per class).
         /// Shared ML matches scikit-learn's `LinearDiscriminantAnalysis`.
         case maximumLikelihood

@@ -144,15 +144,11 @@ extension DiscriminantAnalysis {
                 guard let p = table[c] else {
                     throw .invalidParameter(name: "prior of class \"\(c)\"", value: 0, requirement: "missing: give a prior for every class")
                 }
-                guard p.isFinite, p >= 0 else {
-                    throw .invalidParameter(name: "prior of class \"\(c)\"", value: p, requirement: "must be finite and ≥ 0")
-                }
                 values.append(p)
             }
+            // The table's labels are the classes now: its values are checked in class order.
+            try Priors.validateValues(table)
             let sum = values.reduce(0, +)
-            guard abs(sum - 1) <= 1e-9 else {
-                throw .invalidParameter(name: "sum of the priors", value: sum, requirement: "must be 1 (within 1e-9)")
-            }
             return values.map { $0 / sum }
         }
     }

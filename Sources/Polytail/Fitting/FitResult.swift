@@ -64,6 +64,73 @@ public enum FitParameter: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
+extension FitParameter {
+    /// The stored form: the same cases, so decoding reads what the synthesised encoding writes
+    /// (`{"scatter": {"_0": 0, "_1": 1}}`, `{"location": {}}`).
+    private enum Stored: Decodable {
+        case mean, standardDeviation, location, scale, degreesOfFreedom, noncentrality
+        case meanComponent(Int), covariance(Int, Int), locationComponent(Int), scatter(Int, Int), coefficient(Int)
+        case logOddsCoefficient(Int, Int), logOddsIntercept(Int), weight(Int, Int), bias(Int)
+    }
+
+    /// Checks what a key can be whatever the model: indices ≥ 0, a matrix entry in the upper
+    /// triangle (j ≤ k), a log-odds class i ≥ 1 (class 0 is the reference). Whether an index
+    /// lies inside a model's dimension is checked when a result is paired with its model
+    /// (`Fitted(checking:result:)`).
+    /// - Throws: `.invalidParameter` naming the key.
+    func validate() throws(PolytailError) {
+        let indices: [Int], ordered: Bool, logOddsClass: Int?
+        switch self {
+        case .mean, .standardDeviation, .location, .scale, .degreesOfFreedom, .noncentrality:
+            return
+        case let .meanComponent(j), let .locationComponent(j), let .coefficient(j), let .bias(j):
+            (indices, ordered, logOddsClass) = ([j], true, nil)
+        case let .covariance(j, k), let .scatter(j, k):
+            (indices, ordered, logOddsClass) = ([j, k], j <= k, nil)
+        case let .weight(j, i):
+            (indices, ordered, logOddsClass) = ([j, i], true, nil)
+        case let .logOddsCoefficient(j, i):
+            (indices, ordered, logOddsClass) = ([j, i], true, i)
+        case let .logOddsIntercept(i):
+            (indices, ordered, logOddsClass) = ([i], true, i)
+        }
+        if let bad = indices.first(where: { $0 < 0 }) {
+            throw .invalidParameter(name: "index of the parameter \(self)", value: Double(bad), requirement: "must be ≥ 0")
+        }
+        guard ordered else {
+            throw .invalidParameter(name: "parameter \(self)", value: Double(indices[0]), requirement: "a matrix entry (j, k) must have j ≤ k (upper triangle)")
+        }
+        if let i = logOddsClass, i < 1 {
+            throw .invalidParameter(name: "class of the parameter \(self)", value: Double(i), requirement: "must be ≥ 1 (class 0 is the reference)")
+        }
+    }
+
+    /// Decodes through ``validate()``: a negative index, a lower-triangle matrix entry or a
+    /// log-odds parameter of the reference class throws `DecodingError.dataCorrupted`.
+    public init(from decoder: any Decoder) throws {
+        let key: FitParameter
+        switch try Stored(from: decoder) {
+        case .mean: key = .mean
+        case .standardDeviation: key = .standardDeviation
+        case .location: key = .location
+        case .scale: key = .scale
+        case .degreesOfFreedom: key = .degreesOfFreedom
+        case .noncentrality: key = .noncentrality
+        case let .meanComponent(j): key = .meanComponent(j)
+        case let .covariance(j, k): key = .covariance(j, k)
+        case let .locationComponent(j): key = .locationComponent(j)
+        case let .scatter(j, k): key = .scatter(j, k)
+        case let .coefficient(j): key = .coefficient(j)
+        case let .logOddsCoefficient(j, i): key = .logOddsCoefficient(j, i)
+        case let .logOddsIntercept(i): key = .logOddsIntercept(i)
+        case let .weight(j, i): key = .weight(j, i)
+        case let .bias(i): key = .bias(i)
+        }
+        try validatedDecoding(decoder) { () throws(PolytailError) in try key.validate() }
+        self = key
+    }
+}
+
 /// How ``FitResult/covariance`` was estimated.
 public enum CovarianceEstimator: String, Hashable, Sendable, Codable {
     /// The inverse observed information (−∇²ℓ)⁻¹ at the estimate: the asymptotic covariance

@@ -51,15 +51,13 @@ public struct ImageShape: Hashable, Sendable, Codable {
     static let maximumSide = 1 << 24
     static let maximumSize = 1 << 24
 
+    /// Decodes through ``init(height:width:channels:)``.
+    /// - Throws: `DecodingError.dataCorrupted` for a side outside 1…2²⁴ or a size above 2²⁴.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        do {
-            try self.init(height: try c.decode(Int.self, forKey: .height), width: try c.decode(Int.self, forKey: .width),
-                          channels: try c.decode(Int.self, forKey: .channels))
-        } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid image shape: \(error)",
-                                                    underlyingError: error))
-        }
+        let (height, width, channels) = (try c.decode(Int.self, forKey: .height), try c.decode(Int.self, forKey: .width),
+                                         try c.decode(Int.self, forKey: .channels))
+        self = try validatedDecoding(decoder) { () throws(PolytailError) in try ImageShape(height: height, width: width, channels: channels) }
     }
 }
 
@@ -160,9 +158,9 @@ public enum Layer: Hashable, Sendable, Codable {
 }
 
 extension Layer {
-    /// The stored form of a layer: the same cases, so the JSON is Swift's synthesised one
-    /// (`{"dense": {"outputs": 10}}`, `{"flatten": {}}`).
-    private enum Stored: Codable {
+    /// The stored form of a layer: the same cases, so decoding reads what the synthesised
+    /// encoding writes (`{"dense": {"outputs": 10}}`, `{"flatten": {}}`).
+    private enum Stored: Decodable {
         case conv2D(outputChannels: Int, kernelSize: Int, padding: Padding)
         case maxPool2D(size: Int)
         case flatten
@@ -183,16 +181,5 @@ extension Layer {
         let name = decoder.codingPath.last?.intValue.map { "layers[\($0)]" } ?? "layer"
         try validatedDecoding(decoder) { () throws(PolytailError) in try layer.validate(name: name) }
         self = layer
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        let stored: Stored
-        switch self {
-        case let .conv2D(c, k, p): stored = .conv2D(outputChannels: c, kernelSize: k, padding: p)
-        case let .maxPool2D(size): stored = .maxPool2D(size: size)
-        case .flatten: stored = .flatten
-        case let .dense(outputs): stored = .dense(outputs: outputs)
-        }
-        try stored.encode(to: encoder)
     }
 }

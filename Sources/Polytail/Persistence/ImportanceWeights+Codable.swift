@@ -10,21 +10,31 @@ extension ImportanceDensities: Codable {
 
     enum FamilyName: String, Codable { case normal, studentT, multivariateNormal, multivariateT }
 
-    /// - Throws: `DecodingError` for an unknown family or a density its initialiser rejects.
+    /// - Throws: `DecodingError` for an unknown family, a density its initialiser rejects, or a
+    ///   pair that cannot make weights (``ImportanceWeights/init(_:)``: multivariate densities
+    ///   of different dimensions).
     public init(from decoder: any Decoder) throws {
+        self = try Self.decodePair(decoder)
+        let pair = self
+        _ = try validatedDecoding(decoder) { () throws(PolytailError) in try ImportanceWeights(pair) }
+    }
+
+    private static func decodePair(_ decoder: any Decoder) throws -> ImportanceDensities {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let pair: ImportanceDensities
         switch try c.decode(FamilyName.self, forKey: .family) {
         case .normal:
-            self = .normal(source: try c.decode(Normal.self, forKey: .source), target: try c.decode(Normal.self, forKey: .target))
+            pair = .normal(source: try c.decode(Normal.self, forKey: .source), target: try c.decode(Normal.self, forKey: .target))
         case .studentT:
-            self = .studentT(source: try c.decode(StudentT.self, forKey: .source), target: try c.decode(StudentT.self, forKey: .target))
+            pair = .studentT(source: try c.decode(StudentT.self, forKey: .source), target: try c.decode(StudentT.self, forKey: .target))
         case .multivariateNormal:
-            self = .multivariateNormal(source: try c.decode(MultivariateNormal.self, forKey: .source),
+            pair = .multivariateNormal(source: try c.decode(MultivariateNormal.self, forKey: .source),
                                        target: try c.decode(MultivariateNormal.self, forKey: .target))
         case .multivariateT:
-            self = .multivariateT(source: try c.decode(MultivariateT.self, forKey: .source),
+            pair = .multivariateT(source: try c.decode(MultivariateT.self, forKey: .source),
                                   target: try c.decode(MultivariateT.self, forKey: .target))
         }
+        return pair
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -74,9 +74,9 @@ import Testing
         let m = try Matrix(rowArrays: [[0, 1], [1, 0.5], [2, 2], [3, 1], [0, 3], [1, 1.5], [4, -2]])
         let multivariate = try ImportanceWeights.fit(source: m, target: m)
         var index = multivariate.result
-        index.groupResults![0].parameters[1] = .meanComponent(-1)
+        index.groupResults![0].parameters[1] = .meanComponent(2)
         expectCorrupt(Fitted<ImportanceWeights>.self, try edited(Fitted(model: multivariate.model, result: index)) { _ in },
-                      reason: "index of the domain parameter mean[-1]")
+                      reason: "index of the domain parameter mean[2]")
         // Without group results (a result saved by hand) the pair still decodes.
         var bare = fit.result
         bare.groupResults = nil
@@ -229,5 +229,93 @@ import Testing
             object["layers"] = layers
         }
         expectCorrupt(Network.self, wide, reason: "a 'valid' kernel must fit the 4 × 4 input")
+    }
+
+    // MARK: Fit settings
+
+    @Test func fitSettingsRoundTripAndRefuseWhatNoFitAccepts() throws {
+        typealias DA = DiscriminantAnalysis<String>
+        func roundTrip<T: Codable & Equatable>(_ value: T) throws {
+            #expect(try JSONDecoder().decode(T.self, from: JSONEncoder().encode(value)) == value, "\(value)")
+        }
+        for family: DA.Family in [.normal, .studentT(.estimatedPerGroup(minimum: 0.5, maximum: 80)), .studentT(.fixed(3))] {
+            try roundTrip(family)
+        }
+        for scatter: DA.Scatter in [.shared, .perClass] { try roundTrip(scatter) }
+        for estimate: DA.CovarianceEstimate in [.maximumLikelihood, .unbiased] { try roundTrip(estimate) }
+        for priors: DA.Priors in [.empirical, .equal, .given(["a": 0.25, "b": 0.75])] { try roundTrip(priors) }
+        for family: ImportanceWeights.Family in [.normal, .studentT(.estimated)] { try roundTrip(family) }
+        for covariance: LeastSquaresCovariance in [.automatic, .classical, .sandwich] { try roundTrip(covariance) }
+        for optimizer: ClassifierOptimizer in [.lbfgs(), .adam(epochs: 5, batchSize: 8, learningRate: 0.01, tolerance: 1e-5)] {
+            try roundTrip(optimizer)
+        }
+        // A ν rule inside a family, given priors and optimizer settings go through the fit's checks.
+        expectCorrupt(DA.Family.self, #"{"studentT": {"_0": {"fixed": {"_0": 0}}}}"#,
+                      .invalidParameter(name: "degreesOfFreedom", value: 0, requirement: "must be finite and > 0"))
+        expectCorrupt(DA.Priors.self, #"{"given": {"priors": {"a": 0.5, "b": 0.6}}}"#,
+                      .invalidParameter(name: "sum of the priors", value: 1.1, requirement: "must be 1 (within 1e-9)"))
+        expectCorrupt(DA.Priors.self, #"{"given": {"priors": {"a": -0.5, "b": 1.5}}}"#,
+                      .invalidParameter(name: "prior of class \"a\"", value: -0.5, requirement: "must be finite and ≥ 0"))
+        expectCorrupt(DA.Priors.self, #"{"given": {"priors": {}}}"#,
+                      .invalidParameter(name: "sum of the priors", value: 0, requirement: "must be 1 (within 1e-9)"))
+        expectCorrupt(DA.Priors.self, #"{"equal": {}, "empirical": {}}"#, reason: "exactly one of")
+        expectCorrupt(ClassifierOptimizer.self, #"{"lbfgs": {"maxIterations": 0, "tolerance": 1e-6}}"#,
+                      .invalidParameter(name: "maxIterations", value: 0, requirement: "must be at least 1"))
+        expectCorrupt(ClassifierOptimizer.self, #"{"adam": {"epochs": 3, "batchSize": 0, "learningRate": 0.1, "tolerance": 1e-4}}"#,
+                      .invalidParameter(name: "batchSize", value: 0, requirement: "must be at least 1"))
+        expectCorrupt(ClassifierOptimizer.self, #"{"adam": {"epochs": 3, "batchSize": 4, "learningRate": -0.1, "tolerance": 1e-4}}"#,
+                      .invalidParameter(name: "learningRate", value: -0.1, requirement: "must be positive and finite"))
+        for bad in [#""pooled""#, #"{"shared": {}}"#] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(DA.Scatter.self, from: Data(bad.utf8)) }
+        }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(LeastSquaresCovariance.self, from: Data(#""HC3""#.utf8)) }
+        // The fit and the decoder refuse given priors with the same error.
+        let x = try Matrix(rowArrays: [[0], [1], [2], [5], [6], [7]])
+        expectError(PolytailError.invalidParameter(name: "sum of the priors", value: 1.1, requirement: "must be 1 (within 1e-9)")) {
+            try DA.fit(x, labels: ["a", "a", "a", "b", "b", "b"], priors: .given(["a": 0.5, "b": 0.6]))
+        }
+    }
+
+    @Test func parameterKeysThatNoFitReports() throws {
+        let keys: [FitParameter] = [.mean, .standardDeviation, .location, .scale, .degreesOfFreedom, .noncentrality,
+                                    .meanComponent(2), .covariance(0, 1), .locationComponent(0), .scatter(1, 1), .coefficient(3),
+                                    .logOddsCoefficient(0, 1), .logOddsIntercept(2), .weight(4, 0), .bias(0)]
+        let json = String(decoding: try JSONEncoder().encode(keys), as: UTF8.self)
+        #expect(try JSONDecoder().decode([FitParameter].self, from: Data(json.utf8)) == keys)
+        // The synthesised form: a case name keying its values `_0`, `_1`.
+        #expect(try JSONDecoder().decode(FitParameter.self, from: Data(#"{"scatter": {"_1": 3, "_0": 1}}"#.utf8)) == .scatter(1, 3))
+        #expect(json.contains(#"{"mean":{}}"#), "\(json)")
+        expectCorrupt(FitParameter.self, #"{"coefficient": {"_0": -1}}"#,
+                      .invalidParameter(name: "index of the parameter coefficient[-1]", value: -1, requirement: "must be ≥ 0"))
+        expectCorrupt(FitParameter.self, #"{"scatter": {"_0": 2, "_1": 0}}"#,
+                      .invalidParameter(name: "parameter scatter[2,0]", value: 2, requirement: "a matrix entry (j, k) must have j ≤ k (upper triangle)"))
+        expectCorrupt(FitParameter.self, #"{"logOddsIntercept": {"_0": 0}}"#,
+                      .invalidParameter(name: "class of the parameter logOddsIntercept[0]", value: 0, requirement: "must be ≥ 1 (class 0 is the reference)"))
+        expectCorrupt(FitParameter.self, #"{"weight": {"_0": 0, "_1": -4}}"#,
+                      .invalidParameter(name: "index of the parameter weight[0,-4]", value: -4, requirement: "must be ≥ 0"))
+        // Inside a saved result.
+        var result = try StudentT.fit([0.3, -1.2, 2.2, 0.8, -0.4, 1.9, -2.5, 0.1]).result
+        result.parameters[0] = .covariance(1, 0)
+        let bad = try JSONEncoder().encode(result)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(FitResult.self, from: bad) }
+        for unknown in [#"{"variance": {}}"#, #"{"coefficient": {}}"#, #""mean""#] {
+            #expect(throws: DecodingError.self) { try JSONDecoder().decode(FitParameter.self, from: Data(unknown.utf8)) }
+        }
+    }
+
+    @Test func imageShapesAndDensityPairsThatNoModelAccepts() throws {
+        let shape = try ImageShape(height: 28, width: 28, channels: 1)
+        #expect(try JSONDecoder().decode(ImageShape.self, from: JSONEncoder().encode(shape)) == shape)
+        expectCorrupt(ImageShape.self, #"{"height": 0, "width": 28, "channels": 1}"#,
+                      .invalidParameter(name: "height", value: 0, requirement: "must be in 1...16777216"))
+        expectCorrupt(ImageShape.self, #"{"height": 4096, "width": 4096, "channels": 2}"#,
+                      .invalidParameter(name: "height × width × channels", value: 4096 * 4096 * 2, requirement: "at most 16777216"))
+        // Multivariate densities of different dimensions: no weights can be formed.
+        let two = try MultivariateNormal(mean: [0, 0], covariance: Matrix.identity(2))
+        let three = try MultivariateNormal(mean: [0, 0, 0], covariance: Matrix.identity(3))
+        let pair = ImportanceDensities.multivariateNormal(source: two, target: two)
+        #expect(try JSONDecoder().decode(ImportanceDensities.self, from: JSONEncoder().encode(pair)) == pair)
+        expectCorrupt(ImportanceDensities.self, try edited(pair) { $0["target"] = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(three)) },
+                      .dimensionMismatch(what: "target density dimension", expected: 2, got: 3))
     }
 }

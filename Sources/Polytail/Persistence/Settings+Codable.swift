@@ -1,0 +1,75 @@
+import Foundation
+
+/// Fit settings persist beside the models they made (a configuration file, a saved
+/// experiment): each decodes through the checks the fit itself runs, so a setting no fit
+/// accepts throws `DecodingError.dataCorrupted` at reading rather than at the first fit.
+/// `DiscriminantAnalysis.Family`, `.Scatter`, `.CovarianceEstimate`, `ImportanceWeights.Family`
+/// and `LeastSquaresCovariance` are plain cases (a ν rule inside a family decodes through
+/// `DegreesOfFreedomRule`'s checks); the two below carry values.
+
+extension DiscriminantAnalysis.Priors: Codable where Label: Codable {
+    private enum CodingKeys: String, CodingKey { case empirical, equal, given }
+
+    /// Reads `{"empirical": {}}`, `{"equal": {}}` or `{"given": {"priors": [label, π, …]}}`
+    /// (Swift's dictionary encoding); given priors go through ``validateValues(_:)``.
+    /// - Throws: `DecodingError.dataCorrupted` for a prior that is not finite and ≥ 0, priors
+    ///   that do not sum to 1, or not exactly one case.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let key = c.allKeys.first, c.allKeys.count == 1 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: "expected exactly one of empirical, equal, given"))
+        }
+        switch key {
+        case .empirical: self = .empirical
+        case .equal: self = .equal
+        case .given:
+            let table = try c.nestedContainer(keyedBy: GivenKeys.self, forKey: .given).decode([Label: Double].self, forKey: .priors)
+            try validatedDecoding(decoder) { () throws(PolytailError) in try Self.validateValues(table) }
+            self = .given(table)
+        }
+    }
+
+    private enum GivenKeys: String, CodingKey { case priors }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .empirical: _ = c.nestedContainer(keyedBy: GivenKeys.self, forKey: .empirical)
+        case .equal: _ = c.nestedContainer(keyedBy: GivenKeys.self, forKey: .equal)
+        case let .given(table):
+            var nested = c.nestedContainer(keyedBy: GivenKeys.self, forKey: .given)
+            try nested.encode(table, forKey: .priors)
+        }
+    }
+}
+
+extension ClassifierOptimizer: Codable {
+    /// The stored form: the same cases and labels, Swift's synthesised JSON
+    /// (`{"adam": {"epochs": 10, "batchSize": 32, "learningRate": 0.001, "tolerance": 0.0001}}`).
+    private enum Stored: Codable {
+        case lbfgs(maxIterations: Int, tolerance: Double)
+        case adam(epochs: Int, batchSize: Int, learningRate: Double, tolerance: Double)
+    }
+
+    /// Decodes through ``validate()``, the fit's own checks.
+    /// - Throws: `DecodingError.dataCorrupted` for iterations, epochs or a batch size below 1,
+    ///   a learning rate or tolerance that is not positive and finite.
+    public init(from decoder: any Decoder) throws {
+        let optimizer: ClassifierOptimizer
+        switch try Stored(from: decoder) {
+        case let .lbfgs(maxIterations, tolerance): optimizer = .lbfgs(maxIterations: maxIterations, tolerance: tolerance)
+        case let .adam(epochs, batchSize, learningRate, tolerance):
+            optimizer = .adam(epochs: epochs, batchSize: batchSize, learningRate: learningRate, tolerance: tolerance)
+        }
+        try validatedDecoding(decoder) { () throws(PolytailError) in try optimizer.validate() }
+        self = optimizer
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case let .lbfgs(maxIterations, tolerance): try Stored.lbfgs(maxIterations: maxIterations, tolerance: tolerance).encode(to: encoder)
+        case let .adam(epochs, batchSize, learningRate, tolerance):
+            try Stored.adam(epochs: epochs, batchSize: batchSize, learningRate: learningRate, tolerance: tolerance).encode(to: encoder)
+        }
+    }
+}
