@@ -73,3 +73,34 @@ extension ClassifierOptimizer: Codable {
         }
     }
 }
+
+extension CSVReadOptions: Codable {
+    private enum CodingKeys: String, CodingKey { case delimiter, missing, missingMarkers, concurrent }
+
+    /// Reads `{"delimiter": ",", "missing": "error", "missingMarkers": ["NA"], "concurrent": true}`;
+    /// the delimiter goes through the reader's own check.
+    /// - Throws: `DecodingError.dataCorrupted` (its underlying error ``CSVError/invalidDelimiter(_:)``)
+    ///   for a delimiter that is not one ASCII character other than a double quote, CR or LF.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try c.decode(String.self, forKey: .delimiter)
+        do {
+            guard let delimiter = text.first, text.count == 1 else { throw CSVError.invalidDelimiter(text) }
+            _ = try CSVScanner.delimiterByte(delimiter)
+            self.init(delimiter: delimiter, missing: try c.decode(MissingValues.self, forKey: .missing),
+                      missingMarkers: try c.decode(Set<String>.self, forKey: .missingMarkers),
+                      concurrent: try c.decode(Bool.self, forKey: .concurrent))
+        } catch let error as CSVError {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.delimiter],
+                                                    debugDescription: error.description, underlyingError: error))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(String(delimiter), forKey: .delimiter)
+        try c.encode(missing, forKey: .missing)
+        try c.encode(missingMarkers.sorted(), forKey: .missingMarkers)
+        try c.encode(concurrent, forKey: .concurrent)
+    }
+}

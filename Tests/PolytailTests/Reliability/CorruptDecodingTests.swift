@@ -318,4 +318,22 @@ import Testing
         expectCorrupt(ImportanceDensities.self, try edited(pair) { $0["target"] = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(three)) },
                       .dimensionMismatch(what: "target density dimension", expected: 2, got: 3))
     }
+
+    @Test func csvReadOptionsWithADelimiterNoReaderAccepts() throws {
+        for options in [CSVReadOptions(), CSVReadOptions(delimiter: "\t", missing: .drop, missingMarkers: ["NA", "", "-"], concurrent: false)] {
+            #expect(try JSONDecoder().decode(CSVReadOptions.self, from: JSONEncoder().encode(options)) == options)
+        }
+        for (bad, text) in [("\"\\\"\"", "\""), ("\"ab\"", "ab"), ("\"\"", ""), ("\"é\"", "é"), ("\"\\n\"", "\n")] {
+            let json = #"{"delimiter": "# + bad + #", "missing": "error", "missingMarkers": ["NA"], "concurrent": true}"#
+            do {
+                _ = try JSONDecoder().decode(CSVReadOptions.self, from: Data(json.utf8))
+                Issue.record("decoded the delimiter \(text.debugDescription)")
+            } catch let DecodingError.dataCorrupted(context) {
+                #expect(context.underlyingError as? CSVError == .invalidDelimiter(text), "\(json)")
+            }
+        }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(CSVReadOptions.self, from: Data(#"{"delimiter": ";", "missing": "skip", "missingMarkers": [], "concurrent": true}"#.utf8))
+        }
+    }
 }
