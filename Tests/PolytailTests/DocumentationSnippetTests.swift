@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Polytail
+import PolytailDatasets
 
 /// The Swift blocks of README.md and of the pages in ``DocumentationSnippetTests/pages``,
 /// verbatim (``DocumentationSnippetTests/blocksAreTheseVerbatim(page:)`` checks every line of
@@ -21,6 +22,7 @@ enum DocumentationSnippets {
         print(t.model.degreesOfFreedom, t.result.logLikelihood, normal.result.logLikelihood)
         print(t.result.standardError(.scale)!, try t.result.confidenceInterval(.location)!, t.result.aic)
         print(t.result.tailTest!.pValue)                             // heavier tails than normal?
+        print(try t.result.summary())                                // a table: estimates, standard errors, intervals, AIC, BIC
         let features = try Matrix(rows: x.count, columns: 1, elements: x)
         let labels = x.map { $0 < 1 ? "low" : "high" }
         let lda = try DiscriminantAnalysis.fit(features, labels: labels, family: .studentT(.fixed(1))).model
@@ -93,6 +95,33 @@ enum GuideSnippets {
             indices.append(c)
         }
         return (try Matrix(rowArrays: rows), indices.map { ["a", "b", "c"][$0] }, indices)
+    }
+
+    /// Docs/fitting.md, "The results of a fit": every family.
+    static func families() throws -> [String: Any] {
+        var generator = PolytailRandom(seed: 42)
+        let x = try StudentT(degreesOfFreedom: 3, location: 1, scale: 2).sample(1_000, using: &generator)
+        let t = try StudentT.fit(x)                                        // Fitted<StudentT>, ν estimated in [10⁻³, ∞]
+        print(try t.result.summary())                                      // the table below
+        let (location, nu) = (t.model.location, t.model.degreesOfFreedom)  // the fitted distribution
+        let scale = t.result.estimate(.scale)!                             // estimates by a typed key
+        let seNu = t.result.standardError(.degreesOfFreedom)!
+        let interval = try t.result.confidenceInterval(.location, level: 0.99)!
+        let covariance = t.result.covariance!                              // 3 × 3, in the order of `parameters`
+        let (aic, bic, n) = (t.result.aic, t.result.bic, t.result.observationCount)
+        let heavierThanNormal = t.result.tailTest!.pValue < 0.05
+
+        let t5 = try StudentT.fit(x, degreesOfFreedom: .fixed(5))          // ν held: lists location and scale only
+        let weighted = try StudentT.fit(x, weights: x.map { _ in 2 }, degreesOfFreedom: .estimated(minimum: 1, maximum: 30))
+        let normal = try Normal.fit(x)                                     // .mean, .standardDeviation
+        let nct = try NoncentralT.fit(x)                                   // .degreesOfFreedom, .noncentrality, .location, .scale
+        let observations = try Matrix(rowArrays: (0..<500).map { _ in [generator.standardNormal(), generator.standardT(4)] })
+        let mvn = try MultivariateNormal.fit(observations)                 // .meanComponent(j), .covariance(j, k)
+        let mvt = try MultivariateT.fit(observations)                      // .locationComponent(j), .scatter(j, k), .degreesOfFreedom
+        let seScatter01 = mvt.result.standardError(.scatter(0, 1))!
+        return ["t": t, "location": location, "nu": nu, "scale": scale, "seNu": seNu, "interval": interval,
+                "covariance": covariance, "aic": aic, "bic": bic, "n": n, "heavier": heavierThanNormal, "t5": t5,
+                "weighted": weighted, "normal": normal, "nct": nct, "mvn": mvn, "mvt": mvt, "seScatter01": seScatter01]
     }
 
     /// Docs/fitting.md, "Fits in bounded memory and on shards": the univariate block.
@@ -206,10 +235,92 @@ enum GuideSnippets {
     }
 }
 
+/// The Swift blocks of Docs/data.md, verbatim. They name the example files ("data.csv",
+/// "train.csv" of Docs/examples/) as a user in that folder would; inside this enum
+/// `CSVNumberReader` and `CSVTable` are thin stand-ins that resolve those names in
+/// Docs/examples/ and forward every call to the library's types, so the blocks run on the
+/// real files without changing the process's working folder.
+enum DataSnippets {
+    static func resolve(_ path: String) -> String {
+        path.contains("/") || path == "-" ? path : DocumentationCLITests.examples.appendingPathComponent(path).path
+    }
+    final class CSVNumberReader {
+        let reader: Polytail.CSVNumberReader
+        var header: [String] { reader.header }
+        init(path: String, options: CSVReadOptions = CSVReadOptions()) throws(CSVError) {
+            reader = try Polytail.CSVNumberReader(path: resolve(path), options: options)
+        }
+        static func read(path: String, numbers: [String]) throws(CSVError) -> CSVNumbers {
+            try Polytail.CSVNumberReader.read(path: resolve(path), numbers: numbers)
+        }
+        func select(numbers: [String], text: [String] = []) throws(CSVError) { try reader.select(numbers: numbers, text: text) }
+        func readAll() throws(CSVError) -> CSVNumbers { try reader.readAll() }
+        func next(maxRows: Int) throws(CSVError) -> CSVNumbers? { try reader.next(maxRows: maxRows) }
+    }
+    enum CSVTable {
+        static func read(contentsOf path: String) throws(CSVError) -> Polytail.CSVTable { try Polytail.CSVTable.read(contentsOf: resolve(path)) }
+        static func parse(_ text: String) throws(CSVError) -> Polytail.CSVTable { try Polytail.CSVTable.parse(text) }
+        static func number(_ text: String) -> Double? { Polytail.CSVTable.number(text) }
+    }
+
+    /// "The value": the bundled digits, and MNIST files (here the UCI digits written as IDX).
+    static func digits(folder: String) throws -> (train: DigitImages, test: DigitImages, threeSeven: DigitImages,
+                                                   mnist: DigitImages, small: DigitImages) {
+        let uci = try DigitImages.bundledUCI()                       // 1,797 × 64, no file needed
+        var generator = PolytailRandom(seed: 1)
+        let (train, test) = try uci.split(testFraction: 0.25, using: &generator)
+        let threeSeven = try train.filter(classLabels: [3, 7], relabel: true)   // labels 0 (= 3), 1 (= 7)
+
+        // folder: the path (a String or a URL) of a folder holding the MNIST IDX files (below)
+        let mnist = try DigitImages.mnist(folder: folder, split: .train)               // 60,000 × 784
+        let small = try DigitImages.mnist(folder: folder, split: .test, limit: 1000)   // the first 1,000
+        return (train, test, threeSeven, mnist, small)
+    }
+
+    /// "Numbers: CSVNumberReader".
+    static func numbers() throws -> (values: [Double], xh: Matrix, height: [Double], line: Int, dropped: Int,
+                                     species: [String], sum: Double) {
+        // Whole columns, row-major (rows × selected columns):
+        let numbers = try CSVNumberReader.read(path: "data.csv", numbers: ["x", "height"])
+        let values = numbers.values        // [x₀, height₀, x₁, height₁, …]
+        let xh = numbers.matrix            // the same as an n × 2 Matrix
+        let height = try numbers.column(named: "height")
+        let line = numbers.line(ofRow: 5)  // the file line row 5 started on (for messages)
+
+        // Numbers and a text column (labels), rows with missing cells dropped; delimiter ";" or
+        // "\t" for such files, path "-" for standard input:
+        let reader = try CSVNumberReader(path: "train.csv", options: CSVReadOptions(delimiter: ",", missing: .drop))
+        try reader.select(numbers: reader.header.filter { $0 != "species" }, text: ["species"])
+        let train = try reader.readAll()
+        let dropped = train.droppedRows    // rows skipped for an empty or NA cell
+        let species = try train.textColumn(named: "species")
+
+        // Block by block, in bounded memory (what `polytail fit --stream` does):
+        let blocks = try CSVNumberReader(path: "data.csv")
+        try blocks.select(numbers: ["x"])
+        var sum = 0.0
+        while let block = try blocks.next(maxRows: 65_536) { sum += block.values.reduce(0, +) }
+        return (values, xh, height, line, dropped, species, sum)
+    }
+
+    /// "Text: CSVTable".
+    static func table() throws -> (header: [String], species: [String], names: [String], x: Matrix, length: [Double],
+                                   parsed: Polytail.CSVTable, number: Double?) {
+        let table = try CSVTable.read(contentsOf: "train.csv")        // or a URL; delimiter: ";" optional
+        let header = table.header                                     // ["length", "width", "species"]
+        let species = try table.column(named: "species")              // [String]
+        let (names, x) = try table.numericColumns(["length", "width"]) // x: n × 2 Matrix
+        let length = try table.numericColumn("length")                // [Double]
+        let parsed = try CSVTable.parse("a,b\n1,2\n")                 // from text
+        let number = CSVTable.number(" 2.5 ")                         // Optional(2.5): a cell as the readers parse it, nil if not a number
+        return (header, species, names, x, length, parsed, number)
+    }
+}
+
 @Suite("Documentation snippets") struct DocumentationSnippetTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The pages whose Swift blocks are all kept here.
-    static let pages = ["README.md", "Docs/covariate-shift.md", "Docs/fitting.md", "Docs/discriminant.md", "Docs/classifiers.md"]
+    static let pages = ["README.md", "Docs/covariate-shift.md", "Docs/fitting.md", "Docs/discriminant.md", "Docs/classifiers.md", "Docs/data.md"]
 
     /// The lines of each ```swift block of a page, trimmed, without `import` lines; a
     /// Package.swift excerpt (a manifest, not library code) left out.
@@ -221,7 +332,8 @@ enum GuideSnippets {
             if current != nil, line == "```" { blocks.append(current!); current = nil; continue }
             current?.append(line.trimmingCharacters(in: .whitespaces))
         }
-        return blocks.filter { !$0.contains { $0.contains("Package.swift") } }
+        // A Package.swift excerpt and a type's declaration (`public struct …`) are not examples.
+        return blocks.filter { !$0.contains { $0.contains("Package.swift") } && !($0.first?.hasPrefix("public ") ?? false) }
             .map { $0.filter { !$0.isEmpty && !$0.hasPrefix("import ") } }
     }
 
@@ -318,5 +430,51 @@ enum GuideSnippets {
         #expect((run["predicted"] as? [Int])?.count == 150 && (run["share"] as? Double ?? 0) > 0.5)
         #expect((run["dx"] as? Matrix)?.rows == 150 && (run["loss"] as? Double ?? .nan) > 0)
         #expect((run["adam"] as? Fitted<LinearClassifier>)?.result.iterations == 50)
+    }
+
+    @Test func theDataSnippetsRun() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("polytail-doc-idx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let uci = try DigitImages.bundledUCI()
+        try uci.writeIDX(folder: folder.path, split: .train)
+        try uci.subset(Array(0..<300)).writeIDX(folder: folder.path, split: .test, gzip: true)
+        let d = try DataSnippets.digits(folder: folder.path)
+        #expect(d.train.count + d.test.count == 1_797 && Set(d.threeSeven.labels) == [0, 1])
+        #expect(d.mnist.count == 1_797 && d.mnist.labels == uci.labels && d.small.count == 300)
+
+        let n = try DataSnippets.numbers()
+        let data = try String(contentsOf: DocumentationCLITests.examples.appendingPathComponent("data.csv"), encoding: .utf8)
+            .split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(n.xh.rows == 1_000 && n.xh.columns == 2 && n.values.count == 2_000 && n.line == 7)
+        #expect(n.height == data.map { Double(String($0[1]))! } && n.values[0] == Double(String(data[0][0]))!)
+        #expect(n.dropped == 0 && n.species.count == 120 && Set(n.species) == ["fir", "oak", "yew"])
+        #expect(abs(n.sum - data.map { Double(String($0[0]))! }.reduce(0, +)) < 1e-9)
+
+        let t = try DataSnippets.table()
+        #expect(t.header == ["length", "width", "species"] && t.species == n.species && t.names == ["length", "width"])
+        #expect(t.x.rows == 120 && t.length.count == 120 && t.parsed.header == ["a", "b"] && t.number == 2.5)
+    }
+
+    @Test func theFitFamiliesSnippetRunsAndPrintsItsTable() throws {
+        let run = try GuideSnippets.families()
+        let t = try #require(run["t"] as? Fitted<StudentT>)
+        #expect(run["location"] as? Double == t.model.location && run["scale"] as? Double == t.model.scale)
+        #expect(run["n"] as? Int == 1_000 && run["heavier"] as? Bool == true && (run["seNu"] as? Double ?? 0) > 0)
+        #expect((run["interval"] as? ClosedRange<Double>)?.contains(t.model.location) == true)
+        #expect((run["covariance"] as? Matrix)?.rows == 3)
+        #expect((run["t5"] as? Fitted<StudentT>)?.result.parameters == [.location, .scale])
+        let weighted = try #require(run["weighted"] as? Fitted<StudentT>)
+        #expect(weighted.result.sampleSize == 2_000 && abs(weighted.model.degreesOfFreedom - t.model.degreesOfFreedom) < 1e-6)
+        #expect((run["normal"] as? Fitted<Normal>)?.result.parameters == [.mean, .standardDeviation])
+        #expect((run["nct"] as? Fitted<NoncentralT>)?.result.parameters.contains(.noncentrality) == true)
+        #expect((run["mvn"] as? Fitted<MultivariateNormal>)?.result.estimate(.meanComponent(1)) != nil)
+        #expect((run["mvt"] as? Fitted<MultivariateT>)?.result.parameters.last == .degreesOfFreedom)
+        #expect((run["seScatter01"] as? Double ?? 0) > 0)
+        // The table the page shows is what summary() prints.
+        let text = try String(contentsOf: Self.root.appendingPathComponent("Docs/fitting.md"), encoding: .utf8)
+        let shown = try #require(text.components(separatedBy: "```text\n").dropFirst().first?.components(separatedBy: "```").first)
+        let printed = try t.result.summary()
+        #expect(printed == shown, "Docs/fitting.md shows\n\(shown)summary() prints\n\(printed)")
     }
 }

@@ -118,7 +118,7 @@ public enum Layer: Hashable, Sendable, Codable {
     }
 
     /// The shape of this layer's output for an input of shape `s`.
-    /// - Throws: `.invalidParameter` for a size out of range (``validate(name:)``) or a window
+    /// - Throws: `.invalidParameter` for a size out of range (`validate(name:)`) or a window
     ///   larger than the image.
     func outputShape(_ s: ImageShape, index l: Int) throws(PolytailError) -> ImageShape {
         try validate(name: "layers[\(l)]")
@@ -167,7 +167,7 @@ extension Layer {
         case dense(outputs: Int)
     }
 
-    /// Decodes a layer through ``validate(name:)``: a kernel outside 1…64, or a channel, output
+    /// Decodes a layer through `validate(name:)`: a kernel outside 1…64, or a channel, output
     /// or window count outside 1…2²⁴ throws `DecodingError.dataCorrupted` naming the field
     /// (`layers[l].kernelSize` inside a network's `layers`).
     public init(from decoder: any Decoder) throws {
