@@ -53,17 +53,12 @@ extension Network {
     ///   tolerance), `.numericalFailure` when the loss stops being finite.
     /// - Complexity: O((epochs + 1) · n · Σ H′W′k²C C′) in sgemm (the last pass evaluates the
     ///   full-batch objective, gradient and accuracy).
-    public static func fit(
-        _ observations: Matrix, labels: [Int], initial: Network, epochs: Int, batchSize: Int = 32,
-        learningRate: Double = 1e-3, weightDecay: Double = 0, tolerance: Double = 1e-4,
-        using generator: inout PolytailRandom, progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil
-    ) throws(PolytailError) -> Fitted<Network> {
-        let n = observations.rows, d = observations.columns
-        guard n > 0, d > 0 else { throw .emptyData }
-        try initial.checkInput(observations)
-        for i in 0..<(n * d) where !observations.elements[i].isFinite { throw .nonFiniteValue(row: i / d, column: i % d) }
-        let k = initial.classCount
-        try validateLabels(labels, rows: n, classes: k)
+    /// The checks of a training run's settings, for ``fit(_:labels:initial:epochs:batchSize:learningRate:weightDecay:tolerance:using:progress:)``
+    /// and for decoding ``SubstituteSettings`` alike: epochs and batch size at least 1, a finite
+    /// positive learning rate, a finite non-negative weight decay and tolerance.
+    /// - Throws: `.invalidParameter` naming the setting.
+    static func checkTrainingSettings(epochs: Int, batchSize: Int, learningRate: Double, weightDecay: Double,
+                                      tolerance: Double) throws(PolytailError) {
         guard epochs >= 1 else { throw .invalidParameter(name: "epochs", value: Double(epochs), requirement: "at least 1") }
         guard batchSize >= 1 else {
             throw .invalidParameter(name: "batchSize", value: Double(batchSize), requirement: "at least 1")
@@ -77,6 +72,21 @@ extension Network {
         guard tolerance.isFinite, tolerance >= 0 else {
             throw .invalidParameter(name: "tolerance", value: tolerance, requirement: "finite and non-negative")
         }
+    }
+
+    public static func fit(
+        _ observations: Matrix, labels: [Int], initial: Network, epochs: Int, batchSize: Int = 32,
+        learningRate: Double = 1e-3, weightDecay: Double = 0, tolerance: Double = 1e-4,
+        using generator: inout PolytailRandom, progress: ((_ epoch: Int, _ loss: Double) -> Void)? = nil
+    ) throws(PolytailError) -> Fitted<Network> {
+        let n = observations.rows, d = observations.columns
+        guard n > 0, d > 0 else { throw .emptyData }
+        try initial.checkInput(observations)
+        for i in 0..<(n * d) where !observations.elements[i].isFinite { throw .nonFiniteValue(row: i / d, column: i % d) }
+        let k = initial.classCount
+        try validateLabels(labels, rows: n, classes: k)
+        try checkTrainingSettings(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+                                  tolerance: tolerance)
         let plan = initial.plan
         let batch = min(batchSize, n)
         guard batch <= (1 << 31) / max(1, plan.floatsPerObservation) else {

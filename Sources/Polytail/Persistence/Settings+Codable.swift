@@ -73,3 +73,65 @@ extension ClassifierOptimizer: Codable {
         }
     }
 }
+
+extension CSVReadOptions: Codable {
+    private enum CodingKeys: String, CodingKey { case delimiter, missing, missingMarkers, concurrent }
+
+    /// Reads `{"delimiter": ",", "missing": "error", "missingMarkers": ["NA"], "concurrent": true}`;
+    /// the delimiter goes through the reader's own check.
+    /// - Throws: `DecodingError.dataCorrupted` (its underlying error ``CSVError/invalidDelimiter(_:)``)
+    ///   for a delimiter that is not one ASCII character other than a double quote, CR or LF.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let text = try c.decode(String.self, forKey: .delimiter)
+        do {
+            guard let delimiter = text.first, text.count == 1 else { throw CSVError.invalidDelimiter(text) }
+            _ = try CSVScanner.delimiterByte(delimiter)
+            self.init(delimiter: delimiter, missing: try c.decode(MissingValues.self, forKey: .missing),
+                      missingMarkers: try c.decode(Set<String>.self, forKey: .missingMarkers),
+                      concurrent: try c.decode(Bool.self, forKey: .concurrent))
+        } catch let error as CSVError {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath + [CodingKeys.delimiter],
+                                                    debugDescription: error.description, underlyingError: error))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(String(delimiter), forKey: .delimiter)
+        try c.encode(missing, forKey: .missing)
+        try c.encode(missingMarkers.sorted(), forKey: .missingMarkers)
+        try c.encode(concurrent, forKey: .concurrent)
+    }
+}
+
+extension SubstituteSettings: Codable {
+    private enum CodingKeys: String, CodingKey { case hidden, output, epochs, batchSize, learningRate, weightDecay }
+
+    /// Decodes through the checks the substitute's training runs: each hidden width a valid
+    /// dense layer (1…2²⁴ outputs), and `Network.fit`'s own checks of epochs, batch size,
+    /// learning rate and weight decay.
+    /// - Throws: `DecodingError.dataCorrupted` naming the setting.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(hidden: try c.decode([Int].self, forKey: .hidden), output: try c.decode(OutputLayer.self, forKey: .output),
+                  epochs: try c.decode(Int.self, forKey: .epochs), batchSize: try c.decode(Int.self, forKey: .batchSize),
+                  learningRate: try c.decode(Double.self, forKey: .learningRate), weightDecay: try c.decode(Double.self, forKey: .weightDecay))
+        let settings = self
+        try validatedDecoding(decoder) { () throws(PolytailError) in
+            for (i, width) in settings.hidden.enumerated() { try Layer.dense(outputs: width).validate(name: "hidden[\(i)]") }
+            try Network.checkTrainingSettings(epochs: settings.epochs, batchSize: settings.batchSize, learningRate: settings.learningRate,
+                                              weightDecay: settings.weightDecay, tolerance: 0)
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(hidden, forKey: .hidden)
+        try c.encode(output, forKey: .output)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize)
+        try c.encode(learningRate, forKey: .learningRate)
+        try c.encode(weightDecay, forKey: .weightDecay)
+    }
+}

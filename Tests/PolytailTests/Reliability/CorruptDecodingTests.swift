@@ -318,4 +318,42 @@ import Testing
         expectCorrupt(ImportanceDensities.self, try edited(pair) { $0["target"] = try! JSONSerialization.jsonObject(with: JSONEncoder().encode(three)) },
                       .dimensionMismatch(what: "target density dimension", expected: 2, got: 3))
     }
+
+    @Test func csvReadOptionsWithADelimiterNoReaderAccepts() throws {
+        for options in [CSVReadOptions(), CSVReadOptions(delimiter: "\t", missing: .drop, missingMarkers: ["NA", "", "-"], concurrent: false)] {
+            #expect(try JSONDecoder().decode(CSVReadOptions.self, from: JSONEncoder().encode(options)) == options)
+        }
+        for (bad, text) in [("\"\\\"\"", "\""), ("\"ab\"", "ab"), ("\"\"", ""), ("\"é\"", "é"), ("\"\\n\"", "\n")] {
+            let json = #"{"delimiter": "# + bad + #", "missing": "error", "missingMarkers": ["NA"], "concurrent": true}"#
+            do {
+                _ = try JSONDecoder().decode(CSVReadOptions.self, from: Data(json.utf8))
+                Issue.record("decoded the delimiter \(text.debugDescription)")
+            } catch let DecodingError.dataCorrupted(context) {
+                #expect(context.underlyingError as? CSVError == .invalidDelimiter(text), "\(json)")
+            }
+        }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(CSVReadOptions.self, from: Data(#"{"delimiter": ";", "missing": "skip", "missingMarkers": [], "concurrent": true}"#.utf8))
+        }
+    }
+
+    @Test func substituteSettingsNoTrainingAccepts() throws {
+        let settings = SubstituteSettings(hidden: [64, 32], output: .softRmax, epochs: 5, batchSize: 16, learningRate: 0.01, weightDecay: 1e-4)
+        #expect(try JSONDecoder().decode(SubstituteSettings.self, from: JSONEncoder().encode(settings)) == settings)
+        let good: [String: Any] = ["hidden": [8], "output": "softmax", "epochs": 3, "batchSize": 4, "learningRate": 0.1, "weightDecay": 0]
+        func with(_ key: String, _ value: Any) -> String {
+            var object = good
+            object[key] = value
+            return String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        expectCorrupt(SubstituteSettings.self, with("hidden", [8, 0]),
+                      .invalidParameter(name: "hidden[1].outputs", value: 0, requirement: "must be in 1...16777216"))
+        expectCorrupt(SubstituteSettings.self, with("epochs", 0), .invalidParameter(name: "epochs", value: 0, requirement: "at least 1"))
+        expectCorrupt(SubstituteSettings.self, with("batchSize", -2), .invalidParameter(name: "batchSize", value: -2, requirement: "at least 1"))
+        expectCorrupt(SubstituteSettings.self, with("learningRate", 0),
+                      .invalidParameter(name: "learningRate", value: 0, requirement: "finite and positive"))
+        expectCorrupt(SubstituteSettings.self, with("weightDecay", -1),
+                      .invalidParameter(name: "weightDecay", value: -1, requirement: "finite and non-negative"))
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(SubstituteSettings.self, from: Data(with("output", "sigmoid").utf8)) }
+    }
 }
