@@ -162,8 +162,11 @@ public enum Fig2 {
                     snapshots.append(snapshot)
                     try writeCSV([("x1", grid.rowArrays.map { $0[0] }), ("x2", grid.rowArrays.map { $0[1] }), ("p1", snapshot.grid)],
                                  to: folder.appendingPathComponent("\(set.name)_\(modelName)_epoch\(e).csv"))
-                    progress(String(format: "  %@ %@ epoch %d: training accuracy %.1f %%, loss %.4f, min distance %.3f (%.1f s)",
-                                    set.name, modelName, e, 100 * snapshot.trainingAccuracy, snapshot.loss, snapshot.minimumMargin,
+                    // No decision boundary on the grid (one class everywhere) leaves the distance ±∞.
+                    let minimum = snapshot.minimumMargin.isFinite
+                        ? String(format: "%.3f", snapshot.minimumMargin) : "none (no boundary on the grid)"
+                    progress(String(format: "  %@ %@ epoch %d: training accuracy %.1f %%, loss %.4f, min distance %@ (%.1f s)",
+                                    set.name, modelName, e, 100 * snapshot.trainingAccuracy, snapshot.loss, minimum,
                                     Date().timeIntervalSince(start)))
                 }
             }
