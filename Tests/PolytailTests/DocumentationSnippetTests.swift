@@ -124,6 +124,64 @@ enum GuideSnippets {
                 "weighted": weighted, "normal": normal, "nct": nct, "mvn": mvn, "mvt": mvt, "seScatter01": seScatter01]
     }
 
+    /// 60 training and 20 test "images" of 28 × 28 (a bright bar whose position is the class),
+    /// as in NetworkDocumentationTests.
+    static func barImages(_ n: Int, seed: UInt64) throws -> (Matrix, [Int]) {
+        var g = PolytailRandom(seed: seed)
+        var x = [Double](repeating: 0, count: n * 784), y: [Int] = []
+        for r in 0..<n {
+            let c = r % 10
+            y.append(c)
+            let (top, left) = (4 + 10 * (c / 5), 2 + 5 * (c % 5))
+            for i in 0..<6 { for j in 0..<4 { x[r * 784 + (top + i) * 28 + left + j] = 0.7 + 0.3 * g.uniformPositive() } }
+        }
+        return (try Matrix(rows: n, columns: 784, elements: x), y)
+    }
+
+    /// Docs/networks.md, both blocks.
+    static func networks() throws -> (fitted: Fitted<Network>, p: Matrix, accuracy: Double, adversarial: Matrix,
+                                      softmax: Network, softRmax: Network) {
+        let (images, labels) = try barImages(60, seed: 1)
+        let (testImages, testLabels) = try barImages(20, seed: 2)
+        var random = PolytailRandom(seed: 1)
+        let initial = try Network(
+            inputShape: try ImageShape(height: 28, width: 28, channels: 1),
+            layers: [.conv2D(outputChannels: 8, kernelSize: 3, padding: .same), .maxPool2D(size: 2),
+                     .conv2D(outputChannels: 16, kernelSize: 3, padding: .valid),
+                     .flatten, .dense(outputs: 10)],
+            output: .softRmax, using: &random)                 // He-initialised from `random`
+        let fitted = try Network.fit(
+            images, labels: labels, initial: initial, epochs: 10,   // batch 32, Adam 1e-3 by default
+            using: &random, progress: { epoch, loss in print(epoch, loss) })
+        let model = fitted.model, result = fitted.result          // Fitted<Network>: model and FitResult
+        let p = try model.posteriors(testImages)              // n × k, rows sum to one
+        let accuracy = try model.accuracy(testImages, labels: testLabels)
+        let adversarial = try Adversarial.fgsm(model, observations: testImages, labels: testLabels, epsilon: 0.1)
+
+        let twins = try Network.fitTwins(images, labels: labels, initial: initial, epochs: 10, using: &random)
+        let (softmax, softRmax) = (twins.softmax.model, twins.softRmax.model)
+        #expect(result.iterations == 10)
+        return (fitted, p, accuracy, adversarial, softmax, softRmax)
+    }
+
+    /// Docs/robustness-api.md, "Networks": a multilayer perceptron in one call, on UCI digits.
+    static func perceptron() throws -> (fitted: Fitted<Network>, z: Matrix, p: Matrix, yHat: [Int], yTest: [Int]) {
+        let uci = try DigitImages.bundledUCI()
+        let x = try uci.subset(Array(0..<300)).images, y = Array(uci.labels[0..<300])
+        let test = try uci.subset(Array(300..<400))
+        let (xTest, yTest) = (test.images, test.labels)
+        var random = PolytailRandom(seed: 1)
+        let fitted = try Network.fit(                      // Fitted<Network>: model and FitResult
+            x, labels: y, classCount: 10, hidden: [128], output: .softRmax,
+            epochs: 50, batchSize: 64, learningRate: 1e-3, weightDecay: 0, using: &random,
+            progress: { epoch, loss in print(epoch, loss) })
+        let model = fitted.model
+        let z = try model.logits(xTest)          // n × k
+        let p = try model.posteriors(xTest)      // ζ(z), rows sum to 1
+        let yHat = try model.predict(xTest)      // argmax z (= argmax p for both output layers)
+        return (fitted, z, p, yHat, yTest)
+    }
+
     /// Docs/fitting.md, "Fits in bounded memory and on shards": the univariate block.
     static func shards() throws -> (sample: [Double], normal: Fitted<Normal>, t: Fitted<StudentT>) {
         // Three shards of one sample (blocks of a file, or data on three machines).
@@ -320,7 +378,7 @@ enum DataSnippets {
 @Suite("Documentation snippets") struct DocumentationSnippetTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The pages whose Swift blocks are all kept here.
-    static let pages = ["README.md", "Docs/covariate-shift.md", "Docs/fitting.md", "Docs/discriminant.md", "Docs/classifiers.md", "Docs/data.md"]
+    static let pages = ["README.md", "Docs/covariate-shift.md", "Docs/fitting.md", "Docs/discriminant.md", "Docs/classifiers.md", "Docs/data.md", "Docs/networks.md", "Docs/robustness-api.md"]
 
     /// The lines of each ```swift block of a page, trimmed, without `import` lines; a
     /// Package.swift excerpt (a manifest, not library code) left out.
@@ -476,5 +534,17 @@ enum DataSnippets {
         let shown = try #require(text.components(separatedBy: "```text\n").dropFirst().first?.components(separatedBy: "```").first)
         let printed = try t.result.summary()
         #expect(printed == shown, "Docs/fitting.md shows\n\(shown)summary() prints\n\(printed)")
+    }
+
+    @Test func theNetworkSnippetsRun() throws {
+        let run = try GuideSnippets.networks()
+        #expect(run.fitted.result.training?.steps == 20 && run.p.rows == 20 && run.adversarial.columns == 784)
+        for r in 0..<run.p.rows { #expect(abs(run.p[row: r].reduce(0, +) - 1) < 1e-12) }
+        #expect(run.accuracy > 0.5)
+        #expect(run.softmax.output == .softmax && run.softRmax.output == .softRmax && run.softmax.weights != run.softRmax.weights)
+        let mlp = try GuideSnippets.perceptron()
+        #expect(mlp.fitted.result.iterations == 50 && mlp.z.rows == 100 && mlp.p.columns == 10)
+        let correct = zip(mlp.yHat, mlp.yTest).filter { $0 == $1 }.count
+        #expect(correct > 70)  // digits 300 … 399 after 50 epochs on the first 300
     }
 }
