@@ -124,8 +124,7 @@ enum GuideSnippets {
                 "weighted": weighted, "normal": normal, "nct": nct, "mvn": mvn, "mvt": mvt, "seScatter01": seScatter01]
     }
 
-    /// 60 training and 20 test "images" of 28 × 28 (a bright bar whose position is the class),
-    /// as in NetworkDocumentationTests.
+    /// Training and test "images" of 28 × 28: a bright bar whose position is the class.
     static func barImages(_ n: Int, seed: UInt64) throws -> (Matrix, [Int]) {
         var g = PolytailRandom(seed: seed)
         var x = [Double](repeating: 0, count: n * 784), y: [Int] = []
@@ -538,7 +537,10 @@ enum DataSnippets {
 
     @Test func theNetworkSnippetsRun() throws {
         let run = try GuideSnippets.networks()
-        #expect(run.fitted.result.training?.steps == 20 && run.p.rows == 20 && run.adversarial.columns == 784)
+        let result = run.fitted.result
+        #expect(result.training?.steps == 20 && result.iterations == 10 && run.p.rows == 20)
+        #expect(result.objectiveHistory!.last! < result.objectiveHistory!.first!)
+        #expect(run.adversarial.rows == 20 && run.adversarial.columns == 784)
         for r in 0..<run.p.rows { #expect(abs(run.p[row: r].reduce(0, +) - 1) < 1e-12) }
         #expect(run.accuracy > 0.5)
         #expect(run.softmax.output == .softmax && run.softRmax.output == .softRmax && run.softmax.weights != run.softRmax.weights)

@@ -54,7 +54,7 @@ public struct DiscriminantAnalysis<Label: Hashable & Comparable & Sendable>: Sen
     /// Var π̂ₖ = πₖ(1 − πₖ)/n, Cov(π̂ⱼ, π̂ₖ) = −πⱼπₖ/n (n = `result.observationCount`), which
     /// no fit changes. MASS's `lda` and scikit-learn report the priors without errors too.
     ///
-    /// `Codable` when the labels are: given priors decode through ``validateValues(_:)``.
+    /// `Codable` when the labels are: given priors decode through `validateValues(_:)`.
     public enum Priors: Sendable, Equatable {
         /// πₖ = nₖ / n, the class frequencies in the training data.
         case empirical

@@ -105,7 +105,7 @@ extension FitParameter {
         }
     }
 
-    /// Decodes through ``validate()``: a negative index, a lower-triangle matrix entry or a
+    /// Decodes through `validate()`: a negative index, a lower-triangle matrix entry or a
     /// log-odds parameter of the reference class throws `DecodingError.dataCorrupted`.
     public init(from decoder: any Decoder) throws {
         let key: FitParameter

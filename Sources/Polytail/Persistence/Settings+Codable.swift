@@ -11,7 +11,7 @@ extension DiscriminantAnalysis.Priors: Codable where Label: Codable {
     private enum CodingKeys: String, CodingKey { case empirical, equal, given }
 
     /// Reads `{"empirical": {}}`, `{"equal": {}}` or `{"given": {"priors": [label, π, …]}}`
-    /// (Swift's dictionary encoding); given priors go through ``validateValues(_:)``.
+    /// (Swift's dictionary encoding); given priors go through `validateValues(_:)`.
     /// - Throws: `DecodingError.dataCorrupted` for a prior that is not finite and ≥ 0, priors
     ///   that do not sum to 1, or not exactly one case.
     public init(from decoder: any Decoder) throws {
@@ -51,7 +51,7 @@ extension ClassifierOptimizer: Codable {
         case adam(epochs: Int, batchSize: Int, learningRate: Double, tolerance: Double)
     }
 
-    /// Decodes through ``validate()``, the fit's own checks.
+    /// Decodes through `validate()`, the fit's own checks.
     /// - Throws: `DecodingError.dataCorrupted` for iterations, epochs or a batch size below 1,
     ///   a learning rate or tolerance that is not positive and finite.
     public init(from decoder: any Decoder) throws {
