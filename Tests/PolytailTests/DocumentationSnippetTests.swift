@@ -181,6 +181,21 @@ enum GuideSnippets {
         return (fitted, z, p, yHat, yTest)
     }
 
+    /// The DocC catalogue's overview (Polytail.docc/Polytail.md).
+    static func overview() throws -> (exponential: Matrix, conservative: Matrix) {
+        // Two classes on a line; Gaussian LDA against t-LDA with one ν for both classes.
+        var generator = PolytailRandom(seed: 1)
+        let x = (0..<200).map { i in (i < 100 ? -2.0 : 1.0) + generator.uniformPositive() }
+        let labels = (0..<200).map { $0 < 100 ? "a" : "b" }
+        let observations = try Matrix(rows: 200, columns: 1, elements: x)
+        let far = try Matrix(rows: 1, columns: 1, elements: [-50])
+        let gaussian = try DiscriminantAnalysis.fit(observations, labels: labels, family: .normal).model
+        let polynomial = try DiscriminantAnalysis.fit(observations, labels: labels, family: .studentT(.fixed(1))).model
+        let exponential = try gaussian.posteriors(far)   // [1, 0]: one-hot far from the data
+        let conservative = try polynomial.posteriors(far)   // [0.53, 0.47]: back towards ½
+        return (exponential, conservative)
+    }
+
     /// Docs/fitting.md, "Fits in bounded memory and on shards": the univariate block.
     static func shards() throws -> (sample: [Double], normal: Fitted<Normal>, t: Fitted<StudentT>) {
         // Three shards of one sample (blocks of a file, or data on three machines).
@@ -377,7 +392,8 @@ enum DataSnippets {
 @Suite("Documentation snippets") struct DocumentationSnippetTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The pages whose Swift blocks are all kept here.
-    static let pages = ["README.md", "Docs/covariate-shift.md", "Docs/fitting.md", "Docs/discriminant.md", "Docs/classifiers.md", "Docs/data.md", "Docs/networks.md", "Docs/robustness-api.md"]
+    static let pages = ["README.md", "Docs/covariate-shift.md", "Docs/fitting.md", "Docs/discriminant.md", "Docs/classifiers.md", "Docs/data.md", "Docs/networks.md", "Docs/robustness-api.md",
+                         "Sources/Polytail/Polytail.docc/Polytail.md"]
 
     /// The lines of each ```swift block of a page, trimmed, without `import` lines; a
     /// Package.swift excerpt (a manifest, not library code) left out.
@@ -548,5 +564,11 @@ enum DataSnippets {
         #expect(mlp.fitted.result.iterations == 50 && mlp.z.rows == 100 && mlp.p.columns == 10)
         let correct = zip(mlp.yHat, mlp.yTest).filter { $0 == $1 }.count
         #expect(correct > 70)  // digits 300 … 399 after 50 epochs on the first 300
+    }
+
+    @Test func theDocCOverviewRunsAndShowsItsPosteriors() throws {
+        let (exponential, conservative) = try GuideSnippets.overview()
+        #expect(exponential[row: 0] == [1, 0])
+        #expect(abs(conservative[0, 0] - 0.53) < 0.005 && abs(conservative[0, 1] - 0.47) < 0.005)
     }
 }
