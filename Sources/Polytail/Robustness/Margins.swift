@@ -49,11 +49,16 @@ public struct MarginAnalysis: Sendable, Equatable {
             let norm = sum.squareRoot()
             margins.append(m)
             norms.append(norm)
-            ratios.append(m == 0 ? .infinity : norm / m)
+            ratios.append(ratio(norm, m))
             runners.append(j)
         }
         return MarginAnalysis(margins: margins, gradientNorms: norms, ratios: ratios, runnerUps: runners)
     }
+}
+
+extension MarginAnalysis {
+    /// R = norm/margin, +∞ at a zero margin (see ``ratios``): for the evaluation and decoding.
+    static func ratio(_ norm: Double, _ margin: Double) -> Double { margin == 0 ? .infinity : norm / margin }
 }
 
 /// Accuracy under several attacks and under the worst of them.

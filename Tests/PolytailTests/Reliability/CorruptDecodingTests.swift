@@ -356,4 +356,29 @@ import Testing
                       .invalidParameter(name: "weightDecay", value: -1, requirement: "finite and non-negative"))
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(SubstituteSettings.self, from: Data(with("output", "sigmoid").utf8)) }
     }
+
+    // MARK: Evaluations
+
+    @Test func evaluationsRoundTripAndRefuseInconsistentFiles() throws {
+        let model = try Network(weights: [try Matrix(rowArrays: [[1, 0, 2], [0, 3, -1]])], biases: [[0.5, 0, -0.25]], output: .softRmax)
+        // Row 2 lies on a decision boundary, z = (1.25, 0, 1.25): margin 0, ratio +∞ (no JSON number).
+        let x = try Matrix(rowArrays: [[1, 0.2], [0.1, 0.9], [0.75, 0]])
+        let margins = try MarginAnalysis.evaluate(model, observations: x, labels: [2, 0, 0])
+        #expect(margins.margins[2] == 0 && margins.ratios[2] == .infinity)
+        #expect(try JSONDecoder().decode(MarginAnalysis.self, from: JSONEncoder().encode(margins)) == margins)
+        expectCorrupt(MarginAnalysis.self, #"{"margins": [1, 2], "gradientNorms": [1], "runnerUps": [0, 1]}"#,
+                      .dimensionMismatch(what: "gradientNorms", expected: 2, got: 1))
+        expectCorrupt(MarginAnalysis.self, #"{"margins": [1], "gradientNorms": [-1], "runnerUps": [0]}"#,
+                      .invalidParameter(name: "gradientNorms[0]", value: -1, requirement: "must be finite and ≥ 0"))
+        expectCorrupt(MarginAnalysis.self, #"{"margins": [1], "gradientNorms": [1], "runnerUps": [-3]}"#,
+                      .invalidParameter(name: "runnerUps[0]", value: -3, requirement: "must be a class index ≥ 0"))
+        let summary = try RobustnessSummary.evaluate(model, observations: x, labels: [2, 1, 0],
+                                                     attacks: [("a", try Matrix(rowArrays: [[0.1, 0.9], [0.1, 0.9], [0, 0]])), ("b", x)])
+        #expect(try JSONDecoder().decode(RobustnessSummary.self, from: JSONEncoder().encode(summary)) == summary)
+        expectCorrupt(RobustnessSummary.self, #"{"clean": 1, "attacks": [], "survivedEveryAttack": [true]}"#, .emptyData)
+        expectCorrupt(RobustnessSummary.self, #"{"clean": 1.5, "attacks": [{"name": "a", "accuracy": 0.5}], "survivedEveryAttack": [true, false]}"#,
+                      .invalidParameter(name: "clean", value: 1.5, requirement: "must be an accuracy in [0, 1]"))
+        expectCorrupt(RobustnessSummary.self, #"{"clean": 1, "attacks": [{"name": "a", "accuracy": 0.25}], "survivedEveryAttack": [true, false]}"#,
+                      reason: "must be ≤ the worst attack's accuracy 0.25")
+    }
 }
