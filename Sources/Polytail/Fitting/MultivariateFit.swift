@@ -57,8 +57,13 @@ extension MultivariateT {
     /// ψ((ν+d)/2) − ψ(ν/2) − d/ν + Σw[−log(1+aᵢ) + aᵢ/(1+aᵢ) + d aᵢ/(ν(1+aᵢ))]/W = 0,
     /// aᵢ = δᵢ²/ν, found by Brent's method (GSL) on log ν within the rule's bounds.
     ///
-    /// Light-tailed data stop ν at the upper bound (``StudentT/largestSearchedDF`` without a
-    /// finite maximum) and set ``FitResult/dfAtBound``.
+    /// Light-tailed data drive the ML ν to infinity. With the default rule (no finite maximum)
+    /// ν = ∞ belongs to the parameter space: ECME searches ν ≤ ``StudentT/largestSearchedDF``
+    /// (10⁶), and when it stops there with the multivariate normal's log-likelihood at least
+    /// the t's, the fit returns the exact normal limit — ν = +∞, the normal's μ̂ and Σ̂ (as
+    /// location and scatter), its log-likelihood and covariance — with
+    /// ``FitResult/dfAtBound`` set, as ``StudentT/fit(_:weights:degreesOfFreedom:tolerance:maxIterations:)``
+    /// does. With a finite maximum ν stops there instead (``FitResult/dfAtBound`` set).
     ///
     /// The ``FitResult`` lists ``FitParameter/locationComponent(_:)``,
     /// ``FitParameter/scatter(_:_:)`` (j ≤ k) and, when estimated and not at a bound,
@@ -141,6 +146,26 @@ extension MultivariateT {
                 converged = true
                 break
             }
+        }
+        // The normal limit ν = ∞ belongs to the parameter space when the rule has no finite
+        // maximum: it is the estimate when no searched ν beats the normal's supremum ℓ_N
+        // (light tails), as for the univariate t — the exact N(μ̂, Σ̂) with its log-likelihood
+        // and covariance, ν = +∞, dfAtBound set.
+        if bounds.fixed == nil, bounds.unbounded, atBound, normal.result.logLikelihood >= ll {
+            var result = normal.result
+            result.parameters = result.parameters.map { key in
+                switch key {
+                case let .meanComponent(j): return .locationComponent(j)
+                case let .covariance(j, k): return .scatter(j, k)
+                default: return key
+                }
+            }
+            result.parameterCount += 1
+            result.iterations = iterations
+            result.dfAtBound = true
+            result.tailTest = TailTest(tLogLikelihood: result.logLikelihood, normalLogLikelihood: result.logLikelihood)
+            let limit = try MultivariateT(location: normal.model.mean, scatter: normal.model.covariance, degreesOfFreedom: .infinity)
+            return Fitted(model: limit, result: DataValidation.frequencyScaled(result, weights: weights))
         }
         let fitted = try MultivariateT(location: mu, scatter: sigma, degreesOfFreedom: nu)
         var (parameters, estimates) = MultivariateFitting.parameters(mean: mu, covariance: sigma, location: true)

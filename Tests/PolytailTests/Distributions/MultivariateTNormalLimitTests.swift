@@ -77,4 +77,41 @@ struct MultivariateTNormalLimitTests {
             try JSONDecoder().decode(DA.self, from: JSONSerialization.data(withJSONObject: object))
         }
     }
+
+    @Test("light-tailed data: the fit is the exact normal limit (ν = ∞, the normal's ℓ), never below it")
+    func lightTailedFit() throws {
+        var rng = PolytailRandom(seed: 21)
+        // Uniform columns (kurtosis 1.8 < 3) and the 5-row sample whose ν used to stop at 10⁶.
+        let uniform = try Matrix(rowArrays: (0..<300).map { _ in [rng.uniformPositive(), rng.uniformPositive() + 0.5 * rng.uniformPositive()] })
+        let small = try Matrix(rowArrays: [[1, 2], [2, 1], [3, 5], [4, 3], [5, 4]])
+        for (x, weights) in [(uniform, nil), (small, nil), (small, [1.0, 2, 1, 3, 1])] as [(Matrix, [Double]?)] {
+            let t = try MultivariateT.fit(x, weights: weights)
+            let normal = try MultivariateNormal.fit(x, weights: weights)
+            #expect(t.model.isNormalLimit && t.result.dfAtBound && t.result.converged)
+            #expect(t.model.location == normal.model.mean && t.model.scatter == normal.model.covariance)
+            #expect(t.result.logLikelihood == normal.result.logLikelihood)
+            #expect(t.result.covariance == normal.result.covariance)
+            #expect(t.result.parameters.allSatisfy { if case .degreesOfFreedom = $0 { false } else { true } })
+            #expect(t.result.estimate(.locationComponent(1)) == normal.model.mean[1])
+            #expect(t.result.estimate(.scatter(0, 1)) == normal.model.covariance[0, 1])
+            #expect(t.result.parameterCount == normal.result.parameterCount + 1)
+            let test = try #require(t.result.tailTest)
+            #expect(test.statistic == 0 && test.pValue == 1)
+            // A finite maximum stops ν there instead, within reach of the normal's ℓ.
+            let bounded = try MultivariateT.fit(x, weights: weights, degreesOfFreedom: .estimated(maximum: 1e4))
+            #expect(bounded.model.degreesOfFreedom == 1e4 && bounded.result.dfAtBound)
+            #expect(bounded.result.logLikelihood.isFinite && bounded.result.logLikelihood <= normal.result.logLikelihood + 1e-9)
+        }
+    }
+
+    @Test("a maximum ν near the double range: finite ℓ, converged, at the bound")
+    func hugeMaximum() throws {
+        let small = try Matrix(rowArrays: [[1, 2], [2, 1], [3, 5], [4, 3], [5, 4]])
+        for maximum in [1e200, 1e307, 1e308, Double.greatestFiniteMagnitude] {
+            let fit = try MultivariateT.fit(small, degreesOfFreedom: .estimated(maximum: maximum))
+            #expect(fit.result.logLikelihood.isFinite, "maximum \(maximum)")
+            #expect(fit.result.converged && fit.result.dfAtBound, "maximum \(maximum)")
+            #expect(abs(fit.result.logLikelihood - (try MultivariateNormal.fit(small)).result.logLikelihood) < 1e-6)
+        }
+    }
 }
