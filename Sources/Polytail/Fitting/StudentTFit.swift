@@ -485,11 +485,12 @@ struct TFitter {
         let hMuNu = t.hMuNu / sigma
         let hEtaNu = t.hEtaNu
         let hNuNu = 0.5 * (W * TDegreesOfFreedom.dPrime(nu) + t.hNuNu)
-        // Chain rule to τ = log ν: ℓ_τ = ν ℓ_ν, ℓ_ττ = ν² ℓ_νν + ν ℓ_ν.
+        // Chain rule to τ = log ν: ℓ_τ = ν ℓ_ν, ℓ_ττ = ν² ℓ_νν + ν ℓ_ν (ν² ℓ_νν as ν(ν ℓ_νν):
+        // ν² overflows past 10¹⁵⁴ where ν ℓ_νν does not).
         let g = [gMu, gEta, nu * gNu]
         let h = [hMuMu, hMuEta, nu * hMuNu,
                  hMuEta, hEtaEta, nu * hEtaNu,
-                 nu * hMuNu, nu * hEtaNu, nu * nu * hNuNu + nu * gNu]
+                 nu * hMuNu, nu * hEtaNu, nu * (nu * hNuNu) + nu * gNu]
         return (ll, g, h.map { -$0 })
     }
 
@@ -536,7 +537,8 @@ struct TFitter {
             // Active set for ν: hold it at a bound the gradient pushes against.
             free = [0, 1]
             if !fixedNu {
-                let atUpper = s.tau >= upperTau && g[2] > 0
+                // (A gradient that underflowed to 0 at a huge bound holds ν there too.)
+                let atUpper = s.tau >= upperTau && g[2] >= 0
                 let atLower = s.tau <= lowerTau && g[2] < 0
                 if !atUpper && !atLower { free.append(2) }
             }
@@ -586,6 +588,20 @@ struct TFitter {
                     converged = abs(emLL - ll) <= 1e-14 * max(1, abs(ll))
                 }
                 break
+            }
+        }
+        // ν so large (above 10¹⁰⁰) that ℓ's τ-gradient is at its rounding (|ℓ_τ| ≤ 10⁻¹²|ℓ|; the
+        // O(1/ν²) terms underflow): ℓ is flat in ν there, and only light tails, whose profile
+        // rises all the way, lead there — so the estimate is the bound, held, as for any
+        // light-tailed sample.
+        if !fixedNu, abs(g[2]) <= 1e-12 * max(1, abs(ll)), s.tau < upperTau, exp(s.tau) > 1e100 {
+            var held = s
+            held.tau = upperTau
+            let d = derivatives(held)
+            if d.ll.isFinite, d.ll >= ll - 1e-12 * max(1, abs(ll)) {
+                s = held; (ll, g, negH) = d
+                g[2] = max(g[2], 0)  // held at the bound: its rounding-level sign does not matter
+                free = [0, 1]
             }
         }
         let atUpper = !fixedNu && s.tau >= upperTau - 1e-12 && g[2] >= 0

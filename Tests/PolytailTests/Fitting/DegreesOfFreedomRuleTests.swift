@@ -64,4 +64,19 @@ struct DegreesOfFreedomRuleTests {
             #expect(try JSONDecoder().decode(DegreesOfFreedomRule.self, from: data) == rule)
         }
     }
+
+    @Test("a maximum ν anywhere up to the double range: light tails stop there, converged, with μ and σ's covariance")
+    func hugeMaximum() throws {
+        let x = [1.0, 2, 3, 4, 5]
+        let normal = try Normal.fit(x)
+        for maximum in [1e10, 1e100, 1e160, 1e200, 1e300, 1e308, Double.greatestFiniteMagnitude] {
+            let fit = try StudentT.fit(x, degreesOfFreedom: .estimated(maximum: maximum))
+            #expect(fit.model.degreesOfFreedom == maximum && fit.result.dfAtBound, "maximum \(maximum)")
+            #expect(fit.result.converged, "maximum \(maximum)")
+            #expect(fit.result.logLikelihood.isFinite && abs(fit.result.logLikelihood - normal.result.logLikelihood) < 1e-6)
+            #expect(fit.result.parameters == [.location, .scale], "maximum \(maximum)")
+            let se = try #require(fit.result.standardError(.location), "maximum \(maximum)")
+            #expect(abs(se - normal.result.standardError(.mean)!) < 1e-6 * se)
+        }
+    }
 }
