@@ -153,23 +153,13 @@ struct WhitenedComponent: Sendable {
         var out = [Double](repeating: 0, count: n)
         // In blocks of rows, so that the whitened copy is one block (≤ 256 KB), not n × d: a
         // fit's peak memory is then the data plus a few n-vectors.
-        let blockRows = max(1, 32_768 / max(d, 1))
-        var block = [Double]()
-        block.reserveCapacity(blockRows * d)
-        var first = 0
-        while first < n {
-            let rows = min(blockRows, n - first)
-            block.removeAll(keepingCapacity: true)
-            for i in first..<(first + rows) {
-                for j in 0..<d { block.append(observations.elements[i * d + j] - location[j]) }
-            }
+        observations.forEachCentredBlock(center: location, blockRows: max(1, 32_768 / max(d, 1))) { first, rows, block in
             Lapack.solveLowerTransposedRight(lower, &block, rows: rows)
             for r in 0..<rows {
                 var s = 0.0
                 for j in 0..<d { let v = block[r * d + j]; s += v * v }
                 out[first + r] = s
             }
-            first += rows
         }
         return out
     }

@@ -418,22 +418,12 @@ enum MultivariateFitting {
     /// in blocks of rows (≤ 512 KB each) whose Gram matrices are summed: no n × d copy of the
     /// data, so a fit's peak memory is the data plus a few n-vectors.
     static func scatter(_ data: Matrix, center: [Double], weights: [Double], divisor: Double) throws(PolytailError) -> Matrix {
-        let n = data.rows, d = data.columns
+        let d = data.columns
         var g = [Double](repeating: 0, count: d * d)
-        let blockRows = max(1, 65_536 / max(d, 1))
-        var block = [Double]()
-        block.reserveCapacity(blockRows * d)
-        var first = 0
-        while first < n {
-            let rows = min(blockRows, n - first)
-            block.removeAll(keepingCapacity: true)
-            for i in first..<(first + rows) {
-                let s = weights[i].squareRoot()
-                for j in 0..<d { block.append(s * (data.elements[i * d + j] - center[j])) }
-            }
+        data.forEachCentredBlock(center: center, blockRows: max(1, 65_536 / max(d, 1)),
+                                 rowScale: { weights[$0].squareRoot() }) { _, rows, block in
             let part = Lapack.gram(block, rows: rows, columns: d)
             for k in 0..<(d * d) { g[k] += part[k] }
-            first += rows
         }
         for k in 0..<(d * d) { g[k] /= divisor }
         return Matrix(uncheckedRows: d, columns: d, elements: g)

@@ -115,3 +115,26 @@ public struct Matrix: Equatable, Sendable, Codable {
         (0..<rows).map { Array(elements[($0 * columns)..<(($0 + 1) * columns)]) }
     }
 }
+
+extension Matrix {
+    /// Visits the rows in blocks of at most `blockRows`, each row centred on `center` and
+    /// multiplied by `rowScale(i)`, in one reused row-major buffer of `rows × columns` — for
+    /// passes that need the centred data (distances, scatter) without an n × d copy.
+    func forEachCentredBlock(center: [Double], blockRows: Int, rowScale: (Int) -> Double = { _ in 1 },
+                             _ body: (_ first: Int, _ rows: Int, _ block: inout [Double]) -> Void) {
+        let d = columns
+        var block = [Double]()
+        block.reserveCapacity(blockRows * d)
+        var first = 0
+        while first < rows {
+            let count = Swift.min(blockRows, rows - first)
+            block.removeAll(keepingCapacity: true)
+            for i in first..<(first + count) {
+                let s = rowScale(i)
+                for j in 0..<d { block.append(s * (elements[i * d + j] - center[j])) }
+            }
+            body(first, count, &block)
+            first += count
+        }
+    }
+}
