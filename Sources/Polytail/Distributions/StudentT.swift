@@ -83,9 +83,12 @@ public struct StudentT: UnivariateDistribution, Equatable, Codable, Hashable {
     /// the approach to the normal at large ν.
     static func logNormalizer(_ nu: Double) -> Double {
         if nu == .infinity { return -Normal.logRootTwoPi }
-        // νπ overflows above ν = 5.7·10³⁰⁷: there log ν + log π.
-        let logNuPi = nu < 1e307 ? log(nu * Double.pi) : log(nu) + log(Double.pi)
-        return GammaRatio.log(0.5 * nu, 0.5) - 0.5 * logNuPi
+        return GammaRatio.log(0.5 * nu, 0.5) - 0.5 * logNuPi(nu)
+    }
+
+    /// log(νπ), also where νπ overflows (ν above 5.7·10³⁰⁷: there log ν + log π).
+    static func logNuPi(_ nu: Double) -> Double {
+        nu < 1e307 ? log(nu * Double.pi) : log(nu) + log(Double.pi)
     }
 
     /// log(1 + z²/ν) for any z, including |z| so large that z² overflows.

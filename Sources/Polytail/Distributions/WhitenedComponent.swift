@@ -35,9 +35,7 @@ struct WhitenedComponent: Sendable {
 
     /// c = log Γ((ν+d)/2) − log Γ(ν/2) − (d/2) log(νπ) − ½ log|Σ|.
     static func tLogNormalizer(nu: Double, dimension d: Int, logDeterminant: Double) -> Double {
-        // νπ overflows above ν = 5.7·10³⁰⁷: there log ν + log π (as StudentT.logNormalizer).
-        let logNuPi = nu < 1e307 ? log(nu * Double.pi) : log(nu) + log(Double.pi)
-        return GammaRatio.log(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * logNuPi - 0.5 * logDeterminant
+        GammaRatio.log(0.5 * nu, 0.5 * Double(d)) - 0.5 * Double(d) * StudentT.logNuPi(nu) - 0.5 * logDeterminant
     }
 
     init(_ n: MultivariateNormal) {

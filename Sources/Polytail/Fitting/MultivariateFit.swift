@@ -152,18 +152,7 @@ extension MultivariateT {
         // (light tails), as for the univariate t — the exact N(μ̂, Σ̂) with its log-likelihood
         // and covariance, ν = +∞, dfAtBound set.
         if bounds.fixed == nil, bounds.unbounded, atBound, normal.result.logLikelihood >= ll {
-            var result = normal.result
-            result.parameters = result.parameters.map { key in
-                switch key {
-                case let .meanComponent(j): return .locationComponent(j)
-                case let .covariance(j, k): return .scatter(j, k)
-                default: return key
-                }
-            }
-            result.parameterCount += 1
-            result.iterations = iterations
-            result.dfAtBound = true
-            result.tailTest = TailTest(tLogLikelihood: result.logLikelihood, normalLogLikelihood: result.logLikelihood)
+            let result = normal.result.asTNormalLimit(iterations: iterations)
             let limit = try MultivariateT(location: normal.model.mean, scatter: normal.model.covariance, degreesOfFreedom: .infinity)
             return Fitted(model: limit, result: DataValidation.frequencyScaled(result, weights: weights))
         }
@@ -431,16 +420,14 @@ enum MultivariateFitting {
 
     /// ∂ℓ/∂ν divided by W/2 for fixed μ, Σ: D_d(ν) + (1/W) Σ wᵢ [d aᵢ/(ν(1 + aᵢ)) −
     /// (log(1 + aᵢ) − aᵢ/(1 + aᵢ))], aᵢ = δᵢ²/ν. Over both cores in fixed chunks (the sum does
-    /// not depend on timing), log(1 + a) by ``TFitter/logOnePlusSquare(_:a:reciprocal:nu:)``'s
+    /// not depend on timing), log(1 + a) by ``TFitter/logOnePlus(_:reciprocal:)``'s
     /// one `log` with the exact rounding error of 1 ⊕ a instead of `log1p` — this sum is most
     /// of an ECME iteration's time.
     static func dfScore(_ nu: Double, delta2: [Double], weights: [Double], total: Double, d: Int) -> Double {
         let dd = Double(d), invNu = 1 / nu
-        let n = delta2.count
-        let chunks = Parallel.chunkCount(n)
-        let partial = Parallel.map(chunks, placeholder: 0.0) { c in
+        let sum = Parallel.reduceChunks(delta2.count, zero: 0.0, +) { range in
             var s = 0.0
-            for i in (c * n / chunks)..<((c + 1) * n / chunks) {
+            for i in range {
                 let wi = weights[i]
                 guard wi > 0 else { continue }
                 let a = delta2[i] * invNu
@@ -449,32 +436,30 @@ enum MultivariateFitting {
                     term = TDegreesOfFreedom.logOnePlusMinusRatio(a)
                 } else {
                     let r = 1 / (1 + a)
-                    term = TFitter.logOnePlusSquare(0, a: a, reciprocal: r, nu: nu) - a * r
+                    term = TFitter.logOnePlus(a, reciprocal: r) - a * r
                 }
                 s += wi * (dd * a * invNu / (1 + a) - term)
             }
             return s
         }
-        return TDegreesOfFreedom.digammaGap(nu, dimension: d) + partial.reduce(0, +) / total
+        return TDegreesOfFreedom.digammaGap(nu, dimension: d) + sum / total
     }
 
     /// Σᵢ wᵢ log(1 + δᵢ²/ν) over the rows of positive weight, over both cores in fixed chunks,
     /// each logarithm as in ``dfScore(_:delta2:weights:total:d:)``.
     static func sumLogOnePlus(_ delta2: [Double], weights: [Double], nu: Double) -> Double {
         let invNu = 1 / nu
-        let n = delta2.count
-        let chunks = Parallel.chunkCount(n)
-        return Parallel.map(chunks, placeholder: 0.0) { c in
+        return Parallel.reduceChunks(delta2.count, zero: 0.0, +) { range in
             var s = 0.0
-            for i in (c * n / chunks)..<((c + 1) * n / chunks) {
+            for i in range {
                 let wi = weights[i]
                 guard wi > 0 else { continue }
                 let a = delta2[i] * invNu
-                s += wi * (a < 1e300 ? TFitter.logOnePlusSquare(0, a: a, reciprocal: 1 / (1 + a), nu: nu)
+                s += wi * (a < 1e300 ? TFitter.logOnePlus(a, reciprocal: 1 / (1 + a))
                                      : StudentT.logOnePlusSquare(delta2[i].squareRoot(), nu))
             }
             return s
-        }.reduce(0, +)
+        }
     }
 
     /// The ν in [lower, upper] that maximises ℓ for fixed μ, Σ; flags the upper bound. With

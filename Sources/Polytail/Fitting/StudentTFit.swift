@@ -108,12 +108,7 @@ extension StudentT {
         // when no ν in the searched range beats the normal's supremum ℓ_N (light tails).
         let normal: Fitted<Normal>? = bounds.fixed == nil ? try normalFit() : nil
         if let normal, bounds.unbounded, normal.result.logLikelihood >= outcome.logLikelihood {
-            var result = normal.result
-            result.parameters = [.location, .scale]
-            result.parameterCount = 3
-            result.iterations = outcome.iterations
-            result.dfAtBound = true
-            result.tailTest = TailTest(tLogLikelihood: result.logLikelihood, normalLogLikelihood: result.logLikelihood)
+            let result = normal.result.asTNormalLimit(iterations: outcome.iterations)
             let limit = try StudentT(degreesOfFreedom: .infinity, location: normal.model.mean, scale: normal.model.standardDeviation)
             return Fitted(model: limit, result: DataValidation.frequencyScaled(result, weights: weights))
         }
@@ -130,6 +125,30 @@ extension StudentT {
                 logLikelihood: outcome.logLikelihood, parameterCount: bounds.fixed == nil ? 3 : 2,
                 iterations: outcome.iterations, converged: outcome.converged,
                 dfAtBound: outcome.atUpperBound, tailTest: tailTest), weights: weights))
+    }
+}
+
+extension FitResult {
+    /// A normal fit's result restated as the t fit's estimate at its normal limit ν = ∞: the
+    /// parameters under the t's keys (mean → location, standard deviation → scale, mean and
+    /// covariance components → location and scatter components), ν counted in
+    /// ``parameterCount`` (it was estimated), ``dfAtBound`` set, and the tail test's statistic 0.
+    func asTNormalLimit(iterations: Int) -> FitResult {
+        var result = self
+        result.parameters = parameters.map { key in
+            switch key {
+            case .mean: return .location
+            case .standardDeviation: return .scale
+            case let .meanComponent(j): return .locationComponent(j)
+            case let .covariance(j, k): return .scatter(j, k)
+            default: return key
+            }
+        }
+        result.parameterCount += 1
+        result.iterations = iterations
+        result.dfAtBound = true
+        result.tailTest = TailTest(tLogLikelihood: logLikelihood, normalLogLikelihood: logLikelihood)
+        return result
     }
 }
 
@@ -341,10 +360,7 @@ struct TFitter {
 
     /// `n` rows in contiguous chunks, on all cores for large blocks, the parts added.
     static func reduceChunks(_ n: Int, _ body: (Range<Int>) -> Sums) -> Sums {
-        let chunks = Parallel.chunkCount(n)
-        return Parallel.map(chunks, placeholder: Sums()) { c in
-            body((n * c / chunks)..<(n * (c + 1) / chunks))
-        }.reduce(Sums(), +)
+        Parallel.reduceChunks(n, zero: Sums(), +, body)
     }
 
     /// Σ w log(1 + z²/ν), all the data-dependent part of ℓ.
@@ -376,6 +392,13 @@ struct TFitter {
     @inline(__always)
     static func logOnePlusSquare(_ z: Double, a: Double, reciprocal r: Double, nu: Double) -> Double {
         guard a < 1e300 else { return StudentT.logOnePlusSquare(z, nu) }
+        return logOnePlus(a, reciprocal: r)
+    }
+
+    /// log(1 + a) for 0 ≤ a < 10³⁰⁰ given r ≈ 1/(1 + a), by the TwoSum step of
+    /// ``logOnePlusSquare(_:a:reciprocal:nu:)`` (one `log`, within an ulp of `log1p`).
+    @inline(__always)
+    static func logOnePlus(_ a: Double, reciprocal r: Double) -> Double {
         let u = 1 + a
         let b = u - 1
         let e = (1 - (u - b)) + (a - b)

@@ -16,6 +16,16 @@ enum Parallel {
         n >= threshold ? max(1, ProcessInfo.processInfo.activeProcessorCount * 2) : 1
     }
 
+    /// `n` rows in contiguous chunks (``chunkCount(_:threshold:)``), `body` on each, on all
+    /// cores for large `n`, and the parts combined in chunk order — a sum that does not
+    /// depend on timing.
+    static func reduceChunks<T>(_ n: Int, zero: T, _ combine: (T, T) -> T, _ body: (Range<Int>) -> T) -> T {
+        let chunks = chunkCount(n)
+        return map(chunks, placeholder: zero) { c in
+            body((n * c / chunks)..<(n * (c + 1) / chunks))
+        }.reduce(zero, combine)
+    }
+
     /// Runs `body(c)` for c in 0..<count, concurrently, and returns the results in order.
     /// Each call writes only its own slot, so no synchronisation is needed.
     static func map<T>(_ count: Int, placeholder: T, _ body: (Int) -> T) -> [T] {
